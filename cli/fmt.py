@@ -1,0 +1,59 @@
+"""`switchflow fmt`: rewrite flow files in the one canonical layout."""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+
+import click
+from ivrlang.fmt import format_flow
+
+from ivrlang.parser import parse_file
+
+from .output import show
+from .project import find_flow_files
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--check", "check_only", is_flag=True,
+              help="Change nothing; list files that would change and exit 1 if any.")
+@click.option("--diff", is_flag=True, help="Show what would change, change nothing.")
+def fmt(paths: tuple[str, ...], check_only: bool, diff: bool) -> None:
+    """Format flow files in place (comments are kept).
+
+    Files that do not parse are left untouched and reported.
+
+    \b
+    Example:
+      switchflow fmt flows/
+      switchflow fmt --check flows/     # in CI
+    """
+    from ivrlang import Checked
+
+    changed, broken = [], []
+    for path in find_flow_files(paths):
+        result = parse_file(path)
+        if result.flow is None or any(d.is_error for d in result.diagnostics):
+            broken.append(Checked(str(path), result.flow, result.source, result.diagnostics))
+            continue
+        old = result.source.text
+        new = format_flow(result.flow, old)
+        if new == old:
+            continue
+        changed.append(path)
+        if diff:
+            click.echo("".join(difflib.unified_diff(
+                old.splitlines(keepends=True), new.splitlines(keepends=True),
+                f"{path} (before)", f"{path} (formatted)")))
+        elif check_only:
+            click.echo(f"would reformat {path}")
+        else:
+            Path(path).write_text(new, encoding="utf-8")
+            click.echo(f"formatted {path}")
+    if broken:
+        show(broken, "full")
+    if not changed and not broken:
+        click.echo("all files already formatted")
+    if broken or ((check_only or diff) and changed):
+        raise SystemExit(1)

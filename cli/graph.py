@@ -1,0 +1,54 @@
+"""`switchflow graph`: draw a flow."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from ivrlang.graph import GraphvizMissing, render, to_dot, to_mermaid
+
+from ivrlang.parser import parse_file
+
+from .output import show
+
+
+@click.command()
+@click.argument("flow", type=click.Path(exists=True, dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["dot", "svg", "png", "mermaid"]),
+              default="dot", show_default=True, help="Graphviz source, a picture, or Mermaid.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="File to write; svg and png need it unless piped.")
+def graph(flow: str, fmt: str, output: str | None) -> None:
+    """Draw FLOW: nodes, keys on edges, failure paths dashed.
+
+    svg and png need Graphviz's `dot` (Debian: apt-get install graphviz).
+
+    \b
+    Example:
+      switchflow graph flows/hotline.flow --format svg -o hotline.svg
+      switchflow graph flows/hotline.flow --format mermaid
+    """
+    result = parse_file(flow)
+    if result.flow is None:
+        from ivrlang import Checked
+
+        show([Checked(flow, None, result.source, result.diagnostics)], "full")
+        raise SystemExit(1)
+    if fmt == "mermaid":
+        data = to_mermaid(result.flow).encode("utf-8")
+    else:
+        dot = to_dot(result.flow)
+        if fmt == "dot":
+            data = dot.encode("utf-8")
+        else:
+            try:
+                data = render(dot, fmt)
+            except GraphvizMissing as exc:
+                raise click.ClickException(str(exc)) from None
+    if output:
+        Path(output).write_bytes(data)
+        click.echo(f"wrote {output}", err=True)
+    elif fmt == "png" and click.get_text_stream("stdout").isatty():
+        raise click.UsageError("a PNG needs -o FILE (or a pipe)")
+    else:
+        click.get_binary_stream("stdout").write(data)

@@ -1,0 +1,36 @@
+"""`switchflow ir`: the compiled program of a flow, as JSON."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from ivrlang import check_file, compile_flow
+
+from .output import show
+from .project import project_catalog
+
+
+@click.command()
+@click.argument("flow", type=click.Path(exists=True, dir_okay=False))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
+              help="Write to a file instead of standard output.")
+def ir(flow: str, output: str | None) -> None:
+    """Compile a flow and print its IR (what the engine runs) as JSON.
+
+    \b
+    Example:
+      switchflow ir flows/hotline.flow | less
+    """
+    catalog = project_catalog(Path(flow).parent)
+    checked = check_file(flow, catalog)
+    if not checked.ok:
+        show([checked], "full")
+        raise SystemExit(1)
+    text = json.dumps(compile_flow(checked.flow, catalog), ensure_ascii=False, indent=2)
+    if output:
+        Path(output).write_text(text + "\n", encoding="utf-8")
+    else:
+        click.echo(text)

@@ -1,0 +1,65 @@
+"""Finding a project's flows and prompt catalogues, and building the Catalog.
+
+A flow is checked against the prompt files of the project it lives in:
+the nearest `prompts/` folder above it, else the one shipped with
+switchflow. SWITCHFLOW_PROMPTS overrides both.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Iterable
+from pathlib import Path
+
+import click
+
+from engine.catalog import build_catalog
+from ivrlang.catalog import Catalog
+
+SHIPPED_ROOT = Path(__file__).resolve().parents[1]
+
+
+def find_flow_files(paths: Iterable[str]) -> list[Path]:
+    """Files as given, folders searched for *.flow; a missing path is a usage error."""
+    found: list[Path] = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            found.extend(sorted(p.rglob("*.flow")))
+        elif p.exists():
+            found.append(p)
+        else:
+            raise click.BadParameter(f"no such file or folder: {raw}", param_hint="PATH")
+    return found
+
+
+def prompts_dir(near: Path | None = None) -> Path | None:
+    env = os.environ.get("SWITCHFLOW_PROMPTS")
+    if env:
+        return Path(env)
+    if near is not None:
+        for folder in [near.resolve(), *near.resolve().parents]:
+            candidate = folder / "prompts"
+            if candidate.is_dir() and any(candidate.glob("*.toml")):
+                return candidate
+    shipped = SHIPPED_ROOT / "prompts"
+    return shipped if shipped.is_dir() else None
+
+
+def load_prompts(folder: Path) -> dict[str, dict[str, str]]:
+    """Every `LANG.toml` in the folder as {lang: {key: text}}."""
+    catalogues: dict[str, dict[str, str]] = {}
+    for path in sorted(folder.glob("*.toml")):
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise click.ClickException(f"{path}: not a valid prompt catalogue: {exc}") from None
+        catalogues[path.stem] = {k: v for k, v in data.items() if isinstance(v, str)}
+    return catalogues
+
+
+def project_catalog(near: Path | None = None) -> Catalog:
+    folder = prompts_dir(near)
+    prompts = load_prompts(folder) if folder else None
+    return build_catalog({lang: set(keys) for lang, keys in prompts.items()} if prompts else None)

@@ -1,0 +1,123 @@
+"""What a flow may refer to outside itself.
+
+The checker validates names against a Catalog: prompt keys per language,
+lookups and functions registered in Python, ticket types, fax documents,
+campaign target sources and queues. ivrlang only defines the shape; the
+engine and the prompt files fill it in, so the language stays pure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .vtypes import Type
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    type: Type
+    required: bool = True
+
+
+@dataclass(frozen=True)
+class LookupSig:
+    """A named back-office query: `lookup c = customer(account, pin)`."""
+
+    name: str
+    params: tuple[Param, ...]
+    fields: dict[str, Type]
+    can_miss: bool = True
+    timeout_ms: int = 3000
+    doc: str = ""
+
+
+@dataclass(frozen=True)
+class FunctionSig:
+    """A pure function callable in expressions: `incident_active()`, `open(office)`.
+
+    A parameter of type `calendar` takes the name of a calendar declared
+    with `hours` in the flow header, not a variable.
+    """
+
+    name: str
+    params: tuple[Param, ...]
+    returns: Type
+    doc: str = ""
+
+
+@dataclass(frozen=True)
+class TicketField:
+    name: str
+    type: Type
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class TicketType:
+    name: str
+    fields: tuple[TicketField, ...]
+    default_severity: int = 3
+    doc: str = ""
+
+    def field(self, name: str) -> TicketField | None:
+        return next((f for f in self.fields if f.name == name), None)
+
+
+@dataclass(frozen=True)
+class FaxDocument:
+    """A fax template and the values it needs."""
+
+    name: str
+    params: tuple[Param, ...] = ()
+    doc: str = ""
+
+
+@dataclass(frozen=True)
+class TargetSource:
+    """Where a campaign finds whom to call: `targets overdue(days: 30)`."""
+
+    name: str
+    params: tuple[Param, ...]
+    fields: dict[str, Type]
+    doc: str = ""
+
+
+@dataclass
+class Catalog:
+    """Everything a flow can name that is defined outside it.
+
+    A section left as None is not checked (an editor without the project's
+    prompt files still gets every other check).
+    """
+
+    prompts: dict[str, set[str]] | None = None
+    lookups: dict[str, LookupSig] = field(default_factory=dict)
+    functions: dict[str, FunctionSig] = field(default_factory=dict)
+    tickets: dict[str, TicketType] | None = None
+    fax_documents: dict[str, FaxDocument] | None = None
+    targets: dict[str, TargetSource] | None = None
+    queues: set[str] | None = None
+
+    def prompt_keys(self, lang: str) -> set[str] | None:
+        if self.prompts is None:
+            return None
+        return self.prompts.get(lang)
+
+
+CALENDAR = "calendar"  # parameter type: the name of a calendar declared with `hours`
+
+BUILTIN_FUNCTIONS: dict[str, FunctionSig] = {f.name: f for f in (
+    FunctionSig("open", (Param("calendar", CALENDAR),), "bool",
+                "true within the calendar's hours and not on its holidays"),
+    FunctionSig("now", (), "datetime", "the current local date and time"),
+    FunctionSig("today", (), "date", "today's local date"),
+    FunctionSig("len", (Param("value", "any"),), "number", "length of text or a list"),
+)}
+
+BUILTIN_VARIABLES: dict[str, Type] = {
+    "caller": "text",     # the caller's number (caller ID), may be "anonymous"
+    "called": "text",     # the dialled number
+    "call_id": "text",    # the call's unique id
+    "lang": "text",       # the call's language
+}

@@ -1,0 +1,577 @@
+"""Static checks of a parsed flow against a catalogue.
+
+`check(flow, catalog)` returns every problem it can find, errors and
+warnings, sorted by position. It never raises on a flow the parser built.
+"""
+
+from __future__ import annotations
+
+import re
+import zoneinfo
+
+from . import ast as A
+from . import flowgraph as G
+from . import vtypes as T
+from .actions import (
+    ACTIONS,
+    CAMPAIGN_OUTCOMES,
+    HANGUP_CAUSES,
+    MENU,
+    RETRY_ON,
+    SETTINGS,
+    TEST_EXPECTS,
+    Action,
+)
+from .catalog import BUILTIN_FUNCTIONS, BUILTIN_VARIABLES, Catalog
+from .diagnostics import Diagnostic, Span, warning
+from .exprcheck import Scope, check_args, infer
+from .options import check_handlers, check_options, check_value
+from .suggest import did_you_mean
+from .timespec import expand_days, parse_date, parse_local_datetime, parse_time_range
+
+_MENU_KEY = re.compile(r"[0-9*#]+")
+_PHONE = re.compile(r"\+?[0-9]{2,20}")
+
+
+def check(flow: A.Flow, catalog: Catalog | None = None) -> list[Diagnostic]:
+    return _Checker(flow, catalog or Catalog()).run()
+
+
+class _Checker:
+    def __init__(self, flow: A.Flow, catalog: Catalog):
+        self.flow = flow
+        self.catalog = catalog
+        self.warnings: list[Diagnostic] = []
+        self.nodes = {n.name: n for n in flow.nodes}
+        self.scope = Scope(catalog, {}, {c.name for c in flow.calendars})
+        self.prompt_keys = catalog.prompt_keys(flow.lang)
+        self.used_queues: set[str] = set()
+        self.used_prompts: set[str] = set()
+
+    # ------------------------------------------------------------ driver
+
+    def run(self) -> list[Diagnostic]:
+        self.check_header()
+        self.scope.variables = self.collect_variables()
+        for const in self.flow.consts:
+            infer(const.value, self.scope)
+        self.check_names()
+        for node in self.flow.nodes:
+            self.check_node(node)
+        for camp in self.flow.campaigns:
+            self.check_campaign(camp)
+        self.check_structure()
+        for test in self.flow.tests:
+            self.check_test(test)
+        diags = self.scope.diags + self.warnings
+        unique = {(d.code, d.span, d.message): d for d in diags}
+        return sorted(unique.values(), key=Diagnostic.sort_key)
+
+    def warn(self, code: str, span: Span, message: str, help: str = "") -> None:
+        self.warnings.append(warning(code, span, message, help))
+
+    def error(self, code: str, span: Span, message: str, help: str = "") -> None:
+        self.scope.report(code, span, message, help)
+
+    # ------------------------------------------------------------ header
+
+    def check_header(self) -> None:
+        seen: dict[str, A.HeaderLine] = {}
+        for line in self.flow.header:
+            if line.key in seen:
+                self.error("E701", line.span, f"`{line.key}` is given twice",
+                           f"the first is on line {seen[line.key].span.line}")
+            seen[line.key] = line
+            if line.key == "lang" and self.catalog.prompts is not None \
+                    and line.value not in self.catalog.prompts:
+                self.error("E702", line.span, f"no prompt catalogue for language `{line.value}`",
+                           did_you_mean(line.value, self.catalog.prompts)
+                           or f"add prompts/{line.value}.toml")
+            if line.key == "timezone":
+                try:
+                    zoneinfo.ZoneInfo(line.value)
+                except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                    self.error("E703", line.span, f"unknown time zone `{line.value}`",
+                               "e.g. Asia/Shanghai, Asia/Hong_Kong, UTC")
+        for cal in self.flow.calendars:
+            if not cal.days:
+                self.error("E108", cal.span, f"calendar `{cal.name}` has holidays but no hours",
+                           f"add `hours {cal.name}: mon-fri 08:00-18:00`")
+            self.check_days(cal.days)
+            for start, end, span in cal.holidays:
+                try:
+                    if parse_date(end) < parse_date(start):
+                        self.error("E011", span,
+                                   f"holiday range {start}..{end} ends before it starts")
+                except ValueError as exc:
+                    self.error("E011", span, str(exc))
+        for number, span in self.flow.numbers:
+            if not _PHONE.fullmatch(number):
+                self.error("E202", span, f"`{number}` is not a phone number",
+                           "digits only, optionally starting with +")
+        seen_settings: set[str] = set()
+        for opt in self.flow.settings:
+            spec = SETTINGS.get(opt.name)
+            if spec is None:
+                self.error("E120", opt.span, f"unknown setting `{opt.name}`",
+                           did_you_mean(opt.name, SETTINGS) or "settings: " + ", ".join(SETTINGS))
+                continue
+            if opt.name in seen_settings:
+                self.error("E701", opt.span, f"setting `{opt.name}` is given twice")
+            seen_settings.add(opt.name)
+            check_value("flow", opt.name, spec, opt.value, opt.span, self.scope, self.check_prompt)
+
+    def check_days(self, days: list[A.DaySpec]) -> None:
+        for spec in days:
+            try:
+                expand_days(spec.days)
+            except ValueError as exc:
+                self.error("E011", spec.span, str(exc), "days are mon..sun, ranges like mon-fri")
+            for rng in spec.times:
+                try:
+                    parse_time_range(rng)
+                except ValueError as exc:
+                    self.error("E011", spec.span, str(exc))
+
+    # ------------------------------------------------------------ variables
+
+    def collect_variables(self) -> dict[str, T.Type]:
+        """Every variable the flow sets, with its type (conflicting types become any)."""
+        found: dict[str, T.Type] = dict(BUILTIN_VARIABLES)
+        if self.flow.campaigns:
+            found["target"] = self.target_type()
+
+        def assign(name: str, t: T.Type) -> None:
+            if name in found and found[name] != t:
+                found[name] = T.ANY
+            else:
+                found[name] = t
+
+        scope = Scope(self.catalog, found, self.scope.calendars)  # throwaway diagnostics
+        for const in self.flow.consts:
+            assign(const.var, infer(const.value, scope))
+        for stmt in self.all_statements():
+            if isinstance(stmt, A.Collect):
+                assign(stmt.var, T.DIGITS)
+            elif isinstance(stmt, A.Record):
+                assign(stmt.var, T.TEXT)
+            elif isinstance(stmt, A.Lookup):
+                sig = self.catalog.lookups.get(stmt.func)
+                assign(stmt.var, T.RecordType(stmt.func, dict(sig.fields)) if sig else T.ANY)
+            elif isinstance(stmt, A.Ticket) and stmt.var:
+                assign(stmt.var, T.RecordType("ticket", {"id": T.TEXT, "severity": T.NUMBER}))
+            elif isinstance(stmt, A.SetVar):
+                found.setdefault(stmt.var, T.ANY)
+        for stmt in self.all_statements():
+            if isinstance(stmt, A.SetVar):
+                t = infer(stmt.value, scope)
+                found[stmt.var] = t if found.get(stmt.var) in (T.ANY, t) else T.ANY
+        return found
+
+    def target_type(self) -> T.Type:
+        fields: dict[str, T.Type] = {}
+        for camp in self.flow.campaigns:
+            if camp.targets and self.catalog.targets:
+                src = self.catalog.targets.get(camp.targets.name)
+                if src:
+                    fields.update(src.fields)
+        return T.RecordType("target", fields)
+
+    def all_statements(self):
+        for node in self.flow.nodes:
+            for _, part in G.node_bodies(node):
+                yield from G.walk(part.stmts if isinstance(part, A.Body) else part)
+
+    # ------------------------------------------------------------ names and references
+
+    def check_names(self) -> None:
+        seen: dict[str, Span] = {}
+        for node in self.flow.nodes:
+            if node.name in seen:
+                self.error("E107", node.name_span, f"node `{node.name}` is defined twice",
+                           f"the first is on line {seen[node.name].line}; rename one")
+            seen.setdefault(node.name, node.name_span)
+        for kind, items in (("campaign", self.flow.campaigns), ("test", self.flow.tests)):
+            names: set[str] = set()
+            for item in items:
+                if item.name in names:
+                    self.error("E107", item.span, f"{kind} `{item.name}` is defined twice")
+                names.add(item.name)
+        if "start" not in self.nodes and not self.flow.campaigns:
+            self.error("E116", self.flow.span, f"flow `{self.flow.name}` has no `step start:`",
+                       "add `step start:`, or a `campaign` block for an outbound flow")
+        elif "start" in self.nodes and not isinstance(self.nodes["start"], A.Step | A.Menu):
+            self.error("E117", self.nodes["start"].name_span, "`start` must be a step or menu")
+
+    def check_prompt(self, key: str, span: Span) -> None:
+        self.used_prompts.add(key)
+        if self.prompt_keys is not None and key not in self.prompt_keys:
+            self.error("E102", span, f"unknown prompt key `{key}`",
+                       did_you_mean(key, self.prompt_keys)
+                       or f"add `{key} = \"…\"` to prompts/{self.flow.lang}.toml")
+
+    def check_target(self, name: str, span: Span, *, call: bool = False) -> None:
+        node = self.nodes.get(name)
+        if node is None:
+            pool = [n.name for n in self.flow.nodes
+                    if isinstance(n, A.Sub) == call]
+            self.error("E101", span, f"unknown node `{name}`",
+                       did_you_mean(name, pool or self.nodes))
+        elif call and not isinstance(node, A.Sub):
+            self.error("E117", span, f"`call` needs a sub, but `{name}` is a {node.kind}",
+                       f"use `goto {name}`")
+        elif not call and isinstance(node, A.Sub):
+            self.error("E117", span, f"`{name}` is a sub: enter it with `call {name}`")
+
+    # ------------------------------------------------------------ nodes and statements
+
+    def check_node(self, node: A.Node) -> None:
+        in_sub = isinstance(node, A.Sub)
+        if isinstance(node, A.Menu):
+            self.check_menu(node)
+        else:
+            self.check_block(node.body, in_sub)
+            if isinstance(node, A.Step) and G.completes(node.body):
+                self.warn("W402", node.name_span, f"step `{node.name}` can fall off its end",
+                          "end it with goto, hangup, queue or transfer; "
+                          "falling off hangs up without a word")
+
+    def check_block(self, stmts: list[A.Stmt], in_sub: bool) -> None:
+        dead = G.first_dead(stmts)
+        if dead is not None:
+            self.warn("W407", dead.span, "this statement can never run",
+                      "the statement before it always leaves")
+        for stmt in stmts:
+            self.check_stmt(stmt, in_sub)
+
+    def check_body(self, body: A.Body, in_sub: bool) -> None:
+        self.check_block(body.stmts, in_sub)
+
+    def check_stmt(self, stmt: A.Stmt, in_sub: bool) -> None:
+        if isinstance(stmt, A.If):
+            for br in stmt.branches:
+                if br.cond is not None:
+                    infer(br.cond, self.scope)
+                self.check_body(br.body, in_sub)
+            return
+        assert isinstance(stmt, A.ActionStmt)
+        action: Action = ACTIONS[stmt.keyword]
+        where = f"`{stmt.keyword}`"
+        check_options(where, action, stmt.options, stmt.span, self.scope, self.check_prompt)
+        check_handlers(where, action.handlers, stmt.handlers, self.scope)
+        for on in stmt.handlers:
+            self.check_body(on.body, in_sub)
+        getattr(self, f"stmt_{stmt.keyword}", lambda s, sub: None)(stmt, in_sub)
+
+    def stmt_play(self, stmt: A.Play, in_sub: bool) -> None:
+        self.check_prompt(stmt.prompt, stmt.prompt_span or stmt.span)
+
+    def stmt_say(self, stmt: A.Say, in_sub: bool) -> None:
+        infer(stmt.text, self.scope)
+
+    def stmt_log(self, stmt: A.Log, in_sub: bool) -> None:
+        infer(stmt.text, self.scope)
+
+    def stmt_set(self, stmt: A.SetVar, in_sub: bool) -> None:
+        infer(stmt.value, self.scope)
+
+    def stmt_goto(self, stmt: A.Goto, in_sub: bool) -> None:
+        self.check_target(stmt.target, stmt.target_span or stmt.span)
+
+    def stmt_call(self, stmt: A.CallSub, in_sub: bool) -> None:
+        self.check_target(stmt.target, stmt.target_span or stmt.span, call=True)
+
+    def stmt_return(self, stmt: A.Return, in_sub: bool) -> None:
+        if not in_sub:
+            self.error("E118", stmt.span, "`return` outside a sub",
+                       "use `goto` or `hangup` in a step")
+
+    def stmt_hangup(self, stmt: A.Hangup, in_sub: bool) -> None:
+        if stmt.cause and stmt.cause not in HANGUP_CAUSES:
+            self.error("E119", stmt.span, f"unknown hangup cause `{stmt.cause}`",
+                       did_you_mean(stmt.cause, HANGUP_CAUSES) or "e.g. NORMAL_CLEARING")
+
+    def stmt_collect(self, stmt: A.Collect, in_sub: bool) -> None:
+        if stmt.handler("fail") is None:
+            self.warn("W403", stmt.span, f"`collect {stmt.var}` has no failure path",
+                      "add `on fail -> NODE` (callers who fail every try are hung up on)")
+
+    def stmt_lookup(self, stmt: A.Lookup, in_sub: bool) -> None:
+        span = stmt.func_span or stmt.span
+        sig = self.catalog.lookups.get(stmt.func)
+        if sig is None:
+            hint = did_you_mean(stmt.func, self.catalog.lookups)
+            if stmt.func in BUILTIN_FUNCTIONS or stmt.func in self.catalog.functions:
+                hint = (f"`{stmt.func}` is a function: use it in an expression, "
+                        f"`set x = {stmt.func}(…)`")
+            self.error("E103", span, f"unknown lookup `{stmt.func}`",
+                       hint or "lookups: " + ", ".join(sorted(self.catalog.lookups)))
+            for a in stmt.args:
+                infer(a, self.scope)
+        else:
+            check_args(stmt.func, sig.params, stmt.args, stmt.kwargs, span, self.scope)
+        if stmt.handler("error") is None:
+            self.error("E404", stmt.span, f"`lookup {stmt.var}` has no error path",
+                       "add `on error -> NODE` for when the back office is down")
+        if (sig is None or sig.can_miss) and stmt.handler("notfound") is None:
+            self.warn("W405", stmt.span, f"`lookup {stmt.var}` has no notfound path",
+                      "add `on notfound: …`")
+
+    def stmt_queue(self, stmt: A.Queue, in_sub: bool) -> None:
+        self.used_queues.add(stmt.queue)
+        known = self.catalog.queues
+        if known is not None and stmt.queue not in known:
+            self.error("E115", stmt.queue_span or stmt.span, f"unknown queue `{stmt.queue}`",
+                       did_you_mean(stmt.queue, known) or "queues: " + ", ".join(sorted(known)))
+
+    def stmt_transfer(self, stmt: A.Transfer, in_sub: bool) -> None:
+        t = infer(stmt.dest, self.scope)
+        if not T.compatible(t, T.TEXT):
+            self.error("E201", stmt.dest.span, f"`transfer` needs a number as text, "
+                       f"but this is {T.describe(t)}", 'quote it: `transfer "110"`')
+        elif isinstance(stmt.dest, A.Literal) and not _PHONE.fullmatch(str(stmt.dest.value)):
+            self.error("E202", stmt.dest.span, f"`{stmt.dest.value}` is not a phone number")
+
+    def stmt_ticket(self, stmt: A.Ticket, in_sub: bool) -> None:
+        types = self.catalog.tickets
+        span = stmt.type_span or stmt.span
+        fields = [o for o in stmt.options if o.is_field]
+        for f in fields:
+            infer(f.value, self.scope)
+        if types is None:
+            return
+        ttype = types.get(stmt.type)
+        if ttype is None:
+            self.error("E113", span, f"unknown ticket type `{stmt.type}`",
+                       did_you_mean(stmt.type, types) or "types: " + ", ".join(sorted(types)))
+            return
+        given = set()
+        for f in fields:
+            decl = ttype.field(f.name)
+            if decl is None:
+                self.error("E113", f.span, f"ticket `{stmt.type}` has no field `{f.name}`",
+                           did_you_mean(f.name, [x.name for x in ttype.fields])
+                           or "fields: " + ", ".join(x.name for x in ttype.fields))
+                continue
+            given.add(f.name)
+            t = infer(f.value, Scope(self.catalog, self.scope.variables, self.scope.calendars))
+            if not T.compatible(t, decl.type):
+                self.error("E201", f.value.span, f"ticket field `{f.name}` needs "
+                           f"{T.describe(decl.type)}, but this is {T.describe(t)}")
+        for decl in ttype.fields:
+            if decl.required and decl.name not in given:
+                self.error("E111", span, f"ticket `{stmt.type}` needs field `{decl.name}`",
+                           f"add `{decl.name} = …`")
+
+    def stmt_fax(self, stmt: A.Fax, in_sub: bool) -> None:
+        fields = [o for o in stmt.options if o.is_field]
+        for f in fields:
+            infer(f.value, self.scope)
+        docs = self.catalog.fax_documents
+        if docs is None:
+            return
+        doc = docs.get(stmt.document)
+        span = stmt.document_span or stmt.span
+        if doc is None:
+            self.error("E114", span, f"unknown fax document `{stmt.document}`",
+                       did_you_mean(stmt.document, docs) or "documents: " + ", ".join(sorted(docs)))
+            return
+        params = {p.name: p for p in doc.params}
+        for f in fields:
+            if f.name not in params:
+                self.error("E203", f.span, f"fax `{stmt.document}` takes no `{f.name}`",
+                           did_you_mean(f.name, params)
+                           or ("it takes " + ", ".join(params) if params else "it takes no values"))
+        named = {f.name for f in fields}
+        for p in doc.params:
+            if p.required and p.name not in named:
+                self.error("E203", span, f"fax `{stmt.document}` needs `{p.name} = …`")
+
+    # ------------------------------------------------------------ menus
+
+    def check_menu(self, menu: A.Menu) -> None:
+        where = f"menu `{menu.name}`"
+        check_options(where, MENU, menu.options, menu.name_span, self.scope, self.check_prompt)
+        check_handlers(where, MENU.handlers, menu.events, self.scope)
+        digits_opt = menu.option("digits")
+        digits = (digits_opt.value.value if digits_opt and isinstance(digits_opt.value, A.Literal)
+                  and isinstance(digits_opt.value.value, int) else 1)
+        seen: dict[str, A.KeyBranch] = {}
+        for kb in menu.keys:
+            if not _MENU_KEY.fullmatch(kb.key):
+                self.error("E302", kb.span, f"key `{kb.key}` cannot be pressed",
+                           "keys are 0-9, * and #")
+            elif len(kb.key) > digits:
+                self.error("E302", kb.span,
+                           f"key `{kb.key}` is {len(kb.key)} presses but the menu takes {digits}",
+                           f"add `digits {len(kb.key)}` to the menu")
+            if kb.key in seen:
+                self.error("E301", kb.span, f"key `{kb.key}` has two branches",
+                           f"the first is on line {seen[kb.key].span.line}")
+            seen.setdefault(kb.key, kb)
+            self.check_body(kb.body, False)
+        for on in menu.events:
+            self.check_body(on.body, False)
+        events = {e.event for e in menu.events}
+        missing = [e for e in ("noinput", "nomatch") if e not in events]
+        if missing:
+            self.warn("W303", menu.name_span, f"{where} has no {' or '.join(missing)} branch",
+                      f"add e.g. `{missing[0]}: play …` so callers know what to do")
+        exhausted = next((e for e in menu.events if e.event == "exhausted"), None)
+        if exhausted is None:
+            self.warn("W402", menu.name_span, f"{where} has no `exhausted` branch",
+                      "callers who fail every try are hung up on; add `exhausted -> agent`")
+        elif G.completes(exhausted.body.stmts):
+            self.warn("W402", exhausted.span, f"{where}: `exhausted` can fall off its end",
+                      "end it with goto, hangup, queue or transfer")
+
+    # ------------------------------------------------------------ structure
+
+    def entries(self) -> list[str]:
+        names = ["start"] if "start" in self.nodes else []
+        for camp in self.flow.campaigns:
+            names.extend(target for _, target, _ in camp.outcomes)
+        return names
+
+    def check_structure(self) -> None:
+        entries = self.entries()
+        if not entries:
+            return
+        seen = G.reachable(self.flow, entries)
+        for node in self.flow.nodes:
+            if node.name not in seen:
+                self.warn("W401", node.name_span, f"node `{node.name}` is unreachable",
+                          "nothing leads here: goto it, or remove it")
+        for loop in G.trapped_loops(self.flow):
+            node = self.nodes[loop[0]]
+            path = " -> ".join([*loop, loop[0]])
+            self.warn("W406", node.name_span, f"loop {path} has no way out",
+                      "give one of its nodes a branch that leaves (an agent, hangup)")
+
+    # ------------------------------------------------------------ campaigns
+
+    def check_campaign(self, camp: A.Campaign) -> None:
+        if camp.targets is None:
+            self.error("E504", camp.name_span, f"campaign `{camp.name}` has no `targets`",
+                       "e.g. `targets overdue(days: 30)`")
+        else:
+            sources = self.catalog.targets
+            src = sources.get(camp.targets.name) if sources is not None else None
+            if sources is not None and src is None:
+                self.error("E504", camp.targets.span,
+                           f"unknown target source `{camp.targets.name}`",
+                           did_you_mean(camp.targets.name, sources)
+                           or "sources: " + ", ".join(sorted(sources)))
+            elif src is not None:
+                check_args(src.name, src.params, camp.targets.args, camp.targets.kwargs,
+                           camp.targets.span, self.scope)
+        if camp.window is None and camp.window_calendar is None:
+            self.error("E501", camp.name_span, f"campaign `{camp.name}` has no calling window",
+                       "add e.g. `window mon-sat 09:00-20:00`")
+        elif camp.window_calendar is not None and camp.window_calendar not in self.scope.calendars:
+            self.error("E108", camp.name_span, f"unknown calendar `{camp.window_calendar}`",
+                       did_you_mean(camp.window_calendar, self.scope.calendars))
+        if camp.window:
+            self.check_days(camp.window)
+        if camp.rate is not None:
+            n, unit, span = camp.rate
+            if unit not in ("s", "m", "h") or n < 1:
+                self.error("E503", span, f"rate {n}/{unit} is not a rate",
+                           "write e.g. `5/s`, `30/m`")
+        if camp.concurrency is not None and camp.concurrency[0] < 1:
+            self.error("E503", camp.concurrency[1], "concurrency must be at least 1")
+        if camp.retry is not None:
+            _tries, every, on, span = camp.retry
+            for outcome in on:
+                if outcome not in RETRY_ON:
+                    self.error("E503", span, f"cannot retry on `{outcome}`",
+                               did_you_mean(outcome, RETRY_ON) or "on: " + ", ".join(RETRY_ON))
+            if every < 60_000:
+                self.error("E503", span, "retries less than a minute apart annoy customers",
+                           "e.g. `retry 3 every 2h on busy, noanswer`")
+        outcomes = set()
+        for event, target, span in camp.outcomes:
+            if event not in CAMPAIGN_OUTCOMES:
+                self.error("E112", span, f"campaign: unknown outcome `{event}`",
+                           did_you_mean(event, CAMPAIGN_OUTCOMES)
+                           or "outcomes: " + ", ".join(CAMPAIGN_OUTCOMES))
+            outcomes.add(event)
+            self.check_target(target, span)
+        if "answer" not in outcomes:
+            self.error("E502", camp.name_span, f"campaign `{camp.name}` has no `on answer -> NODE`")
+
+    # ------------------------------------------------------------ tests
+
+    def check_test(self, test: A.Test) -> None:
+        expects = 0
+        for step in test.steps:
+            getattr(self, f"test_{step.kind}", lambda s: None)(step)
+            expects += step.kind == "expect"
+        if not expects:
+            self.warn("W603", test.span, f"test `{test.name}` expects nothing",
+                      "add `expect …` lines: a test that checks nothing cannot fail")
+
+    def test_start(self, step: A.TestStep) -> None:
+        if step.value not in self.nodes:
+            self.error("E601", step.span, f"test starts at unknown node `{step.value}`",
+                       did_you_mean(step.value, self.nodes))
+
+    def test_at(self, step: A.TestStep) -> None:
+        try:
+            parse_local_datetime(step.value)
+        except ValueError as exc:
+            self.error("E602", step.span, str(exc), 'e.g. `at "2026-11-23 10:00"`')
+
+    def test_set(self, step: A.TestStep) -> None:
+        infer(step.value, Scope(self.catalog, {**self.scope.variables}, self.scope.calendars,
+                                self.scope.diags))
+
+    def test_press(self, step: A.TestStep) -> None:
+        if not _MENU_KEY.fullmatch(str(step.value)):
+            self.error("E602", step.span, f"`{step.value}` cannot be pressed",
+                       "keys are 0-9, * and #")
+
+    def test_given(self, step: A.TestStep) -> None:
+        name = step.name
+        if name == "queue":
+            if step.name2 and step.name2 not in self.used_queues:
+                self.error("E601", step.span, f"the flow never queues to `{step.name2}`",
+                           did_you_mean(step.name2, self.used_queues))
+            elif not step.name2:
+                self.error("E602", step.span, "`given queue` needs a queue name",
+                           "e.g. `given queue emergency timeout`")
+            return
+        if name in ("fax", "transfer", "record"):
+            return
+        if name in self.catalog.lookups or name in self.catalog.functions:
+            if step.value is not None:
+                infer(step.value, Scope(self.catalog, {}, set(), []))
+            if name in self.catalog.functions and step.outcome != "returns":
+                self.error("E602", step.span, f"function `{name}` can only be given `returns`")
+            return
+        self.error("E601", step.span, f"test gives an unknown lookup `{name}`",
+                   did_you_mean(name, set(self.catalog.lookups) | set(self.catalog.functions)))
+
+    def test_expect(self, step: A.TestStep) -> None:
+        kind, value = step.name, step.value
+        if kind not in TEST_EXPECTS:
+            self.error("E602", step.span, f"cannot expect `{kind}`",
+                       did_you_mean(kind, TEST_EXPECTS) or "expect: " + ", ".join(TEST_EXPECTS))
+            return
+        needs_value = kind not in ("hangup", "record")
+        if needs_value and value is None:
+            self.error("E602", step.span, f"`expect {kind}` needs a value",
+                       f"e.g. `expect {kind} …`")
+            return
+        pools = {
+            "node": self.nodes,
+            "play": self.prompt_keys,
+            "queue": self.catalog.queues,
+            "ticket": self.catalog.tickets,
+            "fax": self.catalog.fax_documents,
+        }
+        pool = pools.get(kind)
+        if pool is not None and value is not None and not step.contains and value not in pool:
+            self.error("E601", step.span, f"test expects unknown {kind} `{value}`",
+                       did_you_mean(str(value), pool))
+

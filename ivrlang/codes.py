@@ -1,0 +1,176 @@
+"""Every diagnostic code with a title and a long explanation.
+
+`switchflow explain CODE` prints these; docs/flow-language.md lists them.
+Codes starting with E are errors, W warnings.
+"""
+
+CODES: dict[str, tuple[str, str]] = {
+    # ------------------------------------------------------------ reading and parsing
+    "E001": ("syntax error", """
+The parser met something it did not expect here. The message names what it
+found and what could come next. A common cause is a missing `:` after a
+node name or before statement options, e.g. `collect pin digits 6` instead
+of `collect pin: digits 6`."""),
+    "E002": ("unterminated string", """
+A string opened with `"` has no closing `"` on the same line. Strings cannot
+span lines; close it, or split the text in two `say` statements."""),
+    "E003": ("bad indentation", """
+Blocks are marked by indentation. A line was indented to a column that does
+not match any open block, or indented where no block may start. Indent each
+block by the same number of spaces (two is the house style)."""),
+    "E004": ("tab in indentation", """
+Indentation must be spaces. Tabs look the same as spaces in many editors but
+count differently, so they are refused. `switchflow fmt` rewrites a file
+with spaces once it parses."""),
+    "E005": ("not a text file", """
+The file is not UTF-8 text (it contains NUL bytes or invalid UTF-8). Flow
+files are plain UTF-8 text."""),
+    "E006": ("empty flow file", """
+The file holds no flow. Every flow file starts with `flow NAME`."""),
+    "E007": ("file too large", """
+The file is over the size switchflow accepts for one flow. Split it into
+several flows, or move shared parts into `sub` nodes."""),
+    "E008": ("nesting too deep", """
+Blocks or brackets are nested deeper than switchflow accepts. Move the
+inner part into its own step and `goto` or `call` it."""),
+    "E009": ("unknown keyword", """
+A line starts with a word that is not a statement or block keyword. The
+help line suggests the closest keyword."""),
+    "E010": ("bad duration", """
+Durations are a number and a unit: `500ms`, `5s`, `2m`, `1h`, `3d`, or
+combined, `1m30s`."""),
+    "E011": ("bad day, time or date", """
+Business hours are written `mon-fri 08:00-20:00`, with days mon..sun or
+`daily` and times from 00:00 to 24:00; dates are `2026-10-01` and ranges
+`2026-10-01..2026-10-07`."""),
+    "E012": ("bad string interpolation", """
+Inside a string `{` starts an expression, closed by `}`: `{c.amount_due|money}`.
+Write `{{` and `}}` for literal braces."""),
+    # ------------------------------------------------------------ names
+    "E101": ("unknown node", """
+A `goto`, `->`, `call`, campaign outcome or test names a node that the flow
+does not define."""),
+    "E102": ("unknown prompt key", """
+The prompt key is missing from the prompt catalogue of the flow's language
+(prompts/LANG.toml). Add it there, or fix the spelling."""),
+    "E103": ("unknown lookup", """
+`lookup` can only call lookups registered in Python (engine/catalog.py)."""),
+    "E104": ("unknown function", """
+Expressions can only call built-in functions (open, now, today, len) and
+functions registered in Python."""),
+    "E105": ("unbound variable", """
+A variable is used but never set in this flow. Variables come from `set`,
+`collect`, `lookup`, `record`, `ticket ... as`, the header's `set`, or are
+built in: caller, called, call_id, lang, and target in campaign calls."""),
+    "E106": ("unknown field", """
+The record has no such field. The fields of a lookup result are declared
+with the lookup."""),
+    "E107": ("duplicate name", """
+Two nodes, campaigns, calendars or tests have the same name."""),
+    "E108": ("unknown calendar", """
+`open(NAME)`, `holidays NAME` and a campaign `window NAME` need a calendar
+declared with `hours NAME: ...` in the flow header."""),
+    "E109": ("unknown filter", """
+Filters in string interpolation are: money, number, digits, date, time."""),
+    "E110": ("unknown option", """
+The statement does not take this option. `switchflow explain E110` cannot
+list them all; docs/flow-language.md lists each statement's options."""),
+    "E111": ("missing option", """
+The statement needs this option, e.g. `collect` needs `digits` and `prompt`."""),
+    "E112": ("unknown event", """
+The statement has no such `on` event. collect: fail; lookup: notfound, error;
+queue: timeout DURATION, noagent; transfer: fail; record: silence; fax: fail.
+Menus: nomatch, noinput, exhausted."""),
+    "E113": ("unknown ticket type or field", """
+Ticket types and their fields are declared in the catalogue."""),
+    "E114": ("unknown fax document", """
+Fax documents are templates declared in the catalogue."""),
+    "E115": ("unknown queue", """
+Queues are the mod_callcenter queues declared in the catalogue."""),
+    "E116": ("no entry point", """
+An inbound flow starts at `step start:`; a campaign flow starts at its
+`on answer` node. The flow has neither."""),
+    "E117": ("wrong kind of node", """
+`goto` and `->` go to steps and menus; `call` goes to a `sub`, which comes
+back with `return`."""),
+    "E118": ("return outside a sub", """
+`return` only ends a `sub` node; in a step use `goto` or `hangup`."""),
+    "E119": ("unknown hangup cause", """
+`hangup` takes a FreeSWITCH hangup cause such as NORMAL_CLEARING or
+CALL_REJECTED."""),
+    "E120": ("unknown setting", """
+The flow header does not know this setting."""),
+    # ------------------------------------------------------------ types and values
+    "E201": ("type mismatch", """
+A value of one type is used where another is needed, e.g. `{account|money}`
+where account is digits the caller typed, or comparing a number with text."""),
+    "E202": ("bad option value", """
+The option's value has the wrong kind (a duration where a number is
+needed) or is out of the allowed range."""),
+    "E203": ("wrong arguments", """
+A lookup, function or target source was called with missing, extra or
+unknown arguments."""),
+    # ------------------------------------------------------------ menus
+    "E301": ("duplicate menu key", """
+The same key has two branches in one menu; the second can never run."""),
+    "E302": ("impossible menu key", """
+A caller cannot press this key: it is longer than the menu's `digits`, or
+uses characters other than 0-9, * and #."""),
+    "W303": ("menu without noinput or nomatch", """
+Callers who press nothing or a wrong key hear the menu again with no
+explanation. Add `noinput:` and `nomatch:` branches that say what to do."""),
+    # ------------------------------------------------------------ flow structure
+    "W401": ("unreachable node", """
+No path from the flow's entry points reaches this node."""),
+    "W402": ("node can fall off its end", """
+Execution can reach the end of this step without goto, hangup, queue or
+transfer; the call would then be hung up without a word. End the step
+explicitly."""),
+    "W403": ("collect without a failure path", """
+When the caller fails every try the call is hung up. Add `on fail -> NODE`
+(an agent, usually)."""),
+    "E404": ("lookup without an error path", """
+A lookup can fail (back-office down, timeout). Say where the call goes
+then: `on error -> agent`."""),
+    "W405": ("lookup without a notfound path", """
+This lookup can find nothing; without `on notfound` the variable is none and
+later uses of its fields fail. Add `on notfound: ...`."""),
+    "W406": ("loop with no way out", """
+These nodes lead only to each other: no hangup, queue, transfer or goto
+leaves the loop, so only the caller's patience ends the call."""),
+    "W407": ("statement can never run", """
+The statement follows a goto, hangup, return or another statement that
+always leaves, so it can never run."""),
+    "E408": ("duplicate handler", """
+The same `on` event or menu branch is given twice."""),
+    "W409": ("variable may be unset", """
+On some path to this use the variable is not yet set."""),
+    # ------------------------------------------------------------ campaigns
+    "E501": ("campaign without a window", """
+Outbound calls must have a calling window (`window mon-sat 09:00-20:00` or a
+calendar name) so that nobody is called at night."""),
+    "E502": ("campaign without an answer node", """
+A campaign needs `on answer -> NODE`: what an answered call runs."""),
+    "E503": ("bad campaign setting", """
+rate is N/s, N/m or N/h; concurrency at least 1; retry N every DURATION on
+busy, noanswer, rejected, failed or machine."""),
+    "E504": ("unknown target source", """
+`targets` names a target source declared in the catalogue."""),
+    # ------------------------------------------------------------ tests
+    "E601": ("test refers to something unknown", """
+A test names a node, lookup, queue, prompt, ticket type or fax document the
+flow does not use or know."""),
+    "E602": ("bad test step", """
+A test step is malformed: `expect KIND VALUE` with kind play, say, queue,
+transfer, ticket, fax, record, hangup, node or log; `given NAME returns
+VALUE | fails | notfound | timeout`."""),
+    "W603": ("test without expectations", """
+A test that expects nothing cannot fail. Add `expect` lines."""),
+    # ------------------------------------------------------------ header
+    "E701": ("duplicate header line", """
+title, lang and timezone may be given once."""),
+    "E702": ("unknown language", """
+There is no prompt catalogue for this language (prompts/LANG.toml)."""),
+    "E703": ("unknown time zone", """
+Time zones are IANA names such as Asia/Shanghai or UTC."""),
+}

@@ -1,0 +1,394 @@
+"""Source text to typed AST: reading, indentation, Lark LALR, and parse errors.
+
+Bad input never raises: every problem becomes a Diagnostic with a code, a
+position and, where it can be guessed, a fix.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from lark import Lark, Token, Tree
+from lark.exceptions import (
+    LarkError,
+    UnexpectedCharacters,
+    UnexpectedEOF,
+    UnexpectedInput,
+    UnexpectedToken,
+    VisitError,
+)
+
+from . import ast as A
+from .diagnostics import Diagnostic, Span, error
+from .suggest import closest
+from .transform import BadValue, ToAst
+
+MAX_BYTES = 4 * 1024 * 1024
+MAX_DEPTH = 40  # indentation levels and bracket depth
+
+_GRAMMAR = Path(__file__).with_name("grammar.lark")
+
+
+@dataclass
+class Source:
+    """A flow file's text, normalised (no BOM, LF line ends, final newline)."""
+
+    path: str
+    text: str
+
+    @property
+    def lines(self) -> list[str]:
+        return self.text.split("\n")
+
+
+@dataclass
+class ParseResult:
+    flow: A.Flow | None
+    diagnostics: list[Diagnostic]
+    source: Source | None
+
+
+class _BadIndent(LarkError):
+    def __init__(self, line: int, col: int, message: str, code: str = "E003"):
+        super().__init__(message)
+        self.line, self.col, self.message, self.code = line, col, message, code
+
+
+class Indenter:
+    """Postlexer: turns the indentation after each newline into _INDENT/_DEDENT.
+
+    The newline token also swallows whole-line comments, so only the last
+    line of it (the next code line's indentation) counts.
+    """
+
+    always_accept = ("_NL",)
+
+    def process(self, stream):
+        levels = [0]
+        token = None
+        depth = 0
+        for token in stream:
+            if token.type in ("LPAR", "LSQB", "LBRACE"):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise _BadIndent(token.line, token.column, "brackets nested too deep", "E008")
+            elif token.type in ("RPAR", "RSQB", "RBRACE"):
+                depth = max(depth - 1, 0)
+            if token.type != "_NL":
+                yield token
+                continue
+            yield token
+            last = token.value.rsplit("\n", 1)[1]
+            if "#" in last:  # a comment on the file's last line
+                return self._close(levels, token)
+            indent = len(last)
+            line = token.line + token.value.count("\n")
+            if indent > levels[-1]:
+                levels.append(indent)
+                if len(levels) > MAX_DEPTH:
+                    raise _BadIndent(line, indent + 1, "blocks nested too deep", "E008")
+                yield Token.new_borrow_pos("_INDENT", last, token)
+            else:
+                while indent < levels[-1]:
+                    levels.pop()
+                    yield Token.new_borrow_pos("_DEDENT", last, token)
+                if indent != levels[-1]:
+                    raise _BadIndent(
+                        line, indent + 1,
+                        f"this line is indented to column {indent + 1}, "
+                        f"which matches no open block (expected column {levels[-1] + 1})")
+        yield from self._close(levels, token)
+
+    @staticmethod
+    def _close(levels, token):
+        while len(levels) > 1:
+            levels.pop()
+            yield Token.new_borrow_pos("_DEDENT", "", token)
+
+
+@cache
+def _lark() -> Lark:
+    return Lark(
+        _GRAMMAR.read_text(encoding="utf-8"),
+        parser="lalr",
+        lexer="contextual",
+        postlex=Indenter(),
+        start=["start", "interp"],
+        propagate_positions=True,
+        maybe_placeholders=True,
+    )
+
+
+@cache
+def _terminal_display() -> dict[str, str]:
+    """Terminal names -> what a person would call them in a message."""
+    names = {
+        "NAME": "a name", "STRING": "a string", "NUMBER": "a number",
+        "DURATION": "a duration", "DATE": "a date", "TIMERANGE": "a time range like 08:00-20:00",
+        "DAYS": "days like mon-fri", "LANG": "a language like zh-CN", "TZNAME": "a time zone",
+        "_NL": "the end of the line", "_INDENT": "an indented block",
+        "_DEDENT": "the end of the block", "$END": "the end of the file",
+        "COMPOP": "a comparison", "TILDE": "`~`",
+    }
+    for t in _lark().terminals:
+        if t.name not in names and t.pattern.type == "str":
+            names[t.name] = f"`{t.pattern.value}`"
+    return names
+
+
+def keywords() -> set[str]:
+    """Every keyword of the grammar (used by tests and suggestions)."""
+    return {t.pattern.value for t in _lark().terminals
+            if t.pattern.type == "str" and re.fullmatch(r"[a-z_]+", t.pattern.value)}
+
+
+# ---------------------------------------------------------------- reading
+
+
+def read_source(path: str | Path,
+                data: bytes | None = None) -> tuple[Source | None, list[Diagnostic]]:
+    """Read and normalise a flow file; refuse what is not flow text."""
+    name = str(path)
+    start = Span(name, 1, 1, 1, 2)
+    try:
+        raw = Path(path).read_bytes() if data is None else data
+    except OSError as exc:
+        return None, [error("E005", start, f"cannot read the file: {exc.strerror or exc}")]
+    if len(raw) > MAX_BYTES:
+        return None, [error("E007", start,
+                            f"the file is {len(raw) // 1024} KiB; a flow may be at most "
+                            f"{MAX_BYTES // 1024} KiB", "split it into several flows")]
+    if b"\0" in raw:
+        return None, [error("E005", start, "this is a binary file, not flow text")]
+    if raw.startswith(codecs.BOM_UTF8):
+        raw = raw[len(codecs.BOM_UTF8):]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        return None, [error("E005", Span(name, line, 1, line, 2),
+                            f"the file is not UTF-8 text (bad byte at offset {exc.start})",
+                            "save the file as UTF-8")]
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():
+        return None, [error("E006", start, "the file is empty", "start it with `flow NAME`")]
+    if not text.endswith("\n"):
+        text += "\n"
+    diags = _check_indent_chars(name, text)
+    return Source(name, text), diags
+
+
+def _check_indent_chars(name: str, text: str) -> list[Diagnostic]:
+    diags = []
+    for n, line in enumerate(text.split("\n"), 1):
+        indent = line[: len(line) - len(line.lstrip(" \t"))]
+        if "\t" in indent:
+            col = indent.index("\t") + 1
+            diags.append(error("E004", Span(name, n, col, n, col + 1),
+                               "tab in indentation", "indent with spaces only"))
+    return diags
+
+
+# ---------------------------------------------------------------- parsing
+
+
+def parse_file(path: str | Path) -> ParseResult:
+    source, diags = read_source(path)
+    if source is None or diags:
+        return ParseResult(None, diags, source)
+    return parse_source(source)
+
+
+def parse_text(text: str, path: str = "<string>") -> ParseResult:
+    source, diags = read_source(path, text.encode("utf-8"))
+    if source is None or diags:
+        return ParseResult(None, diags, source)
+    return parse_source(source)
+
+
+def parse_source(source: Source) -> ParseResult:
+    try:
+        tree = _lark().parse(source.text, start="start")
+        builder = ToAst(source.path, parse_expr_fn(source.path))
+        flow = builder.transform(tree)
+    except _BadIndent as exc:
+        return ParseResult(None, [error(exc.code, Span(source.path, exc.line, exc.col,
+                                                       exc.line, exc.col + 1), exc.message,
+                                        "indent each block by the same number of spaces"
+                                        if exc.code == "E003" else "")], source)
+    except UnexpectedInput as exc:
+        return ParseResult(None, [_syntax_error(exc, source)], source)
+    except VisitError as exc:
+        if isinstance(exc.orig_exc, BadValue):
+            return ParseResult(None, [exc.orig_exc.diagnostic], source)
+        if isinstance(exc.orig_exc, RecursionError):
+            return ParseResult(None, [_too_deep(source)], source)
+        raise
+    except RecursionError:
+        return ParseResult(None, [_too_deep(source)], source)
+    flow.comments = scan_comments(source.text)
+    return ParseResult(flow, builder.diags, source)
+
+
+def _too_deep(source: Source) -> Diagnostic:
+    return error("E008", Span(source.path, 1, 1, 1, 2), "expressions are nested too deeply",
+                 "split the expression with `set`")
+
+
+_COMMENT_SCAN = re.compile(r'"(?:[^"\\\n]|\\.)*"|(#[^\n]*)')
+
+
+def scan_comments(text: str) -> list[A.Comment]:
+    """Comments outside strings, with their line, column and whether they own the line."""
+    found = []
+    for n, line in enumerate(text.split("\n"), 1):
+        if "#" not in line:
+            continue
+        for m in _COMMENT_SCAN.finditer(line):
+            if m.group(1) is not None:
+                col = m.start(1)
+                found.append(A.Comment(n, col + 1, m.group(1), not line[:col].strip()))
+                break
+    return found
+
+
+def parse_expr_fn(path: str):
+    """A function parsing `{expr|filter}` text found at a given position."""
+
+    def parse_interp(text: str, line: int, col: int) -> Tree:
+        try:
+            return _lark().parse(text, start="interp")
+        except UnexpectedInput as exc:
+            c = col + max(getattr(exc, "column", 1) or 1, 1) - 1
+            what = _found(exc)
+            raise BadValue(error("E012", Span(path, line, c, line, c + 1),
+                                 f"bad expression in `{{{text}}}`: unexpected {what}",
+                                 "write `{{` for a literal brace")) from None
+
+    return parse_interp
+
+
+# ---------------------------------------------------------------- parse errors
+
+_STMT_WORDS = ("answer", "play", "say", "collect", "set", "lookup", "goto", "queue",
+               "transfer", "record", "ticket", "fax", "hangup", "call", "return", "log", "if")
+
+
+def _word_at(lines: list[str], line: int, col: int) -> str:
+    """The word the parser stumbled on, read from the source itself."""
+    if not 1 <= line <= len(lines):
+        return ""
+    m = re.match(r'"[^"]*"?|[\w\-:.]+|\S', lines[line - 1][col - 1:])
+    return m.group(0) if m else ""
+
+
+def _found(exc: UnexpectedInput, lines: list[str] | None = None) -> str:
+    if isinstance(exc, UnexpectedCharacters):
+        return f"character `{exc.char}`"
+    if isinstance(exc, UnexpectedEOF):
+        return "end of file"
+    tok = getattr(exc, "token", None)
+    if tok is None or tok.type == "$END":
+        return "end of file"
+    if tok.type == "_NL":
+        return "end of line"
+    if tok.type == "_INDENT":
+        return "indentation"
+    if tok.type == "_DEDENT":
+        return "end of block"
+    word = _word_at(lines, tok.line, tok.column) if lines else tok.value
+    return f"`{word or tok.value}`"
+
+
+def _syntax_error(exc: UnexpectedInput, source: Source) -> Diagnostic:
+    lines = source.lines
+    line = getattr(exc, "line", 1) or 1
+    col = getattr(exc, "column", 1) or 1
+    if isinstance(exc, UnexpectedToken) and exc.token.type in ("_NL", "_INDENT", "_DEDENT"):
+        # the newline token starts at the end of the previous line
+        tok = exc.token
+        if tok.type == "_NL":
+            line, col = tok.line, tok.column
+        else:
+            line = tok.line + tok.value.count("\n") + 1 if tok.type == "_INDENT" else tok.line + 1
+            line = min(line, len(lines))
+            col = len(lines[line - 1]) - len(lines[line - 1].lstrip(" ")) + 1
+    span = Span(source.path, line, col, line, col + 1)
+    expected = set(getattr(exc, "expected", None) or getattr(exc, "allowed", None) or ())
+
+    if isinstance(exc, UnexpectedCharacters):
+        if exc.char == '"':
+            return error("E002", span, "unterminated string", 'close it with `"` on the same line')
+        if exc.char == "\t":
+            return error("E004", span, "tab in the line", "use spaces")
+        word = re.match(r"[^\s,:]+", lines[line - 1][col - 1:] if line <= len(lines) else "")
+        bad = word.group(0) if word else exc.char
+        if "DURATION" in expected or re.fullmatch(r"\d+\w+", bad):
+            return error("E010", span, f"`{bad}` is not a duration",
+                         "write e.g. `5s`, `2m`, `1h30m`")
+        if expected & {"DAYS", "TIMERANGE", "DATE", "CLOSED"}:
+            return error("E011", span, f"`{bad}` is not a day, time or date here",
+                         "write e.g. `mon-fri 08:00-20:00` or `2026-10-01`")
+        return error("E001", span, f"unexpected character `{exc.char}`",
+                     _expected_help(expected))
+
+    tok = getattr(exc, "token", None)
+    if isinstance(exc, UnexpectedToken) and tok is not None:
+        if tok.type == "_INDENT":
+            return error("E003", span, "unexpected indentation",
+                         "indent only the lines inside a block")
+        word = _word_at(lines, tok.line, tok.column)
+        wspan = Span(source.path, tok.line, tok.column, tok.line, tok.column + max(len(word), 1))
+        is_name = re.fullmatch(r"[A-Za-z_]\w*", word) is not None
+        if is_name and (expected & {"PLAY", "GOTO", "ANSWER", "SAY"}):
+            best = closest(word, _STMT_WORDS)
+            return error("E009", wspan, f"unknown statement `{word}`",
+                         f"did you mean `{best}`?" if best else
+                         "statements are: " + ", ".join(_STMT_WORDS))
+        if is_name and (expected & {"STEP", "MENU"}):
+            best = closest(word, ("step", "menu", "sub", "campaign", "test"))
+            return error("E009", wspan, f"unknown block `{word}`",
+                         f"did you mean `{best}`?" if best else
+                         "blocks are: step, menu, sub, campaign, test")
+        if tok.type in ("_NL", "$END") and expected == {"_INDENT"}:
+            return error("E003", span, "expected an indented block after `:`",
+                         "indent the block's lines under it")
+        if expected & {"DAYS", "TIMERANGE", "DATE"} and tok.type not in ("_NL", "$END"):
+            return error("E011", wspan, f"`{word}` is not a day, time or date here",
+                         "write e.g. `mon-fri 08:00-20:00` or `2026-10-01`")
+        if _needs_block(lines, tok.line):
+            return error("E003", wspan, "expected an indented block after the `:` line above",
+                         "indent the block's lines under it")
+        if expected == {"COLON"} and tok.type in ("_NL", "$END"):
+            return error("E001", span, "expected `:` at the end of the line",
+                         "node headers end with `:`, e.g. `step start:`")
+        if "COLON" in expected and is_name and tok.type != "_NL":
+            return error("E001", wspan, f"unexpected `{word}`",
+                         "options and blocks start after `:`, e.g. `collect pin: digits 6`")
+        return error("E001", wspan if tok.type not in ("_NL", "$END") else span,
+                     f"unexpected {_found(exc, lines)}", _expected_help(expected))
+    return error("E001", span, f"unexpected {_found(exc, lines)}", _expected_help(expected))
+
+
+def _needs_block(lines: list[str], line: int) -> bool:
+    """True when the line before `line` opens a block that `line` does not indent."""
+    if not 2 <= line <= len(lines):
+        return False
+    prev = lines[line - 2]
+    code = prev.split("#", 1)[0].rstrip()
+    indent = len(prev) - len(prev.lstrip(" "))
+    here = len(lines[line - 1]) - len(lines[line - 1].lstrip(" "))
+    return code.endswith(":") and here <= indent
+
+
+def _expected_help(expected: set[str]) -> str:
+    shown = sorted({_terminal_display().get(e, e) for e in expected if not e.startswith("__")})
+    if not shown:
+        return ""
+    if len(shown) > 8:
+        shown = [*shown[:8], "…"]
+    return "expected " + ", ".join(shown)
