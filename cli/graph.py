@@ -51,4 +51,4 @@ def graph(flow: str, fmt: str, output: str | None) -> None:
     elif fmt == "png" and click.get_text_stream("stdout").isatty():
         raise click.UsageError("a PNG needs -o FILE (or a pipe)")
     else:
-        click.get_binary_stream("stdout").write(data)
+        click.echo(data, nl=False)

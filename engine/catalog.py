@@ -199,14 +199,14 @@ TICKETS = (
     ),
     TicketType(
         "account_change",
-        (_CALLBACK, _ACCOUNT, _ADDRESS, _NOTE,
+        (_CALLBACK, _ACCOUNT, _ADDRESS, _SOURCE, _NOTE,
          TicketField("kind", TEXT, required=True)),  # a code: open | close | transfer | details
         default_severity=3,
         doc="Account opening, closing, change of owner (过户) or of details.",
     ),
     TicketType(
         "appointment",
-        (_CALLBACK, _ACCOUNT, _ADDRESS, _NOTE,
+        (_CALLBACK, _ACCOUNT, _ADDRESS, _SOURCE, _NOTE,
          TicketField("kind", TEXT, required=True),   # a code: safety_check | meter_check |
                                                      #   installation | relocation
          TicketField("preferred_date", DATE)),
@@ -229,7 +229,7 @@ TICKETS = (
     ),
     TicketType(
         "survey_followup",
-        (_CALLBACK, _RECORDING, _NOTE,
+        (_CALLBACK, _SOURCE, _RECORDING, _NOTE,
          TicketField("ticket_no", DIGITS, required=True),   # the surveyed ticket
          TicketField("score", NUMBER, required=True)),      # 1 (very unhappy) .. 5
         default_severity=3,
@@ -312,7 +312,7 @@ TARGETS = (
         "closed_tickets",
         (Param("within", DURATION), Param("types", LIST, required=False)),
         {**_TARGET_BASE, "ticket_no": DIGITS, "type": TEXT, "type_name": TEXT,
-         "opened": DATETIME, "closed": DATETIME},
+         "opened_at": DATETIME, "closed_at": DATETIME},
         doc="Tickets closed within the last `within`, of the given ticket types "
             "(all when omitted), not yet surveyed; confidential complaints excluded.",
     ),

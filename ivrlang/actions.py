@@ -170,14 +170,14 @@ SETTINGS: dict[str, Option] = {
     "max_call_time": Option(Kind.DURATION, default=3_600_000, min=10_000, max=86_400_000),
     "record_calls": Option(Kind.FLAG, doc="record every call with record_session"),
     "tts_voice": Option(Kind.STRING, doc="voice for text-to-speech fallback"),
-    "fallback_lang": Option(Kind.NAME, doc="prompt language used when a key is missing"),
+    "fallback_lang": Option(Kind.STRING, doc='prompt language used when a key is missing: "en-US"'),
 }
 
 CAMPAIGN_OUTCOMES = ("answer", "machine")
 RETRY_ON = ("busy", "noanswer", "rejected", "failed", "machine")
 TEST_EXPECTS = ("play", "say", "queue", "transfer", "ticket", "fax", "record",
                 "hangup", "node", "log")
-TEST_GIVEN_OUTCOMES = ("returns", "fails", "notfound", "timeout")
+TEST_GIVEN_OUTCOMES = ("returns", "fails", "notfound", "timeout", "noagent")
 
 HANGUP_CAUSES = (
     "NORMAL_CLEARING", "USER_BUSY", "NO_ANSWER", "CALL_REJECTED", "NO_ROUTE_DESTINATION",

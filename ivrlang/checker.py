@@ -10,6 +10,7 @@ import re
 import zoneinfo
 
 from . import ast as A
+from . import dataflow as D
 from . import flowgraph as G
 from . import vtypes as T
 from .actions import (
@@ -442,11 +443,21 @@ class _Checker:
             if node.name not in seen:
                 self.warn("W401", node.name_span, f"node `{node.name}` is unreachable",
                           "nothing leads here: goto it, or remove it")
+        self.check_definite_assignment(entries)
         for loop in G.trapped_loops(self.flow):
             node = self.nodes[loop[0]]
             path = " -> ".join([*loop, loop[0]])
             self.warn("W406", node.name_span, f"loop {path} has no way out",
                       "give one of its nodes a branch that leaves (an agent, hangup)")
+
+    def check_definite_assignment(self, entries: list[str]) -> None:
+        base = frozenset(BUILTIN_VARIABLES) | {c.var for c in self.flow.consts}
+        answer_nodes = {t for c in self.flow.campaigns for _, t, _ in c.outcomes}
+        starts = {name: base | {"target"} if name in answer_nodes else base for name in entries}
+        tracked = {v for s in self.all_statements() if (v := D.sets(s))} - base
+        for var, node in D.maybe_unset(self.flow, starts, tracked):
+            self.warn("W409", var.span, f"`{var.name}` may be unset here",
+                      f"some path into `{node}` reaches this before `{var.name}` is set")
 
     # ------------------------------------------------------------ campaigns
 
@@ -533,6 +544,14 @@ class _Checker:
 
     def test_given(self, step: A.TestStep) -> None:
         name = step.name
+        allowed = {"queue": ("timeout", "noagent"), "fax": ("fails",), "transfer": ("fails",),
+                   "record": ("timeout",)}.get(name)
+        if allowed is None and name in self.catalog.lookups:
+            allowed = ("returns", "fails", "notfound", "timeout")
+        if allowed is not None and step.outcome not in allowed:
+            self.error("E602", step.span, f"`given {name}` cannot be `{step.outcome}`",
+                       "it can be " + " or ".join(f"`{a}`" for a in allowed))
+            return
         if name == "queue":
             if step.name2 and step.name2 not in self.used_queues:
                 self.error("E601", step.span, f"the flow never queues to `{step.name2}`",

@@ -356,9 +356,12 @@ class ToAst(Transformer):
         return A.Branch(None, c[0], self.span(meta))
 
     def body(self, meta, c):
-        if len(c) == 1 and isinstance(c[0], list):
-            return A.Body(c[0], self.span(meta), inline=True)
-        return A.Body(_flatten(c), self.span(meta))
+        # `if x: a; b` and a one-line block both arrive as one list of statements;
+        # only an inline body starts on the line of its `:`
+        stmts = _flatten(c)
+        inline = (len(c) == 1 and isinstance(c[0], list) and bool(stmts)
+                  and not getattr(meta, "empty", True) and stmts[0].span.line == meta.line)
+        return A.Body(stmts, self.span(meta), inline=inline)
 
     @staticmethod
     def _opts(rest) -> list[A.Opt]:
@@ -386,6 +389,9 @@ class ToAst(Transformer):
         for kind, value in c[1:]:
             if kind == "outcome":
                 camp.outcomes.append(value)
+            elif kind in ("window", "window_calendar"):
+                value, camp.window_span = value
+                setattr(camp, kind, value)
             else:
                 setattr(camp, kind, value)
         return camp
@@ -396,8 +402,8 @@ class ToAst(Transformer):
 
     def window(self, meta, c):
         if len(c) == 1 and isinstance(c[0], Token):
-            return ("window_calendar", c[0].value)
-        return ("window", list(c))
+            return ("window_calendar", (c[0].value, self.span(meta)))
+        return ("window", (list(c), self.span(meta)))
 
     def rate(self, meta, c):
         return ("rate", (int(float(c[0].value)), c[2].value, self.span(meta)))
@@ -452,6 +458,9 @@ class ToAst(Transformer):
 
     def times_out(self, meta, c):
         return ("timeout", None)
+
+    def no_agent(self, meta, c):
+        return ("noagent", None)
 
     def t_press(self, meta, c):
         tok = c[0]
