@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from ivrlang.graph import GraphvizMissing, render, to_dot, to_mermaid
 
+from ivrlang.graph import GraphvizMissing, render, to_dot, to_mermaid
 from ivrlang.parser import parse_file
 
 from .output import show

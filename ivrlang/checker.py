@@ -93,7 +93,8 @@ class _Checker:
                     zoneinfo.ZoneInfo(line.value)
                 except (zoneinfo.ZoneInfoNotFoundError, ValueError):
                     self.error("E703", line.span, f"unknown time zone `{line.value}`",
-                               "e.g. Asia/Shanghai, Asia/Hong_Kong, UTC")
+                               did_you_mean(line.value, zoneinfo.available_timezones())
+                               or "e.g. Asia/Shanghai, Asia/Hong_Kong, UTC")
         for cal in self.flow.calendars:
             if not cal.days:
                 self.error("E108", cal.span, f"calendar `{cal.name}` has holidays but no hours",
@@ -380,9 +381,11 @@ class _Checker:
         params = {p.name: p for p in doc.params}
         for f in fields:
             if f.name not in params:
-                self.error("E203", f.span, f"fax `{stmt.document}` takes no `{f.name}`",
-                           did_you_mean(f.name, params)
-                           or ("it takes " + ", ".join(params) if params else "it takes no values"))
+                hint = (f"`{f.name}` is an option: write `{f.name} VALUE`"
+                        if f.name in ACTIONS["fax"].options else
+                        did_you_mean(f.name, params)
+                        or ("it takes " + ", ".join(params) if params else "it takes no values"))
+                self.error("E203", f.span, f"fax `{stmt.document}` takes no `{f.name}`", hint)
         named = {f.name for f in fields}
         for p in doc.params:
             if p.required and p.name not in named:
@@ -497,7 +500,7 @@ class _Checker:
                 if outcome not in RETRY_ON:
                     self.error("E503", span, f"cannot retry on `{outcome}`",
                                did_you_mean(outcome, RETRY_ON) or "on: " + ", ".join(RETRY_ON))
-            if every < 60_000:
+            if every is not None and every < 60_000:
                 self.error("E503", span, "retries less than a minute apart annoy customers",
                            "e.g. `retry 3 every 2h on busy, noanswer`")
         outcomes = set()

@@ -407,8 +407,8 @@ class _Printer:
             items.append((f"concurrency {camp.concurrency[0]}", camp.concurrency[1].line))
         if camp.retry is not None:
             tries, every, on, span = camp.retry
-            items.append((f"retry {tries} every {format_duration(every)} on {', '.join(on)}",
-                          span.line))
+            spelled = format_duration(every) if isinstance(every, int) else self._every(span)
+            items.append((f"retry {tries} every {spelled} on {', '.join(on)}", span.line))
         if camp.caller_id is not None:
             items.append((f"caller_id {quote(camp.caller_id[0])}", camp.caller_id[1].line))
         for event, target, span in camp.outcomes:
@@ -422,6 +422,12 @@ class _Printer:
             self.emit(STEP, format_test_step(step), step.span.line, first=i == 0)
 
     # ------------------------------------------------------------ output
+
+    def _every(self, span) -> str:
+        """A `retry … every X` duration that did not parse: the tree keeps no spelling."""
+        line = self.src_lines[span.line - 1] if 1 <= span.line <= len(self.src_lines) else ""
+        m = re.search(r"\bevery\s+([0-9][\w.]*)", line)
+        return m.group(1) if m else "0s"
 
     def _blank_before(self, line: int) -> bool:
         return 2 <= line <= len(self.src_lines) and not self.src_lines[line - 2].strip()
@@ -451,7 +457,9 @@ class _Printer:
                 at = last_at[anchors[k - 1]]
                 if at not in trailing:
                     trailing[at] = c
-                    continue
+                else:  # that line has its comment already: this one goes above it
+                    before[at].append(c)
+                continue
             # on its own line: goes before the construct that follows it
             if k < len(anchors):
                 before[first_at[anchors[k]]].append(c)
@@ -469,10 +477,10 @@ class _Printer:
             text = ln.text + (f"  {trailing[i].text}" if i in trailing else "")
             items = [(c.line, c.text) for c in before.get(i, ())] + [(ln.src, text)]
             for k, (src, line_text) in enumerate(items):
-                if k == 0 and ln.top:
-                    blank()
-                elif (ln.blanks and (k > 0 or not ln.first) and src != prev_src
-                      and self._blank_before(src)):
+                starts_block = k == 0 and ln.top
+                kept = (ln.blanks and (k > 0 or not ln.first) and src != prev_src
+                        and self._blank_before(src))
+                if starts_block or kept:
                     blank()
                 out.append(" " * ln.indent + line_text)
                 prev_src = src
@@ -518,7 +526,8 @@ def format_test_step(step: A.TestStep) -> str:
             words.append(format_expr(step.value))
         return " ".join(words)
     if kind == "press":
-        return f"press {_digits_or_string(str(step.value))}"
+        keys = str(step.value)  # one key bare, a sequence as a string: `press 1`, `press "123#"`
+        return f"press {keys if len(keys) == 1 and keys.isdigit() else quote(keys)}"
     if kind in ("silence", "hangup"):
         return kind
     if kind == "expect":

@@ -30,9 +30,11 @@ def check_options(where: str, action: Action, options: list[A.Opt], head: Span,
     seen: set[str] = set()
     for opt in options:
         if opt.is_field:
-            if not action.fields:
+            if not action.fields and opt.name in action.options:
                 scope.report("E110", opt.span, f"{where}: `{opt.name} = …` is not an option here",
                              f"options are written `{opt.name} VALUE`")
+            elif not action.fields:
+                _unknown_option(where, action, opt, scope)
             continue
         spec = action.options.get(opt.name)
         if spec is None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import codecs
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -25,7 +26,7 @@ from lark.exceptions import (
 from . import ast as A
 from .diagnostics import Diagnostic, Span, error
 from .suggest import closest
-from .transform import BadValue, ToAst
+from .transform import BadValue, ToAst, too_deep
 
 MAX_BYTES = 4 * 1024 * 1024
 MAX_DEPTH = 40  # indentation levels and bracket depth
@@ -53,9 +54,11 @@ class ParseResult:
 
 
 class _BadIndent(LarkError):
-    def __init__(self, line: int, col: int, message: str, code: str = "E003"):
+    def __init__(self, line: int, col: int, message: str, code: str = "E003",
+                 help: str = "indent each block by the same number of spaces"):
         super().__init__(message)
         self.line, self.col, self.message, self.code = line, col, message, code
+        self.help = help
 
 
 class Indenter:
@@ -75,7 +78,8 @@ class Indenter:
             if token.type in ("LPAR", "LSQB", "LBRACE"):
                 depth += 1
                 if depth > MAX_DEPTH:
-                    raise _BadIndent(token.line, token.column, "brackets nested too deep", "E008")
+                    raise _BadIndent(token.line, token.column, "brackets nested too deep", "E008",
+                                     "split the expression with `set`")
             elif token.type in ("RPAR", "RSQB", "RBRACE"):
                 depth = max(depth - 1, 0)
             if token.type != "_NL":
@@ -90,17 +94,19 @@ class Indenter:
             if indent > levels[-1]:
                 levels.append(indent)
                 if len(levels) > MAX_DEPTH:
-                    raise _BadIndent(line, indent + 1, "blocks nested too deep", "E008")
+                    raise _BadIndent(line, indent + 1, "blocks nested too deep", "E008",
+                                     "move the inner part into its own step")
                 yield Token.new_borrow_pos("_INDENT", last, token)
             else:
+                inner = levels[-1]
                 while indent < levels[-1]:
-                    levels.pop()
+                    inner = levels.pop()
                     yield Token.new_borrow_pos("_DEDENT", last, token)
                 if indent != levels[-1]:
                     raise _BadIndent(
                         line, indent + 1,
-                        f"this line is indented to column {indent + 1}, "
-                        f"which matches no open block (expected column {levels[-1] + 1})")
+                        f"this line is indented to column {indent + 1}, which matches no "
+                        f"open block (expected column {inner + 1} or {levels[-1] + 1})")
         yield from self._close(levels, token)
 
     @staticmethod
@@ -170,12 +176,17 @@ def read_source(path: str | Path,
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        return None, [error("E005", Span(name, line, 1, line, 2),
+        bol = raw.rfind(b"\n", 0, exc.start) + 1
+        col = len(raw[bol:exc.start].decode("utf-8", "replace")) + 1
+        return None, [error("E005", Span(name, line, col, line, col + 1),
                             f"the file is not UTF-8 text (bad byte at offset {exc.start})",
                             "save the file as UTF-8")]
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         return None, [error("E006", start, "the file is empty", "start it with `flow NAME`")]
+    if all(not ln.strip() or ln.lstrip().startswith("#") for ln in text.split("\n")):
+        return None, [error("E006", start, "the file holds only comments",
+                            "start it with `flow NAME`")]
     if not text.endswith("\n"):
         text += "\n"
     diags = _check_indent_chars(name, text)
@@ -213,13 +224,19 @@ def parse_text(text: str, path: str = "<string>") -> ParseResult:
 def parse_source(source: Source) -> ParseResult:
     try:
         tree = _lark().parse(source.text, start="start")
+        deep = too_deep(tree)
+        if deep is not None:
+            m = deep.meta
+            return ParseResult(None, [error("E008", Span(source.path, m.line, m.column,
+                                                         m.line, m.column + 1),
+                                            "expressions are nested too deeply",
+                                            "split the expression with `set`")], source)
         builder = ToAst(source.path, parse_expr_fn(source.path))
         flow = builder.transform(tree)
     except _BadIndent as exc:
         return ParseResult(None, [error(exc.code, Span(source.path, exc.line, exc.col,
                                                        exc.line, exc.col + 1), exc.message,
-                                        "indent each block by the same number of spaces"
-                                        if exc.code == "E003" else "")], source)
+                                        exc.help)], source)
     except UnexpectedInput as exc:
         return ParseResult(None, [_syntax_error(exc, source)], source)
     except VisitError as exc:
@@ -262,9 +279,15 @@ def parse_expr_fn(path: str):
     def parse_interp(text: str, line: int, col: int) -> Tree:
         try:
             return _lark().parse(text, start="interp")
+        except _BadIndent as exc:
+            c = col + exc.col - 1
+            raise BadValue(error(exc.code, Span(path, line, c, line, c + 1), exc.message,
+                                 exc.help)) from None
         except UnexpectedInput as exc:
             c = col + max(getattr(exc, "column", 1) or 1, 1) - 1
             what = _found(exc)
+            if what == "end of file":
+                c, what = col + len(text), "end of the expression"
             raise BadValue(error("E012", Span(path, line, c, line, c + 1),
                                  f"bad expression in `{{{text}}}`: unexpected {what}",
                                  "write `{{` for a literal brace")) from None
@@ -286,9 +309,17 @@ def _word_at(lines: list[str], line: int, col: int) -> str:
     return m.group(0) if m else ""
 
 
+def _show_char(ch: str) -> str:
+    """A character for a message: itself in backticks, or U+XXXX when invisible."""
+    if ch.isprintable() and not ch.isspace():
+        return f"`{ch}`"
+    name = unicodedata.name(ch, "")
+    return f"U+{ord(ch):04X}" + (f" ({name.lower()})" if name else "")
+
+
 def _found(exc: UnexpectedInput, lines: list[str] | None = None) -> str:
     if isinstance(exc, UnexpectedCharacters):
-        return f"character `{exc.char}`"
+        return f"character {_show_char(exc.char)}"
     if isinstance(exc, UnexpectedEOF):
         return "end of file"
     tok = getattr(exc, "token", None)
@@ -333,7 +364,7 @@ def _syntax_error(exc: UnexpectedInput, source: Source) -> Diagnostic:
         if expected & {"DAYS", "TIMERANGE", "DATE", "CLOSED"}:
             return error("E011", span, f"`{bad}` is not a day, time or date here",
                          "write e.g. `mon-fri 08:00-20:00` or `2026-10-01`")
-        return error("E001", span, f"unexpected character `{exc.char}`",
+        return error("E001", span, f"unexpected character {_show_char(exc.char)}",
                      _expected_help(expected))
 
     tok = getattr(exc, "token", None)

@@ -16,6 +16,19 @@ from .diagnostics import Diagnostic, Span, error
 from .suggest import closest
 from .timespec import parse_duration
 
+MAX_TREE_DEPTH = 200  # deeper parse trees would exhaust Python's recursion limit
+
+
+def too_deep(tree: Tree) -> Tree | None:
+    """The first subtree deeper than MAX_TREE_DEPTH (iterative, so safe on any input)."""
+    stack = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_TREE_DEPTH:
+            return node
+        stack.extend((c, depth + 1) for c in node.children if isinstance(c, Tree))
+    return None
+
 
 class BadValue(Exception):
     """A value so malformed that the parse cannot go on."""
@@ -137,6 +150,13 @@ class ToAst(Transformer):
             tree = self.parse_interp(inner, line, col)
         except BadValue as exc:
             self.diags.append(exc.diagnostic)
+            return A.Interp(A.Literal(span, "", "text"), [], span, raw=inner)
+        deep = too_deep(tree)
+        if deep is not None:
+            c = col + deep.meta.column - 1
+            self.diags.append(error("E008", Span(self.path, line, c, line, c + 1),
+                                    "expressions are nested too deeply",
+                                    "split the expression with `set`"))
             return A.Interp(A.Literal(span, "", "text"), [], span, raw=inner)
         sub = ToAst(self.path, self.parse_interp, line, col)
         expr, filters = sub.transform(tree)
@@ -415,7 +435,6 @@ class ToAst(Transformer):
         every = parse_duration(c[1].value)
         if every is None:
             self.diags.append(self._bad_duration(c[1]))
-            every = 0
         return ("retry", (int(float(c[0].value)), every, [t.value for t in c[2:]], self.span(meta)))
 
     def caller_id(self, meta, c):

@@ -171,7 +171,8 @@ def test_menu_keys_and_events():
 def test_menu_defaults():
     ir = compiled(DATA / "good" / "english_menu.flow")
     menu = ir["nodes"]["start"]
-    assert (menu["timeout"], menu["interdigit"], menu["tries"], menu["digits"]) == (4000, 2000, 2, 2)
+    assert menu["timeout"] == 4000
+    assert (menu["interdigit"], menu["tries"], menu["digits"]) == (2000, 2, 2)
     assert set(menu["keys"]) == {"1", "2", "10", "#"}
 
 
