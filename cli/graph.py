@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ivrlang.graph import GraphvizMissing, render, to_dot, to_mermaid
+from ivrlang.graph import GraphvizError, render, to_dot, to_mermaid
 from ivrlang.parser import parse_file
 
 from .output import show
@@ -43,7 +43,7 @@ def graph(flow: str, fmt: str, output: str | None) -> None:
         else:
             try:
                 data = render(dot, fmt)
-            except GraphvizMissing as exc:
+            except GraphvizError as exc:
                 raise click.ClickException(str(exc)) from None
     if output:
         Path(output).write_bytes(data)

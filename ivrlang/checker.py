@@ -547,8 +547,8 @@ class _Checker:
 
     def test_given(self, step: A.TestStep) -> None:
         name = step.name
-        allowed = {"queue": ("timeout", "noagent"), "fax": ("fails",), "transfer": ("fails",),
-                   "record": ("timeout",)}.get(name)
+        allowed = {"queue": ("timeout", "noagent"), "fax": ("fails",),
+                   "transfer": ("fails",)}.get(name)
         if allowed is None and name in self.catalog.lookups:
             allowed = ("returns", "fails", "notfound", "timeout")
         if allowed is not None and step.outcome not in allowed:
@@ -563,7 +563,7 @@ class _Checker:
                 self.error("E602", step.span, "`given queue` needs a queue name",
                            "e.g. `given queue emergency timeout`")
             return
-        if name in ("fax", "transfer", "record"):
+        if name in ("fax", "transfer"):
             return
         if name in self.catalog.lookups or name in self.catalog.functions:
             if step.value is not None:

@@ -55,7 +55,8 @@ class _Compiler:
         }
 
     def settings(self) -> Json:
-        out = {name: spec.default for name, spec in SETTINGS.items()}
+        out = {name: False if spec.kind is Kind.FLAG else spec.default
+               for name, spec in SETTINGS.items()}
         for opt in self.f.settings:
             out[opt.name] = self.value(SETTINGS[opt.name], opt.value)
         return out

@@ -228,6 +228,9 @@ def check_template(tpl: A.Template, scope: Scope) -> None:
                              or "filters: " + ", ".join(SAY_FILTERS))
                 value = T.ANY
                 continue
+            if flt.args:
+                scope.report("E109", flt.span, f"filter `{flt.name}` takes no arguments",
+                             f"write `|{flt.name}`")
             if not T.compatible(value, accepts):
                 scope.report("E201", part.expr.span,
                              f"`{flt.name}` needs {' or '.join(T.describe(a) for a in accepts)}, "

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from . import ast as A
+from .diagnostics import Span
 from .timespec import format_duration, parse_duration
 
 STEP = 2  # spaces per block level
@@ -398,7 +399,7 @@ class _Printer:
         window_line = camp.window_span.line if camp.window_span else camp.span.line
         if camp.window_calendar is not None:
             items.append((f"window {camp.window_calendar}", window_line))
-        elif camp.window:
+        if camp.window:
             items.append((f"window {_days(camp.window)}", window_line))
         if camp.rate is not None:
             count, unit, span = camp.rate
@@ -423,7 +424,7 @@ class _Printer:
 
     # ------------------------------------------------------------ output
 
-    def _every(self, span) -> str:
+    def _every(self, span: Span) -> str:
         """A `retry … every X` duration that did not parse: the tree keeps no spelling."""
         line = self.src_lines[span.line - 1] if 1 <= span.line <= len(self.src_lines) else ""
         m = re.search(r"\bevery\s+([0-9][\w.]*)", line)

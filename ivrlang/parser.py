@@ -7,13 +7,15 @@ position and, where it can be guessed, a fix.
 from __future__ import annotations
 
 import codecs
+import gc
 import re
+import threading
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from lark import Lark, Token, Tree
+from lark import Lark, Token
 from lark.exceptions import (
     LarkError,
     UnexpectedCharacters,
@@ -26,7 +28,7 @@ from lark.exceptions import (
 from . import ast as A
 from .diagnostics import Diagnostic, Span, error
 from .suggest import closest
-from .transform import BadValue, ToAst, too_deep
+from .transform import BadValue, ToAst
 
 MAX_BYTES = 4 * 1024 * 1024
 MAX_DEPTH = 40  # indentation levels and bracket depth
@@ -61,6 +63,10 @@ class _BadIndent(LarkError):
         self.help = help
 
 
+_OPENING = frozenset({"LPAR", "LSQB", "LBRACE"})
+_LAYOUT = _OPENING | {"RPAR", "RSQB", "RBRACE", "_NL"}
+
+
 class Indenter:
     """Postlexer: turns the indentation after each newline into _INDENT/_DEDENT.
 
@@ -75,14 +81,19 @@ class Indenter:
         token = None
         depth = 0
         for token in stream:
-            if token.type in ("LPAR", "LSQB", "LBRACE"):
+            kind = token.type
+            if kind not in _LAYOUT:
+                yield token
+                continue
+            if kind in _OPENING:
                 depth += 1
                 if depth > MAX_DEPTH:
                     raise _BadIndent(token.line, token.column, "brackets nested too deep", "E008",
                                      "split the expression with `set`")
-            elif token.type in ("RPAR", "RSQB", "RBRACE"):
+                yield token
+                continue
+            if kind != "_NL":
                 depth = max(depth - 1, 0)
-            if token.type != "_NL":
                 yield token
                 continue
             yield token
@@ -116,16 +127,25 @@ class Indenter:
             yield Token.new_borrow_pos("_DEDENT", "", token)
 
 
+_LOCK = threading.RLock()  # the transformer below holds per-parse state
+
+
+@cache
+def _builder() -> ToAst:
+    return ToAst(_parse_interp)
+
+
 @cache
 def _lark() -> Lark:
+    """The parser, with the AST built during the parse (no parse tree)."""
     return Lark(
         _GRAMMAR.read_text(encoding="utf-8"),
         parser="lalr",
         lexer="contextual",
         postlex=Indenter(),
         start=["start", "interp"],
-        propagate_positions=True,
         maybe_placeholders=True,
+        transformer=_builder(),
     )
 
 
@@ -222,33 +242,41 @@ def parse_text(text: str, path: str = "<string>") -> ParseResult:
 
 
 def parse_source(source: Source) -> ParseResult:
+    with _LOCK:
+        builder = _builder()
+        builder.reset(source.path)
+        collecting = gc.isenabled()
+        gc.disable()  # the parse allocates many small objects that all survive
+        try:
+            result = _parse_guarded(source, builder)
+        finally:
+            if collecting:
+                gc.enable()
+        diags = builder.diags
+    if isinstance(result, Diagnostic):
+        return ParseResult(None, [result], source)
+    result.comments = scan_comments(source.text)
+    return ParseResult(result, diags, source)
+
+
+def _parse_guarded(source: Source, builder: ToAst) -> A.Flow | Diagnostic:
     try:
-        tree = _lark().parse(source.text, start="start")
-        deep = too_deep(tree)
-        if deep is not None:
-            m = deep.meta
-            return ParseResult(None, [error("E008", Span(source.path, m.line, m.column,
-                                                         m.line, m.column + 1),
-                                            "expressions are nested too deeply",
-                                            "split the expression with `set`")], source)
-        builder = ToAst(source.path, parse_expr_fn(source.path))
-        flow = builder.transform(tree)
+        return _lark().parse(source.text, start="start")
     except _BadIndent as exc:
-        return ParseResult(None, [error(exc.code, Span(source.path, exc.line, exc.col,
-                                                       exc.line, exc.col + 1), exc.message,
-                                        exc.help)], source)
+        return error(exc.code, Span(source.path, exc.line, exc.col, exc.line, exc.col + 1),
+                     exc.message, exc.help)
     except UnexpectedInput as exc:
-        return ParseResult(None, [_syntax_error(exc, source)], source)
+        return _syntax_error(exc, source)
+    except BadValue as exc:
+        return exc.diagnostic
     except VisitError as exc:
         if isinstance(exc.orig_exc, BadValue):
-            return ParseResult(None, [exc.orig_exc.diagnostic], source)
+            return exc.orig_exc.diagnostic
         if isinstance(exc.orig_exc, RecursionError):
-            return ParseResult(None, [_too_deep(source)], source)
+            return _too_deep(source)
         raise
     except RecursionError:
-        return ParseResult(None, [_too_deep(source)], source)
-    flow.comments = scan_comments(source.text)
-    return ParseResult(flow, builder.diags, source)
+        return _too_deep(source)
 
 
 def _too_deep(source: Source) -> Diagnostic:
@@ -273,26 +301,23 @@ def scan_comments(text: str) -> list[A.Comment]:
     return found
 
 
-def parse_expr_fn(path: str):
-    """A function parsing `{expr|filter}` text found at a given position."""
-
-    def parse_interp(text: str, line: int, col: int) -> Tree:
-        try:
-            return _lark().parse(text, start="interp")
-        except _BadIndent as exc:
-            c = col + exc.col - 1
-            raise BadValue(error(exc.code, Span(path, line, c, line, c + 1), exc.message,
-                                 exc.help)) from None
-        except UnexpectedInput as exc:
-            c = col + max(getattr(exc, "column", 1) or 1, 1) - 1
-            what = _found(exc)
-            if what == "end of file":
-                c, what = col + len(text), "end of the expression"
-            raise BadValue(error("E012", Span(path, line, c, line, c + 1),
-                                 f"bad expression in `{{{text}}}`: unexpected {what}",
-                                 "write `{{` for a literal brace")) from None
-
-    return parse_interp
+def _parse_interp(text: str, line: int, col: int):
+    """Parse `{…}` text; the builder's offsets place it inside its string."""
+    path = _builder().path
+    try:
+        return _lark().parse(text, start="interp")
+    except _BadIndent as exc:
+        c = col + exc.col - 1
+        raise BadValue(error(exc.code, Span(path, line, c, line, c + 1), exc.message,
+                             exc.help)) from None
+    except UnexpectedInput as exc:
+        c = col + max(getattr(exc, "column", 1) or 1, 1) - 1
+        what = _found(exc)
+        if what == "end of file":
+            c, what = col + len(text), "end of the expression"
+        raise BadValue(error("E012", Span(path, line, c, line, c + 1),
+                             f"bad expression in `{{{text}}}`: unexpected {what}",
+                             "write `{{` for a literal brace")) from None
 
 
 # ---------------------------------------------------------------- parse errors

@@ -1,33 +1,27 @@
-"""Lark parse tree to the typed AST of ast.py.
+"""Lark parse to the typed AST of ast.py, as Lark's embedded transformer.
+
+The LALR parser calls these methods as it reduces each rule, so no parse
+tree is ever built. Positions come from the tokens themselves (statement
+keywords are named terminals so that they stay in the children).
 
 Values the grammar lets through but that are malformed (a duration such as
 `5sec`, a bad `{…}` in a string) become diagnostics collected on the way;
-the tree is still built so that the checker can report everything else.
+the AST is still built so that the checker can report everything else.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
-from lark import Token, Transformer, Tree, v_args
+from lark import Token, Transformer
 
 from . import ast as A
 from .diagnostics import Diagnostic, Span, error
 from .suggest import closest
 from .timespec import parse_duration
 
-MAX_TREE_DEPTH = 200  # deeper parse trees would exhaust Python's recursion limit
-
-
-def too_deep(tree: Tree) -> Tree | None:
-    """The first subtree deeper than MAX_TREE_DEPTH (iterative, so safe on any input)."""
-    stack = [(tree, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if depth > MAX_TREE_DEPTH:
-            return node
-        stack.extend((c, depth + 1) for c in node.children if isinstance(c, Tree))
-    return None
+MAX_EXPR_DEPTH = 200  # deeper expressions would exhaust Python's recursion limit later
 
 
 class BadValue(Exception):
@@ -39,6 +33,9 @@ class BadValue(Exception):
 
 
 _ESCAPES = {"n": "\n", "t": "\t", '"': '"', "\\": "\\"}
+_SIMPLE_INTERP = re.compile(r"\s*([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)\s*(?:\|\s*[A-Za-z_]\w*\s*)*")
+_WORD = re.compile(r"[A-Za-z_]\w*")
+_EXPR_WORDS = {"true", "false", "none", "not", "and", "or", "in"}
 
 
 def _flatten(items) -> list:
@@ -51,25 +48,64 @@ def _flatten(items) -> list:
     return out
 
 
-@v_args(meta=True)
-class ToAst(Transformer):
-    """Builds the AST; `parse_interp(text, line, col)` parses `{…}` contents."""
+def _start(x) -> tuple[int, int] | None:
+    if isinstance(x, Token):
+        return (x.line, x.column) if x.line is not None else None
+    span = getattr(x, "span", None)
+    if isinstance(span, Span):
+        return span.line, span.col
+    if isinstance(x, list | tuple):
+        for item in x:
+            pos = _start(item)
+            if pos:
+                return pos
+    return None
 
-    def __init__(self, path: str, parse_interp: Callable[[str, int, int], Tree],
-                 line0: int = 0, col0: int = 0):
+
+def _stop(x) -> tuple[int, int] | None:
+    if isinstance(x, Token):
+        return (x.end_line, x.end_column) if x.end_line is not None else None
+    span = getattr(x, "span", None)
+    if isinstance(span, Span):
+        return span.end_line, span.end_col
+    if isinstance(x, list | tuple):
+        for item in reversed(x):
+            pos = _stop(item)
+            if pos:
+                return pos
+    return None
+
+
+def _depth(e) -> int:
+    return getattr(e, "depth", 0)
+
+
+class ToAst(Transformer):
+    """Builds the AST during the parse; one instance serves one Lark parser.
+
+    `reset(path)` before each file; `parse_interp(text)` parses `{…}` text.
+    Not re-entrant across threads: callers hold parser._LOCK.
+    """
+
+    def __init__(self, parse_interp: Callable[[str], object] | None = None):
         super().__init__()
-        self.path = path
         self.parse_interp = parse_interp
-        self.line0 = line0   # offsets for text parsed out of a string
-        self.col0 = col0
+        self.path = "<string>"
+        self.line0 = 0   # offsets for text parsed out of a string
+        self.col0 = 0
         self.diags: list[Diagnostic] = []
+
+    def reset(self, path: str) -> None:
+        self.path, self.line0, self.col0, self.diags = path, 0, 0, []
 
     # ------------------------------------------------------------ positions
 
-    def span(self, meta) -> Span:
-        if getattr(meta, "empty", True):
+    def span(self, children) -> Span:
+        first, last = _start(children), _stop(children)
+        if first is None:
             return Span(self.path, max(self.line0, 1), max(self.col0, 1))
-        return self._pos(meta.line, meta.column, meta.end_line, meta.end_column)
+        last = last or (first[0], first[1] + 1)
+        return self._pos(first[0], first[1], last[0], last[1])
 
     def tspan(self, tok: Token) -> Span:
         return self._pos(tok.line, tok.column, tok.end_line, tok.end_column)
@@ -79,6 +115,14 @@ class ToAst(Transformer):
             return Span(self.path, self.line0, self.col0 + col - 1,
                         self.line0, self.col0 + (end_col or col + 1) - 1)
         return Span(self.path, line, col, end_line or line, end_col or col + 1)
+
+    def deep(self, node: A.Expr, *parts) -> A.Expr:
+        """Record nesting depth; refuse expressions too deep to walk later."""
+        node.depth = 1 + max((_depth(p) for p in parts), default=0)
+        if node.depth > MAX_EXPR_DEPTH:
+            raise BadValue(error("E008", node.span, "expressions are nested too deeply",
+                                 "split the expression with `set`"))
+        return node
 
     # ------------------------------------------------------------ strings
 
@@ -146,26 +190,43 @@ class ToAst(Transformer):
             self.diags.append(error("E012", span, "empty `{}` in a string",
                                     "put an expression inside, or write `{{}}`"))
             return A.Interp(A.Literal(span, "", "text"), [], span, raw=inner)
+        simple = self.simple_interp(inner, line, col)
+        if simple is not None:
+            return simple
+        saved = self.line0, self.col0
+        self.line0, self.col0 = line, col
         try:
-            tree = self.parse_interp(inner, line, col)
+            expr, filters = self.parse_interp(inner, line, col)
         except BadValue as exc:
             self.diags.append(exc.diagnostic)
             return A.Interp(A.Literal(span, "", "text"), [], span, raw=inner)
-        deep = too_deep(tree)
-        if deep is not None:
-            c = col + deep.meta.column - 1
-            self.diags.append(error("E008", Span(self.path, line, c, line, c + 1),
-                                    "expressions are nested too deeply",
-                                    "split the expression with `set`"))
-            return A.Interp(A.Literal(span, "", "text"), [], span, raw=inner)
-        sub = ToAst(self.path, self.parse_interp, line, col)
-        expr, filters = sub.transform(tree)
-        self.diags.extend(sub.diags)
+        finally:
+            self.line0, self.col0 = saved
+        return A.Interp(expr, filters, span, raw=inner)
+
+    def simple_interp(self, inner: str, line: int, col: int) -> A.Interp | None:
+        """`c.amount_due|money` without a parser run: most interpolations look so."""
+        m = _SIMPLE_INTERP.fullmatch(inner)
+        if m is None or m.group(1) in _EXPR_WORDS:
+            return None
+        names = list(_WORD.finditer(inner, 0, m.end(1)))
+        first = names[0]
+        at = col + first.start()
+        expr: A.Expr = A.Var(Span(self.path, line, at, line, at + len(first.group())),
+                             first.group())
+        for nm in names[1:]:
+            c0 = col + nm.start()
+            expr = A.FieldGet(Span(self.path, line, at, line, c0 + len(nm.group())), expr,
+                              nm.group(), Span(self.path, line, c0, line, c0 + len(nm.group())))
+        filters = [A.Filter(f.group(), [], Span(self.path, line, col + f.start(), line,
+                                                col + f.end()))
+                   for f in _WORD.finditer(inner, m.end(1))]
+        span = Span(self.path, line, col, line, col + len(inner))
         return A.Interp(expr, filters, span, raw=inner)
 
     # ------------------------------------------------------------ file and header
 
-    def start(self, meta, children):
+    def start(self, children):
         name_tok, header = children[0]
         flow = A.Flow(name_tok.value, self.tspan(name_tok), self.path)
         cals: dict[str, A.Calendar] = {}
@@ -203,50 +264,54 @@ class ToAst(Transformer):
                 flow.tests.append(item)
         return flow
 
-    def flow_decl(self, meta, children):
+    def flow_decl(self, children):
         return children[0], children[1:]
 
-    def title(self, meta, c):
+    def title(self, c):
         return ("line", A.HeaderLine("title", self.unquote(c[0]), self.tspan(c[0])))
 
-    def lang(self, meta, c):
+    def lang(self, c):
         return ("line", A.HeaderLine("lang", c[0].value, self.tspan(c[0])))
 
-    def timezone(self, meta, c):
+    def timezone(self, c):
         return ("line", A.HeaderLine("timezone", c[0].value, self.tspan(c[0])))
 
-    def hours(self, meta, c):
+    def hours(self, c):
         return ("hours", c[0], c[1:])
 
-    def holidays(self, meta, c):
+    def holidays(self, c):
         return ("holidays", c[0], c[1:])
 
-    def numbers(self, meta, c):
+    def numbers(self, c):
         return ("numbers", [(self.unquote(t), self.tspan(t)) for t in c])
 
-    def header_set(self, meta, c):
-        return ("set", A.SetVar(self.span(meta), var=c[0].value, value=c[1]))
+    def header_set(self, c):
+        span, c = self.span(c), c[1:]
+        return ("set", A.SetVar(span, var=c[0].value, value=c[1]))
 
-    def setting(self, meta, c):
-        return ("setting", A.Opt(c[0].value, c[1] if len(c) > 1 else None, self.span(meta)))
+    def setting(self, c):
+        return ("setting", A.Opt(c[0].value, c[1] if len(c) > 1 else None, self.span(c)))
 
-    def dayspec(self, meta, c):
+    def dayspec(self, c):
         times = [t.value for t in c[1:] if t.type == "TIMERANGE"]
-        return A.DaySpec(c[0].value, times, self.span(meta))
+        return A.DaySpec(c[0].value, times, self.span(c))
 
-    def daterange(self, meta, c):
-        return (c[0].value, c[1].value if len(c) > 1 else c[0].value, self.span(meta))
+    def daterange(self, c):
+        return (c[0].value, c[1].value if len(c) > 1 else c[0].value, self.span(c))
 
     # ------------------------------------------------------------ nodes
 
-    def step(self, meta, c):
-        return A.Step(c[0].value, self.span(meta), self.tspan(c[0]), body=_flatten(c[1:]))
+    def step(self, c):
+        span, c = self.span(c), c[1:]
+        return A.Step(c[0].value, span, self.tspan(c[0]), body=_flatten(c[1:]))
 
-    def sub(self, meta, c):
-        return A.Sub(c[0].value, self.span(meta), self.tspan(c[0]), body=_flatten(c[1:]))
+    def sub(self, c):
+        span, c = self.span(c), c[1:]
+        return A.Sub(c[0].value, span, self.tspan(c[0]), body=_flatten(c[1:]))
 
-    def menu(self, meta, c):
-        menu = A.Menu(c[0].value, self.span(meta), self.tspan(c[0]))
+    def menu(self, c):
+        span, c = self.span(c), c[1:]
+        menu = A.Menu(c[0].value, span, self.tspan(c[0]))
         for item in c[1:]:
             if isinstance(item, A.Opt):
                 menu.options.append(item)
@@ -256,33 +321,33 @@ class ToAst(Transformer):
                 menu.events.append(item)
         return menu
 
-    def menu_option(self, meta, c):
+    def menu_option(self, c):
         return c[0]
 
-    def menu_key(self, meta, c):
+    def menu_key(self, c):
         tok, body = c
         key = self.unquote(tok) if tok.type == "STRING" else tok.value
         return A.KeyBranch(key, body, self.tspan(tok))
 
-    def menu_event(self, meta, c):
+    def menu_event(self, c):
         return A.On(c[0].value, None, c[1], self.tspan(c[0]))
 
-    def goto_handler(self, meta, c):
+    def goto_handler(self, c):
         span = self.tspan(c[0])
         return A.Body([A.Goto(span, target=c[0].value, target_span=span)], span, arrow=True)
 
-    def inline_handler(self, meta, c):
-        return A.Body(c[0], self.span(meta), inline=True)
+    def inline_handler(self, c):
+        return A.Body(c[0], self.span(c), inline=True)
 
-    def block_handler(self, meta, c):
-        return A.Body(_flatten(c), self.span(meta))
+    def block_handler(self, c):
+        return A.Body(_flatten(c), self.span(c))
 
     # ------------------------------------------------------------ statements
 
-    def simple_stmts(self, meta, c):
+    def simple_stmts(self, c):
         return list(c)
 
-    def line(self, meta, c):
+    def line(self, c):
         stmts, block = c[0], _flatten(c[1:])
         if not block:
             return stmts
@@ -299,89 +364,103 @@ class ToAst(Transformer):
                 target.options.append(item)
         return stmts
 
-    def on_handler(self, meta, c):
+    def on_handler(self, c):
         arg = c[1] if len(c) == 3 else None
         return A.On(c[0].value, arg, c[-1], self.tspan(c[0]))
 
-    def block_options(self, meta, c):
+    def block_options(self, c):
         return c[0]
 
-    def answer(self, meta, c):
-        return A.Answer(self.span(meta))
+    def answer(self, c):
+        span, c = self.span(c), c[1:]
+        return A.Answer(span)
 
-    def play(self, meta, c):
-        return A.Play(self.span(meta), prompt=c[0].value, prompt_span=self.tspan(c[0]),
+    def play(self, c):
+        span, c = self.span(c), c[1:]
+        return A.Play(span, prompt=c[0].value, prompt_span=self.tspan(c[0]),
                       options=self._opts(c[1:]))
 
-    def say(self, meta, c):
-        return A.Say(self.span(meta), text=self.template(c[0]), options=self._opts(c[1:]))
+    def say(self, c):
+        span, c = self.span(c), c[1:]
+        return A.Say(span, text=self.template(c[0]), options=self._opts(c[1:]))
 
-    def collect(self, meta, c):
-        return A.Collect(self.span(meta), var=c[0].value, options=self._opts(c[1:]))
+    def collect(self, c):
+        span, c = self.span(c), c[1:]
+        return A.Collect(span, var=c[0].value, options=self._opts(c[1:]))
 
-    def set(self, meta, c):
-        return A.SetVar(self.span(meta), var=c[0].value, value=c[1])
+    def set(self, c):
+        span, c = self.span(c), c[1:]
+        return A.SetVar(span, var=c[0].value, value=c[1])
 
-    def lookup(self, meta, c):
+    def lookup(self, c):
+        span, c = self.span(c), c[1:]
         args, kwargs = self._split_args(c[2])
-        return A.Lookup(self.span(meta), var=c[0].value, func=c[1].value,
+        return A.Lookup(span, var=c[0].value, func=c[1].value,
                         func_span=self.tspan(c[1]), args=args, kwargs=kwargs,
                         options=self._opts(c[3:]))
 
-    def goto(self, meta, c):
-        return A.Goto(self.span(meta), target=c[0].value, target_span=self.tspan(c[0]))
+    def goto(self, c):
+        span, c = self.span(c), c[1:]
+        return A.Goto(span, target=c[0].value, target_span=self.tspan(c[0]))
 
-    def queue(self, meta, c):
-        return A.Queue(self.span(meta), queue=c[0].value, queue_span=self.tspan(c[0]),
+    def queue(self, c):
+        span, c = self.span(c), c[1:]
+        return A.Queue(span, queue=c[0].value, queue_span=self.tspan(c[0]),
                        options=self._opts(c[1:]))
 
-    def transfer(self, meta, c):
-        return A.Transfer(self.span(meta), dest=c[0], options=self._opts(c[1:]))
+    def transfer(self, c):
+        span, c = self.span(c), c[1:]
+        return A.Transfer(span, dest=c[0], options=self._opts(c[1:]))
 
-    def record(self, meta, c):
-        return A.Record(self.span(meta), var=c[0].value, options=self._opts(c[1:]))
+    def record(self, c):
+        span, c = self.span(c), c[1:]
+        return A.Record(span, var=c[0].value, options=self._opts(c[1:]))
 
-    def ticket(self, meta, c):
+    def ticket(self, c):
+        span, c = self.span(c), c[1:]
         var = c[1].value if len(c) > 1 and isinstance(c[1], Token) else None
-        return A.Ticket(self.span(meta), type=c[0].value, type_span=self.tspan(c[0]), var=var,
+        return A.Ticket(span, type=c[0].value, type_span=self.tspan(c[0]), var=var,
                         options=self._opts(c[1:]))
 
-    def fax(self, meta, c):
-        return A.Fax(self.span(meta), document=c[0].value, document_span=self.tspan(c[0]),
+    def fax(self, c):
+        span, c = self.span(c), c[1:]
+        return A.Fax(span, document=c[0].value, document_span=self.tspan(c[0]),
                      options=self._opts(c[1:]))
 
-    def hangup(self, meta, c):
-        return A.Hangup(self.span(meta), cause=c[0].value if c else None)
+    def hangup(self, c):
+        span, c = self.span(c), c[1:]
+        return A.Hangup(span, cause=c[0].value if c else None)
 
-    def call(self, meta, c):
-        return A.CallSub(self.span(meta), target=c[0].value, target_span=self.tspan(c[0]))
+    def call(self, c):
+        span, c = self.span(c), c[1:]
+        return A.CallSub(span, target=c[0].value, target_span=self.tspan(c[0]))
 
-    def __default__(self, data, children, meta):
-        if data == "return":
-            return A.Return(self.span(meta))
-        return super().__default__(data, children, meta)
+    def return_(self, c):
+        return A.Return(self.span(c))
 
-    def log(self, meta, c):
-        return A.Log(self.span(meta), text=self.template(c[0]))
+    def log(self, c):
+        span, c = self.span(c), c[1:]
+        return A.Log(span, text=self.template(c[0]))
 
-    def if_stmt(self, meta, c):
-        branches = [A.Branch(c[0], c[1], self.span(meta))]
+    def if_stmt(self, c):
+        span, c = self.span(c), c[1:]
+        branches = [A.Branch(c[0], c[1], span)]
         branches.extend(c[2:])
-        return A.If(self.span(meta), branches=branches)
+        return A.If(span, branches=branches)
 
-    def elif_clause(self, meta, c):
-        return A.Branch(c[0], c[1], self.span(meta))
+    def elif_clause(self, c):
+        span, c = self.span(c), c[1:]
+        return A.Branch(c[0], c[1], span)
 
-    def else_clause(self, meta, c):
-        return A.Branch(None, c[0], self.span(meta))
+    def else_clause(self, c):
+        span, c = self.span(c), c[1:]
+        return A.Branch(None, c[0], span)
 
-    def body(self, meta, c):
-        # `if x: a; b` and a one-line block both arrive as one list of statements;
-        # only an inline body starts on the line of its `:`
-        stmts = _flatten(c)
-        inline = (len(c) == 1 and isinstance(c[0], list) and bool(stmts)
-                  and not getattr(meta, "empty", True) and stmts[0].span.line == meta.line)
-        return A.Body(stmts, self.span(meta), inline=inline)
+    def inline_body(self, c):
+        return A.Body(c[0], self.span(c), inline=True)
+
+    def block_body(self, c):
+        return A.Body(_flatten(c), self.span(c))
 
     @staticmethod
     def _opts(rest) -> list[A.Opt]:
@@ -390,22 +469,23 @@ class ToAst(Transformer):
                 return item
         return []
 
-    def options(self, meta, c):
+    def options(self, c):
         return list(c)
 
-    def option(self, meta, c):
-        return A.Opt(c[0].value, c[1] if len(c) > 1 else None, self.span(meta))
+    def option(self, c):
+        return A.Opt(c[0].value, c[1] if len(c) > 1 else None, self.span(c))
 
-    def field(self, meta, c):
-        return A.Opt(c[0].value, c[1], self.span(meta), is_field=True)
+    def field(self, c):
+        return A.Opt(c[0].value, c[1], self.span(c), is_field=True)
 
-    def range(self, meta, c):
-        return A.Range(int(float(c[0].value)), int(float(c[1].value)), self.span(meta))
+    def range(self, c):
+        return A.Range(int(float(c[0].value)), int(float(c[1].value)), self.span(c))
 
     # ------------------------------------------------------------ campaigns
 
-    def campaign(self, meta, c):
-        camp = A.Campaign(c[0].value, self.span(meta), self.tspan(c[0]))
+    def campaign(self, c):
+        span, c = self.span(c), c[1:]
+        camp = A.Campaign(c[0].value, span, self.tspan(c[0]))
         for kind, value in c[1:]:
             if kind == "outcome":
                 camp.outcomes.append(value)
@@ -416,83 +496,91 @@ class ToAst(Transformer):
                 setattr(camp, kind, value)
         return camp
 
-    def targets(self, meta, c):
+    def targets(self, c):
         args, kwargs = self._split_args(c[1])
         return ("targets", A.Call(self.tspan(c[0]), c[0].value, args, kwargs))
 
-    def window(self, meta, c):
+    def window(self, c):
         if len(c) == 1 and isinstance(c[0], Token):
-            return ("window_calendar", (c[0].value, self.span(meta)))
-        return ("window", (list(c), self.span(meta)))
+            return ("window_calendar", (c[0].value, self.span(c)))
+        return ("window", (list(c), self.span(c)))
 
-    def rate(self, meta, c):
-        return ("rate", (int(float(c[0].value)), c[2].value, self.span(meta)))
+    def rate(self, c):
+        span, c = self.span(c), c[1:]
+        return ("rate", (int(float(c[0].value)), c[2].value, span))
 
-    def concurrency(self, meta, c):
-        return ("concurrency", (int(float(c[0].value)), self.span(meta)))
+    def concurrency(self, c):
+        span, c = self.span(c), c[1:]
+        return ("concurrency", (int(float(c[0].value)), span))
 
-    def retry(self, meta, c):
+    def retry(self, c):
+        span, c = self.span(c), c[1:]
         every = parse_duration(c[1].value)
         if every is None:
             self.diags.append(self._bad_duration(c[1]))
-        return ("retry", (int(float(c[0].value)), every, [t.value for t in c[2:]], self.span(meta)))
+        return ("retry", (int(float(c[0].value)), every, [t.value for t in c[2:]], span))
 
-    def caller_id(self, meta, c):
+    def caller_id(self, c):
         return ("caller_id", (self.unquote(c[0]), self.tspan(c[0])))
 
-    def outcome(self, meta, c):
+    def outcome(self, c):
         return ("outcome", (c[0].value, c[1].value, self.tspan(c[1])))
 
     # ------------------------------------------------------------ tests
 
-    def test(self, meta, c):
+    def test(self, c):
         return A.Test(self.unquote(c[0]), self.tspan(c[0]), steps=list(c[1:]))
 
-    def t_caller(self, meta, c):
-        return A.TestStep("caller", self.span(meta), value=self.unquote(c[0]))
+    def t_caller(self, c):
+        span, c = self.span(c), c[1:]
+        return A.TestStep("caller", span, value=self.unquote(c[0]))
 
-    def t_at(self, meta, c):
-        return A.TestStep("at", self.span(meta), value=self.unquote(c[0]))
+    def t_at(self, c):
+        span, c = self.span(c), c[1:]
+        return A.TestStep("at", span, value=self.unquote(c[0]))
 
-    def t_start(self, meta, c):
+    def t_start(self, c):
         return A.TestStep("start", self.tspan(c[0]), value=c[0].value)
 
-    def t_set(self, meta, c):
-        return A.TestStep("set", self.span(meta), name=c[0].value, value=c[1])
+    def t_set(self, c):
+        span, c = self.span(c), c[1:]
+        return A.TestStep("set", span, name=c[0].value, value=c[1])
 
-    def t_given(self, meta, c):
+    def t_given(self, c):
         name2 = c[1].value if len(c) == 3 else ""
         outcome, value = c[-1]
         return A.TestStep("given", self.tspan(c[0]), name=c[0].value, name2=name2,
                           outcome=outcome, value=value)
 
-    def returns(self, meta, c):
+    def returns(self, c):
         return ("returns", c[0])
 
-    def fails(self, meta, c):
+    def fails(self, c):
         return ("fails", None)
 
-    def notfound(self, meta, c):
+    def notfound(self, c):
         return ("notfound", None)
 
-    def times_out(self, meta, c):
+    def times_out(self, c):
         return ("timeout", None)
 
-    def no_agent(self, meta, c):
+    def no_agent(self, c):
         return ("noagent", None)
 
-    def t_press(self, meta, c):
+    def t_press(self, c):
         tok = c[0]
         keys = self.unquote(tok) if tok.type == "STRING" else tok.value
         return A.TestStep("press", self.tspan(tok), value=keys)
 
-    def t_silence(self, meta, c):
-        return A.TestStep("silence", self.span(meta))
+    def t_silence(self, c):
+        span, c = self.span(c), c[1:]
+        return A.TestStep("silence", span)
 
-    def t_hangup(self, meta, c):
-        return A.TestStep("hangup", self.span(meta))
+    def t_hangup(self, c):
+        span, c = self.span(c), c[1:]
+        return A.TestStep("hangup", span)
 
-    def t_expect(self, meta, c):
+    def t_expect(self, c):
         kind = c[0].value
         contains = any(isinstance(t, Token) and t.type == "TILDE" for t in c[1:])
         value = None
@@ -503,57 +591,59 @@ class ToAst(Transformer):
 
     # ------------------------------------------------------------ expressions
 
-    def interp(self, meta, c):
+    def interp(self, c):
         return c[0], list(c[1:])
 
-    def filter(self, meta, c):
+    def filter(self, c):
         args = [a for a in (c[1] or []) if not isinstance(a, A.KwArg)] if len(c) > 1 else []
         return A.Filter(c[0].value, args, self.tspan(c[0]))
 
-    def or_(self, meta, c):
-        return A.Binary(self.span(meta), "or", c[0], c[1])
+    def or_(self, c):
+        return self.deep(A.Binary(self.span(c), "or", c[0], c[1]), c[0], c[1])
 
-    def and_(self, meta, c):
-        return A.Binary(self.span(meta), "and", c[0], c[1])
+    def and_(self, c):
+        return self.deep(A.Binary(self.span(c), "and", c[0], c[1]), c[0], c[1])
 
-    def not_(self, meta, c):
-        return A.Unary(self.span(meta), "not", c[0])
+    def not_(self, c):
+        span, c = self.span(c), c[1:]
+        return self.deep(A.Unary(span, "not", c[0]), c[0])
 
-    def compare(self, meta, c):
-        return A.Binary(self.span(meta), c[1].value, c[0], c[2])
+    def compare(self, c):
+        return self.deep(A.Binary(self.span(c), c[1].value, c[0], c[2]), c[0], c[2])
 
-    def in_(self, meta, c):
-        return A.Binary(self.span(meta), "in", c[0], c[1])
+    def in_(self, c):
+        return self.deep(A.Binary(self.span(c), "in", c[0], c[1]), c[0], c[1])
 
-    def not_in(self, meta, c):
-        return A.Binary(self.span(meta), "not in", c[0], c[1])
+    def not_in(self, c):
+        return self.deep(A.Binary(self.span(c), "not in", c[0], c[2]), c[0], c[2])
 
-    def binop(self, meta, c):
-        return A.Binary(self.span(meta), c[1].value, c[0], c[2])
+    def binop(self, c):
+        return self.deep(A.Binary(self.span(c), c[1].value, c[0], c[2]), c[0], c[2])
 
-    def neg(self, meta, c):
-        return A.Unary(self.span(meta), "-", c[1])
+    def neg(self, c):
+        return self.deep(A.Unary(self.span(c), "-", c[1]), c[1])
 
-    def field_get(self, meta, c):
-        return A.FieldGet(self.span(meta), c[0], c[1].value, self.tspan(c[1]))
+    def field_get(self, c):
+        return self.deep(A.FieldGet(self.span(c), c[0], c[1].value, self.tspan(c[1])), c[0])
 
-    def call_expr(self, meta, c):
+    def call_expr(self, c):
         args, kwargs = self._split_args(c[1])
-        return A.Call(self.span(meta), c[0].value, args, kwargs)
+        return self.deep(A.Call(self.span(c), c[0].value, args, kwargs),
+                         *args, *(k.value for k in kwargs))
 
-    def number(self, meta, c):
+    def number(self, c):
         raw = c[0].value
         value = float(raw) if "." in raw else int(raw)
-        return A.Literal(self.span(meta), value, "number", raw)
+        return A.Literal(self.span(c), value, "number", raw)
 
-    def string(self, meta, c):
-        return A.Literal(self.span(meta), self.unquote(c[0]), "text", c[0].value)
+    def string(self, c):
+        return A.Literal(self.span(c), self.unquote(c[0]), "text", c[0].value)
 
-    def duration(self, meta, c):
+    def duration(self, c):
         ms = parse_duration(c[0].value)
         if ms is None:
             self.diags.append(self._bad_duration(c[0]))
-        return A.Literal(self.span(meta), ms, "duration", c[0].value)
+        return A.Literal(self.span(c), ms, "duration", c[0].value)
 
     def _bad_duration(self, tok: Token) -> Diagnostic:
         digits = "".join(ch for ch in tok.value if ch.isdigit() or ch == ".")
@@ -563,32 +653,37 @@ class ToAst(Transformer):
         hint = f"did you mean `{digits}{fix}`?" if fix else "units are ms, s, m, h, d"
         return error("E010", self.tspan(tok), f"`{tok.value}` is not a duration", hint)
 
-    def true(self, meta, c):
-        return A.Literal(self.span(meta), True, "bool", "true")
+    def true(self, c):
+        span, c = self.span(c), c[1:]
+        return A.Literal(span, True, "bool", "true")
 
-    def false(self, meta, c):
-        return A.Literal(self.span(meta), False, "bool", "false")
+    def false(self, c):
+        span, c = self.span(c), c[1:]
+        return A.Literal(span, False, "bool", "false")
 
-    def none(self, meta, c):
-        return A.Literal(self.span(meta), None, "none", "none")
+    def none(self, c):
+        span, c = self.span(c), c[1:]
+        return A.Literal(span, None, "none", "none")
 
-    def var(self, meta, c):
+    def var(self, c):
         return A.Var(self.tspan(c[0]), c[0].value)
 
-    def list_(self, meta, c):
-        return A.ListExpr(self.span(meta), [x for x in c if x is not None])
+    def list_(self, c):
+        return self.deep(A.ListExpr(self.span(c), [x for x in c[1:-1] if x is not None]),
+                         *c[1:-1])
 
-    def record_lit(self, meta, c):
-        return A.RecordExpr(self.span(meta), [x for x in c if x is not None])
+    def record_lit(self, c):
+        pairs = [x for x in c[1:-1] if x is not None]
+        return self.deep(A.RecordExpr(self.span(c), pairs), *(v for _, v in pairs))
 
-    def pair(self, meta, c):
+    def pair(self, c):
         key = self.unquote(c[0]) if c[0].type == "STRING" else c[0].value
         return (key, c[1])
 
-    def args(self, meta, c):
+    def args(self, c):
         return list(c)
 
-    def kwarg(self, meta, c):
+    def kwarg(self, c):
         return A.KwArg(c[0].value, c[1], self.tspan(c[0]))
 
     @staticmethod
@@ -596,3 +691,6 @@ class ToAst(Transformer):
         args = args or []
         return ([a for a in args if not isinstance(a, A.KwArg)],
                 [a for a in args if isinstance(a, A.KwArg)])
+
+
+setattr(ToAst, "return", ToAst.return_)  # a rule named after a Python keyword

@@ -310,6 +310,10 @@ def test_bad_duration_is_printed_as_written():
     flow = parse_text("flow f\nstep start:\n  play a: timeout 5sec\n  hangup\n").flow
     out = format_flow(flow, "")
     assert "play a: timeout 5sec" in out
+    text = "flow f\ncampaign c:\n  retry 3 every 2hours on busy\n  on answer -> s\n"
+    result = parse_text(text)
+    assert result.diagnostics  # `2hours` is not a duration, but the text survives
+    assert "  retry 3 every 2hours on busy\n" in format_flow(result.flow, text)
 
 
 # ---------------------------------------------------------------- comments
