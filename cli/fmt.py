@@ -6,8 +6,8 @@ import difflib
 from pathlib import Path
 
 import click
-from ivrlang.fmt import format_flow
 
+from ivrlang.fmt import format_flow
 from ivrlang.parser import parse_file
 
 from .output import show
