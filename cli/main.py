@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import click
 
+from .call import call
 from .check import check
 from .explain import explain
 from .fmt import fmt
 from .graph import graph
 from .ir import ir
+from .test import test
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -23,7 +25,7 @@ def cli() -> None:
     """
 
 
-for command in (check, fmt, graph, ir, explain):
+for command in (check, fmt, graph, ir, explain, test, call):
     cli.add_command(command)
 
 

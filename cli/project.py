@@ -8,13 +8,14 @@ switchflow. SWITCHFLOW_PROMPTS overrides both.
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Iterable
 from pathlib import Path
 
 import click
 
 from engine.catalog import build_catalog
+from engine.prompts import PromptError
+from engine.prompts import load_prompts as read_prompts
 from ivrlang.catalog import Catalog
 
 SHIPPED_ROOT = Path(__file__).resolve().parents[1]
@@ -48,18 +49,38 @@ def prompts_dir(near: Path | None = None) -> Path | None:
 
 
 def load_prompts(folder: Path) -> dict[str, dict[str, str]]:
-    """Every `LANG.toml` in the folder as {lang: {key: text}}."""
-    catalogues: dict[str, dict[str, str]] = {}
-    for path in sorted(folder.glob("*.toml")):
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise click.ClickException(f"{path}: not a valid prompt catalogue: {exc}") from None
-        catalogues[path.stem] = {k: v for k, v in data.items() if isinstance(v, str)}
-    return catalogues
+    try:
+        return read_prompts(folder)
+    except PromptError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 def project_catalog(near: Path | None = None) -> Catalog:
     folder = prompts_dir(near)
     prompts = load_prompts(folder) if folder else None
     return build_catalog({lang: set(keys) for lang, keys in prompts.items()} if prompts else None)
+
+
+def compile_checked(path: Path, catalog: Catalog):
+    """Check a flow and compile it; (ir, None) or (None, Checked with the problems)."""
+    from ivrlang import check_file, compile_flow
+
+    checked = check_file(path, catalog)
+    if not checked.ok:
+        return None, checked
+    return compile_flow(checked.flow, catalog), checked
+
+
+def demo_runtime(near: Path | None = None, *, incident: bool | None = None):
+    """A Runtime on demo data: the simulator's world until the store exists."""
+    from engine.clock import SystemClock
+    from engine.demo import demo_registry
+    from engine.record import MemorySink
+    from engine.session import Runtime
+
+    folder = prompts_dir(near)
+    prompts = load_prompts(folder) if folder else {}
+    catalog = build_catalog({lang: set(keys) for lang, keys in prompts.items()} or None)
+    return Runtime(registry=demo_registry(incident=incident, catalog=catalog),
+                   clock=SystemClock(),
+                   prompts=prompts, sink=MemorySink(), catalog=catalog)

@@ -1,0 +1,117 @@
+"""`switchflow test`: run the `test` blocks of flows on the simulator."""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+import click
+
+from engine import flowtest
+from engine.flowtest import Coverage, coverage_of, run_test
+
+from .output import show
+from .project import compile_checked, demo_runtime, find_flow_files
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("-k", "keyword", help="Run only tests whose `flow::name` contains this text.")
+@click.option("-v", "--verbose", is_flag=True, help="One line per test.")
+@click.option("--coverage", "show_coverage", is_flag=True,
+              help="List nodes and menu keys no test reached.")
+@click.option("--fail-under", type=click.FloatRange(0, 100), default=None,
+              help="Fail when node+key coverage is below this percentage.")
+@click.option("--hangup-everywhere", is_flag=True,
+              help="Re-run each test hanging up at every step; check nothing leaks.")
+def test(paths: tuple[str, ...], keyword: str | None, verbose: bool, show_coverage: bool,
+         fail_under: float | None, hangup_everywhere: bool) -> None:
+    """Run the `test` blocks of flows (default: flows/) on the simulator.
+
+    Lookups a test does not `given` answer from the demo data.
+    Exit status 1 when a test fails, a flow has errors, or coverage is
+    below --fail-under.
+
+    \b
+    Example:
+      switchflow test flows/
+      switchflow test flows/hotline.flow -k balance -v
+      switchflow test --coverage --fail-under 100 --hangup-everywhere
+    """
+    inject = hangup_everywhere
+    logging.getLogger("engine").setLevel(logging.ERROR)
+    files = find_flow_files(paths or ("flows",))
+    if not files:
+        raise click.UsageError("no .flow files found")
+    runtime = demo_runtime(files[0].parent)
+    started = time.perf_counter()
+    passed = failed = broken = 0
+    total = Coverage()
+    failures = []
+    for path in files:
+        ir, checked = compile_checked(path, runtime.catalog)
+        if ir is None:
+            show([checked], "full")
+            broken += 1
+            continue
+        cov = coverage_of(ir)
+        marks = []
+        for t in ir["tests"]:
+            label = f"{path}::{t['name']}"
+            if keyword and keyword.lower() not in label.lower():
+                continue
+            result = (flowtest.hangup_everywhere if inject else run_test)(ir, t, runtime)
+            if result.record:
+                cov.nodes |= set(result.record.path)
+                cov.keys |= set(result.record.keys)
+            if result.passed:
+                passed += 1
+                marks.append(".")
+            else:
+                failed += 1
+                marks.append(click.style("F", fg="red", bold=True))
+                failures.append((label, result))
+            if verbose:
+                status = click.style("PASSED", fg="green") if result.passed else \
+                    click.style("FAILED", fg="red")
+                extra = f" ({result.runs} runs)" if inject else ""
+                click.echo(f"{label} {status}{extra}")
+        if not verbose and marks:
+            click.echo(f"{path} {''.join(marks)}")
+        _merge(total, cov, path)
+        if show_coverage and (cov.missed_nodes or cov.missed_keys):
+            _report_missed(path, cov)
+    for label, result in failures:
+        click.echo(click.style(f"\nFAILED {label}", fg="red", bold=True) + f" (line {result.line})")
+        for problem in result.problems:
+            click.echo(f"    {problem}")
+    if show_coverage or fail_under is not None:
+        click.echo(f"\ncoverage: {total.percent:.1f}% of nodes and menu keys "
+                   f"({len(total.nodes & total.all_nodes)}/{len(total.all_nodes)} nodes, "
+                   f"{len(total.keys & total.all_keys)}/{len(total.all_keys)} keys)")
+    elapsed = time.perf_counter() - started
+    summary = f"{passed} passed, {failed} failed"
+    if broken:
+        summary += f", {broken} flow{'s' * (broken != 1)} with errors"
+    click.echo(f"\n{summary} in {elapsed:.2f}s")
+    if failed or broken or (fail_under is not None and total.percent < fail_under):
+        raise SystemExit(1)
+
+
+def _merge(total: Coverage, cov: Coverage, path: Path) -> None:
+    def tag(name):
+        return f"{path.stem}:{name}"
+
+    total.all_nodes |= {tag(n) for n in cov.all_nodes}
+    total.nodes |= {tag(n) for n in cov.nodes & cov.all_nodes}
+    total.all_keys |= {(tag(m), k) for m, k in cov.all_keys}
+    total.keys |= {(tag(m), k) for m, k in cov.keys & cov.all_keys}
+
+
+def _report_missed(path: Path, cov: Coverage) -> None:
+    click.echo(f"{path}: not reached by any test:")
+    if cov.missed_nodes:
+        click.echo("    nodes: " + ", ".join(cov.missed_nodes))
+    if cov.missed_keys:
+        click.echo("    menu keys: " + ", ".join(f"{m}:{k}" for m, k in cov.missed_keys))

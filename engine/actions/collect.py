@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+import re
+
+from engine.channel import DigitRequest
+from engine.session import EndCall
+
+from .base import Action, Op
+
+
+class Collect(Action):
+    """FreeSWITCH: `play_and_get_digits`, one try per command (the engine counts tries)."""
+
+    op = "collect"
+
+    def run(self, call, op: Op) -> None:
+        lo, hi = op["digits"]
+        pattern = re.compile(op["pattern"]) if op.get("pattern") else None
+        prompt = call.prompt(op["prompt"])
+        invalid = call.prompt(op["invalid"]) if op.get("invalid") else None
+        began = call.ms_since_start()
+        for attempt in range(op["tries"]):
+            request = DigitRequest(
+                prompt=invalid if attempt and invalid else prompt, min_digits=lo,
+                max_digits=hi, timeout_ms=op["timeout"], interdigit_ms=op["interdigit"],
+                terminators=op["terminator"] or "")
+            digits = call.channel.collect(request)
+            call.tick()
+            if lo <= len(digits) <= hi and (pattern is None or pattern.fullmatch(digits)):
+                call.vars[op["var"]] = digits
+                call.note_collected(op["var"], op["secret"])
+                call.trace(op, {"var": op["var"], "tries": attempt + 1},
+                           "******" if op["secret"] else digits, began=began)
+                return
+        call.vars[op["var"]] = ""
+        call.trace(op, {"var": op["var"], "tries": op["tries"]}, "fail", began=began)
+        if not call.branch(op, "fail"):
+            raise EndCall("no_input", f"`collect {op['var']}` failed every try")

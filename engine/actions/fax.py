@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+import re
+
+from engine.channel import FaxRequest
+from engine.expr import FlowError
+
+from .base import Action, Op
+
+_NUMBER = re.compile(r"\+?[0-9]{3,32}")
+
+
+class Fax(Action):
+    """FreeSWITCH: execute `txfax` of the rendered TIFF (mod_spandsp); the result
+    comes back in fax_success / fax_result_code / fax_result_text."""
+
+    op = "fax"
+
+    def run(self, call, op: Op) -> None:
+        fields = {name: call.eval(expr) for name, expr in op["fields"].items()}
+        to = call.eval(op.get("to"))
+        if to is not None:
+            to = str(to)
+            if not _NUMBER.fullmatch(to):
+                raise FlowError(f"cannot fax to {to!r}: not a phone number")
+        began = call.ms_since_start()
+        result = call.channel.send_fax(FaxRequest(op["document"], fields, to))
+        call.record.faxes.append({"document": op["document"], "to": to,
+                                  "success": result.success, "code": result.code,
+                                  "text": result.text, "pages": result.pages})
+        call.trace(op, {"document": op["document"], "to": to},
+                   "sent" if result.success else f"failed: {result.text}", began=began)
+        call.observe("fax", op["document"])
+        if not result.success:
+            call.branch(op, "fail")

@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from engine.session import EndCall
+
+from .base import Action, Op
+
+
+class Lookup(Action):
+    """No FreeSWITCH command: a registered Python lookup, run under its timeout."""
+
+    op = "lookup"
+
+    def run(self, call, op: Op) -> None:
+        args = [call.eval(a) for a in op["args"]]
+        kwargs = {k: call.eval(v) for k, v in op["kwargs"].items()}
+        began = call.ms_since_start()
+        outcome = call.rt.registry.call_lookup(op["name"], args, kwargs, op.get("timeout"))
+        call.vars[op["var"]] = outcome.value if outcome.status == "found" else None
+        call.trace(op, {"name": op["name"], "var": op["var"]},
+                   outcome.status if outcome.status != "error" else f"error: {outcome.error}",
+                   began=began)
+        if outcome.status == "notfound":
+            call.branch(op, "notfound")
+        elif outcome.status == "error" and not call.branch(op, "error"):
+            raise EndCall("error", f"lookup `{op['name']}` failed: {outcome.error}")

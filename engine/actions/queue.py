@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from engine.channel import QueueRequest
+from engine.session import EndCall
+
+from .base import Action, Op
+
+
+class Queue(Action):
+    """FreeSWITCH: execute `callcenter QUEUE@default` (mod_callcenter), with
+    cc_base_score for priority and a wait limit for `on timeout`."""
+
+    op = "queue"
+
+    def run(self, call, op: Op) -> None:
+        handlers = op.get("on") or {}
+        timeout = handlers.get("timeout", {}).get("arg")
+        request = QueueRequest(
+            queue=op["queue"], priority=op["priority"], skill=op["skill"],
+            announce=call.prompt(op["announce"]) if op.get("announce") else None,
+            timeout_ms=timeout)
+        began = call.ms_since_start()
+        result = call.channel.queue(request)
+        call.trace(op, {"queue": op["queue"], "priority": op["priority"]}, result.outcome,
+                   began=began)
+        call.observe("queue", op["queue"])
+        if result.outcome == "answered":
+            raise EndCall("queued", f"answered by {result.agent or 'an agent'} in {op['queue']}")
+        if call.branch(op, result.outcome):
+            return
+        if result.outcome == "noagent" and call.branch(op, "timeout"):
+            return
+        raise EndCall("queued", f"left queue {op['queue']}: {result.outcome}")

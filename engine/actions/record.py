@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from engine.channel import RecordRequest
+
+from .base import Action, Op
+
+
+class Record(Action):
+    """FreeSWITCH: execute `record PATH MAX_SECONDS SILENCE_THRESHOLD SILENCE_SECONDS`."""
+
+    op = "record"
+
+    def run(self, call, op: Op) -> None:
+        if op.get("prompt"):
+            call.channel.play(call.prompt(op["prompt"]))
+        request = RecordRequest(name=f"{call.record.call_id}-{op['var']}", max_ms=op["max"],
+                                silence_ms=op["silence"], beep=op["beep"],
+                                terminators=op["terminator"] or "")
+        began = call.ms_since_start()
+        result = call.channel.record(request)
+        call.vars[op["var"]] = result.path or ""
+        call.note_collected(op["var"])
+        call.trace(op, {"var": op["var"]}, result.path or "silence", began=began)
+        if result.path is None:
+            call.branch(op, "silence")

@@ -1,0 +1,154 @@
+"""The Channel interface: everything the engine may ask of a phone call.
+
+Designed from what FreeSWITCH offers so that its implementation (fsmod) is
+a thin mapping: answer, playback/speak, play_and_get_digits (one try per
+call: the engine counts tries itself so it can run nomatch/noinput
+branches in between), record, mod_callcenter queues, bridge, txfax,
+channel variables and hangup. The simulator (engine/sim.py) implements the
+same interface in-process.
+
+Every method raises CallGone as soon as the caller has hung up, including
+while it is waiting, so a session stops at once rather than at its next
+command.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Literal
+
+
+class CallGone(Exception):
+    """The caller hung up (or the line dropped); the session must end now."""
+
+    def __init__(self, cause: str = "NORMAL_CLEARING"):
+        super().__init__(cause)
+        self.cause = cause
+
+
+@dataclass(frozen=True)
+class Media:
+    """Something to play: audio files in order, with the words they say.
+
+    `files` are keys into switchflow's prompt sets ("prompt/welcome",
+    "say/3"); a key "text:…" is a literal fragment the channel speaks with
+    TTS (or a pre-built fragment file). `text` is what the caller hears,
+    for the simulator's screen and as the TTS fallback.
+    """
+
+    text: str
+    files: tuple[str, ...] = ()
+    key: str | None = None          # the prompt key, when this is one prompt
+    kind: Literal["prompt", "say"] = "prompt"
+    words: str = ""                 # a said value in words ("三十二"), text has figures
+
+    @property
+    def spoken(self) -> str:
+        return self.words or self.text
+
+
+@dataclass(frozen=True)
+class DigitRequest:
+    """One try of play_and_get_digits."""
+
+    prompt: Media | None
+    min_digits: int
+    max_digits: int
+    timeout_ms: int
+    interdigit_ms: int
+    terminators: str = "#"
+
+
+@dataclass(frozen=True)
+class RecordRequest:
+    name: str
+    max_ms: int
+    silence_ms: int
+    beep: bool = False
+    terminators: str = "#"
+
+
+@dataclass(frozen=True)
+class RecordResult:
+    path: str | None          # None when the caller said nothing
+    duration_ms: int = 0
+
+
+@dataclass(frozen=True)
+class QueueRequest:
+    queue: str
+    priority: int = 0
+    skill: str | None = None
+    announce: Media | None = None
+    timeout_ms: int | None = None     # None: wait until answered or the caller leaves
+
+
+@dataclass(frozen=True)
+class QueueResult:
+    outcome: Literal["answered", "timeout", "noagent"]
+    agent: str | None = None
+
+
+@dataclass(frozen=True)
+class FaxRequest:
+    document: str
+    fields: dict[str, object] = field(default_factory=dict)
+    to: str | None = None             # None: send on this call's line
+
+
+@dataclass(frozen=True)
+class FaxResult:
+    success: bool
+    code: int = 0
+    text: str = "OK"
+    pages: int = 0
+
+
+class Channel(ABC):
+    """One call. Implementations: engine.sim.SimChannel, fsmod's ESL channel."""
+
+    uuid: str
+    caller: str
+    called: str
+
+    @abstractmethod
+    def answer(self) -> None: ...
+
+    @abstractmethod
+    def play(self, media: Media) -> None:
+        """Play to the end (or until the caller hangs up)."""
+
+    @abstractmethod
+    def collect(self, request: DigitRequest) -> str:
+        """Play the prompt and return the keys pressed, without the terminator;
+        "" when the caller pressed nothing before the timeout."""
+
+    @abstractmethod
+    def record(self, request: RecordRequest) -> RecordResult: ...
+
+    @abstractmethod
+    def queue(self, request: QueueRequest) -> QueueResult:
+        """Wait in a mod_callcenter queue; 'answered' means an agent took the call."""
+
+    @abstractmethod
+    def transfer(self, destination: str, timeout_ms: int) -> bool:
+        """Bridge to a number; True when it answered (the call then belongs to it)."""
+
+    @abstractmethod
+    def send_fax(self, request: FaxRequest) -> FaxResult: ...
+
+    @abstractmethod
+    def set_var(self, name: str, value: str) -> None: ...
+
+    @abstractmethod
+    def get_var(self, name: str) -> str | None: ...
+
+    @abstractmethod
+    def hangup(self, cause: str = "NORMAL_CLEARING") -> None:
+        """End the call from our side; never raises CallGone."""
+
+    @property
+    @abstractmethod
+    def gone(self) -> bool:
+        """True once the caller has hung up or we have."""

@@ -1,0 +1,80 @@
+"""What a call leaves behind: its trace, call record and tickets.
+
+A CallRecord is built while the call runs and handed to a RecordSink
+exactly once, when the session ends for whatever reason. Secrets (PINs)
+never enter it: collected secret values are masked at the source.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+MASK = "******"
+
+
+@dataclass
+class TraceEntry:
+    """One step: when (ms after the call started), where, what, and how it went."""
+
+    at_ms: int
+    node: str
+    line: int
+    action: str
+    args: dict[str, Any]
+    result: Any = None
+    duration_ms: int = 0
+
+
+@dataclass
+class Ticket:
+    id: str
+    type: str
+    severity: int
+    confidential: bool
+    assign: str | None
+    fields: dict[str, Any]
+    created_at: datetime
+    node: str
+
+
+@dataclass
+class CallRecord:
+    call_id: str
+    flow: str
+    caller: str
+    called: str
+    started_at: datetime
+    ended_at: datetime | None = None
+    end_reason: str = ""          # caller_hangup, hangup, queued, transferred, fell_off,
+    #                               loop_guard, error, no_input
+    detail: str = ""
+    path: list[str] = field(default_factory=list)        # nodes in the order visited
+    keys: list[tuple[str, str]] = field(default_factory=list)  # (menu, key) taken
+    collected: dict[str, Any] = field(default_factory=dict)    # secrets masked
+    tickets: list[Ticket] = field(default_factory=list)
+    faxes: list[dict[str, Any]] = field(default_factory=list)
+    logs: list[str] = field(default_factory=list)
+    trace: list[TraceEntry] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class RecordSink(Protocol):
+    def commit(self, record: CallRecord) -> None:
+        """Store a finished call; called exactly once per call."""
+
+
+class MemorySink:
+    """Keeps records in memory (simulator, tests; the store issue adds a database sink)."""
+
+    def __init__(self) -> None:
+        self.records: list[CallRecord] = []
+        self._lock = threading.Lock()
+
+    def commit(self, record: CallRecord) -> None:
+        with self._lock:
+            self.records.append(record)

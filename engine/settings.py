@@ -1,0 +1,347 @@
+"""switchflow's settings: one TOML file, overridable by environment variables.
+
+Layers, later ones winning: the defaults in the schema below (the same values
+are shipped, commented, in conf/switchflow.toml, and a test keeps the two
+equal), then conf/switchflow.toml itself if present, then the user's file
+(the `path` given, else $SWITCHFLOW_CONFIG), then variables named
+`SWITCHFLOW_<SECTION>_<KEY>` (`SWITCHFLOW_ENGINE_MAX_STEPS=500`).
+
+The schema is data: each key declares its kind, bounds and what a good
+value looks like, so every bad value gives the same kind of one-line
+`SettingsError` (`x.toml: engine.max_steps = "abc": expected a whole number
+10..1000000`) instead of a traceback from deep inside the engine.
+Relative paths in [paths] are relative to the current directory.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import tomllib
+import zoneinfo
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ivrlang.suggest import did_you_mean
+from ivrlang.timespec import format_duration, parse_duration, parse_local_datetime
+
+from .clock import get_zone
+
+DEFAULTS_PATH = Path(__file__).resolve().parent.parent / "conf" / "switchflow.toml"
+ENV_PREFIX = "SWITCHFLOW_"
+CONFIG_ENV = "SWITCHFLOW_CONFIG"
+DEMO_ESL_PASSWORD = "ClueCon"  # FreeSWITCH's stock event-socket password
+
+
+class SettingsError(Exception):
+    """A settings problem, worded for the operator: where, which key, what was wrong."""
+
+
+# ----------------------------------------------------------------- the sections
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    timezone: str
+    max_steps: int
+    lookup_timeout: int  # milliseconds
+    default_lang: str
+    demo: bool
+
+
+@dataclass(frozen=True)
+class SimSettings:
+    caller: str
+    called: str
+    start: dt.datetime  # naive, local wall time in engine.timezone
+
+
+@dataclass(frozen=True)
+class PathSettings:
+    flows: Path
+    prompts: Path
+
+
+@dataclass(frozen=True)
+class StoreSettings:
+    url: str
+
+
+@dataclass(frozen=True)
+class EslSettings:
+    host: str
+    port: int
+    password: str = field(repr=False)  # "" means not set
+
+
+@dataclass(frozen=True)
+class Settings:
+    engine: EngineSettings
+    sim: SimSettings
+    paths: PathSettings
+    store: StoreSettings
+    esl: EslSettings
+    sources: tuple[str, ...] = ()  # files and variables that contributed, in order
+
+    def sim_start(self) -> dt.datetime:
+        """The simulator's start as an aware instant (sim.start read in engine.timezone)."""
+        return self.sim.start.replace(tzinfo=get_zone(self.engine.timezone))
+
+    def esl_password(self) -> str:
+        """The event-socket password; unset is an error except in demo mode."""
+        if self.esl.password:
+            return self.esl.password
+        if self.engine.demo:
+            return DEMO_ESL_PASSWORD
+        raise SettingsError("esl.password is not set: set `password` under [esl] in your "
+                            f"settings file or {ENV_PREFIX}ESL_PASSWORD "
+                            "(only demo mode, engine.demo = true, may run without one)")
+
+
+# ----------------------------------------------------------------- the schema
+
+
+class _Bad(Exception):
+    """Raised by a key's parser; the caller adds where and which key."""
+
+
+@dataclass(frozen=True)
+class _Key:
+    default: Any
+    parse: Callable[[Any], Any]  # TOML-typed value -> settings value, or _Bad
+    expected: str
+    kind: str = "text"  # how an environment variable's text becomes a TOML value
+    secret: bool = False  # never echo the value in a message
+
+
+def _whole(lo: int, hi: int) -> _Key:
+    def parse(value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+            raise _Bad
+        return value
+    return _Key(None, parse, f"a whole number {lo}..{hi}", kind="int")
+
+
+def _duration(lo_ms: int, hi_ms: int) -> _Key:
+    def parse(value: Any) -> int:
+        ms = parse_duration(value) if isinstance(value, str) else None
+        if ms is None or not lo_ms <= ms <= hi_ms:
+            raise _Bad
+        return ms
+    span = f"{format_duration(lo_ms)}..{format_duration(hi_ms)}"
+    return _Key(None, parse, f'a duration such as "3s" ({span})')
+
+
+def _text(pattern: str, expected: str, convert: Callable[[str], Any] = str) -> _Key:
+    regex = re.compile(pattern)
+
+    def parse(value: Any) -> Any:
+        if not isinstance(value, str) or not regex.fullmatch(value):
+            raise _Bad
+        return convert(value)
+    return _Key(None, parse, expected)
+
+
+def _boolean(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise _Bad
+    return value
+
+
+def _zone(value: Any) -> str:
+    if not isinstance(value, str):
+        raise _Bad
+    try:
+        get_zone(value)
+    except ValueError:
+        raise _Bad(did_you_mean(value, zoneinfo.available_timezones())) from None
+    return value
+
+
+def _local_datetime(value: Any) -> dt.datetime:
+    if isinstance(value, dt.datetime) and value.tzinfo is None:  # TOML local date-time
+        return value
+    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d", value):
+        raise _Bad
+    try:
+        return parse_local_datetime(value)
+    except ValueError:
+        raise _Bad from None
+
+
+def _with(key: _Key, default: Any, secret: bool = False) -> _Key:
+    return _Key(default, key.parse, key.expected, key.kind, secret)
+
+
+SCHEMA: dict[str, dict[str, _Key]] = {
+    "engine": {
+        "timezone": _Key("Asia/Shanghai", _zone,
+                         'a known IANA time zone such as "Asia/Shanghai" or "UTC"'),
+        "max_steps": _with(_whole(10, 1_000_000), 1000),
+        "lookup_timeout": _with(_duration(100, 60_000), "3s"),
+        "default_lang": _with(_text(r"[a-z]{2,3}(-[A-Z][A-Za-z]{1,3})?",
+                                    'a language tag such as "zh-CN" or "en-US"'), "zh-CN"),
+        "demo": _Key(False, _boolean, "true or false", kind="bool"),
+    },
+    "sim": {
+        "caller": _with(_text(r"\+?\d{1,20}", 'a phone number such as "13800000000"'),
+                        "13800000000"),
+        "called": _with(_text(r"\+?\d{1,20}", 'a phone number such as "95158"'), "95158"),
+        "start": _Key("2026-11-23 10:00", _local_datetime,
+                      'a local date and time "YYYY-MM-DD HH:MM"'),
+    },
+    "paths": {
+        "flows": _with(_text(r"(?s).+", "a directory path", Path), "flows"),
+        "prompts": _with(_text(r"(?s).+", "a directory path", Path), "prompts"),
+    },
+    "store": {
+        "url": _with(_text(r"sqlite:///.*|postgres(ql)?://.+",
+                           'a database URL ("sqlite:///FILE" or "postgresql://USER@HOST/DB")'),
+                     "sqlite:///switchflow.db"),
+    },
+    "esl": {
+        "host": _with(_text(r"[A-Za-z0-9.:_-]+", 'a host name or address such as "127.0.0.1"'),
+                      "127.0.0.1"),
+        "port": _with(_whole(1, 65535), 8021),
+        "password": _with(_text(r"[^\x00-\x1f\x7f]*",
+                                "a password without line breaks or control characters"),
+                          "", secret=True),
+    },
+}
+
+_SECTIONS = {"engine": EngineSettings, "sim": SimSettings, "paths": PathSettings,
+             "store": StoreSettings, "esl": EslSettings}
+
+
+# ----------------------------------------------------------------- loading
+
+
+def load_settings(path: str | os.PathLike[str] | None = None,
+                  env: Mapping[str, str] = os.environ) -> Settings:
+    """Defaults, then the shipped file, the user's file, then SWITCHFLOW_* variables.
+
+    `path` (or $SWITCHFLOW_CONFIG) names the user's file; it must exist.
+    Raises SettingsError with a one-line message for any bad file, key or value.
+    """
+    raw = {section: {key: spec.default for key, spec in keys.items()}
+           for section, keys in SCHEMA.items()}
+    origin = {(s, k): "default" for s, keys in SCHEMA.items() for k in keys}
+    sources: list[str] = []
+    files: list[tuple[Path, str]] = []
+    if DEFAULTS_PATH.is_file():
+        files.append((DEFAULTS_PATH, str(DEFAULTS_PATH)))
+    if path is not None:
+        files.append((Path(path), str(path)))
+    elif env.get(CONFIG_ENV):
+        files.append((Path(env[CONFIG_ENV]), env[CONFIG_ENV]))
+    for file, label in files:
+        for (section, key), value in _read_file(file, label).items():
+            raw[section][key] = value
+            origin[section, key] = label
+        sources.append(label)
+    for (section, key, name), value in _read_env(env).items():
+        raw[section][key] = value
+        origin[section, key] = name
+        sources.append(name)
+
+    values: dict[str, dict[str, Any]] = {}
+    for section, keys in SCHEMA.items():
+        values[section] = {}
+        for key, spec in keys.items():
+            value = raw[section][key]
+            try:
+                values[section][key] = spec.parse(value)
+            except _Bad as e:
+                shown = "(hidden)" if spec.secret else _show(value)
+                hint = f"; {e}" if str(e) else ""
+                raise SettingsError(f"{origin[section, key]}: {section}.{key} = {shown}: "
+                                    f"expected {spec.expected}{hint}") from None
+    return Settings(**{s: cls(**values[s]) for s, cls in _SECTIONS.items()},
+                    sources=tuple(sources))
+
+
+def _read_file(file: Path, label: str) -> dict[tuple[str, str], Any]:
+    try:
+        with file.open("rb") as f:
+            data = tomllib.load(f)
+    except FileNotFoundError:
+        raise SettingsError(f"{label}: no such settings file") from None
+    except IsADirectoryError:
+        raise SettingsError(f"{label}: is a directory, not a settings file") from None
+    except OSError as e:
+        raise SettingsError(f"{label}: cannot read: {e.strerror}") from None
+    except UnicodeDecodeError:
+        raise SettingsError(f"{label}: not valid TOML: the file is not UTF-8") from None
+    except tomllib.TOMLDecodeError as e:
+        raise SettingsError(f"{label}: not valid TOML: {e}") from None
+    out: dict[tuple[str, str], Any] = {}
+    for section, table in data.items():
+        if section not in SCHEMA:
+            hint = did_you_mean(section, SCHEMA, "[{}]")
+            raise SettingsError(f"{label}: unknown section [{section}]"
+                                + (f"; {hint}" if hint else
+                                   "; sections are " + ", ".join(f"[{s}]" for s in SCHEMA)))
+        if not isinstance(table, dict):
+            raise SettingsError(f"{label}: `{section}` must be a section ([{section}]), "
+                                f"not a value")
+        for key, value in table.items():
+            if key not in SCHEMA[section]:
+                hint = did_you_mean(key, SCHEMA[section])
+                raise SettingsError(f"{label}: unknown key {section}.{key}"
+                                    + (f"; {hint}" if hint else
+                                       f"; [{section}] has " + ", ".join(SCHEMA[section])))
+            out[section, key] = value
+    return out
+
+
+def _read_env(env: Mapping[str, str]) -> dict[tuple[str, str, str], Any]:
+    """SWITCHFLOW_<SECTION>_<KEY> variables, their text turned into TOML-typed values.
+
+    Variables for a known section must name a known key; a section name close
+    to a real one is a typo and an error; other SWITCHFLOW_* names are left
+    alone (SWITCHFLOW_CONFIG, or variables other parts of switchflow read).
+    """
+    names = {f"{ENV_PREFIX}{s.upper()}_{k.upper()}": (s, k) for s, keys in SCHEMA.items()
+             for k in keys}
+    out: dict[tuple[str, str, str], Any] = {}
+    for name in sorted(env):
+        if not name.startswith(ENV_PREFIX) or name == CONFIG_ENV:
+            continue
+        text = env[name]
+        if name in names:
+            section, key = names[name]
+            out[section, key, name] = _env_value(SCHEMA[section][key].kind, text)
+            continue
+        section = name[len(ENV_PREFIX):].partition("_")[0].lower()
+        if section in SCHEMA or did_you_mean(section, SCHEMA):
+            hint = did_you_mean(name, names)
+            raise SettingsError(f"{name}: not a setting" + (f"; {hint}" if hint else
+                                f"; settings variables are {ENV_PREFIX}<SECTION>_<KEY>"))
+    return out
+
+
+def _env_value(kind: str, text: str) -> Any:
+    stripped = text.strip()
+    if kind == "int" and re.fullmatch(r"[+-]?\d+", stripped):
+        return int(stripped)
+    if kind == "bool" and stripped.lower() in ("true", "false", "1", "0", "yes", "no", "on",
+                                                "off"):
+        return stripped.lower() in ("true", "1", "yes", "on")
+    return text
+
+
+def _show(value: Any) -> str:
+    """A value as TOML would spell it, so the message points at what the user wrote."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, list | dict):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return repr(value)
