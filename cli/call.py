@@ -119,15 +119,23 @@ def call(flow: str, caller: str | None, lang: str | None, script: str | None, at
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from None
     path = Path(flow)
-    runtime = demo_runtime(path.parent, incident=incident or None)
+    clock_box: list[VirtualClock] = []
+    runtime = demo_runtime(path.parent, incident=incident or None,
+                           today=lambda: clock_box[0].now().astimezone(zone).date())
     ir, checked = compile_checked(path, runtime.catalog)
     if ir is None:
         show([checked], "full")
         raise SystemExit(1)
     if lang:
         ir = {**ir, "lang": lang}
-    when = dt.datetime.fromisoformat(at) if at else settings.sim.start
-    clock = VirtualClock(when.replace(tzinfo=ZoneInfo(ir["timezone"])))
+    zone = ZoneInfo(ir["timezone"])
+    try:
+        when = dt.datetime.fromisoformat(at) if at else settings.sim.start
+    except ValueError:
+        raise click.BadParameter(f"{at!r} is not a date and time like 2026-11-23 21:00",
+                                 param_hint="--at") from None
+    clock = VirtualClock(when.replace(tzinfo=zone))
+    clock_box.append(clock)
     person = ScriptedCaller(script_inputs(script)) if script is not None else TerminalCaller()
     outcomes = Outcomes(queues={}) if not no_agents else _all_queues_time_out(ir)
     channel = SimChannel(person, clock, caller_number=caller or settings.sim.caller,

@@ -71,7 +71,7 @@ def compile_checked(path: Path, catalog: Catalog):
     return compile_flow(checked.flow, catalog), checked
 
 
-def demo_runtime(near: Path | None = None, *, incident: bool | None = None):
+def demo_runtime(near: Path | None = None, *, incident: bool | None = None, today=None):
     """A Runtime on demo data: the simulator's world until the store exists."""
     from engine.clock import SystemClock
     from engine.demo import demo_registry
@@ -81,6 +81,6 @@ def demo_runtime(near: Path | None = None, *, incident: bool | None = None):
     folder = prompts_dir(near)
     prompts = load_prompts(folder) if folder else {}
     catalog = build_catalog({lang: set(keys) for lang, keys in prompts.items()} or None)
-    return Runtime(registry=demo_registry(incident=incident, catalog=catalog),
+    return Runtime(registry=demo_registry(today=today, incident=incident, catalog=catalog),
                    clock=SystemClock(),
                    prompts=prompts, sink=MemorySink(), catalog=catalog)

@@ -207,11 +207,12 @@ class Registry:
         """
         started = time.perf_counter()
 
-        def fail(message: str, elapsed: float | None = None) -> LookupOutcome:
+        def fail(message: str, elapsed: float | None = None,
+                 level: int = logging.WARNING) -> LookupOutcome:
             if elapsed is None:
                 elapsed = (time.perf_counter() - started) * 1000
-            log.warning("lookup=%s status=error elapsed_ms=%.1f error=%s",
-                        name, elapsed, message)
+            log.log(level, "lookup=%s status=error elapsed_ms=%.1f error=%s",
+                    name, elapsed, message)
             return LookupOutcome("error", None, message, elapsed)
 
         sig = self.catalog.lookups.get(name)
@@ -229,9 +230,11 @@ class Registry:
 
         if override is not _NO_OVERRIDE:
             if override == TIMEOUT:
-                return fail(f"lookup `{name}` timed out after {timeout_ms} ms", float(timeout_ms))
+                return fail(f"lookup `{name}` timed out after {timeout_ms} ms",
+                            float(timeout_ms), logging.DEBUG)
             if isinstance(override, LookupOutcome) and override.status == "error":
-                return fail(override.error or f"lookup `{name}` failed", override.elapsed_ms)
+                return fail(override.error or f"lookup `{name}` failed",
+                            override.elapsed_ms, logging.DEBUG)
             log.debug("lookup=%s status=%s (override)", name, override.status)
             value = dict(override.value) if override.value is not None else None
             return LookupOutcome(override.status, value, None, override.elapsed_ms)

@@ -176,8 +176,8 @@ class CallSession:
             if calendar is None:
                 raise FlowError(f"no calendar `{args[0] if args else ''}`")
             return calendar.is_open(self.rt.clock.now())
-        if name == "now":
-            return self.rt.clock.now().astimezone(self.zone)
+        if name == "now":  # local wall time, like the datetimes lookups return
+            return self.rt.clock.now().astimezone(self.zone).replace(tzinfo=None)
         if name == "today":
             return self.rt.clock.now().astimezone(self.zone).date()
         if name == "len":

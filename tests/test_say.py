@@ -7,7 +7,9 @@ step; the property tests read the words back into numbers.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import itertools
 import re
 from decimal import Decimal
 
@@ -494,9 +496,10 @@ def _zh_read(text: str) -> int:
     return total + wan + section + digit
 
 
-_EN_SMALL = {w: n for n, w in enumerate(
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
-    "fifteen sixteen seventeen eighteen nineteen".split())}
+_EN_SMALL = {w: n for n, w in enumerate((
+    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+    "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
+    "nineteen"))}
 _EN_SMALL.update({"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
                   "seventy": 70, "eighty": 80, "ninety": 90})
 _EN_SCALE = {"thousand": 10**3, "million": 10**6, "billion": 10**9, "trillion": 10**12}
@@ -543,7 +546,7 @@ def test_en_integers_read_back(n):
     assert _en_read(text) == n
     words = text.split()
     assert words[0] != "and"
-    assert all(not (a == b == "and") for a, b in zip(words, words[1:], strict=False))
+    assert all(not (a == b == "and") for a, b in itertools.pairwise(words))
 
 
 @settings(max_examples=300, deadline=None, database=None)
@@ -577,7 +580,5 @@ def test_anything_either_speaks_or_raises_say_error(value, kind, lang):
     else:
         assert isinstance(spoken.text, str)
         assert all(f in inventory(lang) for f in spoken.files)
-    try:
+    with contextlib.suppress(SayError):
         speak_value(value, lang)
-    except SayError:
-        pass

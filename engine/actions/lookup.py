@@ -15,6 +15,9 @@ class Lookup(Action):
         kwargs = {k: call.eval(v) for k, v in op["kwargs"].items()}
         began = call.ms_since_start()
         outcome = call.rt.registry.call_lookup(op["name"], args, kwargs, op.get("timeout"))
+        advance = getattr(call.rt.clock, "advance", None)  # a simulated wait takes call time
+        if advance is not None and outcome.elapsed_ms:
+            advance(outcome.elapsed_ms / 1000)
         call.vars[op["var"]] = outcome.value if outcome.status == "found" else None
         call.trace(op, {"name": op["name"], "var": op["var"]},
                    outcome.status if outcome.status != "error" else f"error: {outcome.error}",

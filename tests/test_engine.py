@@ -1,0 +1,212 @@
+"""The engine over the simulator: what a caller (and the call record) would notice."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from zoneinfo import ZoneInfo
+
+import gevent
+import pytest
+from conftest import PROMPT_KEYS, make_catalog
+
+import engine.actions
+import ivrlang.actions
+from engine.channel import Media
+from engine.clock import VirtualClock
+from engine.lookups import Registry
+from engine.record import MemorySink
+from engine.session import CallSession, Runtime
+from engine.sim import Outcomes, ScriptedCaller, SimChannel
+from ivrlang import check_text, compile_flow
+
+PROMPTS = {"zh-CN": {k: f"<{k}>" for k in PROMPT_KEYS}}
+
+HEAD = """\
+flow t
+  lang zh-CN
+  hours office: mon-fri 08:00-18:00
+  holidays office: 2026-10-01..2026-10-07
+
+"""
+
+SELF_SERVICE = HEAD + """\
+step start:
+  answer
+  play welcome
+  goto main
+
+menu main:
+  prompt main_menu
+  tries 2
+  1 -> account
+  0 -> agent
+  nomatch: play invalid_choice
+  noinput: play no_input
+  exhausted -> agent
+
+step account:
+  collect acct: digits 8..10, prompt enter_account, tries 2
+    on fail -> agent
+  collect pin: digits 6, prompt enter_pin, secret
+    on fail -> agent
+  lookup c = customer(acct, pin)
+    on notfound: play account_not_found; goto main
+    on error -> agent
+  say "本月用气{c.month_usage}立方米，应缴{c.amount_due|money}。"
+  hangup
+
+step agent:
+  queue general
+    on timeout 30s: play no_input; hangup
+"""
+
+
+def compile_text(text: str) -> dict:
+    checked = check_text(text, "t.flow", make_catalog())
+    assert checked.ok, [d.message for d in checked.diagnostics if d.is_error]
+    return compile_flow(checked.flow, make_catalog())
+
+
+def registry(customer=None, delay: float = 0.0) -> Registry:
+    reg = Registry(make_catalog())
+
+    @reg.lookup("customer", timeout_ms=200)
+    def lookup_customer(account: str, pin: str):
+        if delay:
+            gevent.sleep(delay)
+        return customer
+
+    @reg.function("incident_active")
+    def incident_active() -> bool:
+        return False
+
+    return reg
+
+
+def run(ir: dict, inputs, *, reg: Registry | None = None, outcomes: Outcomes | None = None,
+        at: str = "2026-11-23 10:00", hangup_after: int | None = None):
+    clock = VirtualClock(dt.datetime.fromisoformat(at).replace(tzinfo=ZoneInfo("Asia/Shanghai")))
+    sink = MemorySink()
+    rt = Runtime(registry=reg or registry({"month_usage": 32, "amount_due": 96.5}),
+                 clock=clock, prompts=PROMPTS, sink=sink, catalog=make_catalog(), max_steps=200)
+    channel = SimChannel(ScriptedCaller(inputs), clock, outcomes=outcomes,
+                         hangup_after=hangup_after)
+    record = CallSession(ir, channel, rt).run()
+    return record, channel, sink
+
+
+def heard(channel: SimChannel) -> list[str]:
+    return [e.value.key or e.value.text for e in channel.events
+            if isinstance(e.value, Media)]
+
+
+def test_balance_lookup_speaks_the_bill_and_masks_the_pin():
+    record, channel, sink = run(compile_text(SELF_SERVICE),
+                                [("press", "1"), ("press", "12345678#"), ("press", "654321")])
+    assert heard(channel) == ["welcome", "main_menu", "enter_account", "enter_pin",
+                              "本月用气32立方米，应缴96.50元。"]
+    said = next(e.value for e in channel.events if e.kind == "say")
+    assert "三十二" in said.words and "九十六元五角" in said.words
+    assert record.end_reason == "hangup"
+    assert record.path == ["start", "main", "account"]
+    assert record.collected == {"acct": "12345678", "pin": "******"}
+    assert "654321" not in repr(record.trace) and "654321" not in repr(record.as_dict())
+    assert len(sink.records) == 1
+
+
+def test_wrong_keys_then_silence_exhaust_the_menu_to_an_agent():
+    record, channel, _ = run(compile_text(SELF_SERVICE), [("press", "7"), ("silence", None)])
+    assert heard(channel) == ["welcome", "main_menu", "invalid_choice", "main_menu"]
+    assert [e.value for e in channel.events if e.kind == "queue"] == ["general"]
+    assert record.end_reason == "queued"
+
+
+def test_collect_retries_then_takes_the_failure_path():
+    record, channel, _ = run(compile_text(SELF_SERVICE),
+                             [("press", "1"), ("press", "12#"), ("silence", None)])
+    assert heard(channel)[2:4] == ["enter_account", "enter_account"]
+    assert record.path[-1] == "agent"
+
+
+def test_lookup_notfound_and_timeout_take_their_branches():
+    ir = compile_text(SELF_SERVICE)
+    keys = [("press", "1"), ("press", "12345678#"), ("press", "123456")]
+    record, channel, _ = run(ir, keys, reg=registry(None))
+    assert "account_not_found" in heard(channel)
+    assert record.path[-1] == "main"
+    started = time.perf_counter()
+    record, channel, _ = run(ir, keys, reg=registry({"month_usage": 1}, delay=5))
+    assert time.perf_counter() - started < 2, "the lookup timeout did not cut the call short"
+    assert record.path[-1] == "agent"
+    assert any(t.action == "lookup" and str(t.result).startswith("error") for t in record.trace)
+
+
+def test_queue_timeout_branch_runs_and_the_virtual_clock_moves():
+    ir = compile_text(SELF_SERVICE)
+    record, channel, _ = run(ir, [("press", "0")],
+                             outcomes=Outcomes(queues={"general": "timeout"}))
+    assert heard(channel)[-1] == "no_input"
+    assert record.end_reason == "hangup"
+    queued = next(t for t in record.trace if t.action == "queue")
+    assert queued.result == "timeout" and queued.duration_ms >= 30_000
+
+
+@pytest.mark.parametrize("cut", range(6))  # the call makes six channel operations
+def test_caller_hanging_up_at_any_moment_ends_the_call_once(cut):
+    record, channel, sink = run(compile_text(SELF_SERVICE),
+                                [("press", "1"), ("press", "12345678#"), ("press", "123456")],
+                                hangup_after=cut)
+    assert len(sink.records) == 1
+    assert record.end_reason == "caller_hangup"
+    assert channel.events[-1].kind == "caller_hangup"
+    assert record.ended_at is not None
+
+
+def test_loop_guard_ends_a_flow_that_goes_round_forever():
+    ir = compile_text(HEAD + "step start:\n  goto again\n\nstep again:\n  goto start\n")
+    record, _, _ = run(ir, [])
+    assert record.end_reason == "loop_guard"
+    assert "more than 200 steps" in record.detail
+
+
+def test_business_hours_and_holidays_follow_the_calendar():
+    ir = compile_text(HEAD + "step start:\n  if open(office): play welcome\n"
+                      "  else: play after_hours\n  hangup\n")
+    assert heard(run(ir, [], at="2026-11-23 10:00")[1]) == ["welcome"]
+    assert heard(run(ir, [], at="2026-11-23 19:00")[1]) == ["after_hours"]
+    assert heard(run(ir, [], at="2026-10-02 10:00")[1]) == ["after_hours"]
+
+
+def test_sub_call_returns_and_tickets_are_committed_with_the_call():
+    ir = compile_text(HEAD + """\
+step start:
+  call ask
+  ticket leak_report as t: address = where, callback = caller
+  say "工单{t.id}"
+  hangup
+
+sub ask:
+  set where = "建国路88号"
+  return
+""")
+    record, channel, _ = run(ir, [])
+    assert record.path == ["start", "ask"]
+    assert [t.type for t in record.tickets] == ["leak_report"]
+    ticket = record.tickets[0]
+    assert ticket.severity == 1 and ticket.fields == {"address": "建国路88号",
+                                                      "callback": "13800000000"}
+    assert ticket.id in heard(channel)[0]
+
+
+def test_transfer_refuses_anything_but_a_phone_number():
+    ir = compile_text(HEAD + 'step start:\n  set n = "110\\nbgapi originate"\n  transfer n\n'
+                      "    on fail: hangup\n")
+    record, channel, _ = run(ir, [])
+    assert record.end_reason == "error"
+    assert "not a phone number" in record.detail
+    assert not [e for e in channel.events if e.kind == "transfer"]
+
+
+def test_every_language_action_has_an_engine_action():
+    assert set(engine.actions.ACTIONS) == set(ivrlang.actions.ACTIONS)
