@@ -243,9 +243,7 @@ def run_calls(world: World, plan: list[int], concurrency: int, *,
     perf = time.perf_counter_ns
 
     def one_call(number: int, script: Script) -> None:
-        state["in_flight"] += 1
-        if state["in_flight"] > state["peak"]:
-            state["peak"] = state["in_flight"]
+        live = False
         try:
             clock = VirtualClock(CALL_AT)
             probe = None
@@ -263,12 +261,22 @@ def run_calls(world: World, plan: list[int], concurrency: int, *,
                               catalog=catalog)
             if probe is None:
                 session = CallSession(ir, channel, runtime)
-                record = session.run()
             else:
                 t0 = perf()
                 session = CallSession(ir, channel, runtime)
                 steps.setup_ns.append(perf() - t0)
                 session._bench_probe = probe
+            live = True
+            state["in_flight"] += 1
+            if state["in_flight"] > state["peak"]:
+                state["peak"] = state["in_flight"]
+            if use_pool:
+                # the call is set up; let the others be set up too before it runs, so
+                # calls that end without ever waiting for keys still overlap the rest
+                gevent.sleep(0)
+            if probe is None:
+                record = session.run()
+            else:
                 probe.mark = perf()
                 record = session.run()
                 steps.ns.append(perf() - probe.mark - (probe.paused - probe.pmark))
@@ -289,7 +297,8 @@ def run_calls(world: World, plan: list[int], concurrency: int, *,
             if problems and len(failures) < 10:
                 failures.append(f"call {number} ({script.name}): " + "; ".join(problems))
         finally:
-            state["in_flight"] -= 1
+            if live:
+                state["in_flight"] -= 1
 
     t0 = time.perf_counter()
     if use_pool:

@@ -29,16 +29,22 @@ class TerminalCaller:
                 else f"{request.min_digits}-{request.max_digits}")
         ends = ", # ends" if "#" in request.terminators else ""
         hint = f"keys ({size}{ends}; t=timeout, h=hang up)"
-        return _parse(click.prompt(click.style(f"  ☎ {hint}", fg="cyan"), default="t",
-                                   show_default=False))
+        return _parse(_ask(f"  ☎ {hint}", "t"))
 
     def at_recording(self, request: RecordRequest) -> Input | None:
-        answer = click.prompt(click.style("  🎙 recording: type what you say (empty = silence, "
-                                          "h = hang up)", fg="cyan"), default="",
-                              show_default=False)
+        answer = _ask("  🎙 recording: type what you say (empty = silence, h = hang up)", "")
         if answer.strip().lower() == "h":
             return ("hangup", None)
         return None if answer.strip() else ("silence", None)
+
+
+def _ask(question: str, default: str) -> str:
+    """One answer from the keyboard; end of input (Ctrl-D, a closed pipe) hangs up."""
+    try:
+        return click.prompt(click.style(question, fg="cyan"), default=default,
+                            show_default=False)
+    except click.Abort:
+        return "h"
 
 
 def _parse(text: str) -> Input:

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from gevent import GreenletExit
+
 from ivrlang.catalog import Catalog
 
 from .calendar import BusinessCalendar, calendars_from_ir
@@ -118,6 +120,10 @@ class CallSession:
             reason, detail = end.reason, end.detail
         except CallGone as gone:
             reason, detail = "caller_hangup", gone.cause
+        except GreenletExit:
+            # the channel ends a session that is busy elsewhere (a lookup) this way
+            reason, detail = "caller_hangup", f"ended while busy in `{self.node}`"
+            raise
         except FlowError as exc:
             reason, detail = "error", f"{self.ir['source']}:{self.line}: {exc}"
             log.warning("call=%s flow=%s node=%s line=%s error: %s", self.record.call_id,

@@ -210,3 +210,25 @@ def test_transfer_refuses_anything_but_a_phone_number():
 
 def test_every_language_action_has_an_engine_action():
     assert set(engine.actions.ACTIONS) == set(ivrlang.actions.ACTIONS)
+
+
+def test_a_call_killed_during_a_slow_lookup_still_commits_its_record_once():
+    ir = compile_text(SELF_SERVICE)
+    clock = VirtualClock(dt.datetime(2026, 11, 23, 10, tzinfo=ZoneInfo("Asia/Shanghai")))
+    sink = MemorySink()
+    reg = Registry(make_catalog())
+
+    @reg.lookup("customer", timeout_ms=60_000)
+    def slow(account: str, pin: str):
+        gevent.sleep(30)
+
+    rt = Runtime(registry=reg, clock=clock, prompts=PROMPTS, sink=sink, catalog=make_catalog())
+    channel = SimChannel(ScriptedCaller([("press", "1"), ("press", "12345678#"),
+                                         ("press", "654321")]), clock)
+    worker = gevent.spawn(CallSession(ir, channel, rt).run)
+    gevent.sleep(0.05)           # the session is now waiting on the lookup
+    worker.kill(block=True, timeout=2)
+    assert worker.dead
+    assert len(sink.records) == 1
+    assert sink.records[0].end_reason == "caller_hangup"
+    assert sink.records[0].collected["pin"] == "******"
