@@ -8,7 +8,9 @@ and the demo lookups. The callers follow a fixed mix of realistic scripts
 takes over, hang-ups in the middle of a prompt, callback and repair tickets,
 ...), drawn with `--seed`. Every call must end the way its script implies
 (end reason, node, tickets, keys used), or the run fails: a broken engine
-must not produce a fast-looking number.
+must not produce a fast-looking number. Each call, once its CallSession is
+built, yields once before it runs, so even calls that never wait for keys
+overlap the others and all `--concurrency` calls are in flight at the peak.
 
 The calls are run three times, each pass with its own measurement so none
 disturbs another:
@@ -23,9 +25,11 @@ disturbs another:
    (demo data, in memory), the trace, and the SimChannel's own work (events,
    virtual clock). Time the greenlet spends switched out to other calls
    (each wait for keys yields, as `cooperative=True` does) is subtracted,
-   so the figure is this call's work only. The tick, `enter`, `run_op` and
-   `collect` are wrapped for the pass only (about 1 µs per step of probe
-   overhead is included); building the CallSession is timed apart;
+   so the figure is this call's work only (in this pass the caller script
+   does the yield, at the very point `cooperative=True` would, and times
+   it). The tick, `enter`, `run_op` and `collect` are wrapped for the pass
+   only (about 1 µs per step of probe overhead is included); building the
+   CallSession is timed apart;
 3. memory: tracemalloc peak during the run, over the peak number of calls
    in flight.
 
@@ -393,13 +397,29 @@ def summarise_us(values) -> dict[str, float]:
 
 
 def probe_overhead_ns(rounds: int = 200_000) -> float:
-    """What one perf_counter_ns pair plus an array append costs here (ns)."""
-    perf, out = time.perf_counter_ns, array("q")
-    t0 = perf()
+    """What the wrapped tick adds to each step here (ns): the original tick, then
+    the wrapped one, on a stand-in session; the run_op/enter wrappers add a bit more."""
+
+    class StandIn:
+        steps, max_steps, node = 0, 1 << 62, "x"
+
+    stand_in = StandIn()
+    tick = CallSession.tick
+    t0 = time.perf_counter_ns()
     for _ in range(rounds):
-        a = perf()
-        out.append(perf() - a)
-    return (perf() - t0) / rounds
+        tick(stand_in)
+    plain = time.perf_counter_ns() - t0
+    undo = with_probes(StepLog())
+    try:
+        stand_in._bench_probe = Probe()
+        tick = CallSession.tick
+        t0 = time.perf_counter_ns()
+        for _ in range(rounds):
+            tick(stand_in)
+        wrapped = time.perf_counter_ns() - t0
+    finally:
+        undo()
+    return max(0.0, (wrapped - plain) / rounds)
 
 
 # ---------------------------------------------------------------- memory
