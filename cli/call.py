@@ -126,7 +126,7 @@ def call(flow: str, caller: str | None, lang: str | None, script: str | None, at
         raise click.ClickException(str(exc)) from None
     path = Path(flow)
     clock_box: list[VirtualClock] = []
-    runtime = demo_runtime(path.parent, incident=incident or None,
+    runtime = demo_runtime(path.parent, incident=incident or None, settings=settings,
                            today=lambda: clock_box[0].now().astimezone(zone).date())
     ir, checked = compile_checked(path, runtime.catalog)
     if ir is None:
@@ -134,7 +134,7 @@ def call(flow: str, caller: str | None, lang: str | None, script: str | None, at
         raise SystemExit(1)
     if lang:
         ir = {**ir, "lang": lang}
-    zone = ZoneInfo(ir["timezone"])
+    zone = ZoneInfo(ir["timezone"] or settings.engine.timezone)
     try:
         when = dt.datetime.fromisoformat(at) if at else settings.sim.start
     except ValueError:
@@ -149,11 +149,12 @@ def call(flow: str, caller: str | None, lang: str | None, script: str | None, at
                          outcomes=outcomes, listener=_printer(trace))
     sink = MemorySink()
     rt = Runtime(registry=runtime.registry, clock=clock, prompts=runtime.prompts, sink=sink,
-                 catalog=runtime.catalog, max_steps=settings.engine.max_steps)
+                 catalog=runtime.catalog, max_steps=settings.engine.max_steps,
+                 timezone=settings.engine.timezone)
     observer = (lambda kind, value: click.echo(click.style(f"          → {value}", fg="magenta"))
                 if kind == "node" else None) if trace else None
     click.echo(click.style(f"Calling {ir['title'] or ir['flow']} ({path}) as {channel.caller}, "
-                           f"{clock.now().astimezone(ZoneInfo(ir['timezone'])):%a %Y-%m-%d %H:%M}",
+                           f"{clock.now().astimezone(zone):%a %Y-%m-%d %H:%M}",
                            bold=True))
     session = CallSession(ir, channel, rt, start=start_node, observer=observer)
     worker = gevent.spawn(session.run)

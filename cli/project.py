@@ -71,7 +71,8 @@ def compile_checked(path: Path, catalog: Catalog):
     return compile_flow(checked.flow, catalog), checked
 
 
-def demo_runtime(near: Path | None = None, *, incident: bool | None = None, today=None):
+def demo_runtime(near: Path | None = None, *, incident: bool | None = None, today=None,
+                 settings=None):
     """A Runtime on demo data: the simulator's world until the store exists."""
     from engine.clock import SystemClock
     from engine.demo import demo_registry
@@ -83,4 +84,6 @@ def demo_runtime(near: Path | None = None, *, incident: bool | None = None, toda
     catalog = build_catalog({lang: set(keys) for lang, keys in prompts.items()} or None)
     return Runtime(registry=demo_registry(today=today, incident=incident, catalog=catalog),
                    clock=SystemClock(),
-                   prompts=prompts, sink=MemorySink(), catalog=catalog)
+                   prompts=prompts, sink=MemorySink(), catalog=catalog,
+                   **({"max_steps": settings.engine.max_steps,
+                       "timezone": settings.engine.timezone} if settings else {}))

@@ -10,6 +10,7 @@ import click
 
 from engine import flowtest
 from engine.flowtest import Coverage, coverage_of, run_test
+from engine.settings import SettingsError, load_settings
 
 from .output import show
 from .project import compile_checked, demo_runtime, find_flow_files
@@ -44,7 +45,11 @@ def test(paths: tuple[str, ...], keyword: str | None, verbose: bool, show_covera
     files = find_flow_files(paths or ("flows",))
     if not files:
         raise click.UsageError("no .flow files found")
-    runtime = demo_runtime(files[0].parent)
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+    runtime = demo_runtime(files[0].parent, settings=settings)
     started = time.perf_counter()
     passed = failed = broken = 0
     total = Coverage()

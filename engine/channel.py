@@ -15,6 +15,7 @@ command.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -105,12 +106,35 @@ class FaxResult:
     pages: int = 0
 
 
+@dataclass(frozen=True)
+class ChannelEvent:
+    """Something the line tells us on its own: a key pressed, the caller gone."""
+
+    kind: Literal["dtmf", "hangup"]
+    value: str = ""
+
+
+Listener = Callable[[ChannelEvent], None]
+
+
 class Channel(ABC):
     """One call. Implementations: engine.sim.SimChannel, fsmod's ESL channel."""
 
     uuid: str
     caller: str
     called: str
+
+    def __init__(self) -> None:
+        self._listeners: list[Listener] = []
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        """Hear DTMF and hangup events as they happen; returns the unsubscribe function."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+
+    def publish(self, event: ChannelEvent) -> None:
+        for listener in list(self._listeners):
+            listener(event)
 
     @abstractmethod
     def answer(self) -> None: ...

@@ -144,11 +144,12 @@ def run_test(ir: Mapping[str, Any], test: Mapping[str, Any], runtime: Runtime, *
     """Run one test block; the runtime's registry supplies lookups not `given`."""
     plan = _plan(test)
     result = TestResult(ir["flow"], ir["source"], test["name"], test["line"])
-    zone = ZoneInfo(ir["timezone"])
+    zone = ZoneInfo(ir["timezone"] or runtime.timezone)
     clock = VirtualClock(dt.datetime.fromisoformat(plan.at).replace(tzinfo=zone))
     sink = MemorySink()
     rt = Runtime(registry=runtime.registry, clock=clock, prompts=runtime.prompts, sink=sink,
-                 catalog=runtime.catalog, max_steps=runtime.max_steps)
+                 catalog=runtime.catalog, max_steps=runtime.max_steps,
+                 timezone=runtime.timezone)
     timeline: list[Event] = result.events
 
     def on_channel(event: SimEvent) -> None:

@@ -61,6 +61,7 @@ class Runtime:
     sink: RecordSink
     catalog: Catalog = field(default_factory=Catalog)
     max_steps: int = 1000
+    timezone: str = "Asia/Shanghai"   # for flows whose header names no time zone
 
 
 class CallSession:
@@ -69,6 +70,8 @@ class CallSession:
     def __init__(self, ir: Mapping[str, Any], channel: Channel, runtime: Runtime, *,
                  start: str | None = None, variables: Mapping[str, Any] | None = None,
                  observer: Observer | None = None):
+        if not ir.get("timezone"):
+            ir = {**ir, "timezone": runtime.timezone}
         self.ir = ir
         self.channel = channel
         self.rt = runtime
@@ -118,6 +121,8 @@ class CallSession:
                     node = jump.node
         except EndCall as end:
             reason, detail = end.reason, end.detail
+            if reason == "loop_guard":
+                self._hangup_quietly()
         except CallGone as gone:
             reason, detail = "caller_hangup", gone.cause
         except GreenletExit:
@@ -126,10 +131,11 @@ class CallSession:
             raise
         except FlowError as exc:
             reason, detail = "error", f"{self.ir['source']}:{self.line}: {exc}"
-            log.warning("call=%s flow=%s node=%s line=%s error: %s", self.record.call_id,
-                        self.ir["flow"], self.node, self.line, exc)
             self._hangup_quietly()
         finally:
+            if reason in ("loop_guard", "error", "fell_off"):
+                log.warning("call=%s flow=%s node=%s ended: %s: %s", self.record.call_id,
+                            self.ir["flow"], self.node, reason, detail)
             self.finish(reason, detail)
         return self.record
 

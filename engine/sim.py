@@ -19,6 +19,7 @@ import gevent
 from .channel import (
     CallGone,
     Channel,
+    ChannelEvent,
     DigitRequest,
     FaxRequest,
     FaxResult,
@@ -94,6 +95,7 @@ class SimChannel(Channel):
                  hangup_after: int | None = None,
                  listener: Callable[[SimEvent], None] | None = None, call_id: str | None = None,
                  cooperative: bool = False):
+        super().__init__()
         self.person = caller
         self.clock = clock
         self.caller = caller_number
@@ -128,6 +130,7 @@ class SimChannel(Channel):
     def _caller_hangs_up(self) -> None:
         self._gone = True
         self.emit("caller_hangup")
+        self.publish(ChannelEvent("hangup", "NORMAL_CLEARING"))
         raise CallGone("NORMAL_CLEARING")
 
     def _play(self, media: Media) -> None:
@@ -165,6 +168,8 @@ class SimChannel(Channel):
             self.clock.advance(request.timeout_ms / 1000)
             return ""
         keys = str(value)
+        for key in keys:
+            self.publish(ChannelEvent("dtmf", key))
         for i, key in enumerate(keys):
             if key in request.terminators:
                 return keys[:i]

@@ -41,7 +41,7 @@ class _Compiler:
             "source": f.file,
             "title": f.title,
             "lang": f.lang,
-            "timezone": f.timezone,
+            "timezone": f.header_value("timezone"),   # None: the engine's default
             "numbers": [n for n, _ in f.numbers],
             "settings": self.settings(),
             "calendars": {c.name: {"hours": hours(c.days),

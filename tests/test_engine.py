@@ -11,6 +11,7 @@ import pytest
 from conftest import PROMPT_KEYS, make_catalog
 
 import engine.actions
+import engine.channel
 import ivrlang.actions
 from engine.channel import Media
 from engine.clock import VirtualClock
@@ -232,3 +233,32 @@ def test_a_call_killed_during_a_slow_lookup_still_commits_its_record_once():
     assert len(sink.records) == 1
     assert sink.records[0].end_reason == "caller_hangup"
     assert sink.records[0].collected["pin"] == "******"
+
+
+def test_the_channel_publishes_keys_and_the_hangup_as_they_happen():
+    clock = VirtualClock(dt.datetime(2026, 11, 23, 10, tzinfo=ZoneInfo("Asia/Shanghai")))
+    channel = SimChannel(ScriptedCaller([("press", "12#"), ("hangup", None)]), clock)
+    heard_events = []
+    unsubscribe = channel.subscribe(heard_events.append)
+    request = engine.channel.DigitRequest(None, 1, 4, 5000, 2000, "#")
+    assert channel.collect(request) == "12"
+    with pytest.raises(engine.channel.CallGone):
+        channel.collect(request)
+    assert [(e.kind, e.value) for e in heard_events] == [
+        ("dtmf", "1"), ("dtmf", "2"), ("dtmf", "#"), ("hangup", "NORMAL_CLEARING")]
+    unsubscribe()
+    assert channel.gone
+
+
+def test_settings_give_flows_without_a_time_zone_the_engines_zone():
+    ir = compile_text(HEAD.replace("flow t\n", "flow t\n") +
+                      "step start:\n  if open(office): play welcome\n  else: play after_hours\n"
+                      "  hangup\n")
+    assert ir["timezone"] is None
+    clock = VirtualClock(dt.datetime(2026, 11, 23, 10, tzinfo=dt.UTC))  # 18:00 in Shanghai
+    for zone, expected in (("Asia/Shanghai", "after_hours"), ("UTC", "welcome")):
+        rt = Runtime(registry=registry(), clock=clock, prompts=PROMPTS, sink=MemorySink(),
+                     catalog=make_catalog(), timezone=zone)
+        channel = SimChannel(ScriptedCaller([]), clock)
+        CallSession(ir, channel, rt).run()
+        assert heard(channel) == [expected]
