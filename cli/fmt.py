@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from ivrlang import Checked
 from ivrlang.fmt import format_flow
 from ivrlang.parser import parse_file
 
@@ -29,8 +30,6 @@ def fmt(paths: tuple[str, ...], check_only: bool, diff: bool) -> None:
       switchflow fmt flows/
       switchflow fmt --check flows/     # in CI
     """
-    from ivrlang import Checked
-
     changed, broken = [], []
     for path in find_flow_files(paths):
         result = parse_file(path)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from ivrlang import Checked
 from ivrlang.graph import GraphvizError, render, to_dot, to_mermaid
 from ivrlang.parser import parse_file
 
@@ -30,8 +31,6 @@ def graph(flow: str, fmt: str, output: str | None) -> None:
     """
     result = parse_file(flow)
     if result.flow is None:
-        from ivrlang import Checked
-
         show([Checked(flow, None, result.source, result.diagnostics)], "full")
         raise SystemExit(1)
     if fmt == "mermaid":
