@@ -28,7 +28,7 @@ from .project import compile_checked, demo_runtime, find_flow_files
               help="Re-run each test hanging up at every step; check nothing leaks.")
 def test(paths: tuple[str, ...], keyword: str | None, verbose: bool, show_coverage: bool,
          fail_under: float | None, hangup_everywhere: bool) -> None:
-    """Run the `test` blocks of flows (default: flows/) on the simulator.
+    """Run the `test` blocks of flows (default: the flows folder, flows/) on the simulator.
 
     Lookups a test does not `given` answer from the demo data.
     Exit status 1 when a test fails, a flow has errors, or coverage is
@@ -42,13 +42,13 @@ def test(paths: tuple[str, ...], keyword: str | None, verbose: bool, show_covera
     """
     inject = hangup_everywhere
     logging.getLogger("engine").setLevel(logging.ERROR)
-    files = find_flow_files(paths or ("flows",))
-    if not files:
-        raise click.UsageError("no .flow files found")
     try:
         settings = load_settings()
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from None
+    files = find_flow_files(paths or (str(settings.paths.flows),))
+    if not files:
+        raise click.UsageError("no .flow files found")
     runtime = demo_runtime(files[0].parent, settings=settings)
     started = time.perf_counter()
     passed = failed = broken = 0

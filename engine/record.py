@@ -49,7 +49,7 @@ class CallRecord:
     started_at: datetime
     ended_at: datetime | None = None
     end_reason: str = ""          # caller_hangup, hangup, queued, transferred, fell_off,
-    #                               loop_guard, error, no_input
+    #                               queue_timeout, queue_noagent, loop_guard, error, no_input
     detail: str = ""
     path: list[str] = field(default_factory=list)        # nodes in the order visited
     keys: list[tuple[str, str]] = field(default_factory=list)  # (menu, key) taken

@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 
 Observer = Callable[[str, Any], None]
 
+HANDED_OVER = ("queued", "transferred")  # the call now belongs to an agent or another number
+
 
 class Goto(Exception):
     def __init__(self, node: str):
@@ -95,9 +97,7 @@ class CallSession:
         }
         self.secrets: set[str] = set()
         self.collected: set[str] = set()
-        for name, expr in ir.get("vars", {}).items():
-            self.vars[name] = self.eval(expr)
-        self.vars.update(variables or {})
+        self.given_vars = dict(variables or {})
         self.committed = False
 
     # ------------------------------------------------------------ running
@@ -108,6 +108,9 @@ class CallSession:
 
         reason, detail = "fell_off", ""
         try:
+            for name, expr in self.ir.get("vars", {}).items():
+                self.vars[name] = self.eval(expr)
+            self.vars.update(self.given_vars)
             if not self.start_node:
                 raise EndCall("error", "the flow has no entry node")
             node = self.start_node
@@ -121,7 +124,7 @@ class CallSession:
                     node = jump.node
         except EndCall as end:
             reason, detail = end.reason, end.detail
-            if reason == "loop_guard":
+            if reason not in HANDED_OVER:
                 self._hangup_quietly()
         except CallGone as gone:
             reason, detail = "caller_hangup", gone.cause
@@ -131,6 +134,11 @@ class CallSession:
             raise
         except FlowError as exc:
             reason, detail = "error", f"{self.ir['source']}:{self.line}: {exc}"
+            self._hangup_quietly()
+        except Exception as exc:  # an engine bug must not leave the caller on a dead line
+            log.exception("call=%s flow=%s node=%s line=%s engine failure", self.record.call_id,
+                          self.ir["flow"], self.node, self.line)
+            reason, detail = "error", f"engine failure: {exc!r}"
             self._hangup_quietly()
         finally:
             if reason in ("loop_guard", "error", "fell_off"):

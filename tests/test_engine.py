@@ -262,3 +262,25 @@ def test_settings_give_flows_without_a_time_zone_the_engines_zone():
         channel = SimChannel(ScriptedCaller([]), clock)
         CallSession(ir, channel, rt).run()
         assert heard(channel) == [expected]
+
+
+def test_a_flow_that_gives_up_hangs_up_rather_than_leaving_the_caller_on_the_line():
+    ir = compile_text(HEAD + "step start:\n  queue general\n")
+    record, channel, _ = run(ir, [], outcomes=Outcomes(queues={"general": "noagent"}))
+    assert record.end_reason == "queue_noagent"
+    assert channel.events[-1].kind == "hangup"
+    ir = compile_text(SELF_SERVICE)
+    record, channel, _ = run(ir, [("press", "1"), ("silence", None), ("silence", None)])
+    assert record.path[-1] == "agent"  # collect failed twice: on fail -> agent
+
+
+def test_an_engine_failure_ends_the_call_cleanly_with_a_record(monkeypatch):
+    ir = compile_text(SELF_SERVICE)
+
+    def broken(self, call, op):
+        raise KeyError("boom")
+
+    monkeypatch.setattr(engine.actions.ACTIONS["play"].__class__, "run", broken)
+    record, channel, sink = run(ir, [])
+    assert record.end_reason == "error" and "engine failure" in record.detail
+    assert channel.gone and len(sink.records) == 1

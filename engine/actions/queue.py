@@ -30,4 +30,4 @@ class Queue(Action):
             return
         if result.outcome == "noagent" and call.branch(op, "timeout"):
             return
-        raise EndCall("queued", f"left queue {op['queue']}: {result.outcome}")
+        raise EndCall("queue_" + result.outcome, f"left queue {op['queue']} unanswered")
