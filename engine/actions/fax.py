@@ -1,13 +1,9 @@
 from __future__ import annotations
 
-import re
-
 from engine.channel import FaxRequest
-from engine.expr import FlowError
 
 from .base import Action, Op
-
-_NUMBER = re.compile(r"\+?[0-9]{3,32}")
+from .numbers import phone_number
 
 
 class Fax(Action):
@@ -20,9 +16,7 @@ class Fax(Action):
         fields = {name: call.eval(expr) for name, expr in op["fields"].items()}
         to = call.eval(op.get("to"))
         if to is not None:
-            to = str(to)
-            if not _NUMBER.fullmatch(to):
-                raise FlowError(f"cannot fax to {to!r}: not a phone number")
+            to = phone_number(to, "fax to")
         began = call.ms_since_start()
         result = call.channel.send_fax(FaxRequest(op["document"], fields, to))
         call.record.faxes.append({"document": op["document"], "to": to,

@@ -1,13 +1,9 @@
 from __future__ import annotations
 
-import re
-
-from engine.expr import FlowError
 from engine.session import EndCall
 
 from .base import Action, Op
-
-_NUMBER = re.compile(r"\+?[0-9*#]{1,32}")
+from .numbers import phone_number
 
 
 class Transfer(Action):
@@ -17,10 +13,7 @@ class Transfer(Action):
     op = "transfer"
 
     def run(self, call, op: Op) -> None:
-        dest = call.eval(op["dest"])
-        dest = str(int(dest)) if isinstance(dest, int | float) else str(dest or "")
-        if not _NUMBER.fullmatch(dest):
-            raise FlowError(f"cannot transfer to {dest!r}: not a phone number")
+        dest = phone_number(call.eval(op["dest"]), "transfer to")
         began = call.ms_since_start()
         bridged = call.channel.transfer(dest, op["timeout"])
         call.trace(op, {"dest": dest}, "answered" if bridged else "failed", began=began)
