@@ -73,11 +73,12 @@ sys.path.insert(0, str(ROOT))
 
 import engine.actions as actions  # noqa: E402
 from cli.project import compile_checked, demo_runtime  # noqa: E402
-from engine.clock import VirtualClock  # noqa: E402
+from engine.calendars.clock import VirtualClock  # noqa: E402
 from engine.demo import demo_registry  # noqa: E402
 from engine.record import CallRecord  # noqa: E402
-from engine.session import CallSession, Runtime  # noqa: E402
-from engine.sim import Input, Outcomes, ScriptedCaller, SimChannel  # noqa: E402
+from engine.runtime import Runtime  # noqa: E402
+from engine.session import CallSession  # noqa: E402
+from engine.sim.channel import Input, Outcomes, ScriptedCaller, SimChannel  # noqa: E402
 
 FLOW = ROOT / "flows" / "hotline.flow"
 RESULTS = ROOT / "benchmarks" / "results" / "bench_engine_sim.json"

@@ -10,12 +10,13 @@ from zoneinfo import ZoneInfo
 import click
 import gevent
 
-from engine.channel import DigitRequest, Media, RecordRequest
-from engine.clock import VirtualClock
+from engine.calendars.clock import VirtualClock
+from engine.channel.contract import DigitRequest, Media, RecordRequest
 from engine.record import CallRecord, MemorySink
-from engine.session import CallSession, Runtime
+from engine.runtime import Runtime
+from engine.session import CallSession
 from engine.settings import SettingsError, load_settings
-from engine.sim import Input, Outcomes, ScriptedCaller, SimChannel, SimEvent
+from engine.sim.channel import Input, Outcomes, ScriptedCaller, SimChannel, SimEvent
 
 from .output import show
 from .project import compile_checked, demo_runtime

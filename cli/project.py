@@ -14,8 +14,8 @@ from pathlib import Path
 import click
 
 from engine.catalog import build_catalog
-from engine.prompts import PromptError
-from engine.prompts import load_prompts as read_prompts
+from engine.speech.prompts import PromptError
+from engine.speech.prompts import load_prompts as read_prompts
 from ivrlang.catalog import Catalog
 
 SHIPPED_ROOT = Path(__file__).resolve().parents[1]
@@ -74,10 +74,10 @@ def compile_checked(path: Path, catalog: Catalog):
 def demo_runtime(near: Path | None = None, *, incident: bool | None = None, today=None,
                  settings=None):
     """A Runtime on demo data: the simulator's world until the store exists."""
-    from engine.clock import SystemClock
+    from engine.calendars.clock import SystemClock
     from engine.demo import demo_registry
     from engine.record import MemorySink
-    from engine.session import Runtime
+    from engine.runtime import Runtime
 
     folder = prompts_dir(near)
     prompts = load_prompts(folder) if folder else {}

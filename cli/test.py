@@ -8,9 +8,9 @@ from pathlib import Path
 
 import click
 
-from engine import flowtest
-from engine.flowtest import Coverage, coverage_of, run_test
 from engine.settings import SettingsError, load_settings
+from engine.sim import flowtest
+from engine.sim.flowtest import Coverage, coverage_of, run_test
 
 from .output import show
 from .project import compile_checked, demo_runtime, find_flow_files

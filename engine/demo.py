@@ -45,7 +45,7 @@ from collections.abc import Callable
 from typing import Any
 
 from engine.catalog import build_catalog
-from engine.lookups import Registry
+from engine.lookups.registry import Registry
 from ivrlang.catalog import Catalog
 
 INCIDENT_ENV = "SWITCHFLOW_DEMO_INCIDENT"

@@ -13,57 +13,26 @@ import datetime as dt
 import logging
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from gevent import GreenletExit
 
-from ivrlang.catalog import Catalog
-
-from .calendar import BusinessCalendar, calendars_from_ir
-from .channel import CallGone, Channel, Media
-from .clock import Clock
-from .expr import FlowError, evaluate
-from .lookups import FunctionFailed, Registry
-from .record import MASK, CallRecord, RecordSink, TraceEntry
-from .speech import prompt_media, render, render_text
+from engine.actions import run_node, run_op
+from engine.calendars.calendar import BusinessCalendar, calendars_from_ir
+from engine.channel.contract import CallGone, Channel, Media
+from engine.control import EndCall, FlowError, Goto
+from engine.evaluation.expr import evaluate
+from engine.lookups.registry import FunctionFailed
+from engine.record import MASK, CallRecord, TraceEntry
+from engine.runtime import Runtime
+from engine.speech.render import prompt_media, render, render_text
 
 log = logging.getLogger(__name__)
 
 Observer = Callable[[str, Any], None]
 
 HANDED_OVER = ("queued", "transferred")  # the call now belongs to an agent or another number
-
-
-class Goto(Exception):
-    def __init__(self, node: str):
-        self.node = node
-
-
-class Return(Exception):
-    pass
-
-
-class EndCall(Exception):
-    """The flow is done with the call: hung up, handed over, or stopped."""
-
-    def __init__(self, reason: str, detail: str = ""):
-        super().__init__(reason)
-        self.reason, self.detail = reason, detail
-
-
-@dataclass
-class Runtime:
-    """What every call of a process shares."""
-
-    registry: Registry
-    clock: Clock
-    prompts: Mapping[str, Mapping[str, str]]
-    sink: RecordSink
-    catalog: Catalog = field(default_factory=Catalog)
-    max_steps: int = 1000
-    timezone: str = "Asia/Shanghai"   # for flows whose header names no time zone
 
 
 class CallSession:
@@ -104,8 +73,6 @@ class CallSession:
 
     def run(self) -> CallRecord:
         """Walk the flow until the call ends; always commits the record once."""
-        from .actions import run_node
-
         reason, detail = "fell_off", ""
         try:
             for name, expr in self.ir.get("vars", {}).items():
@@ -235,8 +202,6 @@ class CallSession:
             duration_ms=at - began if began is not None else 0))
 
     def run_ops(self, ops: list[Mapping[str, Any]]) -> None:
-        from .actions import run_op
-
         for op in ops:
             run_op(self, op)
 

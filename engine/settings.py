@@ -26,10 +26,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from engine.calendars.clock import get_zone
 from ivrlang.suggest import did_you_mean
 from ivrlang.timespec import format_duration, parse_duration, parse_local_datetime
-
-from .clock import get_zone
 
 DEFAULTS_PATH = Path(__file__).resolve().parent.parent / "conf" / "switchflow.toml"
 ENV_PREFIX = "SWITCHFLOW_"

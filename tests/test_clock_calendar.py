@@ -9,8 +9,8 @@ import gevent
 import pytest
 from conftest import make_catalog
 
-from engine.calendar import BusinessCalendar, calendars_from_ir
-from engine.clock import Clock, SystemClock, VirtualClock, get_zone, local_time
+from engine.calendars.calendar import BusinessCalendar, calendars_from_ir
+from engine.calendars.clock import Clock, SystemClock, VirtualClock, get_zone, local_time
 from ivrlang import check_text, compile_flow
 
 UTC = dt.UTC

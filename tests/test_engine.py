@@ -11,14 +11,15 @@ import pytest
 from conftest import PROMPT_KEYS, make_catalog
 
 import engine.actions
-import engine.channel
+import engine.channel.contract
 import ivrlang.actions
-from engine.channel import Media
-from engine.clock import VirtualClock
-from engine.lookups import Registry
+from engine.calendars.clock import VirtualClock
+from engine.channel.contract import Media
+from engine.lookups.registry import Registry
 from engine.record import MemorySink
-from engine.session import CallSession, Runtime
-from engine.sim import Outcomes, ScriptedCaller, SimChannel
+from engine.runtime import Runtime
+from engine.session import CallSession
+from engine.sim.channel import Outcomes, ScriptedCaller, SimChannel
 from ivrlang import check_text, compile_flow
 
 PROMPTS = {"zh-CN": {k: f"<{k}>" for k in PROMPT_KEYS}}

@@ -11,7 +11,7 @@ import pytest
 
 from engine.catalog import build_catalog
 from engine.demo import demo_registry, national_number
-from engine.lookups import (
+from engine.lookups.registry import (
     FunctionFailed,
     LookupOutcome,
     Registry,

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.say import (
+from engine.speech.say import (
     KINDS,
     LANGS,
     LIMIT,

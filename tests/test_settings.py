@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.clock import get_zone
+from engine.calendars.clock import get_zone
 from engine.settings import (
     CONFIG_ENV,
     DEFAULTS_PATH,

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
-    from engine.session import CallSession
+    from engine.control import CallSession
 
 Op = Mapping[str, Any]
 

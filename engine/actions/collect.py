@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import re
 
-from engine.channel import DigitRequest
-from engine.session import EndCall
+from engine.channel.contract import DigitRequest
+from engine.control import EndCall
 
 from .base import Action, Op
 

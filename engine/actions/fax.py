@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from engine.channel import FaxRequest
+from engine.channel.contract import FaxRequest
 
 from .base import Action, Op
 from .numbers import phone_number

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from engine.session import Goto as Jump
+from engine.control import Goto as Jump
 
 from .base import Action, Op
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from engine.session import EndCall
+from engine.control import EndCall
 
 from .base import Action, Op
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from engine.expr import FlowError
+from engine.evaluation.expr import FlowError
 
 _DIALABLE = re.compile(r"\+?[0-9]{1,32}")
 

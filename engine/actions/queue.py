@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from engine.channel import QueueRequest
-from engine.session import EndCall
+from engine.channel.contract import QueueRequest
+from engine.control import EndCall
 
 from .base import Action, Op
 

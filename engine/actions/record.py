@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from engine.channel import RecordRequest
+from engine.channel.contract import RecordRequest
 
 from .base import Action, Op
 

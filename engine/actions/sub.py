@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import contextlib
 
-from engine.session import Return as Back
+from engine.control import Return as Back
 
 from .base import Action, Op
 

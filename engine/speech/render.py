@@ -13,9 +13,9 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from .channel import Media
-from .expr import FlowError, Functions, evaluate
-from .say import SayError, speak, speak_value
+from engine.channel.contract import Media
+from engine.evaluation.expr import FlowError, Functions, evaluate
+from engine.speech.say import SayError, speak, speak_value
 
 
 def prompt_media(key: str, lang: str, prompts: Mapping[str, Mapping[str, str]],

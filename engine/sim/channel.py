@@ -16,7 +16,8 @@ from typing import Any, Literal, Protocol
 
 import gevent
 
-from .channel import (
+from engine.calendars.clock import VirtualClock
+from engine.channel.contract import (
     CallGone,
     Channel,
     ChannelEvent,
@@ -29,7 +30,6 @@ from .channel import (
     RecordRequest,
     RecordResult,
 )
-from .clock import VirtualClock
 
 Input = tuple[Literal["press", "silence", "hangup"], str | None]
 

@@ -78,7 +78,7 @@ __all__ = [
     "speak_value",
 ]
 
-SAY_DIR = Path(__file__).resolve().parents[1] / "prompts" / "say"
+SAY_DIR = Path(__file__).resolve().parents[2] / "prompts" / "say"
 """Where the inventories live: prompts/say/LANG.toml."""
 
 LANGS = ("zh-CN", "en-US")

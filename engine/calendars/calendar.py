@@ -14,9 +14,8 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from engine.calendars.clock import DEFAULT_TIMEZONE, UTC, get_zone
 from ivrlang.timespec import DAY_NAMES
-
-from .clock import DEFAULT_TIMEZONE, UTC, get_zone
 
 DAY_MINUTES = 1440
 LOOKAHEAD_DAYS = 14

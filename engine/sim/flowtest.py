@@ -20,12 +20,13 @@ from zoneinfo import ZoneInfo
 import gevent
 import greenlet
 
-from .channel import Media
-from .clock import VirtualClock
-from .expr import evaluate
-from .record import CallRecord, MemorySink
-from .session import CallSession, Runtime
-from .sim import Outcomes, ScriptedCaller, SimChannel, SimEvent
+from engine.calendars.clock import VirtualClock
+from engine.channel.contract import Media
+from engine.evaluation.expr import evaluate
+from engine.record import CallRecord, MemorySink
+from engine.runtime import Runtime
+from engine.session import CallSession
+from engine.sim.channel import Outcomes, ScriptedCaller, SimChannel, SimEvent
 
 DEFAULT_START = "2026-11-23 10:00"   # a Monday morning: office hours
 DEFAULT_CALLER = "13800000000"

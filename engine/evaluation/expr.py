@@ -13,10 +13,7 @@ import operator
 from collections.abc import Callable, Mapping
 from typing import Any
 
-
-class FlowError(Exception):
-    """The flow did something that cannot be done at run time."""
-
+from engine.control import FlowError
 
 Functions = Callable[[str, list, dict], Any]
 

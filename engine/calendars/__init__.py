@@ -1,0 +1,1 @@
+"""Clocks (real and virtual) and business calendars (hours, holidays)."""

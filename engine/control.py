@@ -1,0 +1,31 @@
+"""How control leaves the normal order of steps: the session's own exceptions.
+
+Kept apart from the session so that actions can raise them without importing
+the session (which imports the actions).
+"""
+
+from __future__ import annotations
+
+
+class FlowError(Exception):
+    """The flow did something that cannot be done at run time."""
+
+
+class Goto(Exception):
+    """Continue at another node of this flow."""
+
+    def __init__(self, node: str):
+        super().__init__(node)
+        self.node = node
+
+
+class Return(Exception):
+    """Back from a `sub` to the statement after its `call`."""
+
+
+class EndCall(Exception):
+    """The flow is done with the call: hung up, handed over, or stopped."""
+
+    def __init__(self, reason: str, detail: str = ""):
+        super().__init__(reason)
+        self.reason, self.detail = reason, detail

@@ -1,0 +1,1 @@
+"""Evaluating flow expressions: our own evaluator, never Python's eval."""

@@ -1,0 +1,1 @@
+"""The simulator phone and the flow-test runner built on it."""
