@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 if TYPE_CHECKING:
     from engine.control import CallSession
 
-Op = Mapping[str, Any]
+Op = Mapping[str, Any]  # one IR op; engine.ir names the shape of each
 
 
 class Action:

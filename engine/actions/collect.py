@@ -1,11 +1,16 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from engine.channel.contract import DigitRequest
 from engine.control import EndCall
+from engine.ir import CollectOp
 
-from .base import Action, Op
+from .base import Action
+
+if TYPE_CHECKING:
+    from engine.session import CallSession
 
 
 class Collect(Action):
@@ -13,7 +18,7 @@ class Collect(Action):
 
     op = "collect"
 
-    def run(self, call, op: Op) -> None:
+    def run(self, call: CallSession, op: CollectOp) -> None:  # type: ignore[override]
         lo, hi = op["digits"]
         pattern = re.compile(op["pattern"]) if op.get("pattern") else None
         prompt = call.prompt(op["prompt"])

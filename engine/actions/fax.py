@@ -1,9 +1,15 @@
 from __future__ import annotations
 
-from engine.channel.contract import FaxRequest
+from typing import TYPE_CHECKING
 
-from .base import Action, Op
+from engine.channel.contract import FaxRequest
+from engine.ir import FaxOp
+
+from .base import Action
 from .numbers import phone_number
+
+if TYPE_CHECKING:
+    from engine.session import CallSession
 
 
 class Fax(Action):
@@ -12,7 +18,7 @@ class Fax(Action):
 
     op = "fax"
 
-    def run(self, call, op: Op) -> None:
+    def run(self, call: CallSession, op: FaxOp) -> None:  # type: ignore[override]
         fields = {name: call.eval(expr) for name, expr in op["fields"].items()}
         to = call.eval(op.get("to"))
         if to is not None:

@@ -1,8 +1,14 @@
 from __future__ import annotations
 
-from engine.control import Goto as Jump
+from typing import TYPE_CHECKING
 
-from .base import Action, Op
+from engine.control import Goto as Jump
+from engine.ir import GotoOp
+
+from .base import Action
+
+if TYPE_CHECKING:
+    from engine.session import CallSession
 
 
 class Goto(Action):
@@ -10,6 +16,6 @@ class Goto(Action):
 
     op = "goto"
 
-    def run(self, call, op: Op) -> None:
+    def run(self, call: CallSession, op: GotoOp) -> None:  # type: ignore[override]
         call.trace(op, {"node": op["node"]})
         raise Jump(op["node"])

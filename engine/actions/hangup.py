@@ -1,8 +1,14 @@
 from __future__ import annotations
 
-from engine.control import EndCall
+from typing import TYPE_CHECKING
 
-from .base import Action, Op
+from engine.control import EndCall
+from engine.ir import HangupOp
+
+from .base import Action
+
+if TYPE_CHECKING:
+    from engine.session import CallSession
 
 
 class Hangup(Action):
@@ -10,7 +16,7 @@ class Hangup(Action):
 
     op = "hangup"
 
-    def run(self, call, op: Op) -> None:
+    def run(self, call: CallSession, op: HangupOp) -> None:  # type: ignore[override]
         call.trace(op, {"cause": op["cause"]})
         call.channel.hangup(op["cause"])
         raise EndCall("hangup", op["cause"])

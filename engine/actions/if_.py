@@ -1,6 +1,13 @@
 from __future__ import annotations
 
-from .base import Action, Op
+from typing import TYPE_CHECKING
+
+from engine.ir import IfOp
+
+from .base import Action
+
+if TYPE_CHECKING:
+    from engine.session import CallSession
 
 
 class If(Action):
@@ -8,7 +15,7 @@ class If(Action):
 
     op = "if"
 
-    def run(self, call, op: Op) -> None:
+    def run(self, call: CallSession, op: IfOp) -> None:  # type: ignore[override]
         for number, branch in enumerate(op["branches"]):
             if branch["cond"] is None or call.eval(branch["cond"]):
                 call.trace(op, {}, f"branch {number + 1}")

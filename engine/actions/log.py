@@ -1,10 +1,17 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
-from .base import Action, Op
+from engine.ir import LogOp
+
+from .base import Action
 
 logger = logging.getLogger("engine.flow")
+
+
+if TYPE_CHECKING:
+    from engine.session import CallSession
 
 
 class Log(Action):
@@ -12,7 +19,7 @@ class Log(Action):
 
     op = "log"
 
-    def run(self, call, op: Op) -> None:
+    def run(self, call: CallSession, op: LogOp) -> None:  # type: ignore[override]
         text = call.render_text(op["text"])
         call.record.logs.append(text)
         logger.info("call=%s flow=%s node=%s %s", call.record.call_id, call.ir["flow"],

@@ -1,8 +1,14 @@
 from __future__ import annotations
 
-from engine.control import EndCall
+from typing import TYPE_CHECKING
 
-from .base import Action, Op
+from engine.control import EndCall
+from engine.ir import LookupOp
+
+from .base import Action
+
+if TYPE_CHECKING:
+    from engine.session import CallSession
 
 
 class Lookup(Action):
@@ -10,7 +16,7 @@ class Lookup(Action):
 
     op = "lookup"
 
-    def run(self, call, op: Op) -> None:
+    def run(self, call: CallSession, op: LookupOp) -> None:  # type: ignore[override]
         args = [call.eval(a) for a in op["args"]]
         kwargs = {k: call.eval(v) for k, v in op["kwargs"].items()}
         began = call.ms_since_start()

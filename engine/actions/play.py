@@ -1,6 +1,13 @@
 from __future__ import annotations
 
-from .base import Action, Op
+from typing import TYPE_CHECKING
+
+from engine.ir import PlayOp
+
+from .base import Action
+
+if TYPE_CHECKING:
+    from engine.session import CallSession
 
 
 class Play(Action):
@@ -8,7 +15,7 @@ class Play(Action):
 
     op = "play"
 
-    def run(self, call, op: Op) -> None:
+    def run(self, call: CallSession, op: PlayOp) -> None:  # type: ignore[override]
         began = call.ms_since_start()
         call.channel.play(call.prompt(op["prompt"]))
         call.trace(op, {"prompt": op["prompt"]}, began=began)

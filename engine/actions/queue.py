@@ -1,9 +1,15 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from engine.channel.contract import QueueRequest
 from engine.control import EndCall
+from engine.ir import QueueOp
 
-from .base import Action, Op
+from .base import Action
+
+if TYPE_CHECKING:
+    from engine.session import CallSession
 
 
 class Queue(Action):
@@ -12,7 +18,7 @@ class Queue(Action):
 
     op = "queue"
 
-    def run(self, call, op: Op) -> None:
+    def run(self, call: CallSession, op: QueueOp) -> None:  # type: ignore[override]
         handlers = op.get("on") or {}
         timeout = handlers.get("timeout", {}).get("arg")
         request = QueueRequest(

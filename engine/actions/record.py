@@ -1,8 +1,14 @@
 from __future__ import annotations
 
-from engine.channel.contract import RecordRequest
+from typing import TYPE_CHECKING
 
-from .base import Action, Op
+from engine.channel.contract import RecordRequest
+from engine.ir import RecordOp
+
+from .base import Action
+
+if TYPE_CHECKING:
+    from engine.session import CallSession
 
 
 class Record(Action):
@@ -10,7 +16,7 @@ class Record(Action):
 
     op = "record"
 
-    def run(self, call, op: Op) -> None:
+    def run(self, call: CallSession, op: RecordOp) -> None:  # type: ignore[override]
         if op.get("prompt"):
             call.channel.play(call.prompt(op["prompt"]))
         request = RecordRequest(name=f"{call.record.call_id}-{op['var']}", max_ms=op["max"],

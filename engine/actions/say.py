@@ -1,6 +1,13 @@
 from __future__ import annotations
 
-from .base import Action, Op
+from typing import TYPE_CHECKING
+
+from engine.ir import SayOp
+
+from .base import Action
+
+if TYPE_CHECKING:
+    from engine.session import CallSession
 
 
 class Say(Action):
@@ -9,7 +16,7 @@ class Say(Action):
 
     op = "say"
 
-    def run(self, call, op: Op) -> None:
+    def run(self, call: CallSession, op: SayOp) -> None:  # type: ignore[override]
         media = call.render(op["text"])
         began = call.ms_since_start()
         call.channel.play(media)

@@ -1,6 +1,13 @@
 from __future__ import annotations
 
-from .base import Action, Op
+from typing import TYPE_CHECKING
+
+from engine.ir import SetOp
+
+from .base import Action
+
+if TYPE_CHECKING:
+    from engine.session import CallSession
 
 
 class SetVar(Action):
@@ -8,7 +15,7 @@ class SetVar(Action):
 
     op = "set"
 
-    def run(self, call, op: Op) -> None:
+    def run(self, call: CallSession, op: SetOp) -> None:  # type: ignore[override]
         value = call.eval(op["value"])
         call.vars[op["var"]] = value
         call.trace(op, {"var": op["var"]}, value)

@@ -1,8 +1,14 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from engine.ir import TicketOp
 from engine.record import Ticket as TicketRecord
 
-from .base import Action, Op
+from .base import Action
+
+if TYPE_CHECKING:
+    from engine.session import CallSession
 
 
 class Ticket(Action):
@@ -10,7 +16,7 @@ class Ticket(Action):
 
     op = "ticket"
 
-    def run(self, call, op: Op) -> None:
+    def run(self, call: CallSession, op: TicketOp) -> None:  # type: ignore[override]
         fields = {name: call.eval(expr) for name, expr in op["fields"].items()}
         declared = (call.rt.catalog.tickets or {}).get(op["type"])
         severity = op["severity"] or (declared.default_severity if declared else 3)

@@ -1,9 +1,15 @@
 from __future__ import annotations
 
-from engine.control import EndCall
+from typing import TYPE_CHECKING
 
-from .base import Action, Op
+from engine.control import EndCall
+from engine.ir import TransferOp
+
+from .base import Action
 from .numbers import phone_number
+
+if TYPE_CHECKING:
+    from engine.session import CallSession
 
 
 class Transfer(Action):
@@ -12,7 +18,7 @@ class Transfer(Action):
 
     op = "transfer"
 
-    def run(self, call, op: Op) -> None:
+    def run(self, call: CallSession, op: TransferOp) -> None:  # type: ignore[override]
         dest = phone_number(call.eval(op["dest"]), "transfer to")
         began = call.ms_since_start()
         bridged = call.channel.transfer(dest, op["timeout"])

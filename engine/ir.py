@@ -1,0 +1,159 @@
+"""The compiled IR, typed: what ivrlang's compiler emits and the actions read.
+
+The IR is JSON (so `switchflow ir` can print it and it can be cached), hence
+TypedDicts rather than classes. Durations are milliseconds; every option has
+its default filled in by the compiler.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, TypedDict
+
+Expr = dict[str, Any]          # {"lit"}, {"var"}, {"get"}, {"call"}, {"bin"} … see evaluation.expr
+Fmt = dict[str, Any]           # {"fmt": [text | {"expr", "filters"}]}
+
+
+class Handler(TypedDict):
+    arg: Any
+    ops: list[OpIR]
+
+
+class OpIR(TypedDict, total=False):
+    """Fields every op has; each op adds its own (see the classes below)."""
+
+    op: str
+    line: int
+    on: dict[str, Handler]
+
+
+class PlayOp(OpIR):
+    prompt: str
+
+
+class SayOp(OpIR):
+    text: Fmt
+
+
+class CollectOp(OpIR):
+    var: str
+    digits: list[int]
+    prompt: str
+    invalid: str | None
+    terminator: str
+    timeout: int
+    interdigit: int
+    tries: int
+    secret: bool
+    pattern: str | None
+
+
+class SetOp(OpIR):
+    var: str
+    value: Expr
+
+
+class LookupOp(OpIR):
+    var: str
+    name: str
+    args: list[Expr]
+    kwargs: dict[str, Expr]
+    timeout: int | None
+
+
+class GotoOp(OpIR):
+    node: str
+
+
+class QueueOp(OpIR):
+    queue: str
+    priority: int
+    skill: str | None
+    announce: str | None
+
+
+class TransferOp(OpIR):
+    dest: Expr
+    timeout: int
+
+
+class RecordOp(OpIR):
+    var: str
+    prompt: str | None
+    max: int
+    silence: int
+    beep: bool
+    terminator: str
+
+
+class TicketOp(OpIR):
+    type: str
+    var: str | None
+    severity: int | None
+    confidential: bool
+    assign: str | None
+    fields: dict[str, Expr]
+
+
+class FaxOp(OpIR):
+    document: str
+    to: Expr | None
+    retries: int
+    fields: dict[str, Expr]
+
+
+class HangupOp(OpIR):
+    cause: str
+
+
+class LogOp(OpIR):
+    text: Fmt
+
+
+class Branch(TypedDict):
+    cond: Expr | None
+    ops: list[OpIR]
+
+
+class IfOp(OpIR):
+    branches: list[Branch]
+
+
+class StepNode(TypedDict):
+    kind: Literal["step", "sub"]
+    line: int
+    ops: list[OpIR]
+
+
+class MenuNode(TypedDict):
+    kind: Literal["menu"]
+    line: int
+    prompt: str
+    invalid: str | None
+    timeout: int
+    interdigit: int
+    tries: int
+    digits: int
+    keys: dict[str, list[OpIR]]
+    nomatch: list[OpIR] | None
+    noinput: list[OpIR] | None
+    exhausted: list[OpIR] | None
+
+
+Node = StepNode | MenuNode
+
+
+class FlowIR(TypedDict):
+    ir_version: int
+    flow: str
+    source: str
+    title: str | None
+    lang: str
+    timezone: str | None
+    numbers: list[str]
+    settings: dict[str, Any]
+    calendars: dict[str, Any]
+    vars: dict[str, Expr]
+    entry: str | None
+    nodes: dict[str, Node]
+    campaigns: dict[str, Any]
+    tests: list[dict[str, Any]]
