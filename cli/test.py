@@ -12,6 +12,7 @@ from engine.settings import SettingsError, load_settings
 from engine.sim import flowtest
 from engine.sim.flowtest import Coverage, coverage_of, run_test
 
+from .mutation import mutate_flow
 from .output import show
 from .project import compile_checked, demo_runtime, find_flow_files
 
@@ -26,8 +27,11 @@ from .project import compile_checked, demo_runtime, find_flow_files
               help="Fail when node+key coverage is below this percentage.")
 @click.option("--hangup-everywhere", is_flag=True,
               help="Re-run each test hanging up at every step; check nothing leaks.")
+@click.option("--mutate", is_flag=True,
+              help="Mutation testing: change each flow in small caller-visible ways and "
+                   "report the changes no test catches (--fail-under applies to the score).")
 def test(paths: tuple[str, ...], keyword: str | None, verbose: bool, show_coverage: bool,
-         fail_under: float | None, hangup_everywhere: bool) -> None:
+         fail_under: float | None, hangup_everywhere: bool, mutate: bool) -> None:
     """Run the `test` blocks of flows (default: the flows folder, flows/) on the simulator.
 
     Lookups a test does not `given` answer from the demo data.
@@ -39,6 +43,7 @@ def test(paths: tuple[str, ...], keyword: str | None, verbose: bool, show_covera
       switchflow test flows/
       switchflow test flows/hotline.flow -k balance -v
       switchflow test --coverage --fail-under 100 --hangup-everywhere
+      switchflow test --mutate flows/hotline.flow
     """
     inject = hangup_everywhere
     logging.getLogger("engine").setLevel(logging.ERROR)
@@ -50,6 +55,9 @@ def test(paths: tuple[str, ...], keyword: str | None, verbose: bool, show_covera
     if not files:
         raise click.UsageError("no .flow files found")
     runtime = demo_runtime(files[0].parent, settings=settings)
+    if mutate:
+        _mutation(files, runtime, verbose, fail_under)
+        return
     started = time.perf_counter()
     passed = failed = broken = 0
     total = Coverage()
@@ -101,6 +109,22 @@ def test(paths: tuple[str, ...], keyword: str | None, verbose: bool, show_covera
         summary += f", {broken} flow{'s' * (broken != 1)} with errors"
     click.echo(f"\n{summary} in {elapsed:.2f}s")
     if failed or broken or (fail_under is not None and total.percent < fail_under):
+        raise SystemExit(1)
+
+
+def _mutation(files: list[Path], runtime, verbose: bool, fail_under: float | None) -> None:
+    lowest = 100.0
+    for path in files:
+        ir, checked = compile_checked(path, runtime.catalog)
+        if ir is None:
+            show([checked], "full")
+            raise SystemExit(1)
+        report = mutate_flow(ir, runtime, verbose=verbose)
+        if not report.baseline_passes:
+            raise SystemExit(1)
+        lowest = min(lowest, report.score)
+    if fail_under is not None and lowest < fail_under:
+        click.echo(f"\nlowest mutation score {lowest:.1f}% is under {fail_under:g}%")
         raise SystemExit(1)
 
 

@@ -1,0 +1,322 @@
+"""Mutation testing for flows: would the flow's own tests notice a change a caller would?
+
+Each mutant is the compiled flow with one small change of the kind a slip
+of the keyboard or a bad merge makes: a branch that goes elsewhere, two menu
+keys swapped, a statement dropped, a ticket field or flag changed, a value
+spoken changed, a condition inverted. A mutant is *killed* when at least one
+of the flow's tests fails on it; a mutant that every test lets through is a
+regression a caller would notice that no test catches.
+
+Mutants work on the IR (what the engine runs), so they cannot fail to
+parse, and each names the source line it changes.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+Path = tuple[Any, ...]        # keys and indexes from the IR's root to the changed spot
+RunTest = Callable[[Mapping[str, Any], Mapping[str, Any]], "TestRun"]   # (ir, test) -> run
+
+
+@dataclass(frozen=True)
+class TestRun:
+    """What the mutation runner needs of one test run: did it pass, which nodes it visited."""
+
+    passed: bool
+    nodes: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Mutant:
+    """One change: where (node, source line), what, and how to apply it."""
+
+    node: str
+    line: int
+    what: str
+    apply: Callable[[dict[str, Any]], None] = field(repr=False, compare=False)
+
+    def build(self, ir: Mapping[str, Any]) -> dict[str, Any]:
+        mutated = copy.deepcopy(dict(ir))
+        self.apply(mutated)
+        return mutated
+
+
+@dataclass
+class MutationReport:
+    flow: str
+    source: str
+    killed: list[Mutant] = field(default_factory=list)
+    survived: list[Mutant] = field(default_factory=list)
+    baseline_passes: bool = True
+
+    @property
+    def total(self) -> int:
+        return len(self.killed) + len(self.survived)
+
+    @property
+    def score(self) -> float:
+        return 100.0 if self.total == 0 else 100.0 * len(self.killed) / self.total
+
+
+# ---------------------------------------------------------------- generating mutants
+
+
+def mutants(ir: Mapping[str, Any],
+            records: Mapping[str, list[str]] | None = None) -> list[Mutant]:
+    """Every mutant of the flow, in source order.
+
+    `records` names the fields of each lookup's record (from the catalogue),
+    so that a value spoken can be mutated into its neighbouring field.
+    """
+    found: list[Mutant] = []
+    names = sorted(ir["nodes"])
+    fields = _neighbours(records or {})
+    for name, node in ir["nodes"].items():
+        root: Path = ("nodes", name)
+        if node["kind"] == "menu":
+            found.extend(_menu_mutants(name, node, root, names))
+            for key, ops in node["keys"].items():
+                found.extend(_ops_mutants(name, ops, (*root, "keys", key), names, fields))
+            for event in ("nomatch", "noinput", "exhausted"):
+                if node.get(event):
+                    found.extend(_ops_mutants(name, node[event], (*root, event), names, fields))
+        else:
+            found.extend(_ops_mutants(name, node["ops"], (*root, "ops"), names, fields))
+    found.sort(key=lambda m: m.line)
+    return found
+
+
+def _menu_mutants(name: str, node: Mapping[str, Any], root: Path,
+                  names: list[str]) -> Iterator[Mutant]:
+    keys = list(node["keys"])
+    for a, b in itertools.pairwise(keys):
+        yield Mutant(name, node["line"], f"menu `{name}`: keys {a} and {b} swapped",
+                     _swap((*root, "keys"), a, b))
+    for key in keys:
+        yield Mutant(name, node["line"], f"menu `{name}`: key {key} removed",
+                     _delete((*root, "keys"), key))
+    if node.get("tries", 1) > 1:
+        yield Mutant(name, node["line"], f"menu `{name}`: one try fewer",
+                     _set((*root, "tries"), node["tries"] - 1))
+
+
+def _ops_mutants(node: str, ops: list[Mapping[str, Any]], path: Path,
+                 names: list[str], fields: Mapping[str, str]) -> Iterator[Mutant]:
+    for i, op in enumerate(ops):
+        here = (*path, i)
+        line = op.get("line", 0)
+        kind = op["op"]
+        if kind not in ("goto", "return") and not _last_plain_hangup(ops, i):
+            yield Mutant(node, line, f"`{kind}` dropped", _delete(path, i))
+        yield from _op_mutants(node, op, here, line, names, fields)
+        for event, handler in (op.get("on") or {}).items():
+            yield from _ops_mutants(node, handler["ops"], (*here, "on", event, "ops"), names,
+                                    fields)
+        for b, branch in enumerate(op.get("branches") or []):
+            yield from _ops_mutants(node, branch["ops"], (*here, "branches", b, "ops"),
+                                    names, fields)
+
+
+def _last_plain_hangup(ops: list[Mapping[str, Any]], i: int) -> bool:
+    """Dropping it changes nothing a caller notices: a step that ends hangs up the same way."""
+    op = ops[i]
+    return i == len(ops) - 1 and op["op"] == "hangup" and op.get("cause") == "NORMAL_CLEARING"
+
+
+def _op_mutants(node: str, op: Mapping[str, Any], here: Path, line: int,
+                names: list[str], fields: Mapping[str, str]) -> Iterator[Mutant]:
+    kind = op["op"]
+    if kind in ("goto", "call") and op["node"] in names:
+        other = _neighbour(names, op["node"])
+        if other:
+            yield Mutant(node, line, f"`{kind} {op['node']}` goes to `{other}` instead",
+                         _set((*here, "node"), other))
+    elif kind == "ticket":
+        yield Mutant(node, line, f"ticket {op['type']}: confidential flipped",
+                     _set((*here, "confidential"), not op.get("confidential")))
+        if op.get("severity"):
+            worse = op["severity"] + 1 if op["severity"] < 4 else op["severity"] - 1
+            yield Mutant(node, line, f"ticket {op['type']}: severity {worse}",
+                         _set((*here, "severity"), worse))
+        for name in op.get("fields") or {}:
+            yield Mutant(node, line, f"ticket {op['type']}: field `{name}` left out",
+                         _delete((*here, "fields"), name))
+            yield Mutant(node, line, f"ticket {op['type']}: field `{name}` = caller ID",
+                         _set((*here, "fields", name), {"var": "caller"}))
+    elif kind == "queue":
+        yield Mutant(node, line, f"queue {op['queue']}: priority changed",
+                     _set((*here, "priority"), 0 if op.get("priority") else 50))
+    elif kind in ("say", "log"):
+        yield from _fmt_mutants(node, op["text"], (*here, "text"), line, kind, fields)
+    elif kind == "set":
+        yield from _expr_mutants(node, op["value"], (*here, "value"), line, f"set {op['var']}")
+    elif kind == "if":
+        for b, branch in enumerate(op["branches"]):
+            if branch["cond"] is not None:
+                yield Mutant(node, line, f"`if` condition {b + 1} inverted",
+                             _set((*here, "branches", b, "cond"), {"not": branch["cond"]}))
+                yield from _expr_mutants(node, branch["cond"],
+                                         (*here, "branches", b, "cond"), line, "condition")
+    elif kind == "hangup" and op.get("cause") != "NORMAL_CLEARING":
+        yield Mutant(node, line, "hang-up cause NORMAL_CLEARING",
+                     _set((*here, "cause"), "NORMAL_CLEARING"))
+    for name in ("dest", "to"):
+        if isinstance(op.get(name), Mapping):
+            yield from _expr_mutants(node, op[name], (*here, name), line, f"{kind} {name}")
+
+
+def _fmt_mutants(node: str, fmt: Any, path: Path, line: int, kind: str,
+                 fields: Mapping[str, str]) -> Iterator[Mutant]:
+    """Values spoken: each `{expr}` replaced by another value of the sentence, or by 0."""
+    if not isinstance(fmt, Mapping) or "fmt" not in fmt:
+        return
+    parts = fmt["fmt"]
+    values = [i for i, p in enumerate(parts) if not isinstance(p, str)]
+    for i in values:
+        expr = parts[i]["expr"]
+        shown = show_expr(expr)
+        verb = "spoken" if kind == "say" else "written"
+        yield Mutant(node, line, f"{kind}: {{{shown}}} {verb} as 0",
+                     _set((*path, "fmt", i, "expr"), {"lit": 0}))
+        for other in values:
+            if other != i and parts[other]["expr"] != expr:
+                yield Mutant(node, line, f"{kind}: {{{shown}}} {verb} in place of "
+                             f"{{{show_expr(parts[other]['expr'])}}}",
+                             _set((*path, "fmt", other, "expr"), expr))
+                break
+        yield from _field_swaps(node, expr, (*path, "fmt", i, "expr"), line, kind, fields)
+
+
+_FLIP = {"<": "<=", "<=": "<", ">": ">=", ">=": ">", "==": "!=", "!=": "==",
+         "and": "or", "or": "and", "+": "-", "-": "+", "*": "/", "/": "*"}
+
+
+def _expr_mutants(node: str, expr: Any, path: Path, line: int, where: str) -> Iterator[Mutant]:
+    """Operators changed and number literals moved by one, anywhere in an expression."""
+    if not isinstance(expr, Mapping):
+        return
+    if "bin" in expr and expr["bin"] in _FLIP:
+        yield Mutant(node, line, f"{where}: `{expr['bin']}` became `{_FLIP[expr['bin']]}`",
+                     _set((*path, "bin"), _FLIP[expr["bin"]]))
+        yield from _expr_mutants(node, expr["l"], (*path, "l"), line, where)
+        yield from _expr_mutants(node, expr["r"], (*path, "r"), line, where)
+    elif "not" in expr:
+        yield Mutant(node, line, f"{where}: `not` dropped", _set(path, expr["not"]))
+    elif "lit" in expr and isinstance(expr["lit"], int | float) \
+            and not isinstance(expr["lit"], bool):
+        yield Mutant(node, line, f"{where}: {expr['lit']} became {expr['lit'] + 1}",
+                     _set((*path, "lit"), expr["lit"] + 1))
+    elif "lit" in expr and isinstance(expr["lit"], bool):
+        yield Mutant(node, line, f"{where}: {expr['lit']} became {not expr['lit']}",
+                     _set((*path, "lit"), not expr["lit"]))
+    elif "lit" in expr and isinstance(expr["lit"], str) and expr["lit"]:
+        yield Mutant(node, line, f"{where}: text {expr['lit']!r} emptied",
+                     _set((*path, "lit"), ""))
+
+
+def _field_swaps(node: str, expr: Any, path: Path, line: int, kind: str,
+                 fields: Mapping[str, str]) -> Iterator[Mutant]:
+    """`c.month_usage` read as `c.year_usage`: the neighbouring field of the same record."""
+    if isinstance(expr, Mapping) and "get" in expr:
+        obj, name = expr["get"]
+        siblings = fields.get(name)
+        if siblings:
+            yield Mutant(node, line, f"{kind}: `.{name}` read as `.{siblings}`",
+                         _set((*path, "get"), [obj, siblings]))
+
+
+def _neighbour(names: list[str], name: str) -> str | None:
+    i = names.index(name)
+    others = names[i + 1:] + names[:i]
+    return others[0] if others else None
+
+
+# ---------------------------------------------------------------- applying
+
+
+def _walk(ir: dict[str, Any], path: Path) -> Any:
+    here: Any = ir
+    for step in path:
+        here = here[step]
+    return here
+
+
+def _set(path: Path, value: Any) -> Callable[[dict[str, Any]], None]:
+    def apply(ir: dict[str, Any]) -> None:
+        _walk(ir, path[:-1])[path[-1]] = copy.deepcopy(value)
+    return apply
+
+
+def _delete(path: Path, key: Any) -> Callable[[dict[str, Any]], None]:
+    def apply(ir: dict[str, Any]) -> None:
+        del _walk(ir, path)[key]
+    return apply
+
+
+def _swap(path: Path, a: str, b: str) -> Callable[[dict[str, Any]], None]:
+    def apply(ir: dict[str, Any]) -> None:
+        where = _walk(ir, path)
+        where[a], where[b] = where[b], where[a]
+    return apply
+
+
+# ---------------------------------------------------------------- running
+
+
+def _neighbours(records: Mapping[str, list[str]]) -> dict[str, str]:
+    """Each record field's neighbour of the same type order: the field it is swapped with."""
+    out: dict[str, str] = {}
+    for names in records.values():
+        for a, b in zip(names, names[1:] + names[:1], strict=False):
+            if a != b:
+                out.setdefault(a, b)
+    return out
+
+
+def run_mutation(ir: Mapping[str, Any], run: RunTest, *,
+                 records: Mapping[str, list[str]] | None = None,
+                 progress: Callable[[Mutant, bool], None] | None = None) -> MutationReport:
+    """Run the flow's tests against every mutant, stopping at the first test that fails.
+
+    A mutant is tried only against the tests whose calls visited its node on
+    the unchanged flow: a change elsewhere cannot alter what those tests see.
+    """
+    report = MutationReport(ir["flow"], ir["source"])
+    baseline = [(test, run(ir, test)) for test in ir["tests"]]
+    if not all(result.passed for _, result in baseline):
+        report.baseline_passes = False
+        return report
+    for mutant in mutants(ir, records):
+        mutated = mutant.build(ir)
+        killed = any(not run(mutated, test).passed
+                     for test, result in baseline if mutant.node in result.nodes)
+        (report.killed if killed else report.survived).append(mutant)
+        if progress:
+            progress(mutant, killed)
+    return report
+
+
+def show_expr(expr: Any) -> str:
+    """An IR expression as the flow author wrote it, near enough to recognise."""
+    if not isinstance(expr, Mapping):
+        return repr(expr)
+    if "lit" in expr:
+        return repr(expr["lit"]) if isinstance(expr["lit"], str) else str(expr["lit"])
+    if "var" in expr:
+        return expr["var"]
+    if "get" in expr:
+        return f"{show_expr(expr['get'][0])}.{expr['get'][1]}"
+    if "call" in expr:
+        return f"{expr['call']}(" + ", ".join(show_expr(a) for a in expr["args"]) + ")"
+    if "not" in expr:
+        return f"not {show_expr(expr['not'])}"
+    if "neg" in expr:
+        return f"-{show_expr(expr['neg'])}"
+    if "bin" in expr:
+        return f"{show_expr(expr['l'])} {expr['bin']} {show_expr(expr['r'])}"
+    return "…"
