@@ -1,0 +1,61 @@
+"""Fax documents: a `DocumentRenderer` turns a catalogue document and its values into a file.
+
+The campaign/fax issue implements the real renderer (a TIFF that `txfax`
+can send, drawn with Pillow). The simulator's renderer writes a short text
+file saying what the document would hold, so flow tests and the demo can
+send "a file" without any imaging library.
+"""
+
+from __future__ import annotations
+
+import atexit
+import itertools
+import json
+import shutil
+import tempfile
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Protocol
+
+
+class RenderError(Exception):
+    """The document could not be made (unknown template, bad values, disk full)."""
+
+
+class DocumentRenderer(Protocol):
+    def render(self, document: str, fields: Mapping[str, Any], lang: str) -> Path:
+        """A file holding DOCUMENT filled with FIELDS in LANG; raise RenderError if impossible."""
+
+
+class SimRenderer:
+    """Writes `DOCUMENT-N.txt` describing the document into a folder.
+
+    Without a folder, a private temporary folder is made on first use and
+    removed when the process exits.
+    """
+
+    def __init__(self, folder: str | Path | None = None):
+        self._folder = Path(folder) if folder is not None else None
+        self._numbers = itertools.count(1)
+        self._lock = threading.Lock()
+
+    @property
+    def folder(self) -> Path:
+        with self._lock:
+            if self._folder is None:
+                made = tempfile.mkdtemp(prefix="switchflow-fax-")
+                atexit.register(shutil.rmtree, made, True)
+                self._folder = Path(made)
+        return self._folder
+
+    def render(self, document: str, fields: Mapping[str, Any], lang: str) -> Path:
+        path = self.folder / f"{document}-{next(self._numbers)}.txt"
+        text = json.dumps({"document": document, "lang": lang, "fields": dict(fields)},
+                          ensure_ascii=False, default=str, indent=1)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(f"simulated fax document\n{text}\n", encoding="utf-8")
+        except OSError as exc:
+            raise RenderError(f"cannot write {path}: {exc.strerror}") from None
+        return path
