@@ -49,7 +49,7 @@ def test(paths: tuple[str, ...], keyword: str | None, verbose: bool, show_covera
     files = find_flow_files(paths or (str(settings.paths.flows),))
     if not files:
         raise click.UsageError("no .flow files found")
-    runtime = demo_runtime(files[0].parent, settings=settings)
+    runtime = demo_runtime(settings)
     started = time.perf_counter()
     passed = failed = broken = 0
     total = Coverage()
