@@ -339,8 +339,7 @@ class _Checker:
         span = stmt.type_span or stmt.span
         if stmt.var and stmt.handler("error") is None:
             self.error("E404", stmt.span, f"`ticket {stmt.type} as {stmt.var}` has no error path",
-                       "add `on error: …` for when the ticket desk is down "
-                       f"(`{stmt.var}` is none then)")
+                       f"add `on error: …`: when the ticket desk is down, `{stmt.var}` is none")
         fields = [o for o in stmt.options if o.is_field]
         for f in fields:
             infer(f.value, self.scope)
