@@ -28,29 +28,34 @@ class DocumentRenderer(Protocol):
         """A file holding DOCUMENT filled with FIELDS in LANG; raise RenderError if impossible."""
 
 
-class SimRenderer:
-    """Writes `DOCUMENT-N.txt` describing the document into a folder.
+_TEMP: list[Path] = []
+_TEMP_LOCK = threading.Lock()
+_NUMBERS = itertools.count(1)
 
-    Without a folder, a private temporary folder is made on first use and
-    removed when the process exits.
-    """
+
+def _process_folder() -> Path:
+    """One temporary folder per process, made on first use, removed at exit."""
+    with _TEMP_LOCK:
+        if not _TEMP:
+            made = tempfile.mkdtemp(prefix="switchflow-fax-")
+            atexit.register(shutil.rmtree, made, True)
+            _TEMP.append(Path(made))
+        return _TEMP[0]
+
+
+class SimRenderer:
+    """Writes `DOCUMENT-N.txt` describing the document into a folder (without one,
+    a temporary folder of the process, removed when it exits)."""
 
     def __init__(self, folder: str | Path | None = None):
         self._folder = Path(folder) if folder is not None else None
-        self._numbers = itertools.count(1)
-        self._lock = threading.Lock()
 
     @property
     def folder(self) -> Path:
-        with self._lock:
-            if self._folder is None:
-                made = tempfile.mkdtemp(prefix="switchflow-fax-")
-                atexit.register(shutil.rmtree, made, True)
-                self._folder = Path(made)
-        return self._folder
+        return self._folder if self._folder is not None else _process_folder()
 
     def render(self, document: str, fields: Mapping[str, Any], lang: str) -> Path:
-        path = self.folder / f"{document}-{next(self._numbers)}.txt"
+        path = self.folder / f"{document}-{next(_NUMBERS)}.txt"
         text = json.dumps({"document": document, "lang": lang, "fields": dict(fields)},
                           ensure_ascii=False, default=str, indent=1)
         try:
