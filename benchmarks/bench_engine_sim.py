@@ -177,7 +177,7 @@ class World:
 
 
 def build_world() -> World:
-    base = demo_runtime(FLOW.parent, incident=False)
+    base = demo_runtime(incident=False)
     ir, checked = compile_checked(FLOW, base.catalog)
     if ir is None:
         raise SystemExit(f"{FLOW} does not check: "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 from pathlib import Path
@@ -13,7 +14,6 @@ import gevent
 from engine.calendars.clock import VirtualClock
 from engine.channel.contract import DigitRequest, Media, RecordRequest
 from engine.record import CallRecord, MemorySink
-from engine.runtime import Runtime
 from engine.session import CallSession
 from engine.settings import SettingsError, load_settings
 from engine.sim.channel import Input, Outcomes, ScriptedCaller, SimChannel, SimEvent
@@ -37,6 +37,11 @@ class TerminalCaller:
         if answer.strip().lower() == "h":
             return ("hangup", None)
         return None if answer.strip() else ("silence", None)
+
+    def at_fax(self) -> Input | None:
+        answer = _ask("  📠 your fax machine receives (Enter = it arrives, h = hang up mid-fax)",
+                      "")
+        return ("hangup", None) if answer.strip().lower() == "h" else None
 
 
 def _ask(question: str, default: str) -> str:
@@ -127,7 +132,7 @@ def call(flow: str, caller: str | None, lang: str | None, script: str | None, at
         raise click.ClickException(str(exc)) from None
     path = Path(flow)
     clock_box: list[VirtualClock] = []
-    runtime = demo_runtime(path.parent, incident=incident or None, settings=settings,
+    runtime = demo_runtime(settings, incident=incident or None,
                            today=lambda: clock_box[0].now().astimezone(zone).date())
     ir, checked = compile_checked(path, runtime.catalog)
     if ir is None:
@@ -149,9 +154,7 @@ def call(flow: str, caller: str | None, lang: str | None, script: str | None, at
                          called=(ir.get("numbers") or [settings.sim.called])[0],
                          outcomes=outcomes, listener=_printer(trace))
     sink = MemorySink()
-    rt = Runtime(registry=runtime.registry, clock=clock, prompts=runtime.prompts, sink=sink,
-                 catalog=runtime.catalog, max_steps=settings.engine.max_steps,
-                 timezone=settings.engine.timezone)
+    rt = dataclasses.replace(runtime, clock=clock, sink=sink)
     observer = (lambda kind, value: click.echo(click.style(f"          → {value}", fg="magenta"))
                 if kind == "node" else None) if trace else None
     click.echo(click.style(f"Calling {ir['title'] or ir['flow']} ({path}) as {channel.caller}, "
@@ -196,8 +199,15 @@ def _summary(record: CallRecord | None, trace: bool) -> None:
     click.echo(click.style("Ended: ", bold=True) + record.end_reason +
                (f" ({record.detail})" if record.detail else ""))
     for ticket in record.tickets:
+        number = ticket.id or f"not opened ({ticket.error})"
         click.echo(click.style("Ticket: ", bold=True) +
-                   f"{ticket.id} {ticket.type} severity {ticket.severity} {ticket.fields}")
+                   f"{number} {ticket.type} severity {ticket.severity} {ticket.fields}")
+    for sent in record.faxes:
+        click.echo(click.style("Fax: ", bold=True) +
+                   f"{sent.document} on this line: {sent.code} {sent.text}")
+    for job in record.fax_jobs:
+        click.echo(click.style("Fax job: ", bold=True) +
+                   f"{job.document} to {job.to}: " + (job.job or f"not queued ({job.error})"))
     if record.collected:
         click.echo(click.style("Collected: ", bold=True) + str(record.collected))
     if trace:

@@ -1,8 +1,10 @@
-"""Finding a project's flows and prompt catalogues, and building the Catalog.
+"""Finding a project's flows and prompt catalogues; the Catalog and the demo Runtime.
 
-A flow is checked against the prompt files of the project it lives in:
-the nearest `prompts/` folder above it, else the one shipped with
-switchflow. SWITCHFLOW_PROMPTS overrides both.
+Flows are checked against, and callers hear, the prompt catalogues in the
+folder `[paths] prompts` names (default `prompts`, relative to the current
+directory; SWITCHFLOW_PATHS_PROMPTS overrides it). A folder that does not
+exist or holds no LANG.toml stops the command with a message saying so:
+prompt keys are never left unchecked by accident.
 """
 
 from __future__ import annotations
@@ -14,11 +16,10 @@ from pathlib import Path
 import click
 
 from engine.catalog import build_catalog
+from engine.settings import Settings, SettingsError, load_settings
 from engine.speech.prompts import PromptError
 from engine.speech.prompts import load_prompts as read_prompts
 from ivrlang.catalog import Catalog
-
-SHIPPED_ROOT = Path(__file__).resolve().parents[1]
 
 
 def find_flow_files(paths: Iterable[str]) -> list[Path]:
@@ -35,17 +36,29 @@ def find_flow_files(paths: Iterable[str]) -> list[Path]:
     return found
 
 
-def prompts_dir(near: Path | None = None) -> Path | None:
-    env = os.environ.get("SWITCHFLOW_PROMPTS")
-    if env:
-        return Path(env)
-    if near is not None:
-        for folder in [near.resolve(), *near.resolve().parents]:
-            candidate = folder / "prompts"
-            if candidate.is_dir() and any(candidate.glob("*.toml")):
-                return candidate
-    shipped = SHIPPED_ROOT / "prompts"
-    return shipped if shipped.is_dir() else None
+def cli_settings() -> Settings:
+    """The settings, or a one-line error for the terminal."""
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def prompts_dir(settings: Settings | None = None) -> Path:
+    """The folder `[paths] prompts` names; an error if it is missing or holds no catalogue."""
+    if os.environ.get("SWITCHFLOW_PROMPTS"):
+        raise click.ClickException("SWITCHFLOW_PROMPTS is no longer read: set "
+                                   "SWITCHFLOW_PATHS_PROMPTS (or [paths] prompts) instead")
+    folder = (settings or cli_settings()).paths.prompts
+    where = "set `prompts` under [paths] in your settings file or SWITCHFLOW_PATHS_PROMPTS"
+    if not folder.is_dir():
+        raise click.ClickException(f"prompts folder {folder} does not exist "
+                                   f"({folder.absolute()}): {where}, or run switchflow "
+                                   "from the project's folder")
+    if not any(folder.glob("*.toml")):
+        raise click.ClickException(f"prompts folder {folder} holds no prompt catalogue "
+                                   f"(LANG.toml such as zh-CN.toml): {where}")
+    return folder
 
 
 def load_prompts(folder: Path) -> dict[str, dict[str, str]]:
@@ -55,10 +68,9 @@ def load_prompts(folder: Path) -> dict[str, dict[str, str]]:
         raise click.ClickException(str(exc)) from None
 
 
-def project_catalog(near: Path | None = None) -> Catalog:
-    folder = prompts_dir(near)
-    prompts = load_prompts(folder) if folder else None
-    return build_catalog({lang: set(keys) for lang, keys in prompts.items()} if prompts else None)
+def project_catalog(settings: Settings | None = None) -> Catalog:
+    prompts = load_prompts(prompts_dir(settings))
+    return build_catalog({lang: set(keys) for lang, keys in prompts.items()})
 
 
 def compile_checked(path: Path, catalog: Catalog):
@@ -71,19 +83,28 @@ def compile_checked(path: Path, catalog: Catalog):
     return compile_flow(checked.flow, catalog), checked
 
 
-def demo_runtime(near: Path | None = None, *, incident: bool | None = None, today=None,
-                 settings=None):
-    """A Runtime on demo data: the simulator's world until the store exists."""
+def demo_runtime(settings: Settings | None = None, *, incident: bool | None = None,
+                 today=None):
+    """A Runtime on demo data and the simulator's seams, until the store exists.
+
+    Call records go to memory through the committer, so a failure would land
+    in `[paths] outbox`; tickets, fax jobs and documents are the simulator's.
+    """
     from engine.calendars.clock import SystemClock
     from engine.demo import demo_registry
     from engine.record import MemorySink
     from engine.runtime import Runtime
+    from engine.seams.documents import SimRenderer
+    from engine.seams.faxjobs import MemoryFaxJobs
+    from engine.seams.records import CommittingSink, Outbox
+    from engine.seams.tickets import MemoryDesk
 
-    folder = prompts_dir(near)
-    prompts = load_prompts(folder) if folder else {}
-    catalog = build_catalog({lang: set(keys) for lang, keys in prompts.items()} or None)
+    settings = settings or cli_settings()
+    prompts = load_prompts(prompts_dir(settings))
+    catalog = build_catalog({lang: set(keys) for lang, keys in prompts.items()})
     return Runtime(registry=demo_registry(today=today, incident=incident, catalog=catalog),
-                   clock=SystemClock(),
-                   prompts=prompts, sink=MemorySink(), catalog=catalog,
-                   **({"max_steps": settings.engine.max_steps,
-                       "timezone": settings.engine.timezone} if settings else {}))
+                   clock=SystemClock(), prompts=prompts,
+                   sink=CommittingSink(MemorySink(), Outbox(settings.paths.outbox)),
+                   catalog=catalog, max_steps=settings.engine.max_steps,
+                   timezone=settings.engine.timezone, desk=MemoryDesk(),
+                   fax_jobs=MemoryFaxJobs(), renderer=SimRenderer())

@@ -54,7 +54,7 @@ def test(paths: tuple[str, ...], keyword: str | None, verbose: bool, show_covera
     files = find_flow_files(paths or (str(settings.paths.flows),))
     if not files:
         raise click.UsageError("no .flow files found")
-    runtime = demo_runtime(files[0].parent, settings=settings)
+    runtime = demo_runtime(settings)
     if mutate:
         _mutation(files, runtime, verbose, fail_under)
         return

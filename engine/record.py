@@ -30,6 +30,8 @@ class TraceEntry:
 
 @dataclass
 class Ticket:
+    """A ticket the flow asked for; `id` is the desk's number, "" when the desk failed."""
+
     id: str
     type: str
     severity: int
@@ -38,6 +40,30 @@ class Ticket:
     fields: dict[str, Any]
     created_at: datetime
     node: str
+    error: str = ""               # why the desk did not open it
+
+
+@dataclass
+class FaxSent:
+    """A fax sent down this call's line (txfax) and the result FreeSWITCH gave."""
+
+    document: str
+    path: str
+    success: bool
+    code: int | None               # fax_result_code; None when the document was not rendered
+    text: str                      # fax_result_text, or why it was not sent
+    pages: int = 0                 # fax_document_transferred_pages
+
+
+@dataclass
+class FaxQueued:
+    """A fax to another number, handed to the fax jobs as `job` ("" when refused)."""
+
+    document: str
+    to: str
+    retries: int
+    job: str
+    error: str = ""
 
 
 @dataclass
@@ -55,9 +81,11 @@ class CallRecord:
     keys: list[tuple[str, str]] = field(default_factory=list)  # (menu, key) taken
     collected: dict[str, Any] = field(default_factory=dict)    # secrets masked
     tickets: list[Ticket] = field(default_factory=list)
-    faxes: list[dict[str, Any]] = field(default_factory=list)
+    faxes: list[FaxSent] = field(default_factory=list)
+    fax_jobs: list[FaxQueued] = field(default_factory=list)
     logs: list[str] = field(default_factory=list)
     trace: list[TraceEntry] = field(default_factory=list)
+    committed: bool = False       # set once a sink has stored it (engine.seams.records)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -8,12 +8,21 @@ from dataclasses import dataclass, field
 from engine.calendars.clock import Clock
 from engine.lookups.registry import Registry
 from engine.record import RecordSink
+from engine.seams.documents import DocumentRenderer, SimRenderer
+from engine.seams.faxjobs import FaxJobs, MemoryFaxJobs
+from engine.seams.tickets import MemoryDesk, TicketDesk
 from ivrlang.catalog import Catalog
 
 
 @dataclass
 class Runtime:
-    """What every call of a process shares."""
+    """What every call of a process shares.
+
+    `sink` is where finished call records go (in a running engine a
+    CommittingSink around the store's sink); `desk`, `fax_jobs` and
+    `renderer` default to the simulator's, until the store and the fax
+    issue supply theirs (engine/seams/).
+    """
 
     registry: Registry
     clock: Clock
@@ -22,3 +31,6 @@ class Runtime:
     catalog: Catalog = field(default_factory=Catalog)
     max_steps: int = 1000
     timezone: str = "Asia/Shanghai"   # for flows whose header names no time zone
+    desk: TicketDesk = field(default_factory=MemoryDesk)
+    fax_jobs: FaxJobs = field(default_factory=MemoryFaxJobs)
+    renderer: DocumentRenderer = field(default_factory=SimRenderer)

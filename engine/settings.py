@@ -62,7 +62,8 @@ class SimSettings:
 @dataclass(frozen=True)
 class PathSettings:
     flows: Path
-    prompts: Path
+    prompts: Path     # the prompt catalogues every CLI command loads; must exist
+    outbox: Path      # call records the store did not take (engine.seams.records)
 
 
 @dataclass(frozen=True)
@@ -196,6 +197,7 @@ SCHEMA: dict[str, dict[str, _Key]] = {
     "paths": {
         "flows": _with(_text(r"(?s).+", "a directory path", Path), "flows"),
         "prompts": _with(_text(r"(?s).+", "a directory path", Path), "prompts"),
+        "outbox": _with(_text(r"(?s).+", "a directory path", Path), "var/outbox"),
     },
     "store": {
         "url": _with(_text(r"sqlite:///.*|postgres(ql)?://.+",

@@ -161,7 +161,7 @@ class _Checker:
                 sig = self.catalog.lookups.get(stmt.func)
                 assign(stmt.var, T.RecordType(stmt.func, dict(sig.fields)) if sig else T.ANY)
             elif isinstance(stmt, A.Ticket) and stmt.var:
-                assign(stmt.var, T.RecordType("ticket", {"id": T.TEXT, "severity": T.NUMBER}))
+                assign(stmt.var, T.RecordType("ticket", {"id": T.DIGITS, "severity": T.NUMBER}))
             elif isinstance(stmt, A.SetVar):
                 found.setdefault(stmt.var, T.ANY)
         for stmt in self.all_statements():
@@ -337,6 +337,9 @@ class _Checker:
     def stmt_ticket(self, stmt: A.Ticket, in_sub: bool) -> None:
         types = self.catalog.tickets
         span = stmt.type_span or stmt.span
+        if stmt.var and stmt.handler("error") is None:
+            self.error("E404", stmt.span, f"`ticket {stmt.type} as {stmt.var}` has no error path",
+                       f"add `on error: …`: when the ticket desk is down, `{stmt.var}` is none")
         fields = [o for o in stmt.options if o.is_field]
         for f in fields:
             infer(f.value, self.scope)
@@ -366,6 +369,11 @@ class _Checker:
                            f"add `{decl.name} = …`")
 
     def stmt_fax(self, stmt: A.Fax, in_sub: bool) -> None:
+        options = {o.name: o for o in stmt.options if not o.is_field}
+        if "retries" in options and "to" not in options:
+            self.error("E110", options["retries"].span,
+                       "`fax`: `retries` needs `to`: a fax on this line is sent once",
+                       "remove `retries`, or send it as a fax job with `to NUMBER`")
         fields = [o for o in stmt.options if o.is_field]
         for f in fields:
             infer(f.value, self.scope)
@@ -548,7 +556,7 @@ class _Checker:
     def test_given(self, step: A.TestStep) -> None:
         name = step.name
         allowed = {"queue": ("timeout", "noagent"), "fax": ("fails",),
-                   "transfer": ("fails",)}.get(name)
+                   "transfer": ("fails",), "ticket": ("fails",)}.get(name)
         if allowed is None and name in self.catalog.lookups:
             allowed = ("returns", "fails", "notfound", "timeout")
         if allowed is not None and step.outcome not in allowed:
@@ -564,6 +572,12 @@ class _Checker:
                            "e.g. `given queue emergency timeout`")
             return
         if name in ("fax", "transfer"):
+            return
+        if name == "ticket":
+            types = self.catalog.tickets
+            if step.name2 and types is not None and step.name2 not in types:
+                self.error("E601", step.span, f"test gives an unknown ticket type `{step.name2}`",
+                           did_you_mean(step.name2, types))
             return
         if name in self.catalog.lookups or name in self.catalog.functions:
             if step.value is not None:

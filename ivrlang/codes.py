@@ -73,13 +73,16 @@ declared with `hours NAME: ...` in the flow header."""),
     "E109": ("unknown filter", """
 Filters in string interpolation are: money, number, digits, date, time."""),
     "E110": ("unknown option", """
-The statement does not take this option. `switchflow explain E110` cannot
-list them all; docs/flow-language.md lists each statement's options."""),
+The statement does not take this option, or not in this form: `fax` takes
+`retries` only with `to` (a fax job is retried; a fax on the caller's line
+is sent once). `switchflow explain E110` cannot list every option;
+docs/flow-language.md lists each statement's options."""),
     "E111": ("missing option", """
 The statement needs this option, e.g. `collect` needs `digits` and `prompt`."""),
     "E112": ("unknown event", """
 The statement has no such `on` event. collect: fail; lookup: notfound, error;
-queue: timeout DURATION, noagent; transfer: fail; record: silence; fax: fail.
+queue: timeout DURATION, noagent; transfer: fail; record: silence; ticket: error;
+fax: fail.
 Menus: nomatch, noinput, exhausted."""),
     "E113": ("unknown ticket type or field", """
 Ticket types and their fields are declared in the catalogue."""),
@@ -129,9 +132,12 @@ explicitly."""),
     "W403": ("collect without a failure path", """
 When the caller fails every try the call is hung up. Add `on fail -> NODE`
 (an agent, usually)."""),
-    "E404": ("lookup without an error path", """
-A lookup can fail (back-office down, timeout). Say where the call goes
-then: `on error -> agent`."""),
+    "E404": ("no error path", """
+A lookup can fail (back-office down, timeout), and so can the ticket desk.
+Say where the call goes then: `on error -> agent`. A `lookup` always needs
+it; a `ticket ... as VAR` too, since VAR (and its number) is none when the
+desk failed. A `ticket` without `as` may leave it out: the flow then goes
+on, and the failure is logged and kept on the call record."""),
     "W405": ("lookup without a notfound path", """
 This lookup can find nothing; without `on notfound` the variable is none and
 later uses of its fields fail. Add `on notfound: ...`."""),

@@ -206,6 +206,7 @@ def test_other_ops():
     leak = ops_named(ir, "ticket")[0]
     assert (leak["type"], leak["var"], leak["severity"]) == ("leak_report", "t", 1)
     assert leak["fields"] == {"address": {"lit": "unknown"}, "callback": {"var": "callback_no"}}
+    assert [op["op"] for op in leak["on"]["error"]["ops"]] == ["log"]
     fax = ops_named(ir, "fax")[0]
     assert (fax["document"], fax["retries"], fax["to"]) == ("price_list", 3, None)
     assert ops_named(ir, "call")[0]["node"] == "callback"
@@ -227,7 +228,7 @@ def test_tests_are_compiled():
     kinds = [s["kind"] for s in test["steps"]]
     assert kinds == ["caller", "at", "given", "given", "expect", "press", "press", "press",
                      "expect"]
-    assert test["steps"][-1] == {"kind": "expect", "line": 119, "what": "say",
+    assert test["steps"][-1] == {"kind": "expect", "line": 120, "what": "say",
                                  "value": "本月用气32立方米", "contains": True}
 
 

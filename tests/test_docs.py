@@ -112,7 +112,7 @@ def test_example_flow_parses_and_checks(line, text):
     parsed = parse_text(text, f"{DOC.name}:{line}")
     assert parsed.flow is not None, [f"{d.code} {d.span.line}:{d.span.col} {d.message}"
                                      for d in parsed.diagnostics]
-    checked = check_text(text, f"{DOC.name}:{line}", project_catalog(ROOT / "flows"))
+    checked = check_text(text, f"{DOC.name}:{line}", project_catalog())
     errors = [f"{d.code} {d.span.line}:{d.span.col} {d.message}"
               for d in checked.diagnostics if d.is_error]
     assert not errors, errors

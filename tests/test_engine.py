@@ -185,6 +185,7 @@ def test_sub_call_returns_and_tickets_are_committed_with_the_call():
 step start:
   call ask
   ticket leak_report as t: address = where, callback = caller
+    on error: hangup
   say "工单{t.id}"
   hangup
 

@@ -53,6 +53,7 @@ def test_defaults():
     assert s.sim.start == dt.datetime(2026, 11, 23, 10, 0)
     assert s.sim.start.weekday() == 0                       # a Monday
     assert s.paths.flows == Path("flows") and s.paths.prompts == Path("prompts")
+    assert s.paths.outbox == Path("var/outbox")
     assert s.store.url == "sqlite:///switchflow.db"
     assert (s.esl.host, s.esl.port, s.esl.password) == ("127.0.0.1", 8021, "")
     assert s.sources == (str(DEFAULTS_PATH),)
@@ -102,7 +103,7 @@ def test_environment_beats_file(toml):
     env = {"SWITCHFLOW_ENGINE_TIMEZONE": "UTC", "SWITCHFLOW_ENGINE_MAX_STEPS": "2000",
            "SWITCHFLOW_ENGINE_LOOKUP_TIMEOUT": "1500ms", "SWITCHFLOW_ENGINE_DEMO": "yes",
            "SWITCHFLOW_ESL_PORT": "8022", "SWITCHFLOW_PATHS_FLOWS": "/srv/flows",
-           "SWITCHFLOW_ESL_PASSWORD": "s3cret"}
+           "SWITCHFLOW_PATHS_PROMPTS": "/srv/prompts", "SWITCHFLOW_ESL_PASSWORD": "s3cret"}
     s = load_settings(path, env=env)
     assert s.engine.timezone == "UTC"
     assert s.engine.max_steps == 2000
@@ -110,6 +111,7 @@ def test_environment_beats_file(toml):
     assert s.engine.demo is True
     assert s.esl.port == 8022
     assert s.paths.flows == Path("/srv/flows")
+    assert s.paths.prompts == Path("/srv/prompts")
     assert s.esl_password() == "s3cret"
     assert "SWITCHFLOW_ENGINE_MAX_STEPS" in s.sources
 

@@ -21,7 +21,7 @@ def test_there_are_shipped_flows():
 
 @pytest.mark.parametrize("path", SHIPPED, ids=[p.name for p in SHIPPED])
 def test_shipped_flow_is_clean_and_tested(path):
-    checked = check_file(path, project_catalog(path.parent))
+    checked = check_file(path, project_catalog())
     lines = checked.source.lines if checked.source else None
     assert not checked.diagnostics, "\n\n".join(render_full(d, lines) for d in checked.diagnostics)
     assert checked.flow.tests, f"{path.name} has no test blocks"

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 
@@ -92,14 +92,10 @@ class QueueResult:
 
 
 @dataclass(frozen=True)
-class FaxRequest:
-    document: str
-    fields: dict[str, object] = field(default_factory=dict)
-    to: str | None = None             # None: send on this call's line
-
-
-@dataclass(frozen=True)
 class FaxResult:
+    """What txfax set: fax_success, fax_result_code, fax_result_text and
+    fax_document_transferred_pages (e.g. False, 49, "The call dropped prematurely", 0)."""
+
     success: bool
     code: int = 0
     text: str = "OK"
@@ -160,7 +156,13 @@ class Channel(ABC):
         """Bridge to a number; True when it answered (the call then belongs to it)."""
 
     @abstractmethod
-    def send_fax(self, request: FaxRequest) -> FaxResult: ...
+    def send_fax(self, path: str) -> FaxResult:
+        """Send the file down this line (txfax) and return its result.
+
+        The result is returned even when the far end hung up during or at the
+        end of the fax (FreeSWITCH delivers it after CHANNEL_HANGUP); the next
+        command then raises CallGone. Raises CallGone only if the line was
+        already gone when called."""
 
     @abstractmethod
     def set_var(self, name: str, value: str) -> None: ...

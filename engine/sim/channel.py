@@ -22,7 +22,6 @@ from engine.channel.contract import (
     Channel,
     ChannelEvent,
     DigitRequest,
-    FaxRequest,
     FaxResult,
     Media,
     QueueRequest,
@@ -52,12 +51,16 @@ class Caller(Protocol):
     def at_recording(self, request: RecordRequest) -> Input | None:
         """What the caller does when recorded: None to speak, or silence / hangup."""
 
+    def at_fax(self) -> Input | None:
+        """What the caller's fax machine does: None to take the fax, or hangup mid-fax."""
+
 
 class ScriptedCaller:
     """Plays a fixed list of inputs; hangs up when it runs out.
 
     Recording consumes a `silence` input (the caller says nothing) and
-    otherwise consumes nothing (the caller speaks).
+    otherwise consumes nothing (the caller speaks). A fax consumes a `hangup`
+    input (the machine drops mid-fax) and otherwise nothing.
     """
 
     def __init__(self, inputs: Iterable[Input]):
@@ -79,10 +82,19 @@ class ScriptedCaller:
             return self.inputs[self.used - 1]
         return None
 
+    def at_fax(self) -> Input | None:
+        if self.used < len(self.inputs) and self.inputs[self.used][0] == "hangup":
+            self.used += 1
+            return self.inputs[self.used - 1]
+        return None
+
 
 @dataclass
 class Outcomes:
-    """How the world answers: queues, transfers and faxes (tests set these with `given`)."""
+    """How the world answers: queues, transfers and faxes (tests set these with `given`).
+
+    `fax_fails`: the far end never answers the fax tones (txfax ends after 60 s
+    with code 2 and the line stays up)."""
 
     queues: dict[str, Literal["answered", "timeout", "noagent"]] = field(default_factory=dict)
     transfer_fails: bool = False
@@ -128,10 +140,14 @@ class SimChannel(Channel):
             self._caller_hangs_up()
 
     def _caller_hangs_up(self) -> None:
+        self._line_drops()
+        raise CallGone("NORMAL_CLEARING")
+
+    def _line_drops(self) -> None:
+        """The caller's end hangs up; a command that is running still returns its result."""
         self._gone = True
         self.emit("caller_hangup")
         self.publish(ChannelEvent("hangup", "NORMAL_CLEARING"))
-        raise CallGone("NORMAL_CLEARING")
 
     def _play(self, media: Media) -> None:
         if media.key is not None:
@@ -211,12 +227,23 @@ class SimChannel(Channel):
             return False
         return True
 
-    def send_fax(self, request: FaxRequest) -> FaxResult:
+    def send_fax(self, path: str) -> FaxResult:
+        """As the captures outbound-txfax*: a sent fax ends with the far end hanging up
+        (the result comes after the hangup); a machine that drops mid-fax gives code 49
+        on a line already gone; a silent far end gives code 2 after 60 s, line still up."""
         self._operation()
-        self.emit("fax", request.document)
-        self.clock.advance(45)
+        self.emit("fax", path)
         if self.outcomes.fax_fails:
+            self.clock.advance(60)
+            return FaxResult(False, 2, "Timed out waiting for initial communication", 0)
+        drop = self.person.at_fax()
+        if drop is not None:
+            self.emit("input", drop)
+            self.clock.advance(6)
+            self._line_drops()
             return FaxResult(False, 49, "The call dropped prematurely", 0)
+        self.clock.advance(16)
+        self._line_drops()
         return FaxResult(True, 0, "OK", 1)
 
     def set_var(self, name: str, value: str) -> None:

@@ -25,6 +25,9 @@ from engine.channel.contract import Media
 from engine.evaluation.expr import evaluate
 from engine.record import CallRecord, MemorySink
 from engine.runtime import Runtime
+from engine.seams.faxjobs import MemoryFaxJobs
+from engine.seams.records import CommittingSink
+from engine.seams.tickets import MemoryDesk
 from engine.session import CallSession
 from engine.sim.channel import Outcomes, ScriptedCaller, SimChannel, SimEvent
 
@@ -95,6 +98,8 @@ class _Plan:
     variables: dict[str, Any] = field(default_factory=dict)
     givens: list[tuple[str, Any]] = field(default_factory=list)
     outcomes: Outcomes = field(default_factory=Outcomes)
+    desk: MemoryDesk = field(default_factory=MemoryDesk)
+    fax_jobs: MemoryFaxJobs = field(default_factory=MemoryFaxJobs)
     inputs: list[tuple[str, str | None]] = field(default_factory=list)
     script: list[dict[str, Any]] = field(default_factory=list)   # inputs and expects in order
 
@@ -130,8 +135,10 @@ def _given(plan: _Plan, step, no_vars, no_calls) -> None:
     target, outcome = step["target"], step["outcome"]
     if target == "queue":
         plan.outcomes.queues[step["name"]] = outcome
-    elif target == "fax":
-        plan.outcomes.fax_fails = outcome == "fails"
+    elif target == "fax":   # on this line: no fax tones; a fax job: cannot be queued
+        plan.outcomes.fax_fails = plan.fax_jobs.failing = outcome == "fails"
+    elif target == "ticket":
+        plan.desk.failing.add(step.get("name") or "*")
     elif target == "transfer":
         plan.outcomes.transfer_fails = outcome == "fails"
     elif outcome == "returns":
@@ -142,15 +149,21 @@ def _given(plan: _Plan, step, no_vars, no_calls) -> None:
 
 def run_test(ir: Mapping[str, Any], test: Mapping[str, Any], runtime: Runtime, *,
              hangup_after: int | None = None) -> TestResult:
-    """Run one test block; the runtime's registry supplies lookups not `given`."""
+    """Run one test block; the runtime's registry supplies lookups not `given`.
+
+    Each test has its own simulator desk (ticket numbers from 000001 on the
+    test's date), fax jobs and record sink, whatever the runtime uses."""
     plan = _plan(test)
     result = TestResult(ir["flow"], ir["source"], test["name"], test["line"])
     zone = ZoneInfo(ir["timezone"] or runtime.timezone)
     clock = VirtualClock(dt.datetime.fromisoformat(plan.at).replace(tzinfo=zone))
     sink = MemorySink()
-    rt = Runtime(registry=runtime.registry, clock=clock, prompts=runtime.prompts, sink=sink,
+    outbox = runtime.sink.outbox if isinstance(runtime.sink, CommittingSink) else None
+    rt = Runtime(registry=runtime.registry, clock=clock, prompts=runtime.prompts,
+                 sink=CommittingSink(sink, outbox) if outbox else sink,
                  catalog=runtime.catalog, max_steps=runtime.max_steps,
-                 timezone=runtime.timezone)
+                 timezone=runtime.timezone, desk=plan.desk, fax_jobs=plan.fax_jobs,
+                 renderer=runtime.renderer)
     timeline: list[Event] = result.events
 
     def on_channel(event: SimEvent) -> None:
