@@ -11,12 +11,12 @@ from engine.channel.contract import (
     FaxRequest,
     FaxResult,
     Listener,
-    Media,
     QueueRequest,
     QueueResult,
     RecordRequest,
     RecordResult,
 )
+from engine.channel.media import Media, Part, PromptPart, SayPart, TextPart
 
 __all__ = [
     "CallGone",
@@ -27,8 +27,12 @@ __all__ = [
     "FaxResult",
     "Listener",
     "Media",
+    "Part",
+    "PromptPart",
     "QueueRequest",
     "QueueResult",
     "RecordRequest",
     "RecordResult",
+    "SayPart",
+    "TextPart",
 ]

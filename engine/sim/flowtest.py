@@ -21,7 +21,7 @@ import gevent
 import greenlet
 
 from engine.calendars.clock import VirtualClock
-from engine.channel.contract import Media
+from engine.channel import Media
 from engine.evaluation.expr import evaluate
 from engine.record import CallRecord, MemorySink
 from engine.runtime import Runtime
