@@ -32,6 +32,7 @@ step start:
 
 step main:
   say "再见"
+    en-US: "Goodbye"
   hangup
 """
 

@@ -92,6 +92,7 @@ class _Plan:
     caller: str = DEFAULT_CALLER
     at: str = DEFAULT_START
     start: str | None = None
+    lang: str | None = None          # the caller's language; None: the flow's
     variables: dict[str, Any] = field(default_factory=dict)
     givens: list[tuple[str, Any]] = field(default_factory=list)
     outcomes: Outcomes = field(default_factory=Outcomes)
@@ -114,6 +115,8 @@ def _plan(test: Mapping[str, Any]) -> _Plan:
             plan.at = step["value"]
         elif kind == "start":
             plan.start = step["value"]
+        elif kind == "lang":
+            plan.lang = step["value"]
         elif kind == "set":
             plan.variables[step["var"]] = evaluate(step["value"], no_vars, no_calls)
         elif kind == "given":
@@ -165,7 +168,8 @@ def run_test(ir: Mapping[str, Any], test: Mapping[str, Any], runtime: Runtime, *
             result.problems.append(problem)
             return result
         session = CallSession(ir, channel, rt, start=plan.start, variables=plan.variables,
-                              observer=lambda kind, value: timeline.append(Event(kind, value)))
+                              observer=lambda kind, value: timeline.append(Event(kind, value)),
+                              lang=plan.lang)
         worker = gevent.spawn(session.run)
         worker.join()
     if not worker.successful():
