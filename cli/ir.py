@@ -10,7 +10,7 @@ import click
 from ivrlang import check_file, compile_flow
 
 from .output import show
-from .project import project_catalog
+from .project import installation_lang, project_catalog
 
 
 @click.command()
@@ -24,7 +24,7 @@ def ir(flow: str, output: str | None) -> None:
     Example:
       switchflow ir flows/hotline.flow | less
     """
-    catalog = project_catalog(Path(flow).parent)
+    catalog = project_catalog(Path(flow).parent, installation_lang())
     checked = check_file(flow, catalog)
     if not checked.ok:
         show([checked], "full")

@@ -55,10 +55,21 @@ def load_prompts(folder: Path) -> dict[str, dict[str, str]]:
         raise click.ClickException(str(exc)) from None
 
 
-def project_catalog(near: Path | None = None) -> Catalog:
+def project_catalog(near: Path | None = None, default_lang: str = "zh-CN") -> Catalog:
     folder = prompts_dir(near)
     prompts = load_prompts(folder) if folder else None
-    return build_catalog({lang: set(keys) for lang, keys in prompts.items()} if prompts else None)
+    return build_catalog({lang: set(keys) for lang, keys in prompts.items()} if prompts else None,
+                         default_lang)
+
+
+def installation_lang() -> str:
+    """engine.default_lang: the language of flows without `lang` on this installation."""
+    from engine.settings import SettingsError, load_settings
+
+    try:
+        return load_settings().engine.default_lang
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 def compile_checked(path: Path, catalog: Catalog):
@@ -81,7 +92,8 @@ def demo_runtime(near: Path | None = None, *, incident: bool | None = None, toda
 
     folder = prompts_dir(near)
     prompts = load_prompts(folder) if folder else {}
-    catalog = build_catalog({lang: set(keys) for lang, keys in prompts.items()} or None)
+    catalog = build_catalog({lang: set(keys) for lang, keys in prompts.items()} or None,
+                            settings.engine.default_lang if settings else "zh-CN")
     return Runtime(registry=demo_registry(today=today, incident=incident, catalog=catalog),
                    clock=SystemClock(),
                    prompts=prompts, sink=MemorySink(), catalog=catalog,
