@@ -30,6 +30,7 @@ from engine.session import CallSession
 from engine.settings import load_settings
 from engine.sim.channel import ScriptedCaller, SimChannel
 from engine.sim.flowtest import run_test
+from ivrlang import check_text
 
 ROOT = Path(__file__).resolve().parents[1]
 HOTLINE = ROOT / "flows" / "hotline.flow"
@@ -225,3 +226,10 @@ def test_check_refuses_a_voice_that_would_reach_freeswitch_unescaped(tmp_path):
     assert result.exit_code == 1
     assert "voice.flow:2:13: error[E202]" in result.output
     assert "is not a voice name" in result.output and "letters, digits" in result.output
+
+
+def test_the_checker_reads_the_sentence_of_every_language():
+    text = FLOW.replace("account {acct}.", "account {acount}.")
+    problems = [(d.code, d.span.line, d.message) for d in
+                check_text(text, "bill.flow", make_catalog()).diagnostics if d.is_error]
+    assert problems == [("E105", 14, "unbound variable `acount`")]
