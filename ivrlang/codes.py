@@ -184,7 +184,7 @@ language. Give the sentence for each language on its own line under the
 `say`:
 
     say "您本月用气{c.month_usage|number}立方米。"
-      en-US: "You used {c.month_usage|number} cubic metres this month."
+      en-US: "You used {c.month_usage|number} cubic meters this month."
 
 Numbers, amounts and dates are spoken in the language of the sentence
 they are in."""),

@@ -156,6 +156,7 @@ def _terminal_display() -> dict[str, str]:
         "NAME": "a name", "STRING": "a string", "NUMBER": "a number",
         "DURATION": "a duration", "DATE": "a date", "TIMERANGE": "a time range like 08:00-20:00",
         "DAYS": "days like mon-fri", "LANG": "a language like zh-CN", "TZNAME": "a time zone",
+        "LANG_LABEL": "a language and `:` like `en-US:`",
         "_NL": "the end of the line", "_INDENT": "an indented block",
         "_DEDENT": "the end of the block", "$END": "the end of the file",
         "COMPOP": "a comparison", "TILDE": "`~`",
