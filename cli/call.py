@@ -12,7 +12,7 @@ import click
 import gevent
 
 from engine.calendars.clock import VirtualClock
-from engine.channel.contract import DigitRequest, Media, RecordRequest
+from engine.channel import DigitRequest, Media, RecordRequest, TextPart
 from engine.record import CallRecord, MemorySink
 from engine.session import CallSession
 from engine.settings import SettingsError, load_settings
@@ -81,7 +81,8 @@ def _printer(show_nodes: bool):
             click.echo(f"{at} 🔊 {value.text}  " + click.style(f"[{value.key}]", dim=True))
         elif kind == "say" and isinstance(value, Media):
             words = f"  ({value.words})" if value.words and value.words != value.text else ""
-            click.echo(f"{at} 🗣 {value.text}" + click.style(words, dim=True))
+            voice = f"  [voice {value.voice}]" if value.voice and _has_text(value) else ""
+            click.echo(f"{at} 🗣 {value.text}" + click.style(words + voice, dim=True))
         elif kind == "input":
             what, keys = value
             shown = {"press": f"pressed {keys}", "silence": "(silence)",
@@ -102,10 +103,16 @@ def _printer(show_nodes: bool):
     return on_event
 
 
+def _has_text(media: Media) -> bool:
+    """True when part of the media has no prompt file (TTS speaks it in the voice)."""
+    return any(isinstance(p, TextPart) for p in media.parts)
+
+
 @click.command()
 @click.argument("flow", type=click.Path(exists=True, dir_okay=False))
 @click.option("--caller", help="The caller's number (default from settings: 13800000000).")
-@click.option("--lang", type=click.Choice(["zh-CN", "en-US"]), help="Language of the prompts.")
+@click.option("--lang", type=click.Choice(["zh-CN", "en-US"]),
+              help="The caller's language (default: the flow's `lang`, else engine.default_lang).")
 @click.option("--script", help='Keys without a terminal, comma-separated: "1,12345678#,t,h".')
 @click.option("--at", "at", help='Local time of the call, e.g. "2026-11-23 21:00".')
 @click.option("--start", "start_node", help="Start at this node instead of `start`.")
@@ -138,8 +145,9 @@ def call(flow: str, caller: str | None, lang: str | None, script: str | None, at
     if ir is None:
         show([checked], "full")
         raise SystemExit(1)
-    if lang:
-        ir = {**ir, "lang": lang}
+    # the call's language: the caller's if given, else the flow's (`lang`, or
+    # engine.default_lang for a flow without one: the catalogue compiled it in)
+    call_lang = lang or ir["lang"]
     zone = ZoneInfo(ir["timezone"] or settings.engine.timezone)
     try:
         when = dt.datetime.fromisoformat(at) if at else settings.sim.start
@@ -157,10 +165,10 @@ def call(flow: str, caller: str | None, lang: str | None, script: str | None, at
     rt = dataclasses.replace(runtime, clock=clock, sink=sink)
     observer = (lambda kind, value: click.echo(click.style(f"          → {value}", fg="magenta"))
                 if kind == "node" else None) if trace else None
-    click.echo(click.style(f"Calling {ir['title'] or ir['flow']} ({path}) as {channel.caller}, "
-                           f"{clock.now().astimezone(zone):%a %Y-%m-%d %H:%M}",
+    click.echo(click.style(f"Calling {ir['title'] or ir['flow']} ({path}) as {channel.caller} "
+                           f"({call_lang}), {clock.now().astimezone(zone):%a %Y-%m-%d %H:%M}",
                            bold=True))
-    session = CallSession(ir, channel, rt, start=start_node, observer=observer)
+    session = CallSession(ir, channel, rt, start=start_node, observer=observer, lang=call_lang)
     worker = gevent.spawn(session.run)
     try:
         worker.join()

@@ -69,8 +69,12 @@ def load_prompts(folder: Path) -> dict[str, dict[str, str]]:
 
 
 def project_catalog(settings: Settings | None = None) -> Catalog:
+    """The catalogue flows are checked against: prompts from `[paths] prompts`, and
+    engine.default_lang as the language of flows that name none."""
+    settings = settings or cli_settings()
     prompts = load_prompts(prompts_dir(settings))
-    return build_catalog({lang: set(keys) for lang, keys in prompts.items()})
+    return build_catalog({lang: set(keys) for lang, keys in prompts.items()},
+                         settings.engine.default_lang)
 
 
 def compile_checked(path: Path, catalog: Catalog):
@@ -101,7 +105,8 @@ def demo_runtime(settings: Settings | None = None, *, incident: bool | None = No
 
     settings = settings or cli_settings()
     prompts = load_prompts(prompts_dir(settings))
-    catalog = build_catalog({lang: set(keys) for lang, keys in prompts.items()})
+    catalog = build_catalog({lang: set(keys) for lang, keys in prompts.items()},
+                            settings.engine.default_lang)
     return Runtime(registry=demo_registry(today=today, incident=incident, catalog=catalog),
                    clock=SystemClock(), prompts=prompts,
                    sink=CommittingSink(MemorySink(), Outbox(settings.paths.outbox)),

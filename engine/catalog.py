@@ -332,13 +332,17 @@ QUEUES = {
 }
 
 
-def build_catalog(prompts: dict[str, set[str]] | None = None) -> Catalog:
+def build_catalog(prompts: dict[str, set[str]] | None = None,
+                  default_lang: str = "zh-CN") -> Catalog:
     """The catalogue the shipped flows are checked against.
 
     `prompts` maps a language (zh-CN) to its prompt keys; None leaves prompt
     keys unchecked. `prompt_keys()` reads them from the prompts/ folder.
+    `default_lang` (settings: engine.default_lang) is the language of a flow
+    whose header has no `lang`.
     """
     return Catalog(
+        default_lang=default_lang,
         prompts=prompts,
         lookups={s.name: s for s in LOOKUPS},
         functions={f.name: f for f in FUNCTIONS},

@@ -31,7 +31,8 @@ class PlayOp(OpIR):
 
 
 class SayOp(OpIR):
-    text: Fmt
+    text: Fmt                  # the sentence in the flow's language
+    texts: dict[str, Fmt]      # the author's sentence in other languages, by language
 
 
 class CollectOp(OpIR):

@@ -40,14 +40,16 @@ class CallSession:
 
     def __init__(self, ir: Mapping[str, Any], channel: Channel, runtime: Runtime, *,
                  start: str | None = None, variables: Mapping[str, Any] | None = None,
-                 observer: Observer | None = None):
+                 observer: Observer | None = None, lang: str | None = None):
         if not ir.get("timezone"):
             ir = {**ir, "timezone": runtime.timezone}
         self.ir = ir
         self.channel = channel
         self.rt = runtime
         self.observe = observer or (lambda kind, value: None)
-        self.lang: str = ir["lang"]
+        self.flow_lang: str = ir["lang"]        # what the flow's own sentences are in
+        self.lang: str = lang or self.flow_lang  # the call's: the caller's, else the flow's
+        self.voice: str | None = ir["settings"].get("tts_voice")
         self.zone = ZoneInfo(ir["timezone"])
         self.calendars: dict[str, BusinessCalendar] = calendars_from_ir(ir)
         self.max_steps = min(ir["settings"].get("max_steps") or runtime.max_steps,
@@ -179,13 +181,14 @@ class CallSession:
 
     def prompt(self, key: str) -> Media:
         return prompt_media(key, self.lang, self.rt.prompts,
-                            self.ir["settings"].get("fallback_lang"))
+                            self.ir["settings"].get("fallback_lang"), self.voice)
 
-    def render(self, fmt: Mapping[str, Any]) -> Media:
-        return render(fmt, self.vars, self.call_function, self.lang)
+    def render(self, fmt: Mapping[str, Any], lang: str | None = None) -> Media:
+        """A `say` sentence written in `lang` (default: the call's), spoken in it."""
+        return render(fmt, self.vars, self.call_function, lang or self.lang, self.voice)
 
     def render_text(self, fmt: Mapping[str, Any]) -> str:
-        return render_text(fmt, self.vars, self.call_function, self.lang)
+        return render_text(fmt, self.vars, self.call_function, self.flow_lang)
 
     def now(self) -> dt.datetime:
         return self.rt.clock.now()

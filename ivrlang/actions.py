@@ -24,6 +24,7 @@ class Kind(Enum):
     REGEX = "regex"              # a string literal that compiles as a regex
     PROMPT = "prompt"            # a prompt key from the catalogue
     NAME = "name"                # a bare identifier
+    VOICE = "voice"              # a string naming a TTS voice: letters, digits, _ . -
     EXPR = "expr"                # any expression
 
 
@@ -171,7 +172,7 @@ SETTINGS: dict[str, Option] = {
                         doc="steps before the loop guard ends a call"),
     "max_call_time": Option(Kind.DURATION, default=3_600_000, min=10_000, max=86_400_000),
     "record_calls": Option(Kind.FLAG, doc="record every call with record_session"),
-    "tts_voice": Option(Kind.STRING, doc="voice for text-to-speech fallback"),
+    "tts_voice": Option(Kind.VOICE, max=64, doc="voice for text that has no prompt file"),
     "fallback_lang": Option(Kind.STRING, doc='prompt language used when a key is missing: "en-US"'),
 }
 

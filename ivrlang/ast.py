@@ -183,9 +183,20 @@ class Play(ActionStmt):
 
 
 @dataclass
+class SayText:
+    """`en-US: "…"` under a `say`: the sentence for callers of another language."""
+
+    lang: str
+    text: Template
+    span: Span
+    lang_span: Span
+
+
+@dataclass
 class Say(ActionStmt):
     keyword: ClassVar[str] = "say"
     text: Template | None = None
+    texts: list[SayText] = field(default_factory=list, kw_only=True)  # other languages
 
 
 @dataclass
@@ -383,7 +394,7 @@ class Campaign:
 class TestStep:
     """One line of a test block.
 
-    kind: caller, at, start, set, given, press, silence, hangup, expect.
+    kind: caller, at, start, set, given, press, silence, hangup, expect, lang.
     """
 
     kind: str

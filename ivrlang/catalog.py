@@ -98,6 +98,11 @@ class Catalog:
     fax_documents: dict[str, FaxDocument] | None = None
     targets: dict[str, TargetSource] | None = None
     queues: set[str] | None = None
+    default_lang: str = "zh-CN"   # the language of a flow whose header has no `lang`
+
+    def lang_of(self, declared: str | None) -> str:
+        """A flow's language: the `lang` it declares, else this installation's default."""
+        return declared or self.default_lang
 
     def prompt_keys(self, lang: str) -> set[str] | None:
         if self.prompts is None:

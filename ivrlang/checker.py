@@ -45,9 +45,11 @@ class _Checker:
         self.warnings: list[Diagnostic] = []
         self.nodes = {n.name: n for n in flow.nodes}
         self.scope = Scope(catalog, {}, {c.name for c in flow.calendars})
-        self.prompt_keys = catalog.prompt_keys(flow.lang)
+        self.lang = catalog.lang_of(flow.header_value("lang"))
+        self.prompt_keys = catalog.prompt_keys(self.lang)
         self.used_queues: set[str] = set()
         self.used_prompts: set[str] = set()
+        self.says: list[A.Say] = []
 
     # ------------------------------------------------------------ driver
 
@@ -61,6 +63,7 @@ class _Checker:
             self.check_node(node)
         for camp in self.flow.campaigns:
             self.check_campaign(camp)
+        self.check_say_languages()
         self.check_structure()
         for test in self.flow.tests:
             self.check_test(test)
@@ -210,7 +213,7 @@ class _Checker:
         if self.prompt_keys is not None and key not in self.prompt_keys:
             self.error("E102", span, f"unknown prompt key `{key}`",
                        did_you_mean(key, self.prompt_keys)
-                       or f"add `{key} = \"…\"` to prompts/{self.flow.lang}.toml")
+                       or f"add `{key} = \"…\"` to prompts/{self.lang}.toml")
 
     def check_target(self, name: str, span: Span, *, call: bool = False) -> None:
         node = self.nodes.get(name)
@@ -270,6 +273,46 @@ class _Checker:
 
     def stmt_say(self, stmt: A.Say, in_sub: bool) -> None:
         infer(stmt.text, self.scope)
+        self.says.append(stmt)
+        seen: dict[str, A.SayText] = {}
+        for text in stmt.texts:
+            infer(text.text, self.scope)
+            if text.lang == self.lang:
+                self.error("E701", text.lang_span,
+                           f"the `say` line itself is the {self.lang} sentence",
+                           f"the flow's `lang` is {self.lang}; give other languages here")
+            elif text.lang in seen:
+                self.error("E701", text.lang_span, f"`say` has two {text.lang} sentences",
+                           f"the first is on line {seen[text.lang].span.line}")
+            else:
+                self.check_language(text.lang, text.lang_span)
+            seen.setdefault(text.lang, text)
+
+    def check_language(self, lang: str, span: Span) -> None:
+        known = self.catalog.prompts
+        if known is not None and lang not in known:
+            self.error("E702", span, f"no prompt catalogue for language `{lang}`",
+                       did_you_mean(lang, known) or f"add prompts/{lang}.toml")
+
+    def check_say_languages(self) -> None:
+        """W704: a sentence in fewer languages than the flow's prompts exist in."""
+        langs = self.prompt_languages()
+        if len(langs) < 2:
+            return
+        for say in self.says:
+            missing = sorted(langs - {self.lang} - {t.lang for t in say.texts})
+            if missing:
+                shown = ", ".join(missing)
+                self.warn("W704", say.span, f"`say` has no {shown} sentence, but the flow's "
+                          f"prompts exist in {', '.join(sorted(langs))}",
+                          f'add `{missing[0]}: "…"` under it; without one, {missing[0]} '
+                          f"callers hear the {self.lang} sentence")
+
+    def prompt_languages(self) -> set[str]:
+        """The languages whose catalogue holds every prompt the flow plays (none: no claim)."""
+        if self.catalog.prompts is None or not self.used_prompts:
+            return set()
+        return {lang for lang, keys in self.catalog.prompts.items() if self.used_prompts <= keys}
 
     def stmt_log(self, stmt: A.Log, in_sub: bool) -> None:
         infer(stmt.text, self.scope)
@@ -532,6 +575,9 @@ class _Checker:
         if not expects:
             self.warn("W603", test.span, f"test `{test.name}` expects nothing",
                       "add `expect …` lines: a test that checks nothing cannot fail")
+
+    def test_lang(self, step: A.TestStep) -> None:
+        self.check_language(str(step.value), step.span)
 
     def test_start(self, step: A.TestStep) -> None:
         if step.value not in self.nodes:

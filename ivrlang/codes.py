@@ -174,9 +174,24 @@ VALUE | fails | notfound | timeout`."""),
 A test that expects nothing cannot fail. Add `expect` lines."""),
     # ------------------------------------------------------------ header
     "E701": ("duplicate header line", """
-title, lang and timezone may be given once."""),
+title, lang and timezone may be given once, and so may each setting. A
+`say` likewise has one sentence per language: its own line is in the flow's
+`lang`, and each `LANG: "…"` line under it names another language once."""),
     "E702": ("unknown language", """
 There is no prompt catalogue for this language (prompts/LANG.toml)."""),
     "E703": ("unknown time zone", """
 Time zones are IANA names such as Asia/Shanghai or UTC."""),
+    "W704": ("sentence in one language only", """
+The flow's prompts exist in several languages (every prompt it plays is in
+each of those catalogues), so callers of each of those languages can use
+it, but this `say` gives its sentence in fewer of them. A caller of a
+missing language hears the flow's own sentence, spoken wholly in the flow's
+language. Give the sentence for each language on its own line under the
+`say`:
+
+    say "您本月用气{c.month_usage|number}立方米。"
+      en-US: "You used {c.month_usage|number} cubic meters this month."
+
+Numbers, amounts and dates are spoken in the language of the sentence
+they are in."""),
 }

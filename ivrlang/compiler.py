@@ -28,6 +28,7 @@ def compile_flow(flow: A.Flow, catalog: Catalog | None = None) -> Json:
 class _Compiler:
     def __init__(self, flow: A.Flow, catalog: Catalog):
         self.f = flow
+        self.lang = catalog.lang_of(flow.header_value("lang"))
         self.calendar_params = {
             name: [i for i, p in enumerate(sig.params) if p.type == CALENDAR]
             for name, sig in {**catalog.functions, **BUILTIN_FUNCTIONS}.items()
@@ -40,7 +41,7 @@ class _Compiler:
             "flow": f.name,
             "source": f.file,
             "title": f.title,
-            "lang": f.lang,
+            "lang": self.lang,
             "timezone": f.header_value("timezone"),   # None: the engine's default
             "numbers": [n for n, _ in f.numbers],
             "settings": self.settings(),
@@ -105,7 +106,10 @@ class _Compiler:
         match s:
             case A.Play():
                 return {"prompt": s.prompt}
-            case A.Say() | A.Log():
+            case A.Say():
+                return {"text": self.expr(s.text),
+                        "texts": {t.lang: self.expr(t.text) for t in s.texts}}
+            case A.Log():
                 return {"text": self.expr(s.text)}
             case A.Collect() | A.Record():
                 return {"var": s.var}

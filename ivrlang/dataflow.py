@@ -26,6 +26,8 @@ def expressions(stmt: A.Stmt) -> Iterator[A.Expr]:
         value = getattr(stmt, attr, None)
         if isinstance(value, A.Expr):
             yield value
+    if isinstance(stmt, A.Say):
+        yield from (t.text for t in stmt.texts)
     if isinstance(stmt, A.Lookup):
         yield from stmt.args
         yield from (k.value for k in stmt.kwargs)

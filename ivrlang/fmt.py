@@ -7,7 +7,8 @@
 - one blank line between top-level blocks, two spaces per block level;
 - options after `: ` joined with `, `; options the author put on their own
   lines under a statement stay on their own lines, handlers keep their form
-  (`-> node`, `: a; b` or a block);
+  (`-> node`, `: a; b` or a block); a `say`'s sentences in other languages
+  come first under it, one `LANG: "…"` line each;
 - expressions with the fewest parentheses that keep their meaning, strings
   re-escaped, templates, numbers and durations as written;
 - every comment kept: a comment on its own line goes before the construct
@@ -353,6 +354,10 @@ class _Printer:
                   first=first)
         inner = indent + STEP
         lead = True  # the first line of the statement's own block
+        for text in s.texts if isinstance(s, A.Say) else ():
+            self.emit(inner, f"{text.lang}: {format_template(text.text)}", text.span.line,
+                      first=lead)
+            lead = False
         for group in option_lines:
             self.emit(inner, _options(group), group[0].span.line, first=lead)
             lead = False
@@ -517,8 +522,8 @@ def format_test_step(step: A.TestStep) -> str:
     kind = step.kind
     if kind in ("caller", "at"):
         return f"{kind} {quote(str(step.value))}"
-    if kind == "start":
-        return f"start {step.value}"
+    if kind in ("start", "lang"):
+        return f"{kind} {step.value}"
     if kind == "set":
         return f"set {step.name} = {format_expr(step.value)}"
     if kind == "given":

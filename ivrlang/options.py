@@ -17,6 +17,7 @@ from .suggest import did_you_mean
 from .timespec import format_duration
 
 _KEYS = re.compile(r"[0-9*#]+")
+_VOICE = re.compile(r"[A-Za-z0-9_.\-]+")
 
 STATEMENT_WORDS = frozenset({
     "answer", "play", "say", "collect", "set", "lookup", "goto", "queue", "transfer",
@@ -103,6 +104,8 @@ def check_value(where: str, name: str, spec: Option, value, span: Span, scope: S
             scope.report("E202", value.span, f"{label} must be a duration", _example(spec))
         elif value.value is not None:
             _bounds(label, spec, value.value, value.span, scope, duration=True)
+    elif kind is Kind.VOICE:
+        _voice(label, spec, value, scope)
     elif kind in (Kind.STRING, Kind.KEYS, Kind.REGEX):
         if value.kind != "text":
             scope.report("E202", value.span, f"{label} must be a string", _example(spec))
@@ -114,6 +117,16 @@ def check_value(where: str, name: str, spec: Option, value, span: Span, scope: S
                 re.compile(value.value)
             except re.error as exc:
                 scope.report("E202", value.span, f"{label} is not a valid pattern: {exc}")
+
+
+def _voice(label: str, spec: Option, value: A.Literal, scope: Scope) -> None:
+    """A TTS voice name goes into FreeSWITCH's `speak` arguments: plain characters only."""
+    limit = spec.max or 64
+    if value.kind != "text":
+        scope.report("E202", value.span, f"{label} must be a string", _example(spec))
+    elif not _VOICE.fullmatch(value.value) or len(value.value) > limit:
+        scope.report("E202", value.span, f"{label}: {value.raw} is not a voice name",
+                     f"use 1 to {limit} letters, digits, `_`, `.` or `-`, e.g. `\"xiaoyan\"`")
 
 
 def _bounds(label: str, spec: Option, n: int, span: Span, scope: Scope,
@@ -130,7 +143,7 @@ def _example(spec: Option) -> str:
         Kind.INT: "e.g. `3`", Kind.INT_RANGE: "e.g. `6` or `8..10`",
         Kind.DURATION: "e.g. `5s`", Kind.STRING: 'e.g. `"text"`', Kind.KEYS: 'e.g. `"#"`',
         Kind.REGEX: 'e.g. `"^1[3-9]"`', Kind.PROMPT: "a prompt key, e.g. `enter_account`",
-        Kind.NAME: "a name",
+        Kind.NAME: "a name", Kind.VOICE: 'e.g. `"xiaoyan"`',
     }.get(spec.kind, "")
 
 

@@ -156,6 +156,7 @@ def _terminal_display() -> dict[str, str]:
         "NAME": "a name", "STRING": "a string", "NUMBER": "a number",
         "DURATION": "a duration", "DATE": "a date", "TIMERANGE": "a time range like 08:00-20:00",
         "DAYS": "days like mon-fri", "LANG": "a language like zh-CN", "TZNAME": "a time zone",
+        "LANG_LABEL": "a language and `:` like `en-US:`",
         "_NL": "the end of the line", "_INDENT": "an indented block",
         "_DEDENT": "the end of the block", "$END": "the end of the file",
         "COMPOP": "a comparison", "TILDE": "`~`",
@@ -400,6 +401,9 @@ def _syntax_error(exc: UnexpectedInput, source: Source) -> Diagnostic:
         word = _word_at(lines, tok.line, tok.column)
         wspan = Span(source.path, tok.line, tok.column, tok.line, tok.column + max(len(word), 1))
         is_name = re.fullmatch(r"[A-Za-z_]\w*", word) is not None
+        said = _say_text_error(lines, tok, word, wspan, expected)
+        if said is not None:
+            return said
         if is_name and (expected & {"PLAY", "GOTO", "ANSWER", "SAY"}):
             best = closest(word, _STMT_WORDS)
             return error("E009", wspan, f"unknown statement `{word}`",
@@ -428,6 +432,27 @@ def _syntax_error(exc: UnexpectedInput, source: Source) -> Diagnostic:
         return error("E001", wspan if tok.type not in ("_NL", "$END") else span,
                      f"unexpected {_found(exc, lines)}", _expected_help(expected))
     return error("E001", span, f"unexpected {_found(exc, lines)}", _expected_help(expected))
+
+
+_LANG_WORD = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})+")
+
+
+def _say_text_error(lines: list[str], tok, word: str, wspan: Span,
+                    expected: set[str]) -> Diagnostic | None:
+    """`en-US "…"` without its colon, or `en-US: "…"` not indented under a `say`."""
+    before = lines[tok.line - 1][: tok.column - 1] if 1 <= tok.line <= len(lines) else ""
+    head = before.strip()
+    if tok.type == "STRING" and _LANG_WORD.fullmatch(head):
+        return error("E001", wspan, f"expected `:` after `{head}`",
+                     f'a sentence in another language is written `{head}: "…"`')
+    label = head[:-1].rstrip()
+    if tok.type != "STRING" and head.endswith(":") and _LANG_WORD.fullmatch(label):
+        return error("E001", wspan, f"expected the {label} sentence as a string",
+                     f'write `{label}: "…"`')
+    if word.endswith(":") and _LANG_WORD.fullmatch(word[:-1]) and "SAY" in expected:
+        return error("E003", wspan, f"`{word}` is not under a `say`",
+                     "indent it one level under the `say` it translates")
+    return None
 
 
 def _needs_block(lines: list[str], line: int) -> bool:

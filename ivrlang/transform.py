@@ -360,9 +360,22 @@ class ToAst(Transformer):
         for item in block:
             if isinstance(item, A.On):
                 target.handlers.append(item)
+            elif isinstance(item, A.SayText):
+                self._say_text(target, item)
             else:
                 target.options.append(item)
         return stmts
+
+    def _say_text(self, target: A.ActionStmt, item: A.SayText) -> None:
+        if isinstance(target, A.Say):
+            target.texts.append(item)
+        else:
+            self.diags.append(error("E001", item.lang_span,
+                                    f"`{target.keyword}` takes no sentence per language",
+                                    f'only `say` does: `say "…"` and under it `{item.lang}: "…"`'))
+
+    def say_lang(self, c):
+        return A.SayText(c[0].value, self.template(c[1]), self.span(c), self.tspan(c[0]))
 
     def on_handler(self, c):
         arg = c[1] if len(c) == 3 else None
@@ -566,6 +579,9 @@ class ToAst(Transformer):
 
     def no_agent(self, c):
         return ("noagent", None)
+
+    def t_lang(self, c):
+        return A.TestStep("lang", self.tspan(c[0]), value=c[0].value)
 
     def t_press(self, c):
         tok = c[0]

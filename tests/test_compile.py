@@ -18,6 +18,7 @@ from conftest import DATA, REPO, make_catalog
 
 from ivrlang import IR_VERSION, check_file, check_text, compile_flow
 from ivrlang.actions import ACTIONS, MENU
+from ivrlang.catalog import Catalog
 from ivrlang.options import STATEMENT_WORDS
 from ivrlang.parser import _lark, keywords
 
@@ -222,13 +223,30 @@ def test_say_text_is_a_format_list():
                         "filters": [["number", []]]}
 
 
+def test_say_sentences_per_language_are_compiled_by_language():
+    say = ops_named(compiled(), "say")[0]
+    assert set(say["texts"]) == {"en-US"}
+    parts = say["texts"]["en-US"]["fmt"]
+    assert parts[0] == "You used "
+    assert parts[1] == {"expr": {"get": [{"var": "c"}, "month_usage"]},
+                        "filters": [["number", []]]}
+
+
+def test_a_flow_without_lang_is_in_the_installation_default():
+    text = "flow plain\n\nstep start:\n  say \"Goodbye\"\n  hangup\n"
+    checked = check_text(text, "plain.flow", Catalog(default_lang="en-US"))
+    assert checked.ok, checked.diagnostics
+    assert compile_flow(checked.flow, Catalog(default_lang="en-US"))["lang"] == "en-US"
+    assert compile_flow(checked.flow)["lang"] == "zh-CN"
+
+
 def test_tests_are_compiled():
     (test,) = compiled()["tests"]
     assert test["name"] == "balance lookup"
     kinds = [s["kind"] for s in test["steps"]]
     assert kinds == ["caller", "at", "given", "given", "expect", "press", "press", "press",
                      "expect"]
-    assert test["steps"][-1] == {"kind": "expect", "line": 120, "what": "say",
+    assert test["steps"][-1] == {"kind": "expect", "line": 123, "what": "say",
                                  "value": "本月用气32立方米", "contains": True}
 
 

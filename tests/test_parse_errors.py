@@ -32,6 +32,7 @@ step start:
 
 step main:
   say "再见"
+    en-US: "Goodbye"
   hangup
 """
 
@@ -353,3 +354,36 @@ def test_random_tokens(seed):
 def test_every_bad_data_file_reads_without_traceback():
     for path in sorted((DATA / "bad").glob("*.flow")):
         assert codes_of(check_file(path, make_catalog())), path.name
+
+
+# ---------------------------------------------------------------- say in other languages
+
+SAY_TEXT = """\
+flow t
+  lang zh-CN
+
+step start:
+  say "再见"
+{line}
+  hangup
+"""
+
+
+@pytest.mark.parametrize("line,code,col,message,help", [
+    ('    en-US "Goodbye"', "E001", 11, "expected `:` after `en-US`", '`en-US: "…"`'),
+    ("    en-US: Goodbye", "E001", 12, "expected the en-US sentence as a string",
+     '`en-US: "…"`'),
+    ('  en-US: "Goodbye"', "E003", 3, "`en-US:` is not under a `say`", "indent it"),
+])
+def test_a_misplaced_or_malformed_sentence_says_how_to_write_it(tmp_path, line, code, col,
+                                                                 message, help):
+    checked = check_bytes(tmp_path, SAY_TEXT.format(line=line).encode())
+    (d,) = _sane(checked)
+    assert (d.code, d.span.line, d.span.col, d.message) == (code, 6, col, message)
+    assert help in d.help
+
+
+def test_a_sentence_per_language_under_another_statement_is_refused(tmp_path):
+    text = SAY_TEXT.replace('say "再见"', "play welcome").format(line='    en-US: "Hi"')
+    (d,) = _sane(check_bytes(tmp_path, text.encode()))
+    assert (d.code, d.message) == ("E001", "`play` takes no sentence per language")

@@ -12,12 +12,18 @@ if TYPE_CHECKING:
 
 class Say(Action):
     """FreeSWITCH: `playback file_string://…` of switchflow's own number prompts
-    (FreeSWITCH's `say` needs sound packs and fails silently without them)."""
+    (FreeSWITCH's `say` needs sound packs and fails silently without them).
+
+    The sentence is the author's version for the call's language; without
+    one, the flow's own sentence, spoken wholly in the flow's language (so no
+    caller hears a sentence of one language with numbers in another)."""
 
     op = "say"
 
     def run(self, call: CallSession, op: SayOp) -> None:  # type: ignore[override]
-        media = call.render(op["text"])
+        texts = op.get("texts") or {}
+        lang = call.lang if call.lang in texts else call.flow_lang
+        media = call.render(texts.get(lang) or op["text"], lang)
         began = call.ms_since_start()
         call.channel.play(media)
-        call.trace(op, {"text": media.text}, began=began)
+        call.trace(op, {"text": media.text, "lang": lang}, began=began)

@@ -10,12 +10,12 @@ from engine.channel.contract import (
     DigitRequest,
     FaxResult,
     Listener,
-    Media,
     QueueRequest,
     QueueResult,
     RecordRequest,
     RecordResult,
 )
+from engine.channel.media import Media, Part, PromptPart, SayPart, TextPart
 
 __all__ = [
     "CallGone",
@@ -25,8 +25,12 @@ __all__ = [
     "FaxResult",
     "Listener",
     "Media",
+    "Part",
+    "PromptPart",
     "QueueRequest",
     "QueueResult",
     "RecordRequest",
     "RecordResult",
+    "SayPart",
+    "TextPart",
 ]

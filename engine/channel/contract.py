@@ -19,6 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
+from engine.channel.media import Media
+
 
 class CallGone(Exception):
     """The caller hung up (or the line dropped); the session must end now."""
@@ -26,27 +28,6 @@ class CallGone(Exception):
     def __init__(self, cause: str = "NORMAL_CLEARING"):
         super().__init__(cause)
         self.cause = cause
-
-
-@dataclass(frozen=True)
-class Media:
-    """Something to play: audio files in order, with the words they say.
-
-    `files` are keys into switchflow's prompt sets ("prompt/welcome",
-    "say/3"); a key "text:…" is a literal fragment the channel speaks with
-    TTS (or a pre-built fragment file). `text` is what the caller hears,
-    for the simulator's screen and as the TTS fallback.
-    """
-
-    text: str
-    files: tuple[str, ...] = ()
-    key: str | None = None          # the prompt key, when this is one prompt
-    kind: Literal["prompt", "say"] = "prompt"
-    words: str = ""                 # a said value in words ("三十二"), text has figures
-
-    @property
-    def spoken(self) -> str:
-        return self.words or self.text
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ import gevent
 import greenlet
 
 from engine.calendars.clock import VirtualClock
-from engine.channel.contract import Media
+from engine.channel import Media
 from engine.evaluation.expr import evaluate
 from engine.record import CallRecord, MemorySink
 from engine.runtime import Runtime
@@ -95,6 +95,7 @@ class _Plan:
     caller: str = DEFAULT_CALLER
     at: str = DEFAULT_START
     start: str | None = None
+    lang: str | None = None          # the caller's language; None: the flow's
     variables: dict[str, Any] = field(default_factory=dict)
     givens: list[tuple[str, Any]] = field(default_factory=list)
     outcomes: Outcomes = field(default_factory=Outcomes)
@@ -119,6 +120,8 @@ def _plan(test: Mapping[str, Any]) -> _Plan:
             plan.at = step["value"]
         elif kind == "start":
             plan.start = step["value"]
+        elif kind == "lang":
+            plan.lang = step["value"]
         elif kind == "set":
             plan.variables[step["var"]] = evaluate(step["value"], no_vars, no_calls)
         elif kind == "given":
@@ -178,7 +181,8 @@ def run_test(ir: Mapping[str, Any], test: Mapping[str, Any], runtime: Runtime, *
             result.problems.append(problem)
             return result
         session = CallSession(ir, channel, rt, start=plan.start, variables=plan.variables,
-                              observer=lambda kind, value: timeline.append(Event(kind, value)))
+                              observer=lambda kind, value: timeline.append(Event(kind, value)),
+                              lang=plan.lang)
         worker = gevent.spawn(session.run)
         worker.join()
     if not worker.successful():

@@ -1,54 +1,80 @@
 """Turning prompts and `say` strings into Media the channel can play.
 
-A `say "您本月用气{c.month_usage}立方米"` becomes one Media: the display
-text with the values in figures ("…32立方米", what tests and the simulator
-match on), the words a caller hears ("…三十二立方米"), and the audio keys
-in order: literal fragments as "text:…" (spoken by TTS or a built
-fragment) and values as keys of switchflow's own say prompt set.
+A `say "您本月用气{c.month_usage|number}立方米"` becomes one Media of typed
+parts (engine.channel.media): the author's literal fragments as trusted
+TextParts, values with a say filter (or numbers, dates, times, yes/no) as
+SayParts from switchflow's own say prompt set, and text values (names,
+addresses, whatever a lookup or a caller supplied) as untrusted TextParts.
+Every part carries the language it is spoken in: the sentence's language.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
-from engine.channel.contract import Media
+from engine.channel.media import Media, Part, PromptPart, SayPart, TextPart
 from engine.evaluation.expr import FlowError, Functions, evaluate
 from engine.speech.say import SayError, speak, speak_value
 
 
 def prompt_media(key: str, lang: str, prompts: Mapping[str, Mapping[str, str]],
-                 fallback_lang: str | None = None) -> Media:
-    """A prompt key as Media; its text comes from prompts/LANG.toml."""
+                 fallback_lang: str | None = None, voice: str | None = None) -> Media:
+    """A prompt key as Media; its text comes from prompts/LANG.toml (or the fallback's)."""
     text = prompts.get(lang, {}).get(key)
     if text is None and fallback_lang:
         text = prompts.get(fallback_lang, {}).get(key)
-    return Media(text=text if text is not None else key, files=(f"prompt/{key}",), key=key)
+        if text is not None:
+            lang = fallback_lang
+    return Media((PromptPart(key, lang, text if text is not None else key),), voice)
 
 
 def render(fmt: Mapping[str, Any], variables: Mapping[str, Any], call: Functions,
-           lang: str) -> Media:
-    """A `say` string as Media (display text, words and audio keys)."""
-    shown: list[str] = []
-    words: list[str] = []
-    files: list[str] = []
-    for part in fmt["fmt"]:
-        if isinstance(part, str):
-            shown.append(part)
-            words.append(part)
-            files.append(f"text:{part}")
+           lang: str, voice: str | None = None) -> Media:
+    """A `say` string as Media, every part spoken in `lang` (the sentence's language)."""
+    parts: list[Part] = []
+    for piece in fmt["fmt"]:
+        if isinstance(piece, str):
+            if piece:
+                parts.append(TextPart(piece, lang))
             continue
-        value = evaluate(part["expr"], variables, call)
-        kind = part["filters"][-1][0] if part["filters"] else None
-        shown.append(display(value, kind, lang))
-        try:
-            spoken = speak(kind, value, lang) if kind else speak_value(value, lang)
-        except SayError as exc:
-            raise FlowError(str(exc)) from None
-        words.append(spoken.text)
-        files.extend(spoken.files or (f"text:{spoken.text}",))
-    return Media(text="".join(shown), files=tuple(files), kind="say", words="".join(words))
+        value = evaluate(piece["expr"], variables, call)
+        kind = piece["filters"][-1][0] if piece["filters"] else None
+        part = value_part(value, kind, lang)
+        if part is not None:
+            parts.append(part)
+    return Media(tuple(parts), voice)
+
+
+def value_part(value: Any, kind: str | None, lang: str) -> Part | None:
+    """One interpolated value as a part; None when there is nothing to say."""
+    if kind is None and value is None:
+        return None
+    if kind is None and isinstance(value, str):
+        return TextPart(value, lang, untrusted=True) if value else None
+    try:
+        spoken = speak(kind, value, lang) if kind else speak_value(value, lang)
+    except SayError as exc:
+        raise FlowError(str(exc)) from None
+    if not spoken.files and not spoken.text:
+        return None
+    return SayPart(kind or _value_kind(value), display(value, kind, lang), spoken.text,
+                   spoken.files, lang)
+
+
+def _value_kind(value: Any) -> str:
+    """What an unfiltered value is said as (speak_value's choice)."""
+    if isinstance(value, bool):
+        return "yesno"
+    if isinstance(value, int | float | Decimal):
+        return "number"
+    if isinstance(value, dt.datetime):
+        return "datetime"
+    if isinstance(value, dt.date):
+        return "date"
+    return "time"
 
 
 def render_text(fmt: Mapping[str, Any], variables: Mapping[str, Any], call: Functions,
