@@ -17,16 +17,20 @@ from engine.channel.contract import (
     RecordRequest,
     RecordResult,
 )
+from engine.channel.requests import PHONE_KEYS, DigitResult, PlayResult
 
 __all__ = [
+    "PHONE_KEYS",
     "CallGone",
     "Channel",
     "ChannelEvent",
     "DigitRequest",
+    "DigitResult",
     "FaxRequest",
     "FaxResult",
     "Listener",
     "Media",
+    "PlayResult",
     "QueueRequest",
     "QueueResult",
     "RecordRequest",

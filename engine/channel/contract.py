@@ -19,6 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
+from engine.channel.requests import DigitRequest, DigitResult, PlayResult
+
 
 class CallGone(Exception):
     """The caller hung up (or the line dropped); the session must end now."""
@@ -47,18 +49,6 @@ class Media:
     @property
     def spoken(self) -> str:
         return self.words or self.text
-
-
-@dataclass(frozen=True)
-class DigitRequest:
-    """One try of play_and_get_digits."""
-
-    prompt: Media | None
-    min_digits: int
-    max_digits: int
-    timeout_ms: int
-    interdigit_ms: int
-    terminators: str = "#"
 
 
 @dataclass(frozen=True)
@@ -140,13 +130,16 @@ class Channel(ABC):
     def answer(self) -> None: ...
 
     @abstractmethod
-    def play(self, media: Media) -> None:
-        """Play to the end (or until the caller hangs up)."""
+    def play(self, media: Media, terminators: str = "") -> PlayResult:
+        """Play to the end, or until the caller presses one of `terminators`
+        (FreeSWITCH: `playback` with `playback_terminators`, sent as `none`
+        when empty). Any other key pressed meanwhile is lost."""
 
     @abstractmethod
-    def collect(self, request: DigitRequest) -> str:
-        """Play the prompt and return the keys pressed, without the terminator;
-        "" when the caller pressed nothing before the timeout."""
+    def collect(self, request: DigitRequest) -> DigitResult:
+        """One try of play_and_get_digits: the first key stops the prompt and
+        counts; digits are returned without the terminator, and kept when the
+        entry ends by a timeout."""
 
     @abstractmethod
     def record(self, request: RecordRequest) -> RecordResult: ...
