@@ -161,8 +161,8 @@ class SimChannel(Channel):
 
     # ------------------------------------------------------------ bookkeeping
 
-    def emit(self, kind: str, value: Any = None) -> None:
-        event = SimEvent(kind, value, int((self.clock.now() - self.started).total_seconds() * 1000))
+    def emit(self, kind: str, value: Any = None, at_ms: int | None = None) -> None:
+        event = SimEvent(kind, value, self._ms() if at_ms is None else at_ms)
         self.events.append(event)
         if self.listener:
             self.listener(event)
@@ -216,8 +216,8 @@ class SimChannel(Channel):
         end = start + len(media.spoken) * MS_PER_CHAR
         keys = self.person.during(media)
         if keys:
-            self.emit("input", ("press", keys))
             self.keypad.press(keys, start + (end - start) // 2)
+            self.emit("input", ("press", keys), at_ms=start + (end - start) // 2)
         lost: list[str] = []
         stop = None
         while stop is None and (pressed := self.keypad.take_next(end)) is not None:
