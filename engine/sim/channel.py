@@ -15,6 +15,7 @@ runs are lost. Lost keys show as a `lost` event.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid as _uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -45,6 +46,7 @@ Input = tuple[Literal["press", "silence", "hangup"], str | None]
 
 MS_PER_CHAR = 150  # how long the simulator pretends a prompt takes to play
 REACTION_MS = 400  # from the end of a prompt to the first key of a caller who answers it
+_MS = dt.timedelta(milliseconds=1)
 
 
 @dataclass(frozen=True)
@@ -175,7 +177,8 @@ class SimChannel(Channel):
         self.operations += 1
         if self.hangup_after is not None and self.operations > self.hangup_after:
             self._caller_hangs_up()
-        self._lose([self._take(p).key for p in self.keypad.take_before(self._ms())])
+        if self.keypad:
+            self._lose([self._take(p).key for p in self.keypad.take_before(self._ms())])
 
     def _caller_hangs_up(self) -> None:
         self._gone = True
@@ -184,11 +187,13 @@ class SimChannel(Channel):
         raise CallGone("NORMAL_CLEARING")
 
     def _ms(self) -> int:
-        return int((self.clock.now() - self.started).total_seconds() * 1000)
+        """Now, in ms since the call started."""
+        return (self.clock.now() - self.started) // _MS
 
     def _advance_to(self, at_ms: int) -> None:
-        if at_ms > self._ms():
-            self.clock.advance((at_ms - self._ms()) / 1000)
+        now = self._ms()
+        if at_ms > now:
+            self.clock.advance((at_ms - now) / 1000)
 
     def _take(self, pressed: Pressed) -> Pressed:
         """A key taken off the line: the moment it is heard (DTMF event)."""
@@ -250,9 +255,10 @@ class SimChannel(Channel):
         first = self._play(request.prompt, PHONE_KEYS) if request.prompt is not None else None
         if self.cooperative:
             gevent.sleep(0)
-        coming = self.keypad.next_at()
-        if first is None and (coming is None or coming > self._ms() + request.timeout_ms):
-            self._listen(request)
+        if first is None:
+            coming = self.keypad.next_at()
+            if coming is None or coming > self._ms() + request.timeout_ms:
+                self._listen(request)
         return self._read(request, first)
 
     def _listen(self, request: DigitRequest) -> None:

@@ -25,6 +25,9 @@ class Keypad:
     def __init__(self) -> None:
         self._keys: list[Pressed] = []
 
+    def __bool__(self) -> bool:
+        return bool(self._keys)
+
     def press(self, keys: str, at_ms: int, gap_ms: int = KEY_GAP_MS) -> None:
         """Press `keys` one after the other, the first at `at_ms`."""
         for i, key in enumerate(keys):
