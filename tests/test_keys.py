@@ -9,11 +9,14 @@ keys at 1 s and 2.5 s, a 3 s inter-digit timeout).
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from click.testing import CliRunner
 from conftest import PROMPT_KEYS, make_catalog
 
+from cli.main import cli
 from engine.calendars.clock import VirtualClock
 from engine.channel import DigitRequest, Media
 from engine.lookups.registry import Registry
@@ -385,3 +388,15 @@ def test_hash_is_a_key_in_a_one_digit_menu():
         "step one:\n  play goodbye\n  hangup\n"
     record, _ = call(text, [("press", "#")])
     assert record.keys == [("start", "#")]
+
+
+def test_switchflow_call_presses_during_a_prompt_and_shows_lost_keys():
+    hotline = str(Path(__file__).resolve().parents[1] / "flows" / "hotline.flow")
+    result = CliRunner().invoke(cli, ["call", hotline, "--script", "1@welcome"])
+    assert result.exit_code == 0, result.output
+    assert "pressed 1" in result.output and "transferred to 8001" in result.output
+    assert "main_menu" not in result.output
+    result = CliRunner().invoke(cli, ["call", hotline, "--script", "4,1,2@gas_prices,h"])
+    assert "keys 2 lost" in result.output
+    result = CliRunner().invoke(cli, ["call", hotline, "--script", "1@"])
+    assert result.exit_code == 2 and "KEYS@PROMPT" in result.output
