@@ -16,7 +16,15 @@ from engine.channel import DigitRequest, Media, RecordRequest, TextPart
 from engine.record import CallRecord, MemorySink
 from engine.session import CallSession
 from engine.settings import SettingsError, load_settings
-from engine.sim.channel import Input, Outcomes, ScriptedCaller, SimChannel, SimEvent
+from engine.sim.channel import (
+    Input,
+    Outcomes,
+    PressDuring,
+    Script,
+    ScriptedCaller,
+    SimChannel,
+    SimEvent,
+)
 
 from .output import show
 from .project import compile_checked, demo_runtime
@@ -31,6 +39,10 @@ class TerminalCaller:
         ends = ", # ends" if "#" in request.terminators else ""
         hint = f"keys ({size}{ends}; t=timeout, h=hang up)"
         return _parse(_ask(f"  ☎ {hint}", "t"))
+
+    def during(self, media: Media) -> str | None:
+        """At the keyboard, keys are typed when asked, after the prompt."""
+        return None
 
     def at_recording(self, request: RecordRequest) -> Input | None:
         answer = _ask("  🎙 recording: type what you say (empty = silence, h = hang up)", "")
@@ -62,15 +74,20 @@ def _parse(text: str) -> Input:
     return ("press", text)
 
 
-def script_inputs(script: str) -> list[Input]:
-    """`1,12345678#,t,h` -> press 1, press 12345678#, silence, hang up."""
+def script_inputs(script: str) -> list[Script]:
+    """`1@welcome,12345678#,t,h` -> press 1 during the prompt `welcome`,
+    press 12345678# when asked, silence, hang up."""
     items = [s for s in (p.strip() for p in script.split(",")) if s]
+    out: list[Script] = []
     for item in items:
-        if item.lower() not in ("t", "h", "timeout", "hangup") and \
-                not all(ch in "0123456789*#" for ch in item):
-            raise click.BadParameter(f"{item!r} is not keys (0-9 * #), t or h",
+        keys, _, prompt = item.partition("@")
+        if item.lower() not in ("t", "h", "timeout", "hangup") and (
+                not keys or not all(ch in "0123456789*#" for ch in keys)
+                or ("@" in item and not prompt.replace("_", "a").isalnum())):
+            raise click.BadParameter(f"{item!r} is not keys (0-9 * #), KEYS@PROMPT, t or h",
                                      param_hint="--script")
-    return [_parse(i) for i in items]
+        out.append(PressDuring(keys, prompt) if prompt else _parse(item))
+    return out
 
 
 def _printer(show_nodes: bool):
@@ -88,6 +105,9 @@ def _printer(show_nodes: bool):
             shown = {"press": f"pressed {keys}", "silence": "(silence)",
                      "hangup": "(hangs up)"}[what]
             click.echo(f"{at}    " + click.style(shown, fg="cyan"))
+        elif kind == "lost":
+            click.echo(f"{at}    " + click.style(f"keys {value} lost: nothing listened for them",
+                                                 fg="yellow"))
         elif kind == "queue":
             click.echo(f"{at} ⏳ waiting in queue {value}")
         elif kind == "transfer":
@@ -113,7 +133,8 @@ def _has_text(media: Media) -> bool:
 @click.option("--caller", help="The caller's number (default from settings: 13800000000).")
 @click.option("--lang", type=click.Choice(["zh-CN", "en-US"]),
               help="The caller's language (default: the flow's `lang`, else engine.default_lang).")
-@click.option("--script", help='Keys without a terminal, comma-separated: "1,12345678#,t,h".')
+@click.option("--script", help='Keys without a terminal, comma-separated: "1,12345678#,t,h"; '
+                               '"1@welcome" presses 1 while the prompt welcome plays.')
 @click.option("--at", "at", help='Local time of the call, e.g. "2026-11-23 21:00".')
 @click.option("--start", "start_node", help="Start at this node instead of `start`.")
 @click.option("--no-agents", is_flag=True, help="Queues time out (no agent answers).")

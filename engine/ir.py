@@ -28,11 +28,13 @@ class OpIR(TypedDict, total=False):
 
 class PlayOp(OpIR):
     prompt: str
+    bargein: bool
 
 
 class SayOp(OpIR):
     text: Fmt                  # the sentence in the flow's language
     texts: dict[str, Fmt]      # the author's sentence in other languages, by language
+    bargein: bool
 
 
 class CollectOp(OpIR):
@@ -40,6 +42,7 @@ class CollectOp(OpIR):
     digits: list[int]
     prompt: str
     invalid: str | None
+    reprompt: str | None
     terminator: str
     timeout: int
     interdigit: int
@@ -130,11 +133,14 @@ class MenuNode(TypedDict):
     line: int
     prompt: str
     invalid: str | None
+    reprompt: str | None
     timeout: int
     interdigit: int
     tries: int
+    max_noinput: int | None
+    max_nomatch: int | None
     digits: int
-    keys: dict[str, list[OpIR]]
+    keys: dict[str, list[OpIR]]     # exact keys and key patterns ("10[0-1][0-9]")
     nomatch: list[OpIR] | None
     noinput: list[OpIR] | None
     exhausted: list[OpIR] | None

@@ -65,10 +65,12 @@ class CallSession:
         self.vars: dict[str, Any] = {
             "caller": channel.caller, "called": channel.called,
             "call_id": self.record.call_id, "lang": self.lang,
+            "key": "",  # the key last pressed in a menu
         }
         self.secrets: set[str] = set()
         self.collected: set[str] = set()
         self.given_vars = dict(variables or {})
+        self.typeahead = ""  # the key that stopped a `bargein` prompt, for the next menu or collect
         self.committed = False
 
     # ------------------------------------------------------------ running

@@ -59,18 +59,23 @@ class Action:
 
 DIGIT_TIMEOUT = Option(Kind.DURATION, default=5000, min=500, max=120_000,
                        doc="how long to wait for the first key")
+BARGEIN = Option(Kind.FLAG, doc="a key stops it and goes to the next menu or collect")
+REPROMPT = Option(Kind.PROMPT, doc="the prompt of the second and later tries")
 
 ACTIONS: dict[str, Action] = {a.name: a for a in (
     Action("answer", freeswitch="answer"),
-    Action("play", freeswitch="playback (prompt file), speak as fallback"),
-    Action("say", freeswitch="playback file_string:// of switchflow's own number prompts"),
+    Action("play", options={"bargein": BARGEIN},
+           freeswitch="playback (prompt file), speak as fallback"),
+    Action("say", options={"bargein": BARGEIN},
+           freeswitch="playback file_string:// of switchflow's own number prompts"),
     Action(
         "collect",
         options={
             "digits": Option(Kind.INT_RANGE, required=True, min=1, max=32,
                              doc="how many keys: `6` or `8..10`"),
             "prompt": Option(Kind.PROMPT, required=True, doc="what the caller hears first"),
-            "invalid": Option(Kind.PROMPT, doc="played after a wrong entry"),
+            "invalid": Option(Kind.PROMPT, doc="the prompt of the try after a wrong entry"),
+            "reprompt": REPROMPT,
             "terminator": Option(Kind.KEYS, default="#", doc="key that ends the entry"),
             "timeout": DIGIT_TIMEOUT,
             "interdigit": Option(Kind.DURATION, default=3000, min=500, max=60_000,
@@ -156,9 +161,14 @@ MENU = Action(
     options={
         "prompt": Option(Kind.PROMPT, required=True),
         "invalid": Option(Kind.PROMPT),
+        "reprompt": REPROMPT,
         "timeout": DIGIT_TIMEOUT,
         "interdigit": Option(Kind.DURATION, default=2000, min=500, max=60_000),
         "tries": Option(Kind.INT, default=3, min=1, max=10),
+        "max_noinput": Option(Kind.INT, min=1, max=10,
+                              doc="silences before `exhausted` (within `tries`)"),
+        "max_nomatch": Option(Kind.INT, min=1, max=10,
+                              doc="wrong keys before `exhausted` (within `tries`)"),
         "digits": Option(Kind.INT, default=1, min=1, max=8, doc="longest key sequence"),
     },
     handlers={"nomatch": Handler(doc="a key with no branch"),
@@ -179,7 +189,7 @@ SETTINGS: dict[str, Option] = {
 CAMPAIGN_OUTCOMES = ("answer", "machine")
 RETRY_ON = ("busy", "noanswer", "rejected", "failed", "machine")
 TEST_EXPECTS = ("play", "say", "queue", "transfer", "ticket", "fax", "record",
-                "hangup", "node", "log")
+                "hangup", "node", "log", "lost")
 TEST_GIVEN_OUTCOMES = ("returns", "fails", "notfound", "timeout", "noagent")
 
 HANGUP_CAUSES = (

@@ -400,7 +400,7 @@ class TestStep:
     kind: str
     span: Span
     value: object = None        # number/keys/time/node; expect value; set value
-    name: str = ""              # given target / expect kind / set variable
+    name: str = ""              # given target / expect kind / set variable / press during
     name2: str = ""             # given queue NAME
     outcome: str = ""           # given outcome
     contains: bool = False      # expect ~"..."

@@ -125,4 +125,5 @@ BUILTIN_VARIABLES: dict[str, Type] = {
     "called": "text",     # the dialled number
     "call_id": "text",    # the call's unique id
     "lang": "text",       # the call's language
+    "key": "digits",      # the key last pressed in a menu ("" before any)
 }

@@ -26,6 +26,14 @@ from .actions import (
 from .catalog import BUILTIN_FUNCTIONS, BUILTIN_VARIABLES, Catalog
 from .diagnostics import Diagnostic, Span, warning
 from .exprcheck import Scope, check_args, infer
+from .keypattern import (
+    KeyPatternError,
+    Positions,
+    is_pattern,
+    parse_key,
+    shared_entry,
+    shared_prefix,
+)
 from .options import check_handlers, check_options, check_value
 from .suggest import did_you_mean
 from .timespec import expand_days, parse_date, parse_local_datetime, parse_time_range
@@ -452,19 +460,18 @@ class _Checker:
         digits = (digits_opt.value.value if digits_opt and isinstance(digits_opt.value, A.Literal)
                   and isinstance(digits_opt.value.value, int) else 1)
         seen: dict[str, A.KeyBranch] = {}
+        pressable: list[tuple[A.KeyBranch, Positions]] = []
         for kb in menu.keys:
-            if not _MENU_KEY.fullmatch(kb.key):
-                self.error("E302", kb.span, f"key `{kb.key}` cannot be pressed",
-                           "keys are 0-9, * and #")
-            elif len(kb.key) > digits:
-                self.error("E302", kb.span,
-                           f"key `{kb.key}` is {len(kb.key)} presses but the menu takes {digits}",
-                           f"add `digits {len(kb.key)}` to the menu")
+            positions = self.check_menu_key(kb, digits)
+            if positions is not None:
+                pressable.append((kb, positions))
             if kb.key in seen:
                 self.error("E301", kb.span, f"key `{kb.key}` has two branches",
                            f"the first is on line {seen[kb.key].span.line}")
             seen.setdefault(kb.key, kb)
             self.check_body(kb.body, False)
+        self.check_key_overlaps(where, pressable)
+        self.check_menu_counts(where, menu)
         for on in menu.events:
             self.check_body(on.body, False)
         events = {e.event for e in menu.events}
@@ -479,6 +486,62 @@ class _Checker:
         elif G.completes(exhausted.body.stmts):
             self.warn("W402", exhausted.span, f"{where}: `exhausted` can fall off its end",
                       "end it with goto, hangup, queue or transfer")
+
+    def check_menu_key(self, kb: A.KeyBranch, digits: int) -> Positions | None:
+        """One key (or key pattern) against what a caller can press in this menu."""
+        try:
+            positions = parse_key(kb.key)
+        except KeyPatternError as exc:
+            self.error("E302", kb.span, f"key `{kb.key}` cannot be pressed: {exc}",
+                       "keys are 0-9, * and #; a pattern adds digit classes like `[0-5]`")
+            return None
+        if len(positions) > digits:
+            self.error("E302", kb.span,
+                       f"key `{kb.key}` is {len(positions)} presses but the menu takes {digits}",
+                       f"add `digits {len(positions)}` to the menu")
+            return None
+        if digits > 1 and any("#" in p for p in positions):
+            self.error("E302", kb.span,
+                       f"key `{kb.key}` uses `#`, but `#` ends the entry in a menu of "
+                       f"{digits} digits", "use another key, or `*`")
+            return None
+        return positions
+
+    def check_key_overlaps(self, where: str, keys: list[tuple[A.KeyBranch, Positions]]) -> None:
+        """Patterns that claim the same entry, and keys that begin longer keys.
+
+        An exact key and a pattern may overlap: the exact key wins.
+        """
+        for i, (a, pa) in enumerate(keys):
+            for b, pb in keys[i + 1:]:
+                if a.key == b.key:
+                    continue
+                both = shared_entry(pa, pb) if is_pattern(a.key) and is_pattern(b.key) else None
+                if both is not None:
+                    self.error("E301", b.span, f"{where}: keys `{a.key}` and `{b.key}` both "
+                               f"match `{both}`", "make the patterns exclude each other")
+                for short, long, ps, pl in ((a, b, pa, pb), (b, a, pb, pa)):
+                    begun = shared_prefix(ps, pl)
+                    if begun is not None:
+                        what = (f"key `{begun}`" if begun == short.key
+                                else f"`{begun}` (key `{short.key}`)")
+                        self.error("E304", long.span,
+                                   f"{where}: {what} is also the start of key `{long.key}`",
+                                   f"callers who mean `{begun}` must wait out `interdigit`; "
+                                   "give the keys different first keys or the same length")
+
+    def check_menu_counts(self, where: str, menu: A.Menu) -> None:
+        """`max_noinput` / `max_nomatch` above `tries` could never be reached."""
+        tries_opt = menu.option("tries")
+        tries = (tries_opt.value.value if tries_opt and isinstance(tries_opt.value, A.Literal)
+                 else MENU.options["tries"].default)
+        for name in ("max_noinput", "max_nomatch"):
+            opt = menu.option(name)
+            if opt and isinstance(opt.value, A.Literal) and isinstance(opt.value.value, int) \
+                    and isinstance(tries, int) and opt.value.value > tries:
+                self.error("E202", opt.span, f"{where}: `{name}` is {opt.value.value} but "
+                           f"`tries` is {tries}, so it can never be reached",
+                           f"raise `tries` to {opt.value.value}, or lower `{name}`")
 
     # ------------------------------------------------------------ structure
 
@@ -598,6 +661,11 @@ class _Checker:
         if not _MENU_KEY.fullmatch(str(step.value)):
             self.error("E602", step.span, f"`{step.value}` cannot be pressed",
                        "keys are 0-9, * and #")
+        prompt = step.name
+        if prompt and prompt != "say" and self.prompt_keys is not None \
+                and prompt not in self.prompt_keys:
+            self.error("E601", step.span, f"test presses during unknown prompt `{prompt}`",
+                       did_you_mean(prompt, self.prompt_keys) or "a prompt key, or `say`")
 
     def test_given(self, step: A.TestStep) -> None:
         name = step.name
@@ -640,7 +708,7 @@ class _Checker:
             self.error("E602", step.span, f"cannot expect `{kind}`",
                        did_you_mean(kind, TEST_EXPECTS) or "expect: " + ", ".join(TEST_EXPECTS))
             return
-        needs_value = kind not in ("hangup", "record")
+        needs_value = kind not in ("hangup", "record", "lost")
         if needs_value and value is None:
             self.error("E602", step.span, f"`expect {kind}` needs a value",
                        f"e.g. `expect {kind} …`")

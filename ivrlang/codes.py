@@ -115,13 +115,21 @@ A lookup, function or target source was called with missing, extra or
 unknown arguments."""),
     # ------------------------------------------------------------ menus
     "E301": ("duplicate menu key", """
-The same key has two branches in one menu; the second can never run."""),
+The same key has two branches in one menu, or two key patterns match the
+same entry (`"1[0-5]"` and `"1[3-9]"` both match 13); the second can never
+run. An exact key may overlap a pattern: the exact key wins."""),
     "E302": ("impossible menu key", """
-A caller cannot press this key: it is longer than the menu's `digits`, or
-uses characters other than 0-9, * and #."""),
+A caller cannot press this key: it is longer than the menu's `digits`, uses
+characters other than 0-9, * and # (or a malformed pattern), or uses `#` in
+a menu of more than one digit, where `#` ends the entry."""),
     "W303": ("menu without noinput or nomatch", """
 Callers who press nothing or a wrong key hear the menu again with no
 explanation. Add `noinput:` and `nomatch:` branches that say what to do."""),
+    "E304": ("menu key starts a longer key", """
+In a menu of several digits, a key is also the beginning of a longer key
+(`1` and `12`). A caller who means `1` is only understood after the
+inter-digit time runs out, and one who is slow between the keys of `12`
+gets `1`. Give the keys different first keys, or the same length."""),
     # ------------------------------------------------------------ flow structure
     "W401": ("unreachable node", """
 No path from the flow's entry points reaches this node."""),

@@ -228,6 +228,8 @@ class _Compiler:
                 step.update(what=s.name, value=s.value, contains=s.contains)
             elif s.kind == "set":
                 step.update(var=s.name, value=self.expr(s.value))
+            elif s.kind == "press" and s.name:
+                step.update(value=s.value, during=s.name)
             elif s.value is not None:
                 step["value"] = s.value
             steps.append(step)

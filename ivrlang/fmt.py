@@ -533,7 +533,8 @@ def format_test_step(step: A.TestStep) -> str:
         return " ".join(words)
     if kind == "press":
         keys = str(step.value)  # one key bare, a sequence as a string: `press 1`, `press "123#"`
-        return f"press {keys if len(keys) == 1 and keys.isdigit() else quote(keys)}"
+        text = f"press {keys if len(keys) == 1 and keys.isdigit() else quote(keys)}"
+        return f"{text} during {step.name}" if step.name else text
     if kind in ("silence", "hangup"):
         return kind
     if kind == "expect":

@@ -586,7 +586,8 @@ class ToAst(Transformer):
     def t_press(self, c):
         tok = c[0]
         keys = self.unquote(tok) if tok.type == "STRING" else tok.value
-        return A.TestStep("press", self.tspan(tok), value=keys)
+        during = c[1].value if len(c) > 1 else ""   # a prompt key, or `say`
+        return A.TestStep("press", self.tspan(tok), value=keys, name=during)
 
     def t_silence(self, c):
         span, c = self.span(c), c[1:]

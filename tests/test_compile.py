@@ -165,7 +165,8 @@ def test_menu_keys_and_events():
     assert menu["kind"] == "menu"
     assert list(menu["keys"]) == ["1", "2", "3", "4", "*", "0"]
     assert (menu["prompt"], menu["tries"], menu["digits"]) == ("main_menu", 3, 1)
-    assert menu["nomatch"][0] == {"op": "play", "line": 30, "prompt": "invalid_choice"}
+    assert menu["nomatch"][0] == {"op": "play", "line": 30, "prompt": "invalid_choice",
+                                  "bargein": False}
     assert menu["exhausted"][0]["op"] == "goto"
 
 
@@ -174,7 +175,7 @@ def test_menu_defaults():
     menu = ir["nodes"]["start"]
     assert menu["timeout"] == 4000
     assert (menu["interdigit"], menu["tries"], menu["digits"]) == (2000, 2, 2)
-    assert set(menu["keys"]) == {"1", "2", "10", "#"}
+    assert set(menu["keys"]) == {"1", "2", "30", "*"}
 
 
 def test_campaign():

@@ -243,7 +243,7 @@ def test_the_channel_publishes_keys_and_the_hangup_as_they_happen():
     heard_events = []
     unsubscribe = channel.subscribe(heard_events.append)
     request = engine.channel.DigitRequest(None, 1, 4, 5000, 2000, "#")
-    assert channel.collect(request) == "12"
+    assert channel.collect(request).digits == "12"
     with pytest.raises(engine.channel.CallGone):
         channel.collect(request)
     assert [(e.kind, e.value) for e in heard_events] == [

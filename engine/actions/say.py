@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING
 from engine.ir import SayOp
 
 from .base import Action
+from .keys import play_prompt
 
 if TYPE_CHECKING:
     from engine.session import CallSession
@@ -16,7 +17,8 @@ class Say(Action):
 
     The sentence is the author's version for the call's language; without
     one, the flow's own sentence, spoken wholly in the flow's language (so no
-    caller hears a sentence of one language with numbers in another)."""
+    caller hears a sentence of one language with numbers in another).
+    `bargein` sets `playback_terminators` to every key first."""
 
     op = "say"
 
@@ -25,5 +27,5 @@ class Say(Action):
         lang = call.lang if call.lang in texts else call.flow_lang
         media = call.render(texts.get(lang) or op["text"], lang)
         began = call.ms_since_start()
-        call.channel.play(media)
-        call.trace(op, {"text": media.text, "lang": lang}, began=began)
+        result = play_prompt(call, media, op.get("bargein", False))
+        call.trace(op, {"text": media.text, "lang": lang}, result, began=began)

@@ -16,16 +16,20 @@ from engine.channel.contract import (
     RecordResult,
 )
 from engine.channel.media import Media, Part, PromptPart, SayPart, TextPart
+from engine.channel.requests import PHONE_KEYS, DigitResult, PlayResult
 
 __all__ = [
+    "PHONE_KEYS",
     "CallGone",
     "Channel",
     "ChannelEvent",
     "DigitRequest",
+    "DigitResult",
     "FaxResult",
     "Listener",
     "Media",
     "Part",
+    "PlayResult",
     "PromptPart",
     "QueueRequest",
     "QueueResult",

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from engine.channel.media import Media
+from engine.channel.requests import DigitRequest, DigitResult, PlayResult
 
 
 class CallGone(Exception):
@@ -28,18 +29,6 @@ class CallGone(Exception):
     def __init__(self, cause: str = "NORMAL_CLEARING"):
         super().__init__(cause)
         self.cause = cause
-
-
-@dataclass(frozen=True)
-class DigitRequest:
-    """One try of play_and_get_digits."""
-
-    prompt: Media | None
-    min_digits: int
-    max_digits: int
-    timeout_ms: int
-    interdigit_ms: int
-    terminators: str = "#"
 
 
 @dataclass(frozen=True)
@@ -117,13 +106,16 @@ class Channel(ABC):
     def answer(self) -> None: ...
 
     @abstractmethod
-    def play(self, media: Media) -> None:
-        """Play to the end (or until the caller hangs up)."""
+    def play(self, media: Media, terminators: str = "") -> PlayResult:
+        """Play to the end, or until the caller presses one of `terminators`
+        (FreeSWITCH: `playback` with `playback_terminators`, sent as `none`
+        when empty). Any other key pressed meanwhile is lost."""
 
     @abstractmethod
-    def collect(self, request: DigitRequest) -> str:
-        """Play the prompt and return the keys pressed, without the terminator;
-        "" when the caller pressed nothing before the timeout."""
+    def collect(self, request: DigitRequest) -> DigitResult:
+        """One try of play_and_get_digits: the first key stops the prompt and
+        counts; digits are returned without the terminator, and kept when the
+        entry ends by a timeout."""
 
     @abstractmethod
     def record(self, request: RecordRequest) -> RecordResult: ...

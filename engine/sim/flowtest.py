@@ -3,8 +3,8 @@
 A test is a caller's script (press, silence, hangup) interleaved with what
 the caller must notice (expect play, say, queue, ticket …). The flow runs
 on a SimChannel with a virtual clock; afterwards every `expect` must match
-an event after the previous one, in order, and every scripted input must
-have been used.
+an event after the previous one and before the caller's next scripted
+input, in order, and every scripted input must have been used.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from engine.seams.faxjobs import MemoryFaxJobs
 from engine.seams.records import CommittingSink
 from engine.seams.tickets import MemoryDesk
 from engine.session import CallSession
-from engine.sim.channel import Outcomes, ScriptedCaller, SimChannel, SimEvent
+from engine.sim.channel import Outcomes, PressDuring, Script, ScriptedCaller, SimChannel, SimEvent
 
 DEFAULT_START = "2026-11-23 10:00"   # a Monday morning: office hours
 DEFAULT_CALLER = "13800000000"
@@ -101,7 +101,7 @@ class _Plan:
     outcomes: Outcomes = field(default_factory=Outcomes)
     desk: MemoryDesk = field(default_factory=MemoryDesk)
     fax_jobs: MemoryFaxJobs = field(default_factory=MemoryFaxJobs)
-    inputs: list[tuple[str, str | None]] = field(default_factory=list)
+    inputs: list[Script] = field(default_factory=list)
     script: list[dict[str, Any]] = field(default_factory=list)   # inputs and expects in order
 
 
@@ -126,6 +126,9 @@ def _plan(test: Mapping[str, Any]) -> _Plan:
             plan.variables[step["var"]] = evaluate(step["value"], no_vars, no_calls)
         elif kind == "given":
             _given(plan, step, no_vars, no_calls)
+        elif kind == "press" and step.get("during"):
+            plan.inputs.append(PressDuring(str(step["value"]), step["during"]))
+            plan.script.append({"input": len(plan.inputs) - 1, "line": step["line"]})
         elif kind in ("press", "silence", "hangup"):
             plan.inputs.append((kind, str(step.get("value")) if kind == "press" else None))
             plan.script.append({"input": len(plan.inputs) - 1, "line": step["line"]})
@@ -213,25 +216,46 @@ def _overrides(runtime: Runtime, givens: list[tuple[str, Any]]) -> Iterator[str 
 
 
 def _match(plan: _Plan, timeline: list[Event], caller: ScriptedCaller) -> list[str]:
+    """Each expect in order, after the previous one and before the caller's next input."""
     problems = []
     inputs = [i for i, e in enumerate(timeline) if e.kind == "input"]
     pos = 0
-    for item in plan.script:
+    for at, item in enumerate(plan.script):
         if "input" in item:
             n = item["input"]
             if n >= len(inputs):
-                problems.append(f"line {item['line']}: the flow never asked for this input "
+                problems.append(f"line {item['line']}: {_never_used(plan.inputs[n])} "
                                 f"(the call had ended: {_ending(timeline)})")
                 break
             pos = max(pos, inputs[n] + 1)
             continue
-        found = next((i for i in range(pos, len(timeline)) if _matches(item, timeline[i])), None)
+        limit, before = _next_input(plan, inputs, at, len(timeline))
+        found = next((i for i in range(pos, limit) if _matches(item, timeline[i])), None)
         if found is None:
-            problems.append(f"line {item['line']}: expected {_describe(item)}; "
-                            f"{_heard(item, timeline[pos:])}")
+            late = next((i for i in range(limit, len(timeline)) if _matches(item, timeline[i])),
+                        None)
+            hint = (f"it came only after the caller's input on line {before}"
+                    if late is not None and before else _heard(item, timeline[pos:limit]))
+            problems.append(f"line {item['line']}: expected {_describe(item)}; {hint}")
             continue
         pos = found + 1
     return problems
+
+
+def _next_input(plan: _Plan, inputs: list[int], at: int, end: int) -> tuple[int, int | None]:
+    """Where the caller's next scripted input happened (the timeline index), and its line."""
+    for item in plan.script[at + 1:]:
+        if "input" in item:
+            n = item["input"]
+            return (inputs[n] if n < len(inputs) else end), item["line"]
+    return end, None
+
+
+def _never_used(script: Script) -> str:
+    if isinstance(script, PressDuring):
+        what = "a `say`" if script.prompt == "say" else f"`{script.prompt}`"
+        return f"the flow never played {what} for this press"
+    return "the flow never asked for this input"
 
 
 def _matches(expect: Mapping[str, Any], event: Event) -> bool:
