@@ -5,20 +5,30 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from engine.calendars.clock import Clock
+from engine.calendars.clock import Clock, SystemClock
 from engine.lookups.registry import Registry
 from engine.record import RecordSink
+from engine.settings import DEFAULT_DIAL, DEFAULT_QUEUES
 from ivrlang.catalog import Catalog
 
 
 @dataclass
 class Runtime:
-    """What every call of a process shares."""
+    """What every call of a process shares.
+
+    A call reads and waits on its own clock (`channel.clock`); `clock` here
+    is the process's, for work that belongs to no call. `queues` maps a
+    flow's queue (or `QUEUE/SKILL`) to a mod_callcenter queue and `dial` a
+    transfer target kind to a dial-string template (settings [queues] and
+    [dial]).
+    """
 
     registry: Registry
-    clock: Clock
     prompts: Mapping[str, Mapping[str, str]]
     sink: RecordSink
+    clock: Clock = field(default_factory=SystemClock)
     catalog: Catalog = field(default_factory=Catalog)
     max_steps: int = 1000
     timezone: str = "Asia/Shanghai"   # for flows whose header names no time zone
+    queues: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_QUEUES))
+    dial: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_DIAL))
