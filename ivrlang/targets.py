@@ -14,13 +14,14 @@ TARGET_KINDS = ("number", "extension", "sip")
 
 # what FreeSWITCH would read as something else: variable expansion, several
 # dial strings (`,` `|`), an application (`&`), a second header or command
-FORBIDDEN = ("${", "&", "|", ",", " ", "\t", "\n", "\r")
+FORBIDDEN = ("\n", "\r", "${", "&", "|", ",", " ", "\t")
 
 _SHAPES = {
     "number": (re.compile(r"\+?[0-9]{2,20}"), "digits only, optionally starting with +"),
     "extension": (re.compile(r"[0-9A-Za-z][0-9A-Za-z_.-]{0,31}"),
                   "letters, digits, `_`, `.` or `-`, such as 1001"),
-    "sip": (re.compile(r"(?:sip:)?[A-Za-z0-9_.!~*'()+-]{1,64}@[A-Za-z0-9.-]{1,253}(?::[0-9]{1,5})?"),
+    "sip": (re.compile(r"(?:sip:)?[A-Za-z0-9_.!~*'()+-]{1,64}"
+                       r"@[A-Za-z0-9.-]{1,253}(?::[0-9]{1,5})?"),
             "user@host, such as sip:duty@pbx.example.com"),
 }
 

@@ -2,9 +2,12 @@
 
 A test is a caller's script (press, silence, hangup) interleaved with what
 the caller must notice (expect play, say, queue, ticket …). The flow runs
-on a SimChannel with a virtual clock; afterwards every `expect` must match
-an event after the previous one, in order, and every scripted input must
-have been used.
+as a real call would: through `Calls` on a SimSwitch, on a SimChannel with
+the call's own virtual clock, and its record is committed once the switch
+reports the call's end. Afterwards every `expect` must match an event after
+the previous one, in order, and every scripted input must have been used.
+A `goto flow` ends the test's call there (`expect flow NAME`): the other
+flow's own tests cover what it does.
 """
 
 from __future__ import annotations
@@ -23,10 +26,11 @@ import greenlet
 from engine.calendars.clock import VirtualClock
 from engine.channel.contract import Media
 from engine.evaluation.expr import evaluate
+from engine.lifecycle import Calls, CallsError
 from engine.record import CallRecord, MemorySink
 from engine.runtime import Runtime
-from engine.session import CallSession
 from engine.sim.channel import Outcomes, ScriptedCaller, SimChannel, SimEvent
+from engine.sim.switch import SimSwitch
 
 DEFAULT_START = "2026-11-23 10:00"   # a Monday morning: office hours
 DEFAULT_CALLER = "13800000000"
@@ -148,9 +152,16 @@ def run_test(ir: Mapping[str, Any], test: Mapping[str, Any], runtime: Runtime, *
     zone = ZoneInfo(ir["timezone"] or runtime.timezone)
     clock = VirtualClock(dt.datetime.fromisoformat(plan.at).replace(tzinfo=zone))
     sink = MemorySink()
-    rt = Runtime(registry=runtime.registry, clock=clock, prompts=runtime.prompts, sink=sink,
-                 catalog=runtime.catalog, max_steps=runtime.max_steps,
-                 timezone=runtime.timezone)
+    rt = Runtime(registry=runtime.registry, clock=runtime.clock, prompts=runtime.prompts,
+                 sink=sink, catalog=runtime.catalog, max_steps=runtime.max_steps,
+                 timezone=runtime.timezone, queues=runtime.queues, dial=runtime.dial)
+    switch = SimSwitch()
+    try:
+        calls = Calls([ir], rt, switch, follow_goto_flow=False)
+    except CallsError as exc:
+        result.problems.append(str(exc))
+        return result
+    switch.connect(calls.handle)
     timeline: list[Event] = result.events
 
     def on_channel(event: SimEvent) -> None:
@@ -164,10 +175,12 @@ def run_test(ir: Mapping[str, Any], test: Mapping[str, Any], runtime: Runtime, *
         if problem:
             result.problems.append(problem)
             return result
-        session = CallSession(ir, channel, rt, start=plan.start, variables=plan.variables,
+        worker = gevent.spawn(switch.call, channel, flow=ir["flow"], start=plan.start,
+                              variables=plan.variables,
                               observer=lambda kind, value: timeline.append(Event(kind, value)))
-        worker = gevent.spawn(session.run)
         worker.join()
+        if worker.successful():
+            worker.value.done.wait(timeout=5)   # the switch has reported the end
     if not worker.successful():
         result.problems.append(f"the engine crashed: {worker.exception!r}")
         return result
