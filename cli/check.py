@@ -31,7 +31,7 @@ def check(paths: tuple[str, ...], strict: bool, fmt: str) -> None:
     files = find_flow_files(paths)
     if not files:
         raise click.UsageError("no .flow files found in " + ", ".join(paths))
-    catalog = project_catalog(Path(files[0]).parent)
+    catalog = project_catalog(Path(files[0]).parent, files)
     results = [check_file(f, catalog) for f in files]
     show(results, fmt)
     diags = [d for r in results for d in r.diagnostics]

@@ -2,12 +2,15 @@
 
 A flow is checked against the prompt files of the project it lives in:
 the nearest `prompts/` folder above it, else the one shipped with
-switchflow. SWITCHFLOW_PROMPTS overrides both.
+switchflow. SWITCHFLOW_PROMPTS overrides both. The flows a `goto flow` may
+name are those in the same folder (and any other flow files given).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -19,6 +22,7 @@ from engine.speech.prompts import load_prompts as read_prompts
 from ivrlang.catalog import Catalog
 
 SHIPPED_ROOT = Path(__file__).resolve().parents[1]
+_FLOW_LINE = re.compile(r"^flow[ \t]+([A-Za-z_][A-Za-z0-9_]*)", re.M)
 
 
 def find_flow_files(paths: Iterable[str]) -> list[Path]:
@@ -55,10 +59,29 @@ def load_prompts(folder: Path) -> dict[str, dict[str, str]]:
         raise click.ClickException(str(exc)) from None
 
 
-def project_catalog(near: Path | None = None) -> Catalog:
+def flow_names(near: Path | None = None, files: Iterable[Path] = ()) -> set[str]:
+    """The names (`flow NAME` lines) of the flows in folder `near` and of `files`."""
+    paths = set(files)
+    if near is not None and near.is_dir():
+        paths.update(near.glob("*.flow"))
+    names = set()
+    for path in paths:
+        try:
+            found = _FLOW_LINE.search(path.read_text(encoding="utf-8", errors="replace"))
+        except OSError:
+            continue
+        if found:
+            names.add(found.group(1))
+    return names
+
+
+def project_catalog(near: Path | None = None, files: Iterable[Path] = ()) -> Catalog:
     folder = prompts_dir(near)
     prompts = load_prompts(folder) if folder else None
-    return build_catalog({lang: set(keys) for lang, keys in prompts.items()} if prompts else None)
+    catalog = build_catalog({lang: set(keys) for lang, keys in prompts.items()}
+                            if prompts else None)
+    catalog.flows = flow_names(near, files)
+    return catalog
 
 
 def compile_checked(path: Path, catalog: Catalog):
@@ -82,8 +105,11 @@ def demo_runtime(near: Path | None = None, *, incident: bool | None = None, toda
     folder = prompts_dir(near)
     prompts = load_prompts(folder) if folder else {}
     catalog = build_catalog({lang: set(keys) for lang, keys in prompts.items()} or None)
+    catalog.flows = flow_names(near)
     return Runtime(registry=demo_registry(today=today, incident=incident, catalog=catalog),
                    clock=SystemClock(),
                    prompts=prompts, sink=MemorySink(), catalog=catalog,
                    **({"max_steps": settings.engine.max_steps,
-                       "timezone": settings.engine.timezone} if settings else {}))
+                       "timezone": settings.engine.timezone,
+                       "queues": settings.queues,
+                       "dial": dataclasses.asdict(settings.dial)} if settings else {}))

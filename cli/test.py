@@ -13,7 +13,7 @@ from engine.sim import flowtest
 from engine.sim.flowtest import Coverage, coverage_of, run_test
 
 from .output import show
-from .project import compile_checked, demo_runtime, find_flow_files
+from .project import compile_checked, demo_runtime, find_flow_files, flow_names
 
 
 @click.command()
@@ -50,6 +50,7 @@ def test(paths: tuple[str, ...], keyword: str | None, verbose: bool, show_covera
     if not files:
         raise click.UsageError("no .flow files found")
     runtime = demo_runtime(files[0].parent, settings=settings)
+    runtime.catalog.flows = (runtime.catalog.flows or set()) | flow_names(files=files)
     started = time.perf_counter()
     passed = failed = broken = 0
     total = Coverage()
