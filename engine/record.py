@@ -52,6 +52,7 @@ class Segment:
     ended_at: datetime
     reason: str                   # how the flow's part ended (see CallRecord.end_reason)
     detail: str = ""
+    node: str = ""                # the node it ended in
 
 
 @dataclass

@@ -154,7 +154,8 @@ class CallSession:
         self.record.detail = detail
         self.record.collected.update(
             (k, MASK if k in self.secrets else self.vars.get(k)) for k in sorted(self.collected))
-        self.segment = Segment(self.ir["flow"], self.started, self.clock.now(), reason, detail)
+        self.segment = Segment(self.ir["flow"], self.started, self.clock.now(), reason, detail,
+                               self.node)
         self.observe("end", reason)
         return self.segment
 
