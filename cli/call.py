@@ -90,7 +90,7 @@ def _printer(show_nodes: bool):
         elif kind == "bridge":
             click.echo(f"{at} ↪ transferred: {value}")
         elif kind == "talk":
-            click.echo(f"{at} 💬 talking ({value / 1000:.0f} s)")
+            click.echo(f"{at} 💬 talked for {value / 1000:.0f} s")
         elif kind == "hand_back":
             click.echo(f"{at} ↩ the agent hands you back to {value}")
         elif kind == "fax":

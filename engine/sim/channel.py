@@ -314,7 +314,8 @@ class SimChannel(Channel):
             return QueueResult("abandoned", wait_ms=self._ms_since(began))
         wait = {"timeout": request.timeout_ms or 60_000, "noagent": 0,
                 "answered": self.outcomes.answer_after_ms}[outcome]
-        if not self._wait(wait / 1000):
+        # the announcement plays while the caller waits: it is part of the wait
+        if not self._wait(max(0, wait - self._ms_since(began)) / 1000):
             return QueueResult("abandoned", wait_ms=self._ms_since(began))
         if outcome == "answered":
             self.agent, self.with_agent = self.outcomes.agent, True
