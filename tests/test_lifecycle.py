@@ -346,3 +346,16 @@ def test_a_voice_message_left_before_hanging_up_still_opens_its_ticket():
     assert ticket.type == "repair" and ticket.fields["recording"].endswith("-repair_msg.wav")
     recorded = next(t for t in record.trace if t.action == "record")
     assert recorded.args["recorded_ms"] == 5000
+
+
+def test_a_hangup_during_a_prompt_is_left_to_the_channel_and_ends_the_call_once():
+    world = World(shipped(*HOTLINE))
+    channel = SimChannel(ScriptedCaller(press("3")), VirtualClock(MONDAY_10), called="95158",
+                         cooperative=True)
+    worker = gevent.spawn(world.switch.call, channel)
+    gevent.sleep(0)                    # the flow now waits for the first key
+    channel.drop("NORMAL_CLEARING")
+    record = worker.get(timeout=2).wait(timeout=2)
+    assert world.sink.records == [record]
+    assert record.end_reason == "caller_hangup" and record.hangup_by == "caller"
+    assert not [e for e in channel.events if e.kind == "input"]   # the key never came

@@ -263,6 +263,8 @@ class SimChannel(Channel):
             self._play(request.prompt)
         if self.cooperative:
             gevent.sleep(0)
+            if self._gone:                      # dropped while other calls ran
+                raise CallGone(self.hangup_cause)
         kind, value = self.person.next_input(request)
         self.emit("input", (kind, value))
         if kind == "hangup":
