@@ -78,7 +78,7 @@ class CallRecord:
     end_reason: str = ""          # how the last flow's part ended: caller_hangup, hangup,
     #                               queued, transferred, goto_flow, fell_off, queue_timeout,
     #                               queue_noagent, queue_abandoned, max_call_time, loop_guard,
-    #                               error, no_route
+    #                               error, no_route, stopped (the engine shut down)
     detail: str = ""
     channel_uuid: str = ""        # FreeSWITCH's, which it may reuse for a later call
     segments: list[Segment] = field(default_factory=list)

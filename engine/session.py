@@ -117,8 +117,8 @@ class CallSession:
         except CallGone as gone:
             reason, detail = "caller_hangup", gone.cause
         except GreenletExit:
-            # the channel ends a session that is busy elsewhere (a lookup) this way
-            reason, detail = "caller_hangup", f"ended while busy in `{self.node}`"
+            # the engine itself stops this greenlet (shutting down): say so, then stop
+            reason, detail = "stopped", f"the engine stopped the call in `{self.node}`"
             raise
         except FlowError as exc:
             reason, detail = "error", f"{self.ir['source']}:{self.line}: {exc}"
