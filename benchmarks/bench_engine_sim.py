@@ -3,14 +3,17 @@
 Runs `--calls` calls (10,000 by default) through flows/hotline.flow with
 `--concurrency` of them in flight (1,000 by default), one gevent greenlet per
 call, all in this one process, on SimChannel with one VirtualClock per call
-and the demo lookups. The callers follow a fixed mix of realistic scripts
-(balance lookup, emergency, information menu, wrong keys until an agent
-takes over, hang-ups in the middle of a prompt, callback and repair tickets,
-...), drawn with `--seed`. Every call must end the way its script implies
-(end reason, node, tickets, keys used), or the run fails: a broken engine
-must not produce a fast-looking number. Each call, once its CallSession is
-built, yields once before it runs, so even calls that never wait for keys
-overlap the others and all `--concurrency` calls are in flight at the peak.
+and the demo lookups. Calls go in as on a switch: through `Calls` on a
+SimSwitch (routing, `goto flow` into emergency.flow, the agent's talk time,
+the record committed when the switch reports the end). The callers follow a
+fixed mix of realistic scripts (balance lookup, emergency, information menu,
+wrong keys until an agent takes over, hang-ups in the middle of a prompt,
+callback and repair tickets, ...), drawn with `--seed`. Every call must end
+the way its script implies (end reason, node, tickets, keys used), or
+the run fails: a broken engine must not produce a fast-looking number. Each
+call, once its line is set up, yields once before it runs, so even calls
+that never wait for keys overlap the others and all `--concurrency` calls
+are in flight at the peak.
 
 The calls are run three times, each pass with its own measurement so none
 disturbs another:
@@ -28,8 +31,8 @@ disturbs another:
    so the figure is this call's work only (in this pass the caller script
    does the yield, at the very point `cooperative=True` would, and times
    it). The tick, `enter`, `run_op` and `collect` are wrapped for the pass
-   only (about 1 µs per step of probe overhead is included); building the
-   CallSession is timed apart;
+   only (about 1 µs per step of probe overhead is included); admitting the
+   call (`Calls`) and building the CallSession is timed apart;
 3. memory: tracemalloc peak during the run, over the peak number of calls
    in flight.
 
@@ -72,15 +75,19 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import engine.actions as actions  # noqa: E402
+import engine.session as session_module  # noqa: E402
 from cli.project import compile_checked, demo_runtime  # noqa: E402
 from engine.calendars.clock import VirtualClock  # noqa: E402
 from engine.demo import demo_registry  # noqa: E402
+from engine.lifecycle import Calls  # noqa: E402
 from engine.record import CallRecord  # noqa: E402
 from engine.runtime import Runtime  # noqa: E402
 from engine.session import CallSession  # noqa: E402
 from engine.sim.channel import Input, Outcomes, ScriptedCaller, SimChannel  # noqa: E402
+from engine.sim.switch import SimSwitch  # noqa: E402
 
 FLOW = ROOT / "flows" / "hotline.flow"
+HANDED_TO = ("emergency", "faxback")   # flows the hotline hands calls to with `goto flow`
 RESULTS = ROOT / "benchmarks" / "results" / "bench_engine_sim.json"
 GOAL_CALLS = 10_000
 GOAL_CONCURRENCY = 1_000
@@ -108,7 +115,7 @@ class Script:
     weight: int
     inputs: tuple[Input, ...]
     end_reason: str                 # CallRecord.end_reason
-    node: str                       # the node the call ends in
+    node: str                       # the node the call's last flow ended in
     tickets: int = 0
     caller: str = "13800000001"
     queues: dict[str, str] = field(default_factory=dict)   # Outcomes.queues
@@ -121,18 +128,20 @@ SCRIPTS: tuple[Script, ...] = (
            (press("3"), press("1"), press("12345678#"), press("123456"), press("1"),
             press("2"), HANGUP),
            "caller_hangup", "account_menu"),
-    Script("emergency", 10, (press("1"),), "transferred", "emergency"),
+    # the leak key hands the call to emergency.flow: leak ticket, emergency desk
+    Script("emergency", 10, (press("1"),), "queued", "report", tickets=1),
     Script("info_menu", 20,
            (press("4"), press("1"), press("2"), press("5"), press("*"), HANGUP),
            "caller_hangup", "main"),
     # a wrong key, nothing, another wrong key: the menu is exhausted -> agent queue
     Script("invalid_to_agent", 15, (press("8"), SILENCE, press("9")), "queued", "agent"),
-    # operation 1 is `answer`; the caller is gone when `play welcome` starts
-    Script("hangup_mid_welcome", 5, (), "caller_hangup", "start", hangup_after=1),
-    # operation 8 is the bill `say` after account-menu key 1: gone during the read-out
+    # operations 1-3 are sched_hangup, record_session and `answer`; the caller is
+    # gone when `play welcome` starts
+    Script("hangup_mid_welcome", 5, (), "caller_hangup", "start", hangup_after=3),
+    # operation 10 is the bill `say` after account-menu key 1: gone during the read-out
     Script("hangup_mid_balance", 5,
            (press("3"), press("1"), press("12345678#"), press("123456"), press("1")),
-           "caller_hangup", "account_menu", hangup_after=7),
+           "caller_hangup", "account_menu", hangup_after=9),
     Script("wrong_pin", 5,
            (press("3"), press("1"), press("12345678#"), press("000000"), press("*"), HANGUP),
            "caller_hangup", "main"),
@@ -170,20 +179,23 @@ class CountingSink:
 
 @dataclass
 class World:
-    ir: dict[str, Any]
+    flows: list[dict[str, Any]]
     registry: Any
     prompts: Any
     catalog: Any
 
 
 def build_world() -> World:
-    base = demo_runtime(incident=False)
-    ir, checked = compile_checked(FLOW, base.catalog)
-    if ir is None:
-        raise SystemExit(f"{FLOW} does not check: "
-                         + "; ".join(f"{d.code} {d.message}" for d in checked.diagnostics))
+    base = demo_runtime(incident=False, near=FLOW.parent)
+    flows = []
+    for path in (FLOW, *(FLOW.parent / f"{name}.flow" for name in HANDED_TO)):
+        ir, checked = compile_checked(path, base.catalog)
+        if ir is None:
+            raise SystemExit(f"{path} does not check: "
+                             + "; ".join(f"{d.code} {d.message}" for d in checked.diagnostics))
+        flows.append(ir)
     registry = demo_registry(today=CALL_AT.date(), incident=False, catalog=base.catalog)
-    return World(ir, registry, base.prompts, base.catalog)
+    return World(flows, registry, base.prompts, base.catalog)
 
 
 class Probe:
@@ -244,7 +256,11 @@ def run_calls(world: World, plan: list[int], concurrency: int, *,
     reasons: Counter = Counter()
     failures: list[str] = []
     state = {"in_flight": 0, "peak": 0}
-    ir, registry, prompts, catalog = world.ir, world.registry, world.prompts, world.catalog
+    runtime = Runtime(registry=world.registry, prompts=world.prompts, sink=sink,
+                      catalog=world.catalog)
+    switch = SimSwitch()
+    calls = Calls(world.flows, runtime, switch)
+    switch.connect(calls.handle)
     perf = time.perf_counter_ns
 
     def one_call(number: int, script: Script) -> None:
@@ -260,30 +276,23 @@ def run_calls(world: World, plan: list[int], concurrency: int, *,
             channel = SimChannel(person, clock, caller_number=script.caller,
                                  outcomes=Outcomes(queues=dict(script.queues)),
                                  hangup_after=script.hangup_after,
-                                 call_id=f"bench-{number:07d}",
+                                 uuid=f"bench-{number:07d}",
                                  cooperative=cooperative and steps is None)
-            runtime = Runtime(registry=registry, clock=clock, prompts=prompts, sink=sink,
-                              catalog=catalog)
-            if probe is None:
-                session = CallSession(ir, channel, runtime)
-            else:
-                t0 = perf()
-                session = CallSession(ir, channel, runtime)
-                steps.setup_ns.append(perf() - t0)
-                session._bench_probe = probe
+            if probe is not None:
+                channel._bench_probe = probe    # the probed CallSession finds it here
             live = True
             state["in_flight"] += 1
             if state["in_flight"] > state["peak"]:
                 state["peak"] = state["in_flight"]
             if use_pool:
-                # the call is set up; let the others be set up too before it runs, so
+                # the line is set up; let the others be set up too before it runs, so
                 # calls that end without ever waiting for keys still overlap the rest
                 gevent.sleep(0)
             if probe is None:
-                record = session.run()
+                record = switch.call(channel).record
             else:
                 probe.mark = perf()
-                record = session.run()
+                record = switch.call(channel).record
                 steps.ns.append(perf() - probe.mark - (probe.paused - probe.pmark))
                 steps.kind.append(steps.index["last+finish"])
             reasons[record.end_reason] += 1
@@ -291,8 +300,9 @@ def run_calls(world: World, plan: list[int], concurrency: int, *,
             if record.end_reason != script.end_reason:
                 problems.append(f"ended {record.end_reason} ({record.detail}), "
                                 f"expected {script.end_reason}")
-            if session.node != script.node:
-                problems.append(f"ended in node {session.node}, expected {script.node}")
+            node = record.segments[-1].node if record.segments else ""
+            if node != script.node:
+                problems.append(f"ended in node {node}, expected {script.node}")
             if len(record.tickets) != script.tickets:
                 problems.append(f"{len(record.tickets)} tickets, expected {script.tickets}")
             if person.used != len(script.inputs) or person.ran_out:
@@ -314,6 +324,8 @@ def run_calls(world: World, plan: list[int], concurrency: int, *,
     else:
         for number, which in enumerate(plan):
             one_call(number, SCRIPTS[which])
+    while calls.open_calls:           # records are committed once the switch reports the end
+        gevent.sleep(0)
     wall = time.perf_counter() - t0
     return PassResult(wall, state["peak"], sink.count, outcomes, reasons, failures)
 
@@ -328,8 +340,17 @@ def with_probes(steps: StepLog):
     enter_kind, menu_kind, try_kind = (index["enter node"], index["menu round"],
                                        index["collect try"])
     orig_tick, orig_enter, orig_run_op = CallSession.tick, CallSession.enter, actions.run_op
+    orig_init = CallSession.__init__
     collect = actions.ACTIONS["collect"]
     orig_collect_run = collect.run
+
+    def init(self, ir, channel, *args, **kwargs) -> None:
+        orig_init(self, ir, channel, *args, **kwargs)
+        probe = self._bench_probe = channel._bench_probe
+        if probe.label == index["call start"]:     # the call's first flow: admit + setup
+            steps.setup_ns.append(perf() - probe.mark - (probe.paused - probe.pmark))
+            probe.pmark = probe.paused
+            probe.mark = perf()
 
     def tick(self) -> None:
         now = perf()
@@ -364,10 +385,14 @@ def with_probes(steps: StepLog):
             probe.in_collect = outer
 
     CallSession.tick, CallSession.enter, actions.run_op = tick, enter, run_op
+    session_module.run_op = run_op      # the session calls it by its own name
+    CallSession.__init__ = init
     collect.run = collect_run
 
     def undo() -> None:
         CallSession.tick, CallSession.enter, actions.run_op = orig_tick, orig_enter, orig_run_op
+        session_module.run_op = orig_run_op
+        CallSession.__init__ = orig_init
         del collect.run
         assert collect.run == orig_collect_run
 
@@ -402,7 +427,7 @@ def probe_overhead_ns(rounds: int = 200_000) -> float:
     the wrapped one, on a stand-in session; the run_op/enter wrappers add a bit more."""
 
     class StandIn:
-        steps, max_steps, node = 0, 1 << 62, "x"
+        steps, max_steps, node, deadline = 0, 1 << 62, "x", None
 
     stand_in = StandIn()
     tick = CallSession.tick

@@ -13,8 +13,8 @@ import gevent
 
 from engine.calendars.clock import VirtualClock
 from engine.channel import DigitRequest, Media, RecordRequest, TextPart
+from engine.lifecycle import Calls, CallsError, flow_ops
 from engine.record import CallRecord, MemorySink
-from engine.session import CallSession
 from engine.settings import SettingsError, load_settings
 from engine.sim.channel import (
     Input,
@@ -25,6 +25,7 @@ from engine.sim.channel import (
     SimChannel,
     SimEvent,
 )
+from engine.sim.switch import SimSwitch
 
 from .output import show
 from .project import compile_checked, demo_runtime
@@ -110,8 +111,14 @@ def _printer(show_nodes: bool):
                                                  fg="yellow"))
         elif kind == "queue":
             click.echo(f"{at} ⏳ waiting in queue {value}")
-        elif kind == "transfer":
-            click.echo(f"{at} ↪ transferred to {value}")
+        elif kind == "agent":
+            click.echo(f"{at} 👤 agent {value} answers")
+        elif kind == "bridge":
+            click.echo(f"{at} ↪ transferred: {value}")
+        elif kind == "talk":
+            click.echo(f"{at} 💬 talked for {value / 1000:.0f} s")
+        elif kind == "hand_back":
+            click.echo(f"{at} ↩ the agent hands you back to {value}")
         elif kind == "fax":
             click.echo(f"{at} 📠 fax: {value}")
         elif kind == "record":
@@ -120,6 +127,10 @@ def _printer(show_nodes: bool):
             click.echo(f"{at} ☎ the flow hangs up ({value})")
         elif kind == "caller_hangup":
             click.echo(f"{at} ☎ you hung up")
+        elif kind in ("agent_hangup", "far_end_hangup", "switch_hangup"):
+            who = {"agent_hangup": "the agent", "far_end_hangup": "the other side",
+                   "switch_hangup": "the switch"}[kind]
+            click.echo(f"{at} ☎ {who} hung up ({value})")
     return on_event
 
 
@@ -138,20 +149,27 @@ def _has_text(media: Media) -> bool:
 @click.option("--at", "at", help='Local time of the call, e.g. "2026-11-23 21:00".')
 @click.option("--start", "start_node", help="Start at this node instead of `start`.")
 @click.option("--no-agents", is_flag=True, help="Queues time out (no agent answers).")
+@click.option("--hand-back", "hand_back", metavar="FLOW",
+              help="After the agent, hand the caller back to FLOW (e.g. satisfaction_survey).")
 @click.option("--incident", is_flag=True, help="Demo data: a gas incident is running.")
 @click.option("--trace", is_flag=True, help="Show nodes as they are entered and the trace.")
 def call(flow: str, caller: str | None, lang: str | None, script: str | None, at: str | None,
-         start_node: str | None, no_agents: bool, incident: bool, trace: bool) -> None:
+         start_node: str | None, no_agents: bool, hand_back: str | None, incident: bool,
+         trace: bool) -> None:
     """Call FLOW on the simulator: hear its prompts, press keys.
 
     Lookups answer from the demo data (accounts in engine/demo.py, e.g.
     account 12345678, PIN 123456). Type keys when asked, `t` to let the
-    timeout pass, `h` to hang up. At the end the path taken is shown.
+    timeout pass, `h` to hang up. An agent who answers talks with you for
+    three minutes (simulated). `goto flow` goes on into the other flows of
+    FLOW's folder. At the end the path taken, the agent, the talk time and
+    who hung up are shown.
 
     \b
     Example:
       switchflow call flows/hotline.flow
       switchflow call flows/hotline.flow --script "3,1,12345678#,123456,h" --trace
+      switchflow call flows/hotline.flow --script "0,5" --hand-back satisfaction_survey
     """
     logging.getLogger("engine").setLevel(logging.ERROR)
     try:
@@ -169,6 +187,10 @@ def call(flow: str, caller: str | None, lang: str | None, script: str | None, at
     # the call's language: the caller's if given, else the flow's (`lang`, or
     # engine.default_lang for a flow without one: the catalogue compiled it in)
     call_lang = lang or ir["lang"]
+    flows = [ir, *_other_flows(path, runtime.catalog, ir["flow"])]
+    if hand_back and hand_back not in {f["flow"] for f in flows}:
+        raise click.BadParameter(f"no flow `{hand_back}` in {path.parent}",
+                                 param_hint="--hand-back")
     zone = ZoneInfo(ir["timezone"] or settings.engine.timezone)
     try:
         when = dt.datetime.fromisoformat(at) if at else settings.sim.start
@@ -178,45 +200,48 @@ def call(flow: str, caller: str | None, lang: str | None, script: str | None, at
     clock = VirtualClock(when.replace(tzinfo=zone))
     clock_box.append(clock)
     person = ScriptedCaller(script_inputs(script)) if script is not None else TerminalCaller()
-    outcomes = Outcomes(queues={}) if not no_agents else _all_queues_time_out(ir)
+    outcomes = _all_queues_time_out(flows) if no_agents else Outcomes()
+    outcomes.hand_back = hand_back
     channel = SimChannel(person, clock, caller_number=caller or settings.sim.caller,
                          called=(ir.get("numbers") or [settings.sim.called])[0],
                          outcomes=outcomes, listener=_printer(trace))
     sink = MemorySink()
-    rt = dataclasses.replace(runtime, clock=clock, sink=sink)
+    rt = dataclasses.replace(runtime, sink=sink)
+    switch = SimSwitch()
+    try:
+        switch.connect(Calls(flows, rt, switch).handle)
+    except CallsError as exc:
+        raise click.ClickException(str(exc)) from None
     observer = (lambda kind, value: click.echo(click.style(f"          → {value}", fg="magenta"))
-                if kind == "node" else None) if trace else None
+                if kind in ("node", "flow") else None) if trace else None
     click.echo(click.style(f"Calling {ir['title'] or ir['flow']} ({path}) as {channel.caller} "
                            f"({call_lang}), {clock.now().astimezone(zone):%a %Y-%m-%d %H:%M}",
                            bold=True))
-    session = CallSession(ir, channel, rt, start=start_node, observer=observer, lang=call_lang)
-    worker = gevent.spawn(session.run)
+    worker = gevent.spawn(switch.call, channel, flow=ir["flow"], start=start_node,
+                          observer=observer, lang=call_lang)
     try:
         worker.join()
     except KeyboardInterrupt:
         worker.kill()
-    _summary(sink.records[0] if sink.records else None, trace)
+    record = worker.value.done.wait(timeout=5) if worker.successful() else None
+    _summary(record, trace)
 
 
-def _all_queues_time_out(ir) -> Outcomes:
-    names = {op["queue"] for node in ir["nodes"].values() for op in _ops(node)
-             if op["op"] == "queue"}
+def _other_flows(path: Path, catalog, name: str) -> list[dict]:
+    """The other flows of the folder that check cleanly (for `goto flow` and hand-backs)."""
+    others = []
+    for other in sorted(path.parent.glob("*.flow")):
+        if other.resolve() == path.resolve():
+            continue
+        compiled, _ = compile_checked(other, catalog)
+        if compiled is not None and compiled["flow"] != name:
+            others.append(compiled)
+    return others
+
+
+def _all_queues_time_out(flows) -> Outcomes:
+    names = {op["queue"] for ir in flows for op in flow_ops(ir) if op["op"] == "queue"}
     return Outcomes(queues={name: "timeout" for name in names})
-
-
-def _ops(node):
-    stack = list(node.get("ops", []))
-    for key_ops in node.get("keys", {}).values():
-        stack.extend(key_ops)
-    for event in ("nomatch", "noinput", "exhausted"):
-        stack.extend(node.get(event) or [])
-    while stack:
-        op = stack.pop()
-        yield op
-        for branch in op.get("branches", []):
-            stack.extend(branch["ops"])
-        for handler in (op.get("on") or {}).values():
-            stack.extend(handler["ops"])
 
 
 def _summary(record: CallRecord | None, trace: bool) -> None:
@@ -225,8 +250,20 @@ def _summary(record: CallRecord | None, trace: bool) -> None:
         return
     click.echo()
     click.echo(click.style("Path: ", bold=True) + " → ".join(record.path))
+    if len(record.segments) > 1:
+        click.echo(click.style("Flows: ", bold=True)
+                   + " → ".join(f"{s.flow} ({s.reason})" for s in record.segments))
     click.echo(click.style("Ended: ", bold=True) + record.end_reason +
                (f" ({record.detail})" if record.detail else ""))
+    for visit in record.queues:
+        click.echo(click.style("Queue: ", bold=True) + f"{visit.name} ({visit.queue}): "
+                   f"{visit.outcome} after {visit.wait_ms / 1000:.0f} s")
+    if record.agent:
+        click.echo(click.style("Agent: ", bold=True) + record.agent)
+    if record.talk_ms:
+        click.echo(click.style("Talk time: ", bold=True) + f"{record.talk_ms / 1000:.0f} s")
+    click.echo(click.style("Hung up by: ", bold=True) + f"{record.hangup_by or '?'} "
+               f"({record.hangup_cause or '?'})")
     for ticket in record.tickets:
         number = ticket.id or f"not opened ({ticket.error})"
         click.echo(click.style("Ticket: ", bold=True) +

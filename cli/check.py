@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from ivrlang import check_file
@@ -29,7 +31,7 @@ def check(paths: tuple[str, ...], strict: bool, fmt: str) -> None:
     files = find_flow_files(paths)
     if not files:
         raise click.UsageError("no .flow files found in " + ", ".join(paths))
-    catalog = project_catalog()
+    catalog = project_catalog(near=Path(files[0]).parent, files=files)
     results = [check_file(f, catalog) for f in files]
     show(results, fmt)
     diags = [d for r in results for d in r.diagnostics]

@@ -24,7 +24,7 @@ def ir(flow: str, output: str | None) -> None:
     Example:
       switchflow ir flows/hotline.flow | less
     """
-    catalog = project_catalog()
+    catalog = project_catalog(near=Path(flow).parent)
     checked = check_file(flow, catalog)
     if not checked.ok:
         show([checked], "full")

@@ -5,11 +5,15 @@ folder `[paths] prompts` names (default `prompts`, relative to the current
 directory; SWITCHFLOW_PATHS_PROMPTS overrides it). A folder that does not
 exist or holds no LANG.toml stops the command with a message saying so:
 prompt keys are never left unchecked by accident.
+The flows a `goto flow` may name are those in the flow's folder (and any
+other flow files given).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -20,6 +24,8 @@ from engine.settings import Settings, SettingsError, load_settings
 from engine.speech.prompts import PromptError
 from engine.speech.prompts import load_prompts as read_prompts
 from ivrlang.catalog import Catalog
+
+_FLOW_LINE = re.compile(r"^flow[ \t]+([A-Za-z_][A-Za-z0-9_]*)", re.M)
 
 
 def find_flow_files(paths: Iterable[str]) -> list[Path]:
@@ -68,13 +74,33 @@ def load_prompts(folder: Path) -> dict[str, dict[str, str]]:
         raise click.ClickException(str(exc)) from None
 
 
-def project_catalog(settings: Settings | None = None) -> Catalog:
-    """The catalogue flows are checked against: prompts from `[paths] prompts`, and
-    engine.default_lang as the language of flows that name none."""
+def flow_names(near: Path | None = None, files: Iterable[Path] = ()) -> set[str]:
+    """The names (`flow NAME` lines) of the flows in folder `near` and of `files`."""
+    paths = set(files)
+    if near is not None and near.is_dir():
+        paths.update(near.glob("*.flow"))
+    names = set()
+    for path in paths:
+        try:
+            found = _FLOW_LINE.search(path.read_text(encoding="utf-8", errors="replace"))
+        except OSError:
+            continue
+        if found:
+            names.add(found.group(1))
+    return names
+
+
+def project_catalog(settings: Settings | None = None, *, near: Path | None = None,
+                    files: Iterable[Path] = ()) -> Catalog:
+    """The catalogue flows are checked against: prompts from `[paths] prompts`,
+    engine.default_lang as the language of flows that name none, and the flows
+    in folder `near` (and `files`) as what `goto flow` may name."""
     settings = settings or cli_settings()
     prompts = load_prompts(prompts_dir(settings))
-    return build_catalog({lang: set(keys) for lang, keys in prompts.items()},
-                         settings.engine.default_lang)
+    catalog = build_catalog({lang: set(keys) for lang, keys in prompts.items()},
+                            settings.engine.default_lang)
+    catalog.flows = flow_names(near, files) if near is not None or files else None
+    return catalog
 
 
 def compile_checked(path: Path, catalog: Catalog):
@@ -88,7 +114,7 @@ def compile_checked(path: Path, catalog: Catalog):
 
 
 def demo_runtime(settings: Settings | None = None, *, incident: bool | None = None,
-                 today=None):
+                 today=None, near: Path | None = None):
     """A Runtime on demo data and the simulator's seams, until the store exists.
 
     Call records go to memory through the committer, so a failure would land
@@ -107,9 +133,11 @@ def demo_runtime(settings: Settings | None = None, *, incident: bool | None = No
     prompts = load_prompts(prompts_dir(settings))
     catalog = build_catalog({lang: set(keys) for lang, keys in prompts.items()},
                             settings.engine.default_lang)
+    catalog.flows = flow_names(near) if near is not None else None
     return Runtime(registry=demo_registry(today=today, incident=incident, catalog=catalog),
                    clock=SystemClock(), prompts=prompts,
                    sink=CommittingSink(MemorySink(), Outbox(settings.paths.outbox)),
                    catalog=catalog, max_steps=settings.engine.max_steps,
                    timezone=settings.engine.timezone, desk=MemoryDesk(),
-                   fax_jobs=MemoryFaxJobs(), renderer=SimRenderer())
+                   fax_jobs=MemoryFaxJobs(), renderer=SimRenderer(),
+                   queues=settings.queues, dial=dataclasses.asdict(settings.dial))

@@ -14,7 +14,7 @@ from engine.sim.flowtest import Coverage, coverage_of, run_test
 
 from .mutation import mutate_flow
 from .output import show
-from .project import compile_checked, demo_runtime, find_flow_files
+from .project import compile_checked, demo_runtime, find_flow_files, flow_names
 
 
 @click.command()
@@ -54,7 +54,8 @@ def test(paths: tuple[str, ...], keyword: str | None, verbose: bool, show_covera
     files = find_flow_files(paths or (str(settings.paths.flows),))
     if not files:
         raise click.UsageError("no .flow files found")
-    runtime = demo_runtime(settings)
+    runtime = demo_runtime(settings, near=files[0].parent)
+    runtime.catalog.flows = (runtime.catalog.flows or set()) | flow_names(files=files)
     if mutate:
         _mutation(files, runtime, verbose, fail_under)
         return

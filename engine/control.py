@@ -29,3 +29,11 @@ class EndCall(Exception):
     def __init__(self, reason: str, detail: str = ""):
         super().__init__(reason)
         self.reason, self.detail = reason, detail
+
+
+class GotoFlow(Exception):
+    """`goto flow NAME`: another flow takes the same call (a new segment of its record)."""
+
+    def __init__(self, flow: str):
+        super().__init__(flow)
+        self.flow = flow

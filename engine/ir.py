@@ -64,8 +64,9 @@ class LookupOp(OpIR):
     timeout: int | None
 
 
-class GotoOp(OpIR):
-    node: str
+class GotoOp(OpIR, total=False):
+    node: str                  # `goto NODE`
+    flow: str                  # `goto flow NAME`: another flow, same call
 
 
 class QueueOp(OpIR):
@@ -77,6 +78,7 @@ class QueueOp(OpIR):
 
 class TransferOp(OpIR):
     dest: Expr
+    kind: Literal["number", "extension", "sip"]
     timeout: int
 
 

@@ -1,8 +1,11 @@
 """What a call leaves behind: its trace, call record and tickets.
 
-A CallRecord is built while the call runs and handed to a RecordSink
-exactly once, when the session ends for whatever reason. Secrets (PINs)
-never enter it: collected secret values are masked at the source.
+A CallRecord covers the whole call: every flow that had it (a *segment*
+each: the first flow, a `goto flow`, the hand-back after an agent), every
+queue wait, the agent, the talk time, who hung up and FreeSWITCH's cause.
+`engine.lifecycle.Calls` builds it and hands it to the RecordSink exactly
+once, when the switch reports the call's real end. Secrets (PINs) never
+enter it: collected secret values are masked at the source.
 """
 
 from __future__ import annotations
@@ -67,16 +70,50 @@ class FaxQueued:
 
 
 @dataclass
-class CallRecord:
-    call_id: str
+class Segment:
+    """One flow's part of the call: one CallSession on one line."""
+
     flow: str
+    started_at: datetime
+    ended_at: datetime
+    reason: str                   # how the flow's part ended (see CallRecord.end_reason)
+    detail: str = ""
+    node: str = ""                # the node it ended in
+
+
+@dataclass
+class QueueVisit:
+    """One wait in a mod_callcenter queue."""
+
+    queue: str                    # the mod_callcenter queue: "support@default"
+    name: str                     # the flow's name for it: "general"
+    wait_ms: int
+    outcome: str                  # answered, timeout, noagent, abandoned
+    agent: str | None = None
+    answered_at: datetime | None = None
+
+
+@dataclass
+class CallRecord:
+    call_id: str                  # switchflow's own, unique per call
+    flow: str                     # the flow that took the call first
     caller: str
     called: str
     started_at: datetime
-    ended_at: datetime | None = None
-    end_reason: str = ""          # caller_hangup, hangup, queued, transferred, fell_off,
-    #                               queue_timeout, queue_noagent, loop_guard, error, no_input
+    ended_at: datetime | None = None   # when the switch says the call ended
+    end_reason: str = ""          # how the last flow's part ended: caller_hangup, hangup,
+    #                               queued, transferred, goto_flow, fell_off, queue_timeout,
+    #                               queue_noagent, queue_abandoned, max_call_time, loop_guard,
+    #                               error, no_route, stopped (the engine shut down)
     detail: str = ""
+    channel_uuid: str = ""        # FreeSWITCH's, which it may reuse for a later call
+    segments: list[Segment] = field(default_factory=list)
+    queues: list[QueueVisit] = field(default_factory=list)
+    agent: str | None = None
+    talk_ms: int = 0              # bridged to an agent or a transfer's far end
+    hangup_by: str = ""           # caller, agent, far_end, engine, switch
+    hangup_cause: str = ""        # FreeSWITCH's Hangup-Cause
+    recording: str | None = None  # the whole-call recording (`record_calls`)
     path: list[str] = field(default_factory=list)        # nodes in the order visited
     keys: list[tuple[str, str]] = field(default_factory=list)  # (menu, key) taken
     collected: dict[str, Any] = field(default_factory=dict)    # secrets masked
@@ -93,7 +130,7 @@ class CallRecord:
 
 class RecordSink(Protocol):
     def commit(self, record: CallRecord) -> None:
-        """Store a finished call; called exactly once per call."""
+        """Store a finished call; called exactly once per call, after its real end."""
 
 
 class MemorySink:

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from engine.calendars.clock import Clock
+from engine.calendars.clock import Clock, SystemClock
 from engine.lookups.registry import Registry
 from engine.record import RecordSink
 from engine.seams.documents import DocumentRenderer, SimRenderer
 from engine.seams.faxjobs import FaxJobs, MemoryFaxJobs
 from engine.seams.tickets import MemoryDesk, TicketDesk
+from engine.settings import DEFAULT_DIAL, DEFAULT_QUEUES
 from ivrlang.catalog import Catalog
 
 
@@ -22,15 +23,22 @@ class Runtime:
     CommittingSink around the store's sink); `desk`, `fax_jobs` and
     `renderer` default to the simulator's, until the store and the fax
     issue supply theirs (engine/seams/).
+    A call reads and waits on its own clock (`channel.clock`); `clock` here
+    is the process's, for work that belongs to no call. `queues` maps a
+    flow's queue (or `QUEUE/SKILL`) to a mod_callcenter queue and `dial` a
+    transfer target kind to a dial-string template (settings [queues] and
+    [dial]).
     """
 
     registry: Registry
-    clock: Clock
     prompts: Mapping[str, Mapping[str, str]]
     sink: RecordSink
+    clock: Clock = field(default_factory=SystemClock)
     catalog: Catalog = field(default_factory=Catalog)
     max_steps: int = 1000
     timezone: str = "Asia/Shanghai"   # for flows whose header names no time zone
     desk: TicketDesk = field(default_factory=MemoryDesk)
     fax_jobs: FaxJobs = field(default_factory=MemoryFaxJobs)
     renderer: DocumentRenderer = field(default_factory=SimRenderer)
+    queues: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_QUEUES))
+    dial: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_DIAL))

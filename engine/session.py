@@ -1,9 +1,11 @@
-"""One call walking one compiled flow: the CallSession.
+"""One flow walking one line: the CallSession.
 
-The session only runs IR steps in order and stops the moment the caller is
-gone; what each step does lives in engine/actions/. Whatever the call
-produced (record, trace, collected values with secrets masked, tickets) is
-committed exactly once, in `run`'s `finally`, however the call ends.
+The session only runs IR steps in order and stops the moment the line is
+gone; what each step does lives in engine/actions/. It writes into the
+call's record (trace, path, collected values with secrets masked, tickets,
+queue waits) and returns how its part ended, a `Segment`; it commits
+nothing: `engine.lifecycle.Calls` owns the record and commits it once, when
+the switch says the call really ended.
 """
 
 from __future__ import annotations
@@ -21,10 +23,11 @@ from gevent import GreenletExit
 from engine.actions import run_node, run_op
 from engine.calendars.calendar import BusinessCalendar, calendars_from_ir
 from engine.channel.contract import CallGone, Channel, Media
-from engine.control import EndCall, FlowError, Goto
+from engine.control import EndCall, FlowError, Goto, GotoFlow
 from engine.evaluation.expr import evaluate
+from engine.interrupt import LineGuard
 from engine.lookups.registry import FunctionFailed
-from engine.record import MASK, CallRecord, TraceEntry
+from engine.record import MASK, CallRecord, Segment, TraceEntry
 from engine.runtime import Runtime
 from engine.speech.render import prompt_media, render, render_text
 
@@ -32,19 +35,28 @@ log = logging.getLogger(__name__)
 
 Observer = Callable[[str, Any], None]
 
-HANDED_OVER = ("queued", "transferred")  # the call now belongs to an agent or another number
+# the line now belongs to an agent, another number or another flow: do not hang it up
+HANDED_OVER = ("queued", "transferred", "goto_flow")
 
 
 class CallSession:
-    """Runs one call: `CallSession(ir, channel, runtime).run()`."""
+    """Runs one flow on one line: `CallSession(ir, channel, runtime, record=…).run()`.
+
+    `record` is the call's record (a new one when not given); `steps` are
+    those the call already took in earlier flows, so the loop guard also
+    stops flows that hand the call to each other forever.
+    """
 
     def __init__(self, ir: Mapping[str, Any], channel: Channel, runtime: Runtime, *,
-                 start: str | None = None, variables: Mapping[str, Any] | None = None,
-                 observer: Observer | None = None, lang: str | None = None):
+                 record: CallRecord | None = None, start: str | None = None,
+                 variables: Mapping[str, Any] | None = None,
+                 observer: Observer | None = None, steps: int = 0, lang: str | None = None):
         if not ir.get("timezone"):
             ir = {**ir, "timezone": runtime.timezone}
         self.ir = ir
-        self.channel = channel
+        self.guard = LineGuard(channel)
+        self.channel = self.guard      # the actions' line: counted for the hangup interrupt
+        self.clock = channel.clock     # the call's own clock
         self.rt = runtime
         self.observe = observer or (lambda kind, value: None)
         self.flow_lang: str = ir["lang"]        # what the flow's own sentences are in
@@ -57,11 +69,15 @@ class CallSession:
         self.start_node = start or ir.get("entry")
         self.node = ""
         self.line = 0
-        self.steps = 0
-        self.started = runtime.clock.now()
-        self.record = CallRecord(
-            call_id=getattr(channel, "uuid", "") or str(uuid.uuid4()), flow=ir["flow"],
-            caller=channel.caller, called=channel.called, started_at=self.started)
+        self.steps = steps
+        self.started = self.clock.now()
+        self.record = record or CallRecord(
+            call_id=str(uuid.uuid4()), flow=ir["flow"], caller=channel.caller,
+            called=channel.called, started_at=self.started, channel_uuid=channel.uuid)
+        limit = ir["settings"].get("max_call_time")
+        self.deadline = self.started + dt.timedelta(milliseconds=limit) if limit else None
+        self.next_flow: str | None = None
+        self.segment: Segment | None = None
         self.vars: dict[str, Any] = {
             "caller": channel.caller, "called": channel.called,
             "call_id": self.record.call_id, "lang": self.lang,
@@ -71,14 +87,15 @@ class CallSession:
         self.collected: set[str] = set()
         self.given_vars = dict(variables or {})
         self.typeahead = ""  # the key that stopped a `bargein` prompt, for the next menu or collect
-        self.committed = False
 
     # ------------------------------------------------------------ running
 
-    def run(self) -> CallRecord:
-        """Walk the flow until the call ends; always commits the record once."""
+    def run(self) -> Segment:
+        """Walk the flow until its part of the call ends; say how it ended."""
         reason, detail = "fell_off", ""
+        self.guard.arm()
         try:
+            self.begin()
             for name, expr in self.ir.get("vars", {}).items():
                 self.vars[name] = self.eval(expr)
             self.vars.update(self.given_vars)
@@ -93,15 +110,19 @@ class CallSession:
                     raise EndCall("fell_off", f"step `{node}` ended without goto or hangup")
                 except Goto as jump:
                     node = jump.node
+        except GotoFlow as jump:
+            reason, detail, self.next_flow = "goto_flow", jump.flow, jump.flow
         except EndCall as end:
             reason, detail = end.reason, end.detail
-            if reason not in HANDED_OVER:
+            if reason == "max_call_time":
+                self._hangup_quietly("ALLOTTED_TIMEOUT")
+            elif reason not in HANDED_OVER:
                 self._hangup_quietly()
         except CallGone as gone:
             reason, detail = "caller_hangup", gone.cause
         except GreenletExit:
-            # the channel ends a session that is busy elsewhere (a lookup) this way
-            reason, detail = "caller_hangup", f"ended while busy in `{self.node}`"
+            # the engine itself stops this greenlet (shutting down): say so, then stop
+            reason, detail = "stopped", f"the engine stopped the call in `{self.node}`"
             raise
         except FlowError as exc:
             reason, detail = "error", f"{self.ir['source']}:{self.line}: {exc}"
@@ -112,24 +133,35 @@ class CallSession:
             reason, detail = "error", f"engine failure: {exc!r}"
             self._hangup_quietly()
         finally:
+            self.guard.disarm()
             if reason in ("loop_guard", "error", "fell_off"):
                 log.warning("call=%s flow=%s node=%s ended: %s: %s", self.record.call_id,
                             self.ir["flow"], self.node, reason, detail)
-            self.finish(reason, detail)
-        return self.record
+            segment = self.finish(reason, detail)
+        return segment
 
-    def finish(self, reason: str, detail: str) -> None:
-        if self.committed:
-            return
-        self.committed = True
+    def begin(self) -> None:
+        """What the flow's settings ask of the line before its first step."""
+        settings = self.ir["settings"]
+        if settings.get("max_call_time"):
+            self.channel.schedule_hangup(settings["max_call_time"], "ALLOTTED_TIMEOUT")
+        if settings.get("record_calls") and self.record.recording is None:
+            path = f"{self.record.call_id}.wav"
+            self.channel.start_recording(path)
+            self.record.recording = path
+
+    def finish(self, reason: str, detail: str) -> Segment:
+        """Close this flow's part: the record's end reason, collected values, the segment."""
+        if self.segment is not None:
+            return self.segment
         self.record.end_reason = reason
         self.record.detail = detail
-        self.record.ended_at = self.rt.clock.now()
-        self.record.collected = {
-            k: MASK if k in self.secrets else self.vars.get(k) for k in sorted(self.collected)
-        }
+        self.record.collected.update(
+            (k, MASK if k in self.secrets else self.vars.get(k)) for k in sorted(self.collected))
+        self.segment = Segment(self.ir["flow"], self.started, self.clock.now(), reason, detail,
+                               self.node)
         self.observe("end", reason)
-        self.rt.sink.commit(self.record)
+        return self.segment
 
     def note_collected(self, name: str, secret: bool = False) -> None:
         """Remember a caller-given value for the call record (masked when secret)."""
@@ -137,9 +169,9 @@ class CallSession:
         if secret:
             self.secrets.add(name)
 
-    def _hangup_quietly(self) -> None:
+    def _hangup_quietly(self, cause: str = "NORMAL_CLEARING") -> None:
         with contextlib.suppress(CallGone):
-            self.channel.hangup()
+            self.channel.hangup(cause)
 
     def enter(self, node: str) -> None:
         if node not in self.ir["nodes"]:
@@ -150,11 +182,15 @@ class CallSession:
         self.tick()
 
     def tick(self) -> None:
-        """Count a step; the loop guard ends calls that go round forever."""
+        """Count a step; the loop guard ends calls that go round forever, and
+        max_call_time is checked on the call's clock (the switch's sched_hangup
+        does the same while no step runs)."""
         self.steps += 1
         if self.steps > self.max_steps:
             raise EndCall("loop_guard",
                           f"more than {self.max_steps} steps (last node `{self.node}`)")
+        if self.deadline is not None and self.clock.now() >= self.deadline:
+            raise EndCall("max_call_time", f"max_call_time reached in `{self.node}`")
 
     # ------------------------------------------------------------ helpers for actions
 
@@ -166,11 +202,11 @@ class CallSession:
             calendar = self.calendars.get(str(args[0]) if args else "")
             if calendar is None:
                 raise FlowError(f"no calendar `{args[0] if args else ''}`")
-            return calendar.is_open(self.rt.clock.now())
+            return calendar.is_open(self.clock.now())
         if name == "now":  # local wall time, like the datetimes lookups return
-            return self.rt.clock.now().astimezone(self.zone).replace(tzinfo=None)
+            return self.clock.now().astimezone(self.zone).replace(tzinfo=None)
         if name == "today":
-            return self.rt.clock.now().astimezone(self.zone).date()
+            return self.clock.now().astimezone(self.zone).date()
         if name == "len":
             try:
                 return len(args[0])
@@ -193,10 +229,11 @@ class CallSession:
         return render_text(fmt, self.vars, self.call_function, self.flow_lang)
 
     def now(self) -> dt.datetime:
-        return self.rt.clock.now()
+        return self.clock.now()
 
     def ms_since_start(self) -> int:
-        return int((self.rt.clock.now() - self.started).total_seconds() * 1000)
+        """Milliseconds since the call (not this flow's part) began: one timeline per call."""
+        return int((self.clock.now() - self.record.started_at).total_seconds() * 1000)
 
     def trace(self, op: Mapping[str, Any], args: dict[str, Any], result: Any = None,
               began: int | None = None) -> None:

@@ -11,6 +11,11 @@ value looks like, so every bad value gives the same kind of one-line
 `SettingsError` (`x.toml: engine.max_steps = "abc": expected a whole number
 10..1000000`) instead of a traceback from deep inside the engine.
 Relative paths in [paths] are relative to the current directory.
+
+[queues] is a table whose keys are the flows' own: each queue a flow names
+(`queue general`, or `queue business: skill accounts` as "business/accounts")
+maps to a mod_callcenter queue. A user's file adds or replaces entries one by
+one; it is set in files only, since its keys are not environment names.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ import zoneinfo
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from engine.calendars.clock import get_zone
@@ -79,12 +85,24 @@ class EslSettings:
 
 
 @dataclass(frozen=True)
+class DialSettings:
+    """Dial-string templates for `transfer`, per target kind; `{target}` is the
+    validated target. Flows never write dial strings."""
+
+    number: str
+    extension: str
+    sip: str
+
+
+@dataclass(frozen=True)
 class Settings:
     engine: EngineSettings
     sim: SimSettings
     paths: PathSettings
     store: StoreSettings
     esl: EslSettings
+    dial: DialSettings
+    queues: Mapping[str, str] = field(default_factory=dict)  # flow queue[/skill] -> queue@domain
     sources: tuple[str, ...] = ()  # files and variables that contributed, in order
 
     def sim_start(self) -> dt.datetime:
@@ -177,6 +195,37 @@ def _with(key: _Key, default: Any, secret: bool = False) -> _Key:
     return _Key(default, key.parse, key.expected, key.kind, secret)
 
 
+def _dial_template(value: Any) -> str:
+    if not isinstance(value, str) or value.count("{target}") != 1 \
+            or re.search(r"[\x00-\x1f\x7f ]", value):
+        raise _Bad
+    return value
+
+
+DEFAULT_DIAL = {
+    "number": "sofia/gateway/pstn/{target}",
+    "extension": "user/{target}@${domain_name}",
+    "sip": "sofia/internal/{target}",
+}
+
+# the queues the shipped flows name (engine/catalog.py), one mod_callcenter queue each
+DEFAULT_QUEUES = {
+    "general": "general@default",
+    "billing": "billing@default",
+    "emergency": "emergency@default",
+    "repair": "repair@default",
+    "complaints": "complaints@default",
+    "business": "business@default",
+    "business/accounts": "business_accounts@default",
+    "business/appointments": "business_appointments@default",
+    "large_accounts": "large_accounts@default",
+}
+
+_QUEUE_KEY = re.compile(r"[a-z_][a-z0-9_]*(/[a-z_][a-z0-9_]*)?")
+_QUEUE = _text(r"[A-Za-z0-9_.-]+@[A-Za-z0-9_.-]+",
+               'a mod_callcenter queue such as "support@default"')
+
+
 SCHEMA: dict[str, dict[str, _Key]] = {
     "engine": {
         "timezone": _Key("Asia/Shanghai", _zone,
@@ -212,10 +261,18 @@ SCHEMA: dict[str, dict[str, _Key]] = {
                                 "a password without line breaks or control characters"),
                           "", secret=True),
     },
+    "dial": {kind: _Key(template, _dial_template,
+                        'a FreeSWITCH dial string with one {target} and no spaces, such as '
+                        f'"{template}"') for kind, template in DEFAULT_DIAL.items()},
 }
 
 _SECTIONS = {"engine": EngineSettings, "sim": SimSettings, "paths": PathSettings,
-             "store": StoreSettings, "esl": EslSettings}
+             "store": StoreSettings, "esl": EslSettings, "dial": DialSettings}
+
+# sections whose keys are the user's own: (key pattern, what a key looks like, value, defaults)
+MAP_SECTIONS: dict[str, tuple[re.Pattern[str], str, _Key, dict[str, str]]] = {
+    "queues": (_QUEUE_KEY, 'a flow\'s queue name, or "QUEUE/SKILL"', _QUEUE, DEFAULT_QUEUES),
+}
 
 
 # ----------------------------------------------------------------- loading
@@ -231,6 +288,9 @@ def load_settings(path: str | os.PathLike[str] | None = None,
     raw = {section: {key: spec.default for key, spec in keys.items()}
            for section, keys in SCHEMA.items()}
     origin = {(s, k): "default" for s, keys in SCHEMA.items() for k in keys}
+    for section, (_, _, _, defaults) in MAP_SECTIONS.items():
+        raw[section] = dict(defaults)
+        origin.update({(section, k): "default" for k in defaults})
     sources: list[str] = []
     files: list[tuple[Path, str]] = []
     if DEFAULTS_PATH.is_file():
@@ -261,8 +321,22 @@ def load_settings(path: str | os.PathLike[str] | None = None,
                 hint = f"; {e}" if str(e) else ""
                 raise SettingsError(f"{origin[section, key]}: {section}.{key} = {shown}: "
                                     f"expected {spec.expected}{hint}") from None
-    return Settings(**{s: cls(**values[s]) for s, cls in _SECTIONS.items()},
+    maps = {}
+    for section, (_, _, spec, _) in MAP_SECTIONS.items():
+        parsed = {}
+        for key, value in raw[section].items():
+            try:
+                parsed[key] = spec.parse(value)
+            except _Bad:
+                raise SettingsError(f"{origin[section, key]}: {section}.{_toml_key(key)} = "
+                                    f"{_show(value)}: expected {spec.expected}") from None
+        maps[section] = MappingProxyType(parsed)
+    return Settings(**{s: cls(**values[s]) for s, cls in _SECTIONS.items()}, **maps,
                     sources=tuple(sources))
+
+
+def _toml_key(key: str) -> str:
+    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else json.dumps(key)
 
 
 def _read_file(file: Path, label: str) -> dict[tuple[str, str], Any]:
@@ -280,15 +354,24 @@ def _read_file(file: Path, label: str) -> dict[tuple[str, str], Any]:
     except tomllib.TOMLDecodeError as e:
         raise SettingsError(f"{label}: not valid TOML: {e}") from None
     out: dict[tuple[str, str], Any] = {}
+    sections = [*SCHEMA, *MAP_SECTIONS]
     for section, table in data.items():
-        if section not in SCHEMA:
-            hint = did_you_mean(section, SCHEMA, "[{}]")
+        if section not in sections:
+            hint = did_you_mean(section, sections, "[{}]")
             raise SettingsError(f"{label}: unknown section [{section}]"
                                 + (f"; {hint}" if hint else
-                                   "; sections are " + ", ".join(f"[{s}]" for s in SCHEMA)))
+                                   "; sections are " + ", ".join(f"[{s}]" for s in sections)))
         if not isinstance(table, dict):
             raise SettingsError(f"{label}: `{section}` must be a section ([{section}]), "
                                 f"not a value")
+        if section in MAP_SECTIONS:
+            pattern, looks, _, _ = MAP_SECTIONS[section]
+            for key, value in table.items():
+                if not pattern.fullmatch(key):
+                    raise SettingsError(f"{label}: [{section}] key {_toml_key(key)} is not "
+                                        f"{looks}")
+                out[section, key] = value
+            continue
         for key, value in table.items():
             if key not in SCHEMA[section]:
                 hint = did_you_mean(key, SCHEMA[section])
@@ -318,6 +401,9 @@ def _read_env(env: Mapping[str, str]) -> dict[tuple[str, str, str], Any]:
             out[section, key, name] = _env_value(SCHEMA[section][key].kind, text)
             continue
         section = name[len(ENV_PREFIX):].partition("_")[0].lower()
+        if section in MAP_SECTIONS:
+            raise SettingsError(f"{name}: [{section}] is set in a settings file only "
+                                f"(its keys are the flows' names)")
         if section in SCHEMA or did_you_mean(section, SCHEMA):
             hint = did_you_mean(name, names)
             raise SettingsError(f"{name}: not a setting" + (f"; {hint}" if hint else

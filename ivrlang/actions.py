@@ -95,7 +95,7 @@ ACTIONS: dict[str, Action] = {a.name: a for a in (
         handlers={"notfound": Handler(doc="no such record"),
                   "error": Handler(doc="the lookup failed or timed out")},
     ),
-    Action("goto", ends_call=True),
+    Action("goto", ends_call=True),  # `goto flow NAME`: another flow, same call and record
     Action(
         "queue",
         options={
@@ -115,7 +115,7 @@ ACTIONS: dict[str, Action] = {a.name: a for a in (
         options={"timeout": Option(Kind.DURATION, default=30_000, min=1000, max=300_000)},
         handlers={"fail": Handler(doc="busy, no answer or unreachable")},
         ends_call=True,
-        freeswitch="bridge",
+        freeswitch="bridge to a dial string from settings [dial] (number, extension, sip)",
     ),
     Action(
         "record",
@@ -189,7 +189,7 @@ SETTINGS: dict[str, Option] = {
 CAMPAIGN_OUTCOMES = ("answer", "machine")
 RETRY_ON = ("busy", "noanswer", "rejected", "failed", "machine")
 TEST_EXPECTS = ("play", "say", "queue", "transfer", "ticket", "fax", "record",
-                "hangup", "node", "log", "lost")
+                "hangup", "node", "log", "lost", "flow")
 TEST_GIVEN_OUTCOMES = ("returns", "fails", "notfound", "timeout", "noagent")
 
 HANGUP_CAUSES = (

@@ -227,6 +227,7 @@ class Goto(ActionStmt):
     keyword: ClassVar[str] = "goto"
     target: str = ""
     target_span: Span | None = None
+    flow: bool = False          # `goto flow NAME`: another flow takes the same call
 
 
 @dataclass
@@ -240,6 +241,7 @@ class Queue(ActionStmt):
 class Transfer(ActionStmt):
     keyword: ClassVar[str] = "transfer"
     dest: Expr | None = None
+    kind: str = "number"        # number | extension | sip (`transfer sip EXPR`)
 
 
 @dataclass

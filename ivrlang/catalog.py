@@ -2,7 +2,7 @@
 
 The checker validates names against a Catalog: prompt keys per language,
 lookups and functions registered in Python, ticket types, fax documents,
-campaign target sources and queues. ivrlang only defines the shape; the
+campaign target sources, queues and the project's other flows. ivrlang only defines the shape; the
 engine and the prompt files fill it in, so the language stays pure.
 """
 
@@ -98,6 +98,7 @@ class Catalog:
     fax_documents: dict[str, FaxDocument] | None = None
     targets: dict[str, TargetSource] | None = None
     queues: set[str] | None = None
+    flows: set[str] | None = None     # flows `goto flow` may name: the project's flows
     default_lang: str = "zh-CN"   # the language of a flow whose header has no `lang`
 
     def lang_of(self, declared: str | None) -> str:

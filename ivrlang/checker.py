@@ -36,6 +36,7 @@ from .keypattern import (
 )
 from .options import check_handlers, check_options, check_value
 from .suggest import did_you_mean
+from .targets import target_problem
 from .timespec import expand_days, parse_date, parse_local_datetime, parse_time_range
 
 _MENU_KEY = re.compile(r"[0-9*#]+")
@@ -329,7 +330,17 @@ class _Checker:
         infer(stmt.value, self.scope)
 
     def stmt_goto(self, stmt: A.Goto, in_sub: bool) -> None:
-        self.check_target(stmt.target, stmt.target_span or stmt.span)
+        if stmt.flow:
+            self.check_flow(stmt.target, stmt.target_span or stmt.span)
+        else:
+            self.check_target(stmt.target, stmt.target_span or stmt.span)
+
+    def check_flow(self, name: str, span: Span) -> None:
+        """`goto flow NAME`: one of the project's flows (when the catalogue lists them)."""
+        known = self.catalog.flows
+        if known is not None and name not in known:
+            self.error("E121", span, f"unknown flow `{name}`",
+                       did_you_mean(name, known) or "flows: " + ", ".join(sorted(known)))
 
     def stmt_call(self, stmt: A.CallSub, in_sub: bool) -> None:
         self.check_target(stmt.target, stmt.target_span or stmt.span, call=True)
@@ -382,8 +393,13 @@ class _Checker:
         if not T.compatible(t, T.TEXT):
             self.error("E201", stmt.dest.span, f"`transfer` needs a number as text, "
                        f"but this is {T.describe(t)}", 'quote it: `transfer "110"`')
-        elif isinstance(stmt.dest, A.Literal) and not _PHONE.fullmatch(str(stmt.dest.value)):
-            self.error("E202", stmt.dest.span, f"`{stmt.dest.value}` is not a phone number")
+        elif isinstance(stmt.dest, A.Literal):
+            problem = target_problem(stmt.kind, str(stmt.dest.value))
+            if problem:
+                example = {"number": '"110"', "extension": 'extension "1001"',
+                           "sip": 'sip "duty@pbx.example.com"'}[stmt.kind]
+                self.error("E202", stmt.dest.span, f"`transfer`: {problem}",
+                           f"e.g. `transfer {example}`")
 
     def stmt_ticket(self, stmt: A.Ticket, in_sub: bool) -> None:
         types = self.catalog.tickets
@@ -719,6 +735,7 @@ class _Checker:
             "queue": self.catalog.queues,
             "ticket": self.catalog.tickets,
             "fax": self.catalog.fax_documents,
+            "flow": self.catalog.flows,
         }
         pool = pools.get(kind)
         if pool is not None and value is not None and not step.contains and value not in pool:

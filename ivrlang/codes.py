@@ -103,6 +103,11 @@ back with `return`."""),
 CALL_REJECTED."""),
     "E120": ("unknown setting", """
 The flow header does not know this setting."""),
+    "E121": ("unknown flow", """
+`goto flow NAME` hands the call to another flow of the project on this
+switch. `switchflow check` and `switchflow test` know the flows in the
+folders they read; NAME is none of them. Check the spelling against the
+`flow NAME` line of the other file."""),
     # ------------------------------------------------------------ types and values
     "E201": ("type mismatch", """
 A value of one type is used where another is needed, e.g. `{account|money}`

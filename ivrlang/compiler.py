@@ -118,12 +118,14 @@ class _Compiler:
             case A.Lookup():
                 return {"var": s.var, "name": s.func, "args": [self.expr(a) for a in s.args],
                         "kwargs": {k.name: self.expr(k.value) for k in s.kwargs}}
+            case A.Goto() if s.flow:
+                return {"flow": s.target}
             case A.Goto() | A.CallSub():
                 return {"node": s.target}
             case A.Queue():
                 return {"queue": s.queue}
             case A.Transfer():
-                return {"dest": self.expr(s.dest)}
+                return {"dest": self.expr(s.dest), "kind": s.kind}
             case A.Ticket():
                 return {"type": s.type, "var": s.var}
             case A.Fax():

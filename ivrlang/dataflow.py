@@ -122,7 +122,8 @@ class _Analysis:
         var = sets(stmt)
         after = assigned | {var} if var else assigned
         if isinstance(stmt, A.Goto):
-            self.reach(stmt.target, assigned)
+            if not stmt.flow:
+                self.reach(stmt.target, assigned)
             return None
         if isinstance(stmt, A.CallSub):
             self.reach(stmt.target, assigned)

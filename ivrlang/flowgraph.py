@@ -64,7 +64,7 @@ def edges(node: A.Node) -> list[Edge]:
 def _collect_edges(source: str, stmts: list[A.Stmt], label: str, kind: str,
                    out: list[Edge]) -> None:
     for stmt in stmts:
-        if isinstance(stmt, A.Goto):
+        if isinstance(stmt, A.Goto) and not stmt.flow:
             out.append(Edge(source, stmt.target, label, kind, stmt.target_span or stmt.span))
         elif isinstance(stmt, A.CallSub):
             out.append(Edge(source, stmt.target, label, "call", stmt.target_span or stmt.span))
@@ -106,7 +106,7 @@ def can_end_call(node: A.Node) -> bool:
     """Does the node contain any way for the call to end or leave the flow?"""
     for _, part in node_bodies(node):
         for stmt in walk(_stmts(part)):
-            if isinstance(stmt, LEAVES):
+            if isinstance(stmt, LEAVES) or (isinstance(stmt, A.Goto) and stmt.flow):
                 return True
             if isinstance(stmt, A.Collect) and stmt.handler("fail") is None:
                 return True

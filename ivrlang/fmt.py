@@ -209,11 +209,12 @@ def _head(s: A.ActionStmt) -> str:
     if isinstance(s, A.Lookup):
         return f"lookup {s.var} = {s.func}({_args(s.args, s.kwargs)})"
     if isinstance(s, A.Goto):
-        return f"goto {s.target}"
+        return f"goto {'flow ' if s.flow else ''}{s.target}"
     if isinstance(s, A.Queue):
         return f"queue {s.queue}"
     if isinstance(s, A.Transfer):
-        return f"transfer {format_expr(s.dest)}"
+        kind = "" if s.kind == "number" else f"{s.kind} "
+        return f"transfer {kind}{format_expr(s.dest)}"
     if isinstance(s, A.Record):
         return f"record {s.var}"
     if isinstance(s, A.Ticket):

@@ -113,7 +113,10 @@ def _collect_ends(stmts: list[A.Stmt], label: str, kind: str,
         if isinstance(stmt, A.Queue):
             out.append((f"queue {stmt.queue}", label, kind))
         elif isinstance(stmt, A.Transfer) and stmt.dest is not None:
-            out.append((f"transfer {format_expr(stmt.dest)}", label, kind))
+            target = "" if stmt.kind == "number" else f"{stmt.kind} "
+            out.append((f"transfer {target}{format_expr(stmt.dest)}", label, kind))
+        elif isinstance(stmt, A.Goto) and stmt.flow:
+            out.append((f"flow {stmt.target}", label, kind))
         elif isinstance(stmt, A.Hangup):
             out.append(("hangup" + (f" {stmt.cause}" if stmt.cause else ""), label, kind))
         elif isinstance(stmt, A.If):

@@ -416,6 +416,10 @@ class ToAst(Transformer):
         span, c = self.span(c), c[1:]
         return A.Goto(span, target=c[0].value, target_span=self.tspan(c[0]))
 
+    def goto_flow(self, c):
+        span, c = self.span(c), c[2:]
+        return A.Goto(span, target=c[0].value, target_span=self.tspan(c[0]), flow=True)
+
     def queue(self, c):
         span, c = self.span(c), c[1:]
         return A.Queue(span, queue=c[0].value, queue_span=self.tspan(c[0]),
@@ -423,6 +427,8 @@ class ToAst(Transformer):
 
     def transfer(self, c):
         span, c = self.span(c), c[1:]
+        if isinstance(c[0], Token) and c[0].type == "TARGET_KIND":
+            return A.Transfer(span, dest=c[1], kind=c[0].value, options=self._opts(c[2:]))
         return A.Transfer(span, dest=c[0], options=self._opts(c[1:]))
 
     def record(self, c):

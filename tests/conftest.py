@@ -70,6 +70,7 @@ def make_catalog() -> Catalog:
             ),
         },
         queues={"general", "emergency"},
+        flows={"hotline", "emergency"},
     )
 
 

@@ -15,11 +15,13 @@ import engine.channel.contract
 import ivrlang.actions
 from engine.calendars.clock import VirtualClock
 from engine.channel.contract import Media
+from engine.lifecycle import Calls
 from engine.lookups.registry import Registry
 from engine.record import MemorySink
 from engine.runtime import Runtime
 from engine.session import CallSession
 from engine.sim.channel import Outcomes, ScriptedCaller, SimChannel
+from engine.sim.switch import SimSwitch
 from ivrlang import check_text, compile_flow
 
 PROMPTS = {"zh-CN": {k: f"<{k}>" for k in PROMPT_KEYS}}
@@ -88,13 +90,16 @@ def registry(customer=None, delay: float = 0.0) -> Registry:
 
 def run(ir: dict, inputs, *, reg: Registry | None = None, outcomes: Outcomes | None = None,
         at: str = "2026-11-23 10:00", hangup_after: int | None = None):
+    """One call of `ir` through Calls on the simulated switch, to its committed record."""
     clock = VirtualClock(dt.datetime.fromisoformat(at).replace(tzinfo=ZoneInfo("Asia/Shanghai")))
     sink = MemorySink()
     rt = Runtime(registry=reg or registry({"month_usage": 32, "amount_due": 96.5}),
-                 clock=clock, prompts=PROMPTS, sink=sink, catalog=make_catalog(), max_steps=200)
+                 prompts=PROMPTS, sink=sink, catalog=make_catalog(), max_steps=200)
+    switch = SimSwitch()
+    switch.connect(Calls([ir], rt, switch).handle)
     channel = SimChannel(ScriptedCaller(inputs), clock, outcomes=outcomes,
                          hangup_after=hangup_after)
-    record = CallSession(ir, channel, rt).run()
+    record = switch.call(channel, flow=ir["flow"]).wait(timeout=5)
     return record, channel, sink
 
 
@@ -154,7 +159,7 @@ def test_queue_timeout_branch_runs_and_the_virtual_clock_moves():
     assert queued.result == "timeout" and queued.duration_ms >= 30_000
 
 
-@pytest.mark.parametrize("cut", range(6))  # the call makes six channel operations
+@pytest.mark.parametrize("cut", range(7))  # sched_hangup and six commands
 def test_caller_hanging_up_at_any_moment_ends_the_call_once(cut):
     record, channel, sink = run(compile_text(SELF_SERVICE),
                                 [("press", "1"), ("press", "12345678#"), ("press", "123456")],
@@ -207,15 +212,15 @@ def test_transfer_refuses_anything_but_a_phone_number():
                       "    on fail: hangup\n")
     record, channel, _ = run(ir, [])
     assert record.end_reason == "error"
-    assert "not a phone number" in record.detail
-    assert not [e for e in channel.events if e.kind == "transfer"]
+    assert "cannot transfer: '110\\nbgapi originate' contains a line break" in record.detail
+    assert not [e for e in channel.events if e.kind == "bridge"]
 
 
 def test_every_language_action_has_an_engine_action():
     assert set(engine.actions.ACTIONS) == set(ivrlang.actions.ACTIONS)
 
 
-def test_a_call_killed_during_a_slow_lookup_still_commits_its_record_once():
+def test_a_caller_hanging_up_during_a_slow_lookup_ends_the_call_at_once_with_one_record():
     ir = compile_text(SELF_SERVICE)
     clock = VirtualClock(dt.datetime(2026, 11, 23, 10, tzinfo=ZoneInfo("Asia/Shanghai")))
     sink = MemorySink()
@@ -225,16 +230,23 @@ def test_a_call_killed_during_a_slow_lookup_still_commits_its_record_once():
     def slow(account: str, pin: str):
         gevent.sleep(30)
 
-    rt = Runtime(registry=reg, clock=clock, prompts=PROMPTS, sink=sink, catalog=make_catalog())
+    rt = Runtime(registry=reg, prompts=PROMPTS, sink=sink, catalog=make_catalog())
+    switch = SimSwitch()
+    switch.connect(Calls([ir], rt, switch).handle)
     channel = SimChannel(ScriptedCaller([("press", "1"), ("press", "12345678#"),
                                          ("press", "654321")]), clock)
-    worker = gevent.spawn(CallSession(ir, channel, rt).run)
+    started = time.perf_counter()
+    worker = gevent.spawn(switch.call, channel, flow="t")
     gevent.sleep(0.05)           # the session is now waiting on the lookup
-    worker.kill(block=True, timeout=2)
-    assert worker.dead
-    assert len(sink.records) == 1
-    assert sink.records[0].end_reason == "caller_hangup"
-    assert sink.records[0].collected["pin"] == "******"
+    channel.drop("NORMAL_CLEARING")
+    record = worker.get(timeout=2).wait(timeout=2)
+    assert time.perf_counter() - started < 1, "the session waited for the lookup"
+    assert len(sink.records) == 1 and sink.records[0] is record
+    assert record.end_reason == "caller_hangup" and record.detail == "NORMAL_CLEARING"
+    assert record.segments[-1].reason == "caller_hangup"
+    assert (record.hangup_by, record.hangup_cause) == ("caller", "NORMAL_CLEARING")
+    assert record.path == ["start", "main", "account"]
+    assert record.collected["pin"] == "******"
 
 
 def test_the_channel_publishes_keys_and_the_hangup_as_they_happen():

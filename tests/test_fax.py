@@ -8,6 +8,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from conftest import make_catalog
+from simcall import run_call
 from test_engine import HEAD, PROMPTS, compile_text, heard, registry
 
 from engine.calendars.clock import VirtualClock
@@ -15,7 +16,6 @@ from engine.record import FaxQueued, FaxSent, MemorySink
 from engine.runtime import Runtime
 from engine.seams.documents import RenderError, SimRenderer
 from engine.seams.faxjobs import MemoryFaxJobs
-from engine.session import CallSession
 from engine.sim.channel import Outcomes, ScriptedCaller, SimChannel
 from ivrlang import check_text
 
@@ -42,7 +42,7 @@ def call(ir, inputs=(), *, outcomes=None, renderer=None, jobs=None, tmp_path=Non
                  catalog=make_catalog(), fax_jobs=jobs or MemoryFaxJobs(),
                  renderer=renderer or SimRenderer(tmp_path))
     channel = SimChannel(ScriptedCaller(list(inputs)), clock, outcomes=outcomes)
-    record = CallSession(ir, channel, rt).run()
+    record = run_call(ir, channel, rt)
     return record, channel, clock
 
 

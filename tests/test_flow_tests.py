@@ -113,3 +113,23 @@ def test_call_rejects_a_script_that_is_not_keys():
                                       "--script", "1,abc"])
     assert result.exit_code == 2
     assert "'abc' is not keys" in result.output
+
+
+def test_call_shows_the_agent_the_talk_time_who_hung_up_and_the_hand_back():
+    result = CliRunner().invoke(cli, ["call", str(ROOT / "flows" / "hotline.flow"),
+                                      "--script", "0,4", "--hand-back", "satisfaction_survey"])
+    assert result.exit_code == 0, result.output
+    assert "agent 1001@default answers" in result.output
+    assert "the agent hands you back to satisfaction_survey" in result.output
+    assert "Flows: hotline (queued) → satisfaction_survey (hangup)" in result.output
+    assert "Agent: 1001@default" in result.output
+    assert "Talk time: 180 s" in result.output
+    assert "Hung up by: engine (NORMAL_CLEARING)" in result.output
+
+
+def test_call_goes_on_into_the_flow_the_hotline_hands_a_leak_to():
+    result = CliRunner().invoke(cli, ["call", str(ROOT / "flows" / "hotline.flow"),
+                                      "--script", "1", "--no-agents"])
+    assert result.exit_code == 0, result.output
+    assert "Flows: hotline (goto_flow) → emergency" in result.output
+    assert "waiting in queue emergency" in result.output

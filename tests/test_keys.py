@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from click.testing import CliRunner
 from conftest import PROMPT_KEYS, make_catalog
+from simcall import run_call
 
 from cli.main import cli
 from engine.calendars.clock import VirtualClock
@@ -22,7 +23,6 @@ from engine.channel import DigitRequest, Media, PromptPart
 from engine.lookups.registry import Registry
 from engine.record import MemorySink
 from engine.runtime import Runtime
-from engine.session import CallSession
 from engine.sim.channel import MS_PER_CHAR, PressDuring, ScriptedCaller, SimChannel
 from engine.sim.flowtest import run_test
 from ivrlang import check_text, compile_flow
@@ -162,7 +162,7 @@ def runtime(clk: VirtualClock, sink: MemorySink, reg: Registry | None = None) ->
 def call(text: str, inputs, reg: Registry | None = None):
     clk, sink = clock(), MemorySink()
     channel = SimChannel(ScriptedCaller(inputs), clk)
-    record = CallSession(compile_text(text), channel, runtime(clk, sink, reg)).run()
+    record = run_call(compile_text(text), channel, runtime(clk, sink, reg))
     return record, channel
 
 
@@ -322,7 +322,7 @@ menu main:
     clk, sink = clock(), MemorySink()
     channel = SimChannel(ScriptedCaller([("press", "5"), ("hangup", None)]), clk)
     channels.append(channel)
-    record = CallSession(compile_text(text), channel, runtime(clk, sink, reg)).run()
+    record = run_call(compile_text(text), channel, runtime(clk, sink, reg))
     assert lost(channel) == ["1"]
     assert record.keys == [] and record.end_reason == "caller_hangup"
 
@@ -395,7 +395,8 @@ def test_switchflow_call_presses_during_a_prompt_and_shows_lost_keys():
     hotline = str(Path(__file__).resolve().parents[1] / "flows" / "hotline.flow")
     result = CliRunner().invoke(cli, ["call", hotline, "--script", "1@welcome"])
     assert result.exit_code == 0, result.output
-    assert "pressed 1" in result.output and "transferred to 8001" in result.output
+    assert "pressed 1" in result.output
+    assert "Flows: hotline (goto_flow) → emergency" in result.output
     assert "main_menu" not in result.output
     result = CliRunner().invoke(cli, ["call", hotline, "--script", "4,1,2@gas_prices,h"])
     assert "keys 2 lost" in result.output

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from click.testing import CliRunner
 from conftest import PROMPT_KEYS, make_catalog
+from simcall import run_call
 from test_engine import compile_text, registry
 
 from cli.main import cli
@@ -26,7 +27,6 @@ from engine.calendars.clock import VirtualClock
 from engine.channel import Media, PromptPart, SayPart, TextPart
 from engine.record import MemorySink
 from engine.runtime import Runtime
-from engine.session import CallSession
 from engine.settings import load_settings
 from engine.sim.channel import ScriptedCaller, SimChannel
 from engine.sim.flowtest import run_test
@@ -104,7 +104,7 @@ def call(lang: str | None, customer: dict) -> list[Media]:
     rt = Runtime(registry=registry(customer), clock=clock, prompts=PROMPTS, sink=MemorySink(),
                  catalog=make_catalog())
     channel = SimChannel(ScriptedCaller([("press", "12345678")]), clock)
-    CallSession(ir, channel, rt, lang=lang).run()
+    run_call(ir, channel, rt, lang=lang)
     return [e.value for e in channel.events if isinstance(e.value, Media)]
 
 

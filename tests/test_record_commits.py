@@ -7,13 +7,13 @@ import json
 import logging
 
 from conftest import make_catalog
+from simcall import run_call
 from test_engine import PROMPTS, SELF_SERVICE, compile_text, registry
 
 from engine.calendars.clock import VirtualClock
 from engine.record import MASK, CallRecord, FaxQueued, FaxSent, MemorySink, Ticket, TraceEntry
 from engine.runtime import Runtime
 from engine.seams.records import CommittingSink, Outbox, record_from_json, replay, to_json
-from engine.session import CallSession
 from engine.sim.channel import ScriptedCaller, SimChannel
 
 T0 = dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.UTC)
@@ -135,7 +135,7 @@ def test_a_call_ends_normally_while_the_store_is_down(tmp_path):
                  sink=CommittingSink(FlakySink(99), outbox, sleep=lambda s: None))
     channel = SimChannel(ScriptedCaller([("press", "1"), ("press", "12345678#"),
                                          ("press", "654321")]), clock)
-    record = CallSession(compile_text(SELF_SERVICE), channel, rt).run()
+    record = run_call(compile_text(SELF_SERVICE), channel, rt)
     assert record.end_reason == "hangup" and not record.committed
     (kept,) = outbox.pending()
     assert kept.call_id == record.call_id and kept.collected["pin"] == MASK

@@ -12,7 +12,9 @@ import pytest
 from engine.calendars.clock import get_zone
 from engine.settings import (
     CONFIG_ENV,
+    DEFAULT_QUEUES,
     DEFAULTS_PATH,
+    MAP_SECTIONS,
     SCHEMA,
     Settings,
     SettingsError,
@@ -61,10 +63,14 @@ def test_defaults():
 
 def test_shipped_file_lists_every_key_with_the_schema_default():
     shipped = tomllib.loads(DEFAULTS_PATH.read_text(encoding="utf-8"))
-    assert {s: set(t) for s, t in shipped.items()} == {s: set(k) for s, k in SCHEMA.items()}
+    expected = {s: set(k) for s, k in SCHEMA.items()}
+    expected.update({s: set(defaults) for s, (_, _, _, defaults) in MAP_SECTIONS.items()})
+    assert {s: set(t) for s, t in shipped.items()} == expected
     for section, keys in SCHEMA.items():
         for key, spec in keys.items():
             assert shipped[section][key] == spec.default, f"{section}.{key}"
+    for section, (_, _, _, defaults) in MAP_SECTIONS.items():
+        assert shipped[section] == defaults, section
 
 
 def test_sections_are_frozen():
@@ -233,7 +239,7 @@ def test_unknown_section(toml):
     assert error_of(path) == f"{path}: unknown section [engin]; did you mean [engine]?"
     path = toml("[web]\nport = 80\n", "web.toml")
     assert error_of(path) == (f"{path}: unknown section [web]; sections are "
-                              "[engine], [sim], [paths], [store], [esl]")
+                              "[engine], [sim], [paths], [store], [esl], [dial], [queues]")
 
 
 def test_section_written_as_a_value(toml):
@@ -258,3 +264,53 @@ def test_missing_unreadable_and_invalid_files(toml, tmp_path):
     latin = tmp_path / "latin.toml"
     latin.write_bytes('[sim]\ncaller = "é"\n'.encode("latin-1"))
     assert error_of(latin).startswith(f"{latin}: not valid TOML")
+
+
+# ---------------------------------------------------------------- dial strings and queues
+
+
+def test_dial_templates_and_queues_have_defaults_every_shipped_queue_resolves():
+    from engine.actions.queue import callcenter_queue
+    from engine.catalog import QUEUES
+
+    s = load_settings(env={})
+    assert s.dial.number == "sofia/gateway/pstn/{target}"
+    assert s.dial.sip == "sofia/internal/{target}"
+    assert dict(s.queues) == DEFAULT_QUEUES
+    for name in QUEUES:
+        assert callcenter_queue(s.queues, name, None), name
+    assert callcenter_queue(s.queues, "business", "accounts") == "business_accounts@default"
+    assert callcenter_queue(s.queues, "business", "unknown_skill") == "business@default"
+
+
+def test_a_users_queues_add_to_the_shipped_ones_and_dial_comes_from_the_environment(toml):
+    path = toml('[queues]\ngeneral = "support@hotline"\n"complaints/confidential" = '
+                '"confidential@hotline"\n')
+    s = load_settings(path, env={"SWITCHFLOW_DIAL_NUMBER": "sofia/gateway/carrier2/{target}"})
+    assert s.queues["general"] == "support@hotline"
+    assert s.queues["complaints/confidential"] == "confidential@hotline"
+    assert s.queues["emergency"] == "emergency@default"          # kept from the defaults
+    assert s.dial.number == "sofia/gateway/carrier2/{target}"
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ('[queues]\ngeneral = "general"',
+     'queues.general = "general": expected a mod_callcenter queue such as "support@default"'),
+    ('[queues]\n"General Enquiries" = "general@default"',
+     '[queues] key "General Enquiries" is not a flow\'s queue name, or "QUEUE/SKILL"'),
+    ('[dial]\nnumber = "sofia/gateway/pstn/"',
+     'dial.number = "sofia/gateway/pstn/": expected a FreeSWITCH dial string with one {target} '
+     'and no spaces, such as "sofia/gateway/pstn/{target}"'),
+    ('[dial]\nsip = "sofia/internal/{target} &park()"',
+     'dial.sip = "sofia/internal/{target} &park()": expected a FreeSWITCH dial string with one '
+     '{target} and no spaces, such as "sofia/internal/{target}"'),
+])
+def test_bad_queues_and_dial_strings(toml, text, message):
+    path = toml(text + "\n")
+    assert error_of(path) == f"{path}: {message}"
+
+
+def test_queues_cannot_come_from_the_environment():
+    assert error_of(env={"SWITCHFLOW_QUEUES_GENERAL": "x@default"}) == (
+        "SWITCHFLOW_QUEUES_GENERAL: [queues] is set in a settings file only "
+        "(its keys are the flows' names)")

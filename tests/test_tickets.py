@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import gevent
 import pytest
 from conftest import make_catalog
+from simcall import run_call
 from test_engine import HEAD, PROMPTS, compile_text, heard, registry
 
 from engine.calendars.clock import VirtualClock
@@ -21,7 +22,6 @@ from engine.seams.tickets import (
     TicketRequest,
     open_ticket,
 )
-from engine.session import CallSession
 from engine.sim.channel import ScriptedCaller, SimChannel
 from engine.sim.flowtest import run_test
 from ivrlang import check_text
@@ -43,7 +43,7 @@ def call(ir, desk) -> tuple:
     rt = Runtime(registry=registry(), clock=clock, prompts=PROMPTS, sink=MemorySink(),
                  catalog=make_catalog(), desk=desk)
     channel = SimChannel(ScriptedCaller([]), clock)
-    return CallSession(ir, channel, rt).run(), channel
+    return run_call(ir, channel, rt), channel
 
 
 class StoreLikeDesk:

@@ -20,10 +20,13 @@ class Lookup(Action):
         args = [call.eval(a) for a in op["args"]]
         kwargs = {k: call.eval(v) for k, v in op["kwargs"].items()}
         began = call.ms_since_start()
+        before = call.clock.now()
         outcome = call.rt.registry.call_lookup(op["name"], args, kwargs, op.get("timeout"))
-        advance = getattr(call.rt.clock, "advance", None)  # a simulated wait takes call time
-        if advance is not None and outcome.elapsed_ms:
-            advance(outcome.elapsed_ms / 1000)
+        # the wait takes the call's time: on the wall clock it already has; on a
+        # simulated call's clock (a `given … timeout`) it passes now
+        passed_ms = (call.clock.now() - before).total_seconds() * 1000
+        if outcome.elapsed_ms - passed_ms >= 1:
+            call.clock.sleep((outcome.elapsed_ms - passed_ms) / 1000)
         call.vars[op["var"]] = outcome.value if outcome.status == "found" else None
         call.trace(op, {"name": op["name"], "var": op["var"]},
                    outcome.status if outcome.status != "error" else f"error: {outcome.error}",

@@ -26,6 +26,7 @@ class Record(Action):
         result = call.channel.record(request)
         call.vars[op["var"]] = result.path or ""
         call.note_collected(op["var"])
-        call.trace(op, {"var": op["var"]}, result.path or "silence", began=began)
+        call.trace(op, {"var": op["var"], "recorded_ms": result.duration_ms},
+                   result.path or "silence", began=began)
         if result.path is None:
             call.branch(op, "silence")

@@ -2,29 +2,42 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from engine.control import EndCall
+from engine.control import EndCall, FlowError
 from engine.ir import TransferOp
+from ivrlang.targets import normalise_target, target_problem
 
 from .base import Action
-from .numbers import phone_number
 
 if TYPE_CHECKING:
     from engine.session import CallSession
 
 
 class Transfer(Action):
-    """FreeSWITCH: execute `bridge` to the number. Only digits (and a leading +)
-    ever reach the command: anything else is refused before FreeSWITCH sees it."""
+    """FreeSWITCH: execute `bridge` (hangup_after_bridge) to the dial string that
+    settings [dial] give for the target's kind (number, extension, sip). The
+    target is checked first (no spaces, line breaks, `&`, `|`, `,` or `${`, and
+    the shape of its kind): nothing else ever reaches the command."""
 
     op = "transfer"
 
     def run(self, call: CallSession, op: TransferOp) -> None:  # type: ignore[override]
-        dest = phone_number(call.eval(op["dest"]), "transfer to")
+        kind = op.get("kind", "number")
+        value = call.eval(op["dest"])
+        target = str(int(value)) if isinstance(value, int) and not isinstance(value, bool) \
+            else str(value if value is not None else "")
+        problem = target_problem(kind, target)
+        if problem:
+            raise FlowError(f"cannot transfer: {problem}")
+        template = call.rt.dial.get(kind)
+        if not template:
+            raise FlowError(f"no dial string for `{kind}` targets: set `{kind}` under [dial]")
+        dial = template.replace("{target}", normalise_target(kind, target))
         began = call.ms_since_start()
-        bridged = call.channel.transfer(dest, op["timeout"])
-        call.trace(op, {"dest": dest}, "answered" if bridged else "failed", began=began)
-        call.observe("transfer", dest)
-        if bridged:
-            raise EndCall("transferred", dest)
+        result = call.channel.bridge(dial, op["timeout"])
+        call.trace(op, {"dest": target, "kind": kind},
+                   "answered" if result.answered else result.cause, began=began)
+        call.observe("transfer", target)
+        if result.answered:
+            raise EndCall("transferred", target)
         if not call.branch(op, "fail"):
-            raise EndCall("error", f"transfer to {dest} failed")
+            raise EndCall("error", f"transfer to {target} failed: {result.cause}")

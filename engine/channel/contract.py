@@ -3,28 +3,46 @@
 Designed from what FreeSWITCH offers so that its implementation (fsmod) is
 a thin mapping: answer, playback/speak, play_and_get_digits (one try per
 call: the engine counts tries itself so it can run nomatch/noinput
-branches in between), record, mod_callcenter queues, bridge, txfax,
-channel variables and hangup. The simulator (engine/sim.py) implements the
+branches in between), record, record_session, sched_hangup, mod_callcenter
+queues, bridge, txfax and hangup. The simulator (engine/sim/) implements the
 same interface in-process.
 
-Every method raises CallGone as soon as the caller has hung up, including
-while it is waiting, so a session stops at once rather than at its next
-command.
+Every method raises CallGone as soon as the line is gone, including while
+it is waiting, so a session stops at once rather than at its next command.
+Results FreeSWITCH delivers with or after the hangup (a recording's length,
+how a queue wait ended, a fax result) are returned instead; the next call
+raises. A hangup while the session is busy elsewhere (a lookup) reaches it
+through `subscribe`: the session is interrupted with the same CallGone.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from engine.calendars.clock import Clock
 
 from engine.channel.media import Media
-from engine.channel.requests import DigitRequest, DigitResult, PlayResult
+from engine.channel.requests import (
+    BridgeResult,
+    DigitRequest,
+    DigitResult,
+    PlayResult,
+    QueueRequest,
+    QueueResult,
+)
 
 
-class CallGone(Exception):
-    """The caller hung up (or the line dropped); the session must end now."""
+class CallGone(BaseException):
+    """The line is gone (the caller hung up, the switch ended the call); the
+    session must end now. `cause` is FreeSWITCH's hangup cause.
+
+    A BaseException, like GreenletExit: it cancels, so the `except Exception`
+    of a lookup, a function or a sink must not swallow it.
+    """
 
     def __init__(self, cause: str = "NORMAL_CLEARING"):
         super().__init__(cause)
@@ -44,21 +62,6 @@ class RecordRequest:
 class RecordResult:
     path: str | None          # None when the caller said nothing
     duration_ms: int = 0
-
-
-@dataclass(frozen=True)
-class QueueRequest:
-    queue: str
-    priority: int = 0
-    skill: str | None = None
-    announce: Media | None = None
-    timeout_ms: int | None = None     # None: wait until answered or the caller leaves
-
-
-@dataclass(frozen=True)
-class QueueResult:
-    outcome: Literal["answered", "timeout", "noagent"]
-    agent: str | None = None
 
 
 @dataclass(frozen=True)
@@ -84,11 +87,20 @@ Listener = Callable[[ChannelEvent], None]
 
 
 class Channel(ABC):
-    """One call. Implementations: engine.sim.SimChannel, fsmod's ESL channel."""
+    """One line: a socket session on FreeSWITCH, a SimChannel in the simulator.
+
+    `clock` is the call's clock (the wall clock on FreeSWITCH, the call's own
+    VirtualClock in the simulator): everything a call reads or waits on goes
+    through it. `variables` is the channel data at connect, read-only: the
+    origination variables (sf_call_id and sf_flow on a line handed back to a
+    flow, sf_campaign on an originated call).
+    """
 
     uuid: str
     caller: str
     called: str
+    clock: Clock
+    variables: Mapping[str, str]
 
     def __init__(self) -> None:
         self._listeners: list[Listener] = []
@@ -118,15 +130,28 @@ class Channel(ABC):
         entry ends by a timeout."""
 
     @abstractmethod
-    def record(self, request: RecordRequest) -> RecordResult: ...
+    def record(self, request: RecordRequest) -> RecordResult:
+        """Record the caller; a hangup during it still returns what was recorded."""
 
     @abstractmethod
     def queue(self, request: QueueRequest) -> QueueResult:
-        """Wait in a mod_callcenter queue; 'answered' means an agent took the call."""
+        """`set cc_export_vars`, then `callcenter QUEUE`. 'answered': an agent took
+        the call; the flow's part ends there (the socket session is over)."""
 
     @abstractmethod
-    def transfer(self, destination: str, timeout_ms: int) -> bool:
-        """Bridge to a number; True when it answered (the call then belongs to it)."""
+    def bridge(self, dial: str, timeout_ms: int) -> BridgeResult:
+        """`bridge DIAL` with hangup_after_bridge: an answered bridge returns when
+        the conversation is over; a failed one with FreeSWITCH's cause."""
+
+    @abstractmethod
+    def start_recording(self, path: str) -> None:
+        """`record_session PATH` (relative to the switch's recordings folder):
+        the whole call from now until it ends, whoever ends it."""
+
+    @abstractmethod
+    def schedule_hangup(self, after_ms: int, cause: str = "ALLOTTED_TIMEOUT") -> None:
+        """`sched_hangup`: the switch ends the call after `after_ms`, even while it
+        is bridged to an agent; replaces an earlier schedule of this line."""
 
     @abstractmethod
     def send_fax(self, path: str) -> FaxResult:
@@ -136,12 +161,6 @@ class Channel(ABC):
         end of the fax (FreeSWITCH delivers it after CHANNEL_HANGUP); the next
         command then raises CallGone. Raises CallGone only if the line was
         already gone when called."""
-
-    @abstractmethod
-    def set_var(self, name: str, value: str) -> None: ...
-
-    @abstractmethod
-    def get_var(self, name: str) -> str | None: ...
 
     @abstractmethod
     def hangup(self, cause: str = "NORMAL_CLEARING") -> None:

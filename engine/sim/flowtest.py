@@ -2,9 +2,12 @@
 
 A test is a caller's script (press, silence, hangup) interleaved with what
 the caller must notice (expect play, say, queue, ticket …). The flow runs
-on a SimChannel with a virtual clock; afterwards every `expect` must match
-an event after the previous one and before the caller's next scripted
-input, in order, and every scripted input must have been used.
+as a real call would: through `Calls` on a SimSwitch, on a SimChannel with
+the call's own virtual clock, and its record is committed once the switch
+reports the call's end. Afterwards every `expect` must match an event after
+the previous one and before the caller's next scripted input, in order, and
+every scripted input must have been used. A `goto flow` ends the test's call
+there (`expect flow NAME`): the other flow's own tests cover what it does.
 """
 
 from __future__ import annotations
@@ -23,13 +26,14 @@ import greenlet
 from engine.calendars.clock import VirtualClock
 from engine.channel import Media
 from engine.evaluation.expr import evaluate
+from engine.lifecycle import Calls, CallsError
 from engine.record import CallRecord, MemorySink
 from engine.runtime import Runtime
 from engine.seams.faxjobs import MemoryFaxJobs
 from engine.seams.records import CommittingSink
 from engine.seams.tickets import MemoryDesk
-from engine.session import CallSession
 from engine.sim.channel import Outcomes, PressDuring, Script, ScriptedCaller, SimChannel, SimEvent
+from engine.sim.switch import SimSwitch
 
 DEFAULT_START = "2026-11-23 10:00"   # a Monday morning: office hours
 DEFAULT_CALLER = "13800000000"
@@ -165,11 +169,18 @@ def run_test(ir: Mapping[str, Any], test: Mapping[str, Any], runtime: Runtime, *
     clock = VirtualClock(dt.datetime.fromisoformat(plan.at).replace(tzinfo=zone))
     sink = MemorySink()
     outbox = runtime.sink.outbox if isinstance(runtime.sink, CommittingSink) else None
-    rt = Runtime(registry=runtime.registry, clock=clock, prompts=runtime.prompts,
+    rt = Runtime(registry=runtime.registry, clock=runtime.clock, prompts=runtime.prompts,
                  sink=CommittingSink(sink, outbox) if outbox else sink,
                  catalog=runtime.catalog, max_steps=runtime.max_steps,
                  timezone=runtime.timezone, desk=plan.desk, fax_jobs=plan.fax_jobs,
-                 renderer=runtime.renderer)
+                 renderer=runtime.renderer, queues=runtime.queues, dial=runtime.dial)
+    switch = SimSwitch()
+    try:
+        calls = Calls([ir], rt, switch, follow_goto_flow=False)
+    except CallsError as exc:
+        result.problems.append(str(exc))
+        return result
+    switch.connect(calls.handle)
     timeline: list[Event] = result.events
 
     def on_channel(event: SimEvent) -> None:
@@ -183,11 +194,12 @@ def run_test(ir: Mapping[str, Any], test: Mapping[str, Any], runtime: Runtime, *
         if problem:
             result.problems.append(problem)
             return result
-        session = CallSession(ir, channel, rt, start=plan.start, variables=plan.variables,
-                              observer=lambda kind, value: timeline.append(Event(kind, value)),
-                              lang=plan.lang)
-        worker = gevent.spawn(session.run)
+        worker = gevent.spawn(switch.call, channel, flow=ir["flow"], start=plan.start,
+                              variables=plan.variables, lang=plan.lang,
+                              observer=lambda kind, value: timeline.append(Event(kind, value)))
         worker.join()
+        if worker.successful():
+            worker.value.done.wait(timeout=5)   # the switch has reported the end
     if not worker.successful():
         result.problems.append(f"the engine crashed: {worker.exception!r}")
         return result
