@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import codecs
 import gc
+import os
 import re
+import stat
 import threading
 import unicodedata
 from dataclasses import dataclass
@@ -175,19 +177,56 @@ def keywords() -> set[str]:
 # ---------------------------------------------------------------- reading
 
 
+class NotAFlowFile(OSError):
+    """The path names a FIFO, a device, a socket or a folder: nothing to read a flow from."""
+
+
+_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe (FIFO)"),
+          (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+          (stat.S_ISSOCK, "a socket"))
+
+
+def read_bounded(path: str | Path, limit: int = MAX_BYTES) -> bytes:
+    """A regular file's bytes, at most `limit` + 1 of them (enough to tell it is too big).
+
+    Opened without blocking and checked on the open descriptor, so a FIFO or a
+    device (`/dev/zero`) is refused at once instead of hanging or reading forever.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            kind = next((what for test, what in _KINDS if test(mode)), "not a regular file")
+            raise NotAFlowFile(f"cannot read the file: it is {kind}, not a regular file")
+        chunks, size = [], 0
+        while size <= limit:
+            chunk = os.read(fd, limit + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+
 def read_source(path: str | Path,
                 data: bytes | None = None) -> tuple[Source | None, list[Diagnostic]]:
     """Read and normalise a flow file; refuse what is not flow text."""
     name = str(path)
     start = Span(name, 1, 1, 1, 2)
     try:
-        raw = Path(path).read_bytes() if data is None else data
+        raw = read_bounded(path) if data is None else data
+    except NotAFlowFile as exc:
+        return None, [error("E005", start, str(exc),
+                            "give the path of an ordinary .flow file")]
     except OSError as exc:
         return None, [error("E005", start, f"cannot read the file: {exc.strerror or exc}")]
     if len(raw) > MAX_BYTES:
         return None, [error("E007", start,
-                            f"the file is {len(raw) // 1024} KiB; a flow may be at most "
-                            f"{MAX_BYTES // 1024} KiB", "split it into several flows")]
+                            f"the file is over {MAX_BYTES // 1024} KiB, the most a flow "
+                            "may be", "split it into several flows")]
     if b"\0" in raw:
         return None, [error("E005", start, "this is a binary file, not flow text")]
     if raw.startswith(codecs.BOM_UTF8):
@@ -284,7 +323,7 @@ def _too_deep(source: Source) -> Diagnostic:
                  "split the expression with `set`")
 
 
-_COMMENT_SCAN = re.compile(r'"(?:[^"\\\n]|\\.)*"|(#[^\n]*)')
+_COMMENT_SCAN = re.compile(r'"[^"\\\n]*+(?:\\.[^"\\\n]*+)*+"|(#[^\n]*)')  # as STRING
 
 
 def scan_comments(text: str) -> list[A.Comment]:
