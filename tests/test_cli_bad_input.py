@@ -1,0 +1,142 @@
+"""Bad input to the command line: files that are not flows, huge ones, hostile shapes.
+
+Where a real FIFO, device or pipe is involved the command runs in a
+subprocess with a deadline, so a regression shows as a failure, not a hung
+test run.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ivrlang.checker import check
+from ivrlang.parser import MAX_BYTES, parse_file, parse_text
+
+ROOT = Path(__file__).resolve().parents[1]
+FLOWS = ROOT / "flows"
+SMALL = "flow small\n\nstep start:\n  answer\n  hangup\n"
+
+
+def switchflow(*args: str, timeout: float = 60, memory_mb: int | None = None,
+               stdin: str | None = None) -> subprocess.CompletedProcess:
+    """Run the command in a child process, as an operator would, with a deadline."""
+    def limit() -> None:
+        if memory_mb is not None:
+            size = memory_mb * 1024 * 1024
+            resource.setrlimit(resource.RLIMIT_AS, (size, size))
+
+    return subprocess.run(
+        [sys.executable, "-c", "from cli.main import main; main()", *args],
+        cwd=ROOT, capture_output=True, text=True, timeout=timeout, input=stdin,
+        preexec_fn=limit if memory_mb else None,
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+
+
+# ---------------------------------------------------------------- what is read
+
+
+def test_check_dev_zero_is_refused_at_once():
+    run = switchflow("check", "/dev/zero", timeout=30)
+    assert run.returncode == 1
+    assert "E005" in run.stdout and "character device" in run.stdout
+    assert "Traceback" not in run.stdout + run.stderr
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+@pytest.mark.parametrize("command", ["check", "fmt", "test", "graph", "ir", "call"])
+def test_a_fifo_named_like_a_flow_never_hangs(tmp_path, command):
+    (tmp_path / "good.flow").write_text(SMALL, encoding="utf-8")
+    fifo = tmp_path / "x.flow"
+    os.mkfifo(fifo)
+    target = str(tmp_path) if command in ("check", "fmt", "test") else str(fifo)
+    extra = ["--script", "h"] if command == "call" else []
+    run = switchflow(command, target, *extra, timeout=30)
+    out = run.stdout + run.stderr
+    assert run.returncode == 1, out
+    assert "named pipe (FIFO), not a regular file" in out
+    assert "Traceback" not in out
+
+
+def test_a_huge_sparse_file_is_not_read_into_memory(tmp_path):
+    """2 GiB (sparse, so cheap on disk) under a 600 MB address-space limit: only 4 MiB+1 is read."""
+    big = tmp_path / "big.flow"
+    with big.open("wb") as f:
+        f.write(SMALL.encode())
+        f.truncate(2 * 1024 ** 3)
+    run = switchflow("check", str(big), timeout=60, memory_mb=600)
+    out = run.stdout + run.stderr
+    assert run.returncode == 1, out
+    assert "E007" in out and f"over {MAX_BYTES // 1024} KiB" in out
+    assert "Traceback" not in out and "MemoryError" not in out
+
+
+def test_a_file_over_the_limit_names_the_limit(tmp_path):
+    path = tmp_path / "big.flow"
+    path.write_bytes(SMALL.encode() + b"# pad\n" * (MAX_BYTES // 6 + 10))
+    result = parse_file(path)
+    assert [d.code for d in result.diagnostics] == ["E007"]
+    assert "4096 KiB" in result.diagnostics[0].message
+
+
+# ---------------------------------------------------------------- hostile shapes
+
+
+def _long_string_flow(body: str) -> str:
+    return f'flow big\n\nstep start:\n  say "{body}"  # a comment after it\n  hangup\n'
+
+
+def test_a_4mb_string_literal_costs_megabytes_not_gigabytes(tmp_path):
+    """The string pattern used to keep backtracking state per character (1.2 GB for 4 MB)."""
+    n = MAX_BYTES - 200
+    path = tmp_path / "long.flow"
+    path.write_text(_long_string_flow(("a#" * (n // 2))[:n]), encoding="utf-8")
+    probe = ("import resource, sys; from ivrlang.parser import parse_file; "
+             "r = parse_file(sys.argv[1]); assert r.flow is not None, r.diagnostics; "
+             "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)")
+    run = subprocess.run([sys.executable, "-c", probe, str(path)], cwd=ROOT,
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert int(run.stdout) < 400, f"peak {run.stdout.strip()} MB"
+
+
+@pytest.mark.parametrize("literal, spoken", [
+    (r'"plain"', "plain"),
+    (r'"say \"bye\" now"', 'say "bye" now'),
+    (r'"a back\\slash"', "a back\\slash"),
+    (r'"tab\tand \\"', "tab\tand \\"),
+    (r'""', ""),
+])
+def test_string_escapes_still_read_the_same(literal, spoken):
+    result = parse_text(f"flow s\n\nstep start:\n  log {literal}\n  hangup\n")
+    assert result.diagnostics == []
+    assert result.flow.nodes[0].body[0].text.parts == ([spoken] if spoken else [])
+
+
+def test_an_unterminated_string_is_still_e002():
+    result = parse_text('flow s\n\nstep start:\n  log "open \\"\n  hangup\n')
+    assert [d.code for d in result.diagnostics] == ["E002"]
+
+
+def test_definite_assignment_is_not_quadratic_in_variables():
+    """40,000 variables in one step took ~30 s before the undo-log analysis; now about 1 s.
+
+    The bound is loose on purpose (a loaded machine); benchmarks/bench_dataflow.py
+    measures the scaling.
+    """
+    import time
+
+    count = 40_000
+    lines = ["flow many", "", "step start:"] + [f"  set v{i} = {i}" for i in range(count)]
+    lines += ["  if v1 > 0:", "    set late = 1", '  log "{late} {v0}"', "  hangup", ""]
+    flow = parse_text("\n".join(lines)).flow
+    started = time.perf_counter()
+    diags = check(flow, None)
+    elapsed = time.perf_counter() - started
+    assert [(d.code, d.message) for d in diags] == [("W409", "`late` may be unset here")]
+    assert elapsed < 12, f"check took {elapsed:.1f} s"
