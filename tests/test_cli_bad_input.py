@@ -140,3 +140,66 @@ def test_definite_assignment_is_not_quadratic_in_variables():
     elapsed = time.perf_counter() - started
     assert [(d.code, d.message) for d in diags] == [("W409", "`late` may be unset here")]
     assert elapsed < 12, f"check took {elapsed:.1f} s"
+
+
+# ---------------------------------------------------------------- user code in lookups
+
+LOOKUP_FLOW = """\
+flow t
+  lang zh-CN
+
+step start:
+  answer
+  collect acct: digits 8, prompt enter_account
+  collect pin: digits 6, prompt enter_pin, secret
+  lookup c = customer(acct, pin)
+    on notfound -> agent
+    on error -> agent
+  play welcome
+  hangup
+
+step agent:
+  play service_unavailable
+  queue general
+    on timeout 30s: hangup
+"""
+
+
+@pytest.mark.parametrize("raised", [SystemExit(3), KeyboardInterrupt()])
+def test_a_lookup_raising_systemexit_takes_its_error_path(raised):
+    """The caller is sent to the error path; the process (here: pytest) goes on."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    import gevent
+    from conftest import PROMPT_KEYS, make_catalog
+
+    from engine.calendars.clock import VirtualClock
+    from engine.channel.contract import Media
+    from engine.lookups.registry import Registry
+    from engine.record import MemorySink
+    from engine.runtime import Runtime
+    from engine.session import CallSession
+    from engine.sim.channel import ScriptedCaller, SimChannel
+    from ivrlang import check_text, compile_flow
+
+    catalog = make_catalog()
+    checked = check_text(LOOKUP_FLOW, "t.flow", catalog)
+    assert checked.ok, checked.diagnostics
+    registry = Registry(catalog)
+
+    @registry.lookup("customer")
+    def customer(account, pin):
+        raise raised
+
+    clock = VirtualClock(dt.datetime(2026, 11, 23, 10, tzinfo=ZoneInfo("Asia/Shanghai")))
+    sink = MemorySink()
+    runtime = Runtime(registry=registry, clock=clock, sink=sink, catalog=catalog,
+                      prompts={"zh-CN": {k: f"<{k}>" for k in PROMPT_KEYS}})
+    channel = SimChannel(ScriptedCaller([("press", "12345678"), ("press", "123456")]), clock)
+    worker = gevent.spawn(CallSession(compile_flow(checked.flow, catalog), channel,
+                                      runtime).run)
+    worker.join()
+    heard = [e.value.key for e in channel.events if isinstance(e.value, Media)]
+    assert heard == ["enter_account", "enter_pin", "service_unavailable"]
+    assert sink.records[0].path == ["start", "agent"]

@@ -55,7 +55,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
 
-from gevent import Timeout
+from gevent import GreenletExit, Timeout
 
 from ivrlang.catalog import Catalog, FunctionSig, LookupSig, Param
 from ivrlang.vtypes import (
@@ -250,7 +250,9 @@ class Registry:
             if t is not timer:
                 raise           # a deadline of the caller's, not ours: let it through
             return fail(f"lookup `{name}` timed out after {timeout_ms} ms")
-        except Exception as e:
+        except GreenletExit:
+            raise               # the call hung up: not the lookup's failure
+        except BaseException as e:  # SystemExit, KeyboardInterrupt too: user code never ends us
             log.debug("lookup %s raised", name, exc_info=True)
             return fail(f"lookup `{name}` failed: {type(e).__name__}: {e}")
         finally:
@@ -290,7 +292,9 @@ class Registry:
                                        "implementation is registered")
         try:
             result = entry.impl(**bound)
-        except Exception as e:
+        except GreenletExit:
+            raise
+        except BaseException as e:  # as for lookups: SystemExit from user code is a failure
             log.debug("function %s raised", name, exc_info=True)
             raise FunctionFailed(name, f"function `{name}` failed: "
                                        f"{type(e).__name__}: {e}") from e
