@@ -6,9 +6,10 @@ its set of assigned variables at every statement), with an `if` every 50
 statements, a `collect` with a failure handler every 100 and uses of
 earlier variables along the way, so branches, handlers and gotos are all
 exercised; each `if` also sets one variable in one branch only, used
-after it, so the check must report exactly one W409 per `if`. Parse and check are timed apart at several sizes; the check's
-growth from one size to the next shows whether it is near-linear (a
-doubling of variables should about double the time, not quadruple it).
+after it, so the check must report exactly one W409 per `if`. Parse and
+check are timed apart at several sizes; the check's growth from one size
+to the next shows whether it is near-linear (a doubling of variables
+should about double the time, not quadruple it).
 Results go to benchmarks/results/bench_dataflow.json.
 
     .venv/bin/python benchmarks/bench_dataflow.py
@@ -25,6 +26,7 @@ import platform
 import statistics
 import sys
 import time
+from itertools import pairwise
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -85,7 +87,7 @@ def main() -> None:
         print(f"{count:>7} variables  {row['bytes'] / 1e6:5.2f} MB  "
               f"parse {row['parse']['min_s']:7.3f} s  check {row['check']['min_s']:7.3f} s  "
               f"({len(diags)} diagnostics)")
-    for small, big in zip(rows, rows[1:], strict=False):
+    for small, big in pairwise(rows):
         ratio = big["check"]["min_s"] / max(small["check"]["min_s"], 1e-9)
         big["check_growth_vs_previous"] = round(ratio, 2)
         print(f"check time x{ratio:.2f} from {small['variables']} to {big['variables']} "

@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import codecs
 import gc
+import hashlib
 import os
 import re
 import stat
+import sys
 import threading
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+import lark
 from lark import Lark, Token
 from lark.exceptions import (
     LarkError,
@@ -139,16 +142,53 @@ def _builder() -> ToAst:
 
 @cache
 def _lark() -> Lark:
-    """The parser, with the AST built during the parse (no parse tree)."""
+    """The parser, with the AST built during the parse (no parse tree).
+
+    Building it from the grammar takes about as long as checking a flow, so
+    the built tables are kept in the user's cache folder (see `_cache_file`).
+    """
+    grammar = _GRAMMAR.read_text(encoding="utf-8")
     return Lark(
-        _GRAMMAR.read_text(encoding="utf-8"),
+        grammar,
         parser="lalr",
         lexer="contextual",
         postlex=Indenter(),
         start=["start", "interp"],
         maybe_placeholders=True,
         transformer=_builder(),
+        cache=_cache_file(grammar),
     )
+
+
+def _cache_file(grammar: str) -> str | bool:
+    """Where Lark keeps the built parser between runs, or False for no cache.
+
+    The name carries a digest of the grammar, Lark's and Python's versions, so
+    a changed grammar gets a new file (Lark also checks the digest inside).
+    The file is a pickle, so it lives only in a folder of the user's own
+    ($XDG_CACHE_HOME or ~/.cache, then switchflow/), never in a shared
+    temporary folder; when that folder cannot be made ours and writable, the
+    parser is built every time.
+    """
+    folder = _cache_dir()
+    if folder is None:
+        return False
+    key = f"{grammar}\0{lark.__version__}\0{sys.version}".encode()
+    return str(folder / f"grammar-{hashlib.sha256(key).hexdigest()[:20]}.lark")
+
+
+def _cache_dir() -> Path | None:
+    try:
+        base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+        folder = Path(base) / "switchflow"
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        info = folder.stat()
+    except (OSError, RuntimeError):          # no home, a file in the way, read-only disk
+        return None
+    owner = getattr(os, "getuid", None)
+    if owner is not None and (info.st_uid != owner() or info.st_mode & 0o022):
+        return None                          # someone else could plant a pickle there
+    return folder if os.access(folder, os.W_OK | os.X_OK) else None
 
 
 @cache
