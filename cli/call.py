@@ -97,7 +97,7 @@ def _printer(show_nodes: bool):
     return on_event
 
 
-@click.command()
+@click.command(short_help="Call a flow on the simulator: hear it, press keys.")
 @click.argument("flow", type=click.Path(exists=True, dir_okay=False))
 @click.option("--caller", help="The caller's number (default from settings: 13800000000).")
 @click.option("--lang", type=click.Choice(["zh-CN", "en-US"]), help="Language of the prompts.")

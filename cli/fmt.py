@@ -15,7 +15,7 @@ from .output import show
 from .project import find_flow_files
 
 
-@click.command()
+@click.command(short_help="Format flow files in place (comments are kept).")
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--check", "check_only", is_flag=True,
               help="Change nothing; list files that would change and exit 1 if any.")

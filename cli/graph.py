@@ -13,7 +13,7 @@ from ivrlang.parser import parse_file
 from .output import show
 
 
-@click.command()
+@click.command(short_help="Draw a flow: Graphviz dot, SVG, PNG or Mermaid.")
 @click.argument("flow", type=click.Path(exists=True, dir_okay=False))
 @click.option("--format", "fmt", type=click.Choice(["dot", "svg", "png", "mermaid"]),
               default="dot", show_default=True, help="Graphviz source, a picture, or Mermaid.")

@@ -13,7 +13,7 @@ from .output import show
 from .project import project_catalog
 
 
-@click.command()
+@click.command(short_help="Print a flow's compiled program (IR) as JSON.")
 @click.argument("flow", type=click.Path(exists=True, dir_okay=False))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
               help="Write to a file instead of standard output.")

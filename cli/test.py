@@ -16,7 +16,7 @@ from .output import show
 from .project import compile_checked, demo_runtime, find_flow_files
 
 
-@click.command()
+@click.command(short_help="Run the test blocks of flows on the simulator.")
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("-k", "keyword", help="Run only tests whose `flow::name` contains this text.")
 @click.option("-v", "--verbose", is_flag=True, help="One line per test.")
