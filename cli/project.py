@@ -49,10 +49,19 @@ def prompts_dir(near: Path | None = None) -> Path | None:
 
 
 def load_prompts(folder: Path) -> dict[str, dict[str, str]]:
+    """The catalogues in `folder`; a folder named but missing or empty is a usage error
+    (it would otherwise switch the unknown-prompt check off without a word)."""
+    if not folder.is_dir():
+        raise click.UsageError(f"the prompts folder {folder} does not exist "
+                               "(set SWITCHFLOW_PROMPTS or [paths] prompts to a folder of "
+                               "LANG.toml prompt catalogues)")
     try:
-        return read_prompts(folder)
+        prompts = read_prompts(folder)
     except PromptError as exc:
         raise click.ClickException(str(exc)) from None
+    if not prompts:
+        raise click.UsageError(f"the prompts folder {folder} holds no LANG.toml catalogues")
+    return prompts
 
 
 def project_catalog(near: Path | None = None) -> Catalog:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import time
 from pathlib import Path
 
@@ -12,7 +11,7 @@ from engine.settings import SettingsError, load_settings
 from engine.sim import flowtest
 from engine.sim.flowtest import Coverage, coverage_of, run_test
 
-from .output import show
+from .output import engine_logs_as_lines, show
 from .project import compile_checked, demo_runtime, find_flow_files
 
 
@@ -32,16 +31,16 @@ def test(paths: tuple[str, ...], keyword: str | None, verbose: bool, show_covera
 
     Lookups a test does not `given` answer from the demo data.
     Exit status 1 when a test fails, a flow has errors, or coverage is
-    below --fail-under.
+    below --fail-under; 2 when -k matches no test.
 
     \b
     Example:
       switchflow test flows/
-      switchflow test flows/hotline.flow -k balance -v
+      switchflow test flows/hotline.flow -k "repair progress" -v
       switchflow test --coverage --fail-under 100 --hangup-everywhere
     """
     inject = hangup_everywhere
-    logging.getLogger("engine").setLevel(logging.ERROR)
+    engine_logs_as_lines()
     try:
         settings = load_settings()
     except SettingsError as exc:
@@ -49,9 +48,10 @@ def test(paths: tuple[str, ...], keyword: str | None, verbose: bool, show_covera
     files = find_flow_files(paths or (str(settings.paths.flows),))
     if not files:
         raise click.UsageError("no .flow files found")
-    runtime = demo_runtime(files[0].parent, settings=settings)
+    # the demo data is dated [sim] start, as in `switchflow call`
+    runtime = demo_runtime(files[0].parent, settings=settings, today=settings.sim.start.date())
     started = time.perf_counter()
-    passed = failed = broken = 0
+    passed = failed = broken = available = 0
     total = Coverage()
     failures = []
     for path in files:
@@ -62,6 +62,7 @@ def test(paths: tuple[str, ...], keyword: str | None, verbose: bool, show_covera
             continue
         cov = coverage_of(ir)
         marks = []
+        available += len(ir["tests"])
         for t in ir["tests"]:
             label = f"{path}::{t['name']}"
             if keyword and keyword.lower() not in label.lower():
@@ -96,6 +97,10 @@ def test(paths: tuple[str, ...], keyword: str | None, verbose: bool, show_covera
                    f"({len(total.nodes & total.all_nodes)}/{len(total.all_nodes)} nodes, "
                    f"{len(total.keys & total.all_keys)}/{len(total.all_keys)} keys)")
     elapsed = time.perf_counter() - started
+    if keyword and not passed + failed:
+        raise click.UsageError(f"no test matches -k {keyword!r} "
+                               f"({available} test{'s' * (available != 1)} in {len(files)} "
+                               f"file{'s' * (len(files) != 1)})")
     summary = f"{passed} passed, {failed} failed"
     if broken:
         summary += f", {broken} flow{'s' * (broken != 1)} with errors"
