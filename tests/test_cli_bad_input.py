@@ -203,3 +203,93 @@ def test_a_lookup_raising_systemexit_takes_its_error_path(raised):
     heard = [e.value.key for e in channel.events if isinstance(e.value, Media)]
     assert heard == ["enter_account", "enter_pin", "service_unavailable"]
     assert sink.records[0].path == ["start", "agent"]
+
+
+# ---------------------------------------------------------------- commands and their files
+
+MESSY = "flow demo\n\nstep   start:\n    answer\n    hangup\n"
+
+
+@pytest.fixture
+def unwritable():
+    """Make a file unwritable, even for root (chattr +i); undone afterwards."""
+    made: list[Path] = []
+
+    def make(path: Path) -> None:
+        if hasattr(os, "geteuid") and os.geteuid() != 0:
+            path.chmod(0o444)
+        elif subprocess.run(["chattr", "+i", str(path)], capture_output=True).returncode != 0:
+            pytest.skip("cannot make a file read-only for root here (no chattr)")
+        made.append(path)
+
+    yield make
+    for path in made:
+        subprocess.run(["chattr", "-i", str(path)], capture_output=True)
+        path.chmod(0o644)
+
+
+def test_fmt_reports_a_read_only_file_and_formats_the_others(tmp_path, unwritable):
+    from click.testing import CliRunner
+
+    from cli.main import cli
+
+    locked, other = tmp_path / "a.flow", tmp_path / "b.flow"
+    locked.write_text(MESSY, encoding="utf-8")
+    other.write_text(MESSY, encoding="utf-8")
+    unwritable(locked)
+    result = CliRunner().invoke(cli, ["fmt", str(tmp_path)])
+    assert result.exit_code == 1
+    assert f"cannot write {locked}" in result.output
+    assert f"formatted {other}" in result.output
+    assert other.read_text(encoding="utf-8") == "flow demo\n\nstep start:\n  answer\n  hangup\n"
+    assert locked.read_text(encoding="utf-8") == MESSY
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("command", ["ir", "graph"])
+def test_output_to_a_missing_folder_is_a_usage_error(tmp_path, command):
+    from click.testing import CliRunner
+
+    from cli.main import cli
+
+    target = tmp_path / "no" / "such" / "out.txt"
+    result = CliRunner().invoke(cli, [command, str(FLOWS / "hotline.flow"), "-o", str(target)])
+    assert result.exit_code == 2
+    assert f"the folder {target.parent} does not exist" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+@pytest.mark.parametrize("command", ["ir", "graph"])
+def test_output_to_a_read_only_file_is_a_usage_error(tmp_path, unwritable, command):
+    from click.testing import CliRunner
+
+    from cli.main import cli
+
+    target = tmp_path / "out.txt"
+    target.write_text("")
+    unwritable(target)
+    result = CliRunner().invoke(cli, [command, str(FLOWS / "hotline.flow"), "-o", str(target)])
+    assert result.exit_code == 2
+    assert f"cannot write {target}" in result.output
+
+
+@pytest.mark.parametrize("command", [["check"], ["test"], ["ir"], ["call", "--script", "h"]])
+def test_a_prompts_folder_that_does_not_exist_is_an_error(tmp_path, monkeypatch, command):
+    """Before, the unknown-prompt check was silently switched off."""
+    from click.testing import CliRunner
+
+    from cli.main import cli
+
+    monkeypatch.setenv("SWITCHFLOW_PROMPTS", str(tmp_path / "nope"))
+    flow = tmp_path / "f.flow"
+    flow.write_text("flow f\n  lang zh-CN\n\nstep start:\n  answer\n  play no_such_prompt\n"
+                    "  hangup\n", encoding="utf-8")
+    args = [command[0], str(flow), *command[1:]]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2, result.output
+    assert f"the prompts folder {tmp_path / 'nope'} does not exist" in result.output
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    monkeypatch.setenv("SWITCHFLOW_PROMPTS", str(empty))
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2 and "holds no LANG.toml catalogues" in result.output
