@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import gc
 import importlib
 import os
 import sys
@@ -38,11 +39,25 @@ class LazyGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *COMMANDS})
 
+    # set by main(): a one-shot process keeps what it imports for its whole life
+    freeze_imports = False
+
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         if name in self.commands or name not in COMMANDS:
             return super().get_command(ctx, name)
         module, attr, _ = COMMANDS[name]
-        command = getattr(importlib.import_module(module), attr)
+        if self.freeze_imports:
+            # importing the language builds hundreds of classes that live as long as the
+            # process: collecting meanwhile only costs time, and frozen they are not
+            # scanned again (about 7% of `check` on one flow)
+            gc.disable()
+            try:
+                command = getattr(importlib.import_module(module), attr)
+            finally:
+                gc.freeze()
+                gc.enable()
+        else:
+            command = getattr(importlib.import_module(module), attr)
         self.add_command(command, name)
         return command
 
@@ -72,6 +87,7 @@ def main() -> None:
     """Run the command. Click ends a command whose reader went away (a closed
     pipe) with status 1 and no traceback; a full disk or a dead terminal is
     ended the same way here, with one line on stderr."""
+    LazyGroup.freeze_imports = True
     try:
         cli.main(prog_name="switchflow")
     except OSError as exc:
