@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import logging
+import sys
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -26,53 +26,143 @@ from engine.sim.channel import (
     SimEvent,
 )
 from engine.sim.switch import SimSwitch
+from ivrlang.suggest import did_you_mean
 
-from .output import show
+from .output import engine_logs_as_lines, show
 from .project import compile_checked, demo_runtime
+
+KEYS = frozenset("0123456789*#")
+FAILED_ENDS = ("error", "loop_guard", "fell_off")   # the flow or the engine failed the call
+KEYS_HELP = "press 0-9, * or #; t lets the timeout pass, h hangs up"
+
+
+class Transcript:
+    """What the terminal shows of the call, with secret entries masked.
+
+    It never raises into the engine: when the output is gone (a closed pipe,
+    a full disk) it keeps the error, the caller hangs up, and the command
+    raises it afterwards for cli.main to end quietly.
+    """
+
+    def __init__(self, secret_prompts: frozenset[str]) -> None:
+        self.secret_prompts = secret_prompts
+        self.hiding = False              # the last prompt asked for a secret entry
+        self.lost: OSError | None = None
+
+    def echo(self, text: str = "") -> None:
+        if self.lost is None:
+            try:
+                click.echo(text)
+            except OSError as exc:
+                self.lost = exc
+
+    def on_event(self, event: SimEvent) -> None:
+        kind, value = event.kind, event.value
+        at = click.style(f"{event.at_ms / 1000:7.1f}s", dim=True)
+        if kind == "play" and isinstance(value, Media):
+            self.hiding = value.key in self.secret_prompts
+            self.echo(f"{at} 🔊 {value.text}  " + click.style(f"[{value.key}]", dim=True))
+        elif kind == "say" and isinstance(value, Media):
+            words = f"  ({value.words})" if value.words and value.words != value.text else ""
+            voice = f"  [voice {value.voice}]" if value.voice and _has_text(value) else ""
+            self.echo(f"{at} 🗣 {value.text}" + click.style(words + voice, dim=True))
+        elif kind == "input":
+            what, keys = value
+            if what == "press" and self.hiding:
+                keys = "*" * len(keys)
+            shown = {"press": f"pressed {keys}", "silence": "(silence)",
+                     "hangup": "(hangs up)"}[what]
+            self.echo(f"{at}    " + click.style(shown, fg="cyan"))
+        elif kind == "lost":
+            self.echo(f"{at}    " + click.style(f"keys {value} lost: nothing listened for them",
+                                                 fg="yellow"))
+        elif kind == "queue":
+            self.echo(f"{at} ⏳ waiting in queue {value}")
+        elif kind == "agent":
+            self.echo(f"{at} 👤 agent {value} answers")
+        elif kind == "bridge":
+            self.echo(f"{at} ↪ transferred: {value}")
+        elif kind == "talk":
+            self.echo(f"{at} 💬 talked for {value / 1000:.0f} s")
+        elif kind == "hand_back":
+            self.echo(f"{at} ↩ the agent hands you back to {value}")
+        elif kind == "fax":
+            self.echo(f"{at} 📠 fax: {value}")
+        elif kind == "record":
+            self.echo(f"{at} 🎙 recording after the beep")
+        elif kind == "hangup":
+            self.echo(f"{at} ☎ the flow hangs up ({value})")
+        elif kind == "caller_hangup":
+            self.echo(f"{at} ☎ you hung up")
+        elif kind in ("agent_hangup", "far_end_hangup", "switch_hangup"):
+            who = {"agent_hangup": "the agent", "far_end_hangup": "the other side",
+                   "switch_hangup": "the switch"}[kind]
+            self.echo(f"{at} ☎ {who} hung up ({value})")
 
 
 class TerminalCaller:
-    """The person at the keyboard: keys, `t` to let the timeout pass, `h` to hang up."""
+    """The person at the keyboard: keys, `t` to let the timeout pass, `h` to hang up.
+
+    A secret entry (a `collect … secret`, such as a PIN) is read without echo.
+    """
+
+    def __init__(self, transcript: Transcript) -> None:
+        self.transcript = transcript
 
     def next_input(self, request: DigitRequest) -> Input:
         size = (f"{request.min_digits}" if request.min_digits == request.max_digits
                 else f"{request.min_digits}-{request.max_digits}")
         ends = ", # ends" if "#" in request.terminators else ""
-        hint = f"keys ({size}{ends}; t=timeout, h=hang up)"
-        return _parse(_ask(f"  ☎ {hint}", "t"))
+        secret = request.prompt is not None and \
+            request.prompt.key in self.transcript.secret_prompts
+        hint = f"{'secret ' if secret else ''}keys ({size}{ends}; t=timeout, h=hang up)"
+        while True:
+            answer = self._ask(f"  ☎ {hint}", "t", hidden=secret)
+            parsed = parse_input(answer)
+            if parsed is not None:
+                return parsed
+            self.transcript.echo(click.style(f"  not keys: {KEYS_HELP}", fg="yellow"))
 
     def during(self, media: Media) -> str | None:
         """At the keyboard, keys are typed when asked, after the prompt."""
         return None
 
     def at_recording(self, request: RecordRequest) -> Input | None:
-        answer = _ask("  🎙 recording: type what you say (empty = silence, h = hang up)", "")
+        answer = self._ask("  🎙 recording: type what you say (empty = silence, h = hang up)", "")
         if answer.strip().lower() == "h":
             return ("hangup", None)
         return None if answer.strip() else ("silence", None)
 
     def at_fax(self) -> Input | None:
-        answer = _ask("  📠 your fax machine receives (Enter = it arrives, h = hang up mid-fax)",
-                      "")
+        answer = self._ask("  📠 your fax machine receives (Enter = it arrives, "
+                           "h = hang up mid-fax)", "")
         return ("hangup", None) if answer.strip().lower() == "h" else None
 
+    def _ask(self, question: str, default: str, hidden: bool = False) -> str:
+        """One answer from the keyboard; end of input (Ctrl-D, a closed pipe) hangs up."""
+        if self.transcript.lost is not None:
+            return "h"
+        try:
+            return click.prompt(click.style(question, fg="cyan"), default=default,
+                                show_default=False,
+                                hide_input=hidden and sys.stdin.isatty())
+        except click.Abort:
+            return "h"
+        except OSError as exc:
+            self.transcript.lost = exc
+            return "h"
 
-def _ask(question: str, default: str) -> str:
-    """One answer from the keyboard; end of input (Ctrl-D, a closed pipe) hangs up."""
-    try:
-        return click.prompt(click.style(question, fg="cyan"), default=default,
-                            show_default=False)
-    except click.Abort:
-        return "h"
 
-
-def _parse(text: str) -> Input:
+def parse_input(text: str) -> Input | None:
+    """Keys (0-9 * #), t/timeout/empty for silence, h/hangup; None for anything else."""
     text = text.strip()
     if text.lower() in ("h", "hangup"):
         return ("hangup", None)
     if text.lower() in ("t", "timeout", ""):
         return ("silence", None)
-    return ("press", text)
+    if all(ch in KEYS for ch in text):
+        return ("press", text)
+    return None
 
 
 def script_inputs(script: str) -> list[Script]:
@@ -85,53 +175,14 @@ def script_inputs(script: str) -> list[Script]:
         if item.lower() not in ("t", "h", "timeout", "hangup") and (
                 not keys or not all(ch in "0123456789*#" for ch in keys)
                 or ("@" in item and not prompt.replace("_", "a").isalnum())):
-            raise click.BadParameter(f"{item!r} is not keys (0-9 * #), KEYS@PROMPT, t or h",
+            raise click.BadParameter(f"{item!r} is not keys (0-9 * #), KEYS@PROMPT, t or h "
+                                     f"({KEYS_HELP})",
                                      param_hint="--script")
-        out.append(PressDuring(keys, prompt) if prompt else _parse(item))
+        parsed = PressDuring(keys, prompt) if prompt else parse_input(item)
+        if parsed is None:
+            raise click.BadParameter(f"{item!r} is not keys: {KEYS_HELP}", param_hint="--script")
+        out.append(parsed)
     return out
-
-
-def _printer(show_nodes: bool):
-    def on_event(event: SimEvent) -> None:
-        kind, value = event.kind, event.value
-        at = click.style(f"{event.at_ms / 1000:7.1f}s", dim=True)
-        if kind == "play" and isinstance(value, Media):
-            click.echo(f"{at} 🔊 {value.text}  " + click.style(f"[{value.key}]", dim=True))
-        elif kind == "say" and isinstance(value, Media):
-            words = f"  ({value.words})" if value.words and value.words != value.text else ""
-            voice = f"  [voice {value.voice}]" if value.voice and _has_text(value) else ""
-            click.echo(f"{at} 🗣 {value.text}" + click.style(words + voice, dim=True))
-        elif kind == "input":
-            what, keys = value
-            shown = {"press": f"pressed {keys}", "silence": "(silence)",
-                     "hangup": "(hangs up)"}[what]
-            click.echo(f"{at}    " + click.style(shown, fg="cyan"))
-        elif kind == "lost":
-            click.echo(f"{at}    " + click.style(f"keys {value} lost: nothing listened for them",
-                                                 fg="yellow"))
-        elif kind == "queue":
-            click.echo(f"{at} ⏳ waiting in queue {value}")
-        elif kind == "agent":
-            click.echo(f"{at} 👤 agent {value} answers")
-        elif kind == "bridge":
-            click.echo(f"{at} ↪ transferred: {value}")
-        elif kind == "talk":
-            click.echo(f"{at} 💬 talked for {value / 1000:.0f} s")
-        elif kind == "hand_back":
-            click.echo(f"{at} ↩ the agent hands you back to {value}")
-        elif kind == "fax":
-            click.echo(f"{at} 📠 fax: {value}")
-        elif kind == "record":
-            click.echo(f"{at} 🎙 recording after the beep")
-        elif kind == "hangup":
-            click.echo(f"{at} ☎ the flow hangs up ({value})")
-        elif kind == "caller_hangup":
-            click.echo(f"{at} ☎ you hung up")
-        elif kind in ("agent_hangup", "far_end_hangup", "switch_hangup"):
-            who = {"agent_hangup": "the agent", "far_end_hangup": "the other side",
-                   "switch_hangup": "the switch"}[kind]
-            click.echo(f"{at} ☎ {who} hung up ({value})")
-    return on_event
 
 
 def _has_text(media: Media) -> bool:
@@ -139,7 +190,14 @@ def _has_text(media: Media) -> bool:
     return any(isinstance(p, TextPart) for p in media.parts)
 
 
-@click.command()
+def secret_prompts(flows) -> frozenset[str]:
+    """Prompt keys that ask for a secret entry (`collect … secret`), to read it hidden."""
+    return frozenset(key for ir in flows for op in flow_ops(ir)
+                     if op["op"] == "collect" and op.get("secret")
+                     for key in (op.get("prompt"), op.get("invalid"), op.get("reprompt")) if key)
+
+
+@click.command(short_help="Call a flow on the simulator: hear it, press keys.")
 @click.argument("flow", type=click.Path(exists=True, dir_okay=False))
 @click.option("--caller", help="The caller's number (default from settings: 13800000000).")
 @click.option("--lang", type=click.Choice(["zh-CN", "en-US"]),
@@ -171,19 +229,22 @@ def call(flow: str, caller: str | None, lang: str | None, script: str | None, at
       switchflow call flows/hotline.flow --script "3,1,12345678#,123456,h" --trace
       switchflow call flows/hotline.flow --script "0,5" --hand-back satisfaction_survey
     """
-    logging.getLogger("engine").setLevel(logging.ERROR)
+    engine_logs_as_lines()
     try:
         settings = load_settings()
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from None
     path = Path(flow)
-    clock_box: list[VirtualClock] = []
-    runtime = demo_runtime(settings, incident=incident or None,
-                           today=lambda: clock_box[0].now().astimezone(zone).date())
+    # the demo data is dated [sim] start, as in `switchflow test`
+    runtime = demo_runtime(settings, incident=incident or None, near=path.parent,
+                           today=settings.sim.start.date())
     ir, checked = compile_checked(path, runtime.catalog)
     if ir is None:
         show([checked], "full")
         raise SystemExit(1)
+    if start_node is not None and start_node not in ir["nodes"]:
+        raise click.BadParameter(f"{path} has no node `{start_node}`; "
+                                 + _nodes_hint(start_node, ir["nodes"]), param_hint="--start")
     # the call's language: the caller's if given, else the flow's (`lang`, or
     # engine.default_lang for a flow without one: the catalogue compiled it in)
     call_lang = lang or ir["lang"]
@@ -198,13 +259,14 @@ def call(flow: str, caller: str | None, lang: str | None, script: str | None, at
         raise click.BadParameter(f"{at!r} is not a date and time like 2026-11-23 21:00",
                                  param_hint="--at") from None
     clock = VirtualClock(when.replace(tzinfo=zone))
-    clock_box.append(clock)
-    person = ScriptedCaller(script_inputs(script)) if script is not None else TerminalCaller()
+    transcript = Transcript(secret_prompts(flows))
+    person = (ScriptedCaller(script_inputs(script)) if script is not None
+              else TerminalCaller(transcript))
     outcomes = _all_queues_time_out(flows) if no_agents else Outcomes()
     outcomes.hand_back = hand_back
     channel = SimChannel(person, clock, caller_number=caller or settings.sim.caller,
                          called=(ir.get("numbers") or [settings.sim.called])[0],
-                         outcomes=outcomes, listener=_printer(trace))
+                         outcomes=outcomes, listener=transcript.on_event)
     sink = MemorySink()
     rt = dataclasses.replace(runtime, sink=sink)
     switch = SimSwitch()
@@ -212,7 +274,8 @@ def call(flow: str, caller: str | None, lang: str | None, script: str | None, at
         switch.connect(Calls(flows, rt, switch).handle)
     except CallsError as exc:
         raise click.ClickException(str(exc)) from None
-    observer = (lambda kind, value: click.echo(click.style(f"          → {value}", fg="magenta"))
+    observer = (lambda kind, value: transcript.echo(click.style(f"          → {value}",
+                                                                fg="magenta"))
                 if kind in ("node", "flow") else None) if trace else None
     click.echo(click.style(f"Calling {ir['title'] or ir['flow']} ({path}) as {channel.caller} "
                            f"({call_lang}), {clock.now().astimezone(zone):%a %Y-%m-%d %H:%M}",
@@ -223,8 +286,21 @@ def call(flow: str, caller: str | None, lang: str | None, script: str | None, at
         worker.join()
     except KeyboardInterrupt:
         worker.kill()
+    if transcript.lost is not None:
+        raise transcript.lost           # cli.main ends quietly: nobody reads the output
     record = worker.value.done.wait(timeout=5) if worker.successful() else None
     _summary(record, trace)
+    if record is None or record.end_reason in FAILED_ENDS or not worker.successful():
+        raise SystemExit(1)
+
+
+def _nodes_hint(name: str, nodes) -> str:
+    """`did you mean …?` when one is close, else the nodes there are."""
+    close = did_you_mean(name, nodes)
+    if close:
+        return close
+    names = sorted(nodes)
+    return "its nodes are " + ", ".join(names[:12]) + (", …" if len(names) > 12 else "")
 
 
 def _other_flows(path: Path, catalog, name: str) -> list[dict]:

@@ -12,7 +12,7 @@ from .output import show
 from .project import find_flow_files, project_catalog
 
 
-@click.command()
+@click.command(short_help="Check flow files or folders for errors and warnings.")
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
 @click.option("--format", "fmt", type=click.Choice(["full", "concise", "json"]), default="full",

@@ -8,7 +8,7 @@ from ivrlang.codes import CODES
 from ivrlang.diagnostics import explain as explain_code
 
 
-@click.command()
+@click.command(short_help="Explain a diagnostic code, or list them all.")
 @click.argument("code", required=False)
 def explain(code: str | None) -> None:
     """Explain a diagnostic code such as E101; without CODE, list them all.

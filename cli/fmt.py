@@ -15,7 +15,7 @@ from .output import show
 from .project import find_flow_files
 
 
-@click.command()
+@click.command(short_help="Format flow files in place (comments are kept).")
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--check", "check_only", is_flag=True,
               help="Change nothing; list files that would change and exit 1 if any.")
@@ -23,14 +23,15 @@ from .project import find_flow_files
 def fmt(paths: tuple[str, ...], check_only: bool, diff: bool) -> None:
     """Format flow files in place (comments are kept).
 
-    Files that do not parse are left untouched and reported.
+    Files that do not parse, or cannot be written, are left untouched and
+    reported; the others are still formatted (exit status 1).
 
     \b
     Example:
       switchflow fmt flows/
       switchflow fmt --check flows/     # in CI
     """
-    changed, broken = [], []
+    changed, broken, unwritable = [], [], []
     for path in find_flow_files(paths):
         result = parse_file(path)
         if result.flow is None or any(d.is_error for d in result.diagnostics):
@@ -48,11 +49,20 @@ def fmt(paths: tuple[str, ...], check_only: bool, diff: bool) -> None:
         elif check_only:
             click.echo(f"would reformat {path}")
         else:
-            Path(path).write_text(new, encoding="utf-8")
+            try:
+                Path(path).write_text(new, encoding="utf-8")
+            except OSError as exc:      # read-only file or folder, full disk: go on
+                unwritable.append(path)
+                click.echo(click.style(f"cannot write {path}: {exc.strerror or exc}",
+                                       fg="red"), err=True)
+                continue
             click.echo(f"formatted {path}")
     if broken:
         show(broken, "full")
     if not changed and not broken:
         click.echo("all files already formatted")
-    if broken or ((check_only or diff) and changed):
+    if unwritable:
+        click.echo(f"{len(unwritable)} file{'s' * (len(unwritable) != 1)} could not be "
+                   "rewritten", err=True)
+    if broken or unwritable or ((check_only or diff) and changed):
         raise SystemExit(1)

@@ -11,15 +11,16 @@ from ivrlang.graph import GraphvizError, render, to_dot, to_mermaid
 from ivrlang.parser import parse_file
 
 from .output import show
+from .params import OutputFile, write_output
 
 
-@click.command()
+@click.command(short_help="Draw a flow: Graphviz dot, SVG, PNG or Mermaid.")
 @click.argument("flow", type=click.Path(exists=True, dir_okay=False))
 @click.option("--format", "fmt", type=click.Choice(["dot", "svg", "png", "mermaid"]),
               default="dot", show_default=True, help="Graphviz source, a picture, or Mermaid.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False),
+@click.option("-o", "--output", type=OutputFile(),
               help="File to write; svg and png need it unless piped.")
-def graph(flow: str, fmt: str, output: str | None) -> None:
+def graph(flow: str, fmt: str, output: Path | None) -> None:
     """Draw FLOW: nodes, keys on edges, failure paths dashed.
 
     svg and png need Graphviz's `dot` (Debian: apt-get install graphviz).
@@ -45,7 +46,7 @@ def graph(flow: str, fmt: str, output: str | None) -> None:
             except GraphvizError as exc:
                 raise click.ClickException(str(exc)) from None
     if output:
-        Path(output).write_bytes(data)
+        write_output(output, data)
         click.echo(f"wrote {output}", err=True)
     elif fmt == "png" and click.get_text_stream("stdout").isatty():
         raise click.UsageError("a PNG needs -o FILE (or a pipe)")

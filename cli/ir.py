@@ -10,14 +10,15 @@ import click
 from ivrlang import check_file, compile_flow
 
 from .output import show
+from .params import OutputFile, write_output
 from .project import project_catalog
 
 
-@click.command()
+@click.command(short_help="Print a flow's compiled program (IR) as JSON.")
 @click.argument("flow", type=click.Path(exists=True, dir_okay=False))
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
+@click.option("-o", "--output", type=OutputFile(),
               help="Write to a file instead of standard output.")
-def ir(flow: str, output: str | None) -> None:
+def ir(flow: str, output: Path | None) -> None:
     """Compile a flow and print its IR (what the engine runs) as JSON.
 
     \b
@@ -31,6 +32,6 @@ def ir(flow: str, output: str | None) -> None:
         raise SystemExit(1)
     text = json.dumps(compile_flow(checked.flow, catalog), ensure_ascii=False, indent=2)
     if output:
-        Path(output).write_text(text + "\n", encoding="utf-8")
+        write_output(output, (text + "\n").encode("utf-8"))
     else:
         click.echo(text)

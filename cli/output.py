@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
+
 import click
 
 from ivrlang import Checked
@@ -25,3 +28,22 @@ def show(results: list[Checked], fmt: str) -> None:
                 click.echo(click.style(head, fg=color, bold=True) + ("\n" + rest if rest else ""))
                 click.echo()
     click.echo(summary(diags, len(results)), err=fmt == "json")
+
+
+class _OneLineToStderr(logging.Handler):
+    """The message alone, on the current stderr: a traceback is for the engine's
+    developers, not for the terminal (the call's summary says how it ended)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        with contextlib.suppress(OSError):
+            click.echo(f"switchflow: {record.levelname.lower()}: {record.getMessage()}",
+                       err=True)
+
+
+def engine_logs_as_lines(level: int = logging.ERROR) -> None:
+    """Show the engine's problems (at `level` and above) as one line each on stderr."""
+    logger = logging.getLogger("engine")
+    logger.setLevel(level)
+    if not any(isinstance(h, _OneLineToStderr) for h in logger.handlers):
+        logger.addHandler(_OneLineToStderr())
+    logger.propagate = False

@@ -24,6 +24,7 @@ from engine.settings import Settings, SettingsError, load_settings
 from engine.speech.prompts import PromptError
 from engine.speech.prompts import load_prompts as read_prompts
 from ivrlang.catalog import Catalog
+from ivrlang.parser import NotAFlowFile, read_bounded
 
 _FLOW_LINE = re.compile(r"^flow[ \t]+([A-Za-z_][A-Za-z0-9_]*)", re.M)
 
@@ -58,16 +59,17 @@ def prompts_dir(settings: Settings | None = None) -> Path:
     folder = (settings or cli_settings()).paths.prompts
     where = "set `prompts` under [paths] in your settings file or SWITCHFLOW_PATHS_PROMPTS"
     if not folder.is_dir():
-        raise click.ClickException(f"prompts folder {folder} does not exist "
-                                   f"({folder.absolute()}): {where}, or run switchflow "
-                                   "from the project's folder")
+        raise click.UsageError(f"the prompts folder {folder} does not exist "
+                               f"({folder.absolute()}): {where}, or run switchflow "
+                               "from the project's folder")
     if not any(folder.glob("*.toml")):
-        raise click.ClickException(f"prompts folder {folder} holds no prompt catalogue "
-                                   f"(LANG.toml such as zh-CN.toml): {where}")
+        raise click.UsageError(f"the prompts folder {folder} holds no prompt catalogue "
+                               f"(LANG.toml such as zh-CN.toml): {where}")
     return folder
 
 
 def load_prompts(folder: Path) -> dict[str, dict[str, str]]:
+    """The catalogues in `folder` (one that prompts_dir accepted)."""
     try:
         return read_prompts(folder)
     except PromptError as exc:
@@ -75,16 +77,21 @@ def load_prompts(folder: Path) -> dict[str, dict[str, str]]:
 
 
 def flow_names(near: Path | None = None, files: Iterable[Path] = ()) -> set[str]:
-    """The names (`flow NAME` lines) of the flows in folder `near` and of `files`."""
+    """The names (`flow NAME` lines) of the flows in folder `near` and of `files`.
+
+    Read like any flow: regular files only, never more than the size limit, so a
+    FIFO or a device given as a flow is reported by the command, not waited on.
+    """
     paths = set(files)
     if near is not None and near.is_dir():
         paths.update(near.glob("*.flow"))
     names = set()
     for path in paths:
         try:
-            found = _FLOW_LINE.search(path.read_text(encoding="utf-8", errors="replace"))
-        except OSError:
+            text = read_bounded(path).decode("utf-8", errors="replace")
+        except (OSError, NotAFlowFile):
             continue
+        found = _FLOW_LINE.search(text)
         if found:
             names.add(found.group(1))
     return names

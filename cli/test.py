@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import time
 from pathlib import Path
 
@@ -13,11 +12,11 @@ from engine.sim import flowtest
 from engine.sim.flowtest import Coverage, coverage_of, run_test
 
 from .mutation import mutate_flow
-from .output import show
+from .output import engine_logs_as_lines, show
 from .project import compile_checked, demo_runtime, find_flow_files, flow_names
 
 
-@click.command()
+@click.command(short_help="Run the test blocks of flows on the simulator.")
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("-k", "keyword", help="Run only tests whose `flow::name` contains this text.")
 @click.option("-v", "--verbose", is_flag=True, help="One line per test.")
@@ -36,17 +35,17 @@ def test(paths: tuple[str, ...], keyword: str | None, verbose: bool, show_covera
 
     Lookups a test does not `given` answer from the demo data.
     Exit status 1 when a test fails, a flow has errors, or coverage is
-    below --fail-under.
+    below --fail-under; 2 when -k matches no test.
 
     \b
     Example:
       switchflow test flows/
-      switchflow test flows/hotline.flow -k balance -v
+      switchflow test flows/hotline.flow -k "repair progress" -v
       switchflow test --coverage --fail-under 100 --hangup-everywhere
       switchflow test --mutate flows/hotline.flow
     """
     inject = hangup_everywhere
-    logging.getLogger("engine").setLevel(logging.ERROR)
+    engine_logs_as_lines()
     try:
         settings = load_settings()
     except SettingsError as exc:
@@ -54,13 +53,14 @@ def test(paths: tuple[str, ...], keyword: str | None, verbose: bool, show_covera
     files = find_flow_files(paths or (str(settings.paths.flows),))
     if not files:
         raise click.UsageError("no .flow files found")
-    runtime = demo_runtime(settings, near=files[0].parent)
+    # the demo data is dated [sim] start, as in `switchflow call`
+    runtime = demo_runtime(settings, near=files[0].parent, today=settings.sim.start.date())
     runtime.catalog.flows = (runtime.catalog.flows or set()) | flow_names(files=files)
     if mutate:
         _mutation(files, runtime, verbose, fail_under)
         return
     started = time.perf_counter()
-    passed = failed = broken = 0
+    passed = failed = broken = available = 0
     total = Coverage()
     failures = []
     for path in files:
@@ -71,6 +71,7 @@ def test(paths: tuple[str, ...], keyword: str | None, verbose: bool, show_covera
             continue
         cov = coverage_of(ir)
         marks = []
+        available += len(ir["tests"])
         for t in ir["tests"]:
             label = f"{path}::{t['name']}"
             if keyword and keyword.lower() not in label.lower():
@@ -105,6 +106,10 @@ def test(paths: tuple[str, ...], keyword: str | None, verbose: bool, show_covera
                    f"({len(total.nodes & total.all_nodes)}/{len(total.all_nodes)} nodes, "
                    f"{len(total.keys & total.all_keys)}/{len(total.all_keys)} keys)")
     elapsed = time.perf_counter() - started
+    if keyword and not passed + failed:
+        raise click.UsageError(f"no test matches -k {keyword!r} "
+                               f"({available} test{'s' * (available != 1)} in {len(files)} "
+                               f"file{'s' * (len(files) != 1)})")
     summary = f"{passed} passed, {failed} failed"
     if broken:
         summary += f", {broken} flow{'s' * (broken != 1)} with errors"

@@ -72,6 +72,17 @@ def sets(stmt: A.Stmt) -> str | None:
 
 
 class _Analysis:
+    """The fixpoint over nodes; inside a node, one mutable set and an undo log.
+
+    Along a node's statements the set of assigned variables only grows, so
+    it is kept in one set: a branch adds to it, records what it added, and
+    takes it back before the next branch; where branches meet, only what
+    every completing branch added stays. Each statement thus costs what it
+    adds, not the size of the set (copying a frozenset per statement made
+    the pass quadratic in the number of variables). Snapshots are taken only
+    where a path leaves for another node.
+    """
+
     def __init__(self, flow: A.Flow, tracked: set[str]):
         self.nodes = {n.name: n for n in flow.nodes}
         self.tracked = tracked          # variables the flow sets somewhere
@@ -79,64 +90,93 @@ class _Analysis:
         self.todo: list[str] = []
         self.uses: list[tuple[A.Var, str]] = []   # (use, node) not surely set
         self.reporting = False
+        self.assigned: set[str] = set()   # surely set at the statement being walked
+        self.added: list[str] = []        # what was added to it, in order (to undo)
         self.sub_sets = {
             n.name: frozenset(v for s in G.walk(n.body) if (v := sets(s)))
             for n in flow.nodes if isinstance(n, A.Sub)
         }
 
-    def reach(self, node: str, assigned: Assigned) -> None:
+    def reach(self, node: str) -> None:
+        """A path arrives at `node` with the current set: its entry is the intersection."""
         if node not in self.nodes:
             return
         old = self.entry.get(node)
-        new = assigned if old is None else old & assigned
-        if new != old:
+        if old is None:
+            self.entry[node] = frozenset(self.assigned)
+            self.todo.append(node)
+            return
+        new = old & self.assigned
+        if len(new) != len(old):      # entries only shrink: a smaller one is a change
             self.entry[node] = new
             self.todo.append(node)
 
+    def add(self, var: str) -> None:
+        if var not in self.assigned:
+            self.assigned.add(var)
+            self.added.append(var)
+
+    def undo(self, mark: int) -> set[str]:
+        """Take back what was added since `mark`; returns it."""
+        back = set(self.added[mark:])
+        self.assigned -= back
+        del self.added[mark:]
+        return back
+
     def run_node(self, name: str) -> None:
         node = self.nodes[name]
-        start = self.entry[name]
+        self.assigned, self.added = set(self.entry[name]), []
         for _, part in G.node_bodies(node):
-            self.block(name, part.stmts if isinstance(part, A.Body) else part, start)
+            self.block(name, part.stmts if isinstance(part, A.Body) else part)
+            self.undo(0)
 
-    def block(self, node: str, stmts: list[A.Stmt], assigned: Assigned) -> Assigned | None:
-        current: Assigned | None = assigned
-        for stmt in stmts:
-            if current is None:
-                return None
-            current = self.stmt(node, stmt, current)
-        return current
+    def block(self, node: str, stmts: list[A.Stmt]) -> bool:
+        """Walk statements, adding what they set; False when the path stops here."""
+        return all(self.stmt(node, stmt) for stmt in stmts)
 
-    def stmt(self, node: str, stmt: A.Stmt, assigned: Assigned) -> Assigned | None:
+    def branches(self, node: str, bodies: list[list[A.Stmt]], fall_through: bool) -> bool:
+        """Alternative bodies from here; afterwards what every completing one set is kept."""
+        mark = len(self.added)
+        outs = [set()] if fall_through else []
+        for stmts in bodies:
+            completes = self.block(node, stmts)
+            back = self.undo(mark)
+            if completes:
+                outs.append(back)
+        if not outs:
+            return False
+        for var in set.intersection(*outs):
+            self.add(var)
+        return True
+
+    def stmt(self, node: str, stmt: A.Stmt) -> bool:
         if self.reporting:
             for expr in expressions(stmt):
                 for var in variables_in(expr):
-                    if var.name in self.tracked and var.name not in assigned:
+                    if var.name in self.tracked and var.name not in self.assigned:
                         self.uses.append((var, node))
         if isinstance(stmt, A.If):
-            outs = [self.block(node, b.body.stmts, assigned) for b in stmt.branches]
-            if stmt.branches[-1].cond is not None:
-                outs.append(assigned)
-            live = [o for o in outs if o is not None]
-            return frozenset.intersection(*live) if live else None
-        var = sets(stmt)
-        after = assigned | {var} if var else assigned
+            return self.branches(node, [b.body.stmts for b in stmt.branches],
+                                 fall_through=stmt.branches[-1].cond is not None)
         if isinstance(stmt, A.Goto):
             if not stmt.flow:
-                self.reach(stmt.target, assigned)
-            return None
+                self.reach(stmt.target)
+            return False
         if isinstance(stmt, A.CallSub):
-            self.reach(stmt.target, assigned)
-            return assigned | self.sub_sets.get(stmt.target, frozenset())
+            self.reach(stmt.target)
+            for var in self.sub_sets.get(stmt.target, ()):
+                self.add(var)
+            return True
+        var = sets(stmt)
+        if var:
+            self.add(var)
         if isinstance(stmt, A.ActionStmt):
-            falls = [self.block(node, on.body.stmts, after) for on in stmt.handlers]
-            if not G.stmt_completes(stmt):
-                live = [f for f in falls if f is not None]
-                return frozenset.intersection(*live) if live else None
-            for f in falls:
-                if f is not None:
-                    after = after & f
-        return after
+            # a handler falling through rejoins the statement's own way on
+            completes = G.stmt_completes(stmt)
+            handled = self.branches(node, [on.body.stmts for on in stmt.handlers],
+                                    fall_through=completes)
+            return completes or handled
+        return True
 
 
 def maybe_unset(flow: A.Flow, entries: dict[str, Assigned],
@@ -144,7 +184,8 @@ def maybe_unset(flow: A.Flow, entries: dict[str, Assigned],
     """Uses of tracked variables that some path reaches before they are set."""
     analysis = _Analysis(flow, tracked)
     for node, assigned in entries.items():
-        analysis.reach(node, assigned)
+        analysis.assigned = set(assigned)
+        analysis.reach(node)
     while analysis.todo:
         analysis.run_node(analysis.todo.pop())
     analysis.reporting = True

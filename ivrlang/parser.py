@@ -8,13 +8,18 @@ from __future__ import annotations
 
 import codecs
 import gc
+import hashlib
+import os
 import re
+import stat
+import sys
 import threading
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+import lark
 from lark import Lark, Token
 from lark.exceptions import (
     LarkError,
@@ -137,16 +142,53 @@ def _builder() -> ToAst:
 
 @cache
 def _lark() -> Lark:
-    """The parser, with the AST built during the parse (no parse tree)."""
+    """The parser, with the AST built during the parse (no parse tree).
+
+    Building it from the grammar takes about as long as checking a flow, so
+    the built tables are kept in the user's cache folder (see `_cache_file`).
+    """
+    grammar = _GRAMMAR.read_text(encoding="utf-8")
     return Lark(
-        _GRAMMAR.read_text(encoding="utf-8"),
+        grammar,
         parser="lalr",
         lexer="contextual",
         postlex=Indenter(),
         start=["start", "interp"],
         maybe_placeholders=True,
         transformer=_builder(),
+        cache=_cache_file(grammar),
     )
+
+
+def _cache_file(grammar: str) -> str | bool:
+    """Where Lark keeps the built parser between runs, or False for no cache.
+
+    The name carries a digest of the grammar, Lark's and Python's versions, so
+    a changed grammar gets a new file (Lark also checks the digest inside).
+    The file is a pickle, so it lives only in a folder of the user's own
+    ($XDG_CACHE_HOME or ~/.cache, then switchflow/), never in a shared
+    temporary folder; when that folder cannot be made ours and writable, the
+    parser is built every time.
+    """
+    folder = _cache_dir()
+    if folder is None:
+        return False
+    key = f"{grammar}\0{lark.__version__}\0{sys.version}".encode()
+    return str(folder / f"grammar-{hashlib.sha256(key).hexdigest()[:20]}.lark")
+
+
+def _cache_dir() -> Path | None:
+    try:
+        base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+        folder = Path(base) / "switchflow"
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        info = folder.stat()
+    except (OSError, RuntimeError):          # no home, a file in the way, read-only disk
+        return None
+    owner = getattr(os, "getuid", None)
+    if owner is not None and (info.st_uid != owner() or info.st_mode & 0o022):
+        return None                          # someone else could plant a pickle there
+    return folder if os.access(folder, os.W_OK | os.X_OK) else None
 
 
 @cache
@@ -176,19 +218,56 @@ def keywords() -> set[str]:
 # ---------------------------------------------------------------- reading
 
 
+class NotAFlowFile(OSError):
+    """The path names a FIFO, a device, a socket or a folder: nothing to read a flow from."""
+
+
+_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe (FIFO)"),
+          (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+          (stat.S_ISSOCK, "a socket"))
+
+
+def read_bounded(path: str | Path, limit: int = MAX_BYTES) -> bytes:
+    """A regular file's bytes, at most `limit` + 1 of them (enough to tell it is too big).
+
+    Opened without blocking and checked on the open descriptor, so a FIFO or a
+    device (`/dev/zero`) is refused at once instead of hanging or reading forever.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            kind = next((what for test, what in _KINDS if test(mode)), "not a regular file")
+            raise NotAFlowFile(f"cannot read the file: it is {kind}, not a regular file")
+        chunks, size = [], 0
+        while size <= limit:
+            chunk = os.read(fd, limit + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+
 def read_source(path: str | Path,
                 data: bytes | None = None) -> tuple[Source | None, list[Diagnostic]]:
     """Read and normalise a flow file; refuse what is not flow text."""
     name = str(path)
     start = Span(name, 1, 1, 1, 2)
     try:
-        raw = Path(path).read_bytes() if data is None else data
+        raw = read_bounded(path) if data is None else data
+    except NotAFlowFile as exc:
+        return None, [error("E005", start, str(exc),
+                            "give the path of an ordinary .flow file")]
     except OSError as exc:
         return None, [error("E005", start, f"cannot read the file: {exc.strerror or exc}")]
     if len(raw) > MAX_BYTES:
         return None, [error("E007", start,
-                            f"the file is {len(raw) // 1024} KiB; a flow may be at most "
-                            f"{MAX_BYTES // 1024} KiB", "split it into several flows")]
+                            f"the file is over {MAX_BYTES // 1024} KiB, the most a flow "
+                            "may be", "split it into several flows")]
     if b"\0" in raw:
         return None, [error("E005", start, "this is a binary file, not flow text")]
     if raw.startswith(codecs.BOM_UTF8):
@@ -285,7 +364,7 @@ def _too_deep(source: Source) -> Diagnostic:
                  "split the expression with `set`")
 
 
-_COMMENT_SCAN = re.compile(r'"(?:[^"\\\n]|\\.)*"|(#[^\n]*)')
+_COMMENT_SCAN = re.compile(r'"[^"\\\n]*+(?:\\.[^"\\\n]*+)*+"|(#[^\n]*)')  # as STRING
 
 
 def scan_comments(text: str) -> list[A.Comment]:

@@ -161,13 +161,3 @@ def test_prompts_come_from_the_settings_folder(runner, tmp_path):
     assert result.exit_code == 0, result.output
     result = runner.invoke(cli, ["check", str(write(tmp_path, TYPO))], env=env)
     assert "unknown prompt key `main_menu`" in result.output
-
-
-def test_a_missing_prompts_folder_stops_the_command(runner, tmp_path):
-    path = write(tmp_path, TYPO)
-    for command in (["check", str(path)], ["ir", str(path)], ["test", str(path)]):
-        result = runner.invoke(cli, command,
-                               env={"SWITCHFLOW_PATHS_PROMPTS": str(tmp_path / "nope")})
-        assert result.exit_code == 1, command
-        assert f"prompts folder {tmp_path / 'nope'} does not exist" in result.output
-        assert "SWITCHFLOW_PATHS_PROMPTS" in result.output and "Traceback" not in result.output

@@ -14,8 +14,6 @@ import datetime as dt
 import zoneinfo
 from typing import Protocol, runtime_checkable
 
-import gevent
-
 from ivrlang.suggest import did_you_mean
 
 UTC = dt.UTC
@@ -42,6 +40,8 @@ class SystemClock:
         return dt.datetime.now(UTC)
 
     def sleep(self, seconds: float) -> None:
+        import gevent  # here, not at the top: `switchflow check` never needs the hub
+
         gevent.sleep(max(0.0, seconds))
 
 
@@ -70,6 +70,8 @@ class VirtualClock:
 
     def sleep(self, seconds: float) -> None:
         self.advance(max(0.0, seconds))
+        import gevent
+
         gevent.sleep(0)
 
     def __repr__(self) -> str:

@@ -85,6 +85,12 @@ TIMEOUT = "timeout"
 _OUTCOME_WORDS = {NOTFOUND, FAILS, "error", TIMEOUT}
 
 
+# what code behind a lookup or function may raise that is its own failure: SystemExit and
+# KeyboardInterrupt too, so user code never ends the process; cancellations (the call's
+# hangup, CallGone or GreenletExit) are BaseExceptions outside this list and go through
+USER_CODE_FAILURES = (Exception, SystemExit, KeyboardInterrupt)
+
+
 class RegistryError(ValueError):
     """A registration (or a test override) that does not fit the catalogue."""
 
@@ -250,7 +256,8 @@ class Registry:
             if t is not timer:
                 raise           # a deadline of the caller's, not ours: let it through
             return fail(f"lookup `{name}` timed out after {timeout_ms} ms")
-        except Exception as e:
+        except USER_CODE_FAILURES as e:  # a hangup (CallGone, GreenletExit) is not one
+
             log.debug("lookup %s raised", name, exc_info=True)
             return fail(f"lookup `{name}` failed: {type(e).__name__}: {e}")
         finally:
@@ -290,7 +297,7 @@ class Registry:
                                        "implementation is registered")
         try:
             result = entry.impl(**bound)
-        except Exception as e:
+        except USER_CODE_FAILURES as e:
             log.debug("function %s raised", name, exc_info=True)
             raise FunctionFailed(name, f"function `{name}` failed: "
                                        f"{type(e).__name__}: {e}") from e
