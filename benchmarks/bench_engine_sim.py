@@ -75,6 +75,7 @@ import engine.actions as actions  # noqa: E402
 from cli.project import compile_checked, demo_runtime  # noqa: E402
 from engine.calendars.clock import VirtualClock  # noqa: E402
 from engine.demo import demo_registry  # noqa: E402
+from engine.evaluation.budget import CpuBudget  # noqa: E402
 from engine.record import CallRecord  # noqa: E402
 from engine.runtime import Runtime  # noqa: E402
 from engine.session import CallSession  # noqa: E402
@@ -403,6 +404,7 @@ def probe_overhead_ns(rounds: int = 200_000) -> float:
 
     class StandIn:
         steps, max_steps, node = 0, 1 << 62, "x"
+        cpu = CpuBudget(1 << 40)
 
     stand_in = StandIn()
     tick = CallSession.tick

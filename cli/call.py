@@ -11,12 +11,14 @@ import click
 import gevent
 
 from engine.calendars.clock import VirtualClock
+from engine.channel.callerid import is_caller_id
 from engine.channel.contract import DigitRequest, Media, RecordRequest
 from engine.record import CallRecord, MemorySink
 from engine.runtime import Runtime
 from engine.session import CallSession
 from engine.settings import SettingsError, load_settings
 from engine.sim.channel import Input, Outcomes, ScriptedCaller, SimChannel, SimEvent
+from ivrlang.suggest import did_you_mean
 
 from .output import show
 from .project import compile_checked, demo_runtime
@@ -68,6 +70,27 @@ def script_inputs(script: str) -> list[Input]:
     return [_parse(i) for i in items]
 
 
+def _caller_option(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A caller ID is digits (an optional leading +) or `anonymous`: nothing FreeSWITCH expands."""
+    if value is not None and not is_caller_id(value):
+        raise click.BadParameter(f"{value!r} is not a caller number: digits with an optional "
+                                 "leading +, or `anonymous`")
+    return value
+
+
+def _check_start(ir, node: str) -> None:
+    """`--start` names a step or a menu of the flow; a sub only runs inside a `call`."""
+    nodes = ir["nodes"]
+    if node not in nodes:
+        hint = did_you_mean(node, nodes)
+        raise click.BadParameter(f"the flow has no node `{node}`" + (f"; {hint}" if hint else ""),
+                                 param_hint="--start")
+    if nodes[node]["kind"] == "sub":
+        raise click.BadParameter(f"`{node}` is a sub: it runs only inside a `call` and "
+                                 "`return`s to it; start at a step or a menu",
+                                 param_hint="--start")
+
+
 def _printer(show_nodes: bool):
     def on_event(event: SimEvent) -> None:
         kind, value = event.kind, event.value
@@ -99,7 +122,8 @@ def _printer(show_nodes: bool):
 
 @click.command()
 @click.argument("flow", type=click.Path(exists=True, dir_okay=False))
-@click.option("--caller", help="The caller's number (default from settings: 13800000000).")
+@click.option("--caller", callback=_caller_option,
+              help="The caller's number (default from settings: 13800000000).")
 @click.option("--lang", type=click.Choice(["zh-CN", "en-US"]), help="Language of the prompts.")
 @click.option("--script", help='Keys without a terminal, comma-separated: "1,12345678#,t,h".')
 @click.option("--at", "at", help='Local time of the call, e.g. "2026-11-23 21:00".')
@@ -133,6 +157,8 @@ def call(flow: str, caller: str | None, lang: str | None, script: str | None, at
     if ir is None:
         show([checked], "full")
         raise SystemExit(1)
+    if start_node is not None:
+        _check_start(ir, start_node)
     if lang:
         ir = {**ir, "lang": lang}
     zone = ZoneInfo(ir["timezone"] or settings.engine.timezone)
@@ -151,7 +177,7 @@ def call(flow: str, caller: str | None, lang: str | None, script: str | None, at
     sink = MemorySink()
     rt = Runtime(registry=runtime.registry, clock=clock, prompts=runtime.prompts, sink=sink,
                  catalog=runtime.catalog, max_steps=settings.engine.max_steps,
-                 timezone=settings.engine.timezone)
+                 timezone=settings.engine.timezone, cpu_budget_ms=settings.engine.cpu_budget)
     observer = (lambda kind, value: click.echo(click.style(f"          → {value}", fg="magenta"))
                 if kind == "node" else None) if trace else None
     click.echo(click.style(f"Calling {ir['title'] or ir['flow']} ({path}) as {channel.caller}, "

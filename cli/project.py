@@ -82,8 +82,10 @@ def demo_runtime(near: Path | None = None, *, incident: bool | None = None, toda
     folder = prompts_dir(near)
     prompts = load_prompts(folder) if folder else {}
     catalog = build_catalog({lang: set(keys) for lang, keys in prompts.items()} or None)
-    return Runtime(registry=demo_registry(today=today, incident=incident, catalog=catalog),
+    limits = ({"max_steps": settings.engine.max_steps, "timezone": settings.engine.timezone,
+               "cpu_budget_ms": settings.engine.cpu_budget} if settings else {})
+    timeout = {"default_timeout_ms": settings.engine.lookup_timeout} if settings else {}
+    return Runtime(registry=demo_registry(today=today, incident=incident, catalog=catalog,
+                                          **timeout),
                    clock=SystemClock(),
-                   prompts=prompts, sink=MemorySink(), catalog=catalog,
-                   **({"max_steps": settings.engine.max_steps,
-                       "timezone": settings.engine.timezone} if settings else {}))
+                   prompts=prompts, sink=MemorySink(), catalog=catalog, **limits)

@@ -22,3 +22,4 @@ class Runtime:
     catalog: Catalog = field(default_factory=Catalog)
     max_steps: int = 1000
     timezone: str = "Asia/Shanghai"   # for flows whose header names no time zone
+    cpu_budget_ms: int = 2000          # processor time one call may use (engine.cpu_budget)

@@ -20,9 +20,12 @@ from gevent import GreenletExit
 
 from engine.actions import run_node, run_op
 from engine.calendars.calendar import BusinessCalendar, calendars_from_ir
+from engine.channel.callerid import caller_number
 from engine.channel.contract import CallGone, Channel, Media
 from engine.control import EndCall, FlowError, Goto
+from engine.evaluation.budget import CpuBudget
 from engine.evaluation.expr import evaluate
+from engine.evaluation.secrets import mark_secret, mask
 from engine.lookups.registry import FunctionFailed
 from engine.record import MASK, CallRecord, TraceEntry
 from engine.runtime import Runtime
@@ -56,12 +59,15 @@ class CallSession:
         self.node = ""
         self.line = 0
         self.steps = 0
+        self.sub_depth = 0   # subs running inside one another (engine/actions/sub.py)
         self.started = runtime.clock.now()
+        self.cpu = CpuBudget(runtime.cpu_budget_ms)
+        caller = caller_number(channel.caller)
         self.record = CallRecord(
             call_id=getattr(channel, "uuid", "") or str(uuid.uuid4()), flow=ir["flow"],
-            caller=channel.caller, called=channel.called, started_at=self.started)
+            caller=caller, called=channel.called, started_at=self.started)
         self.vars: dict[str, Any] = {
-            "caller": channel.caller, "called": channel.called,
+            "caller": caller, "called": channel.called,
             "call_id": self.record.call_id, "lang": self.lang,
         }
         self.secrets: set[str] = set()
@@ -81,6 +87,8 @@ class CallSession:
             if not self.start_node:
                 raise EndCall("error", "the flow has no entry node")
             node = self.start_node
+            if self.ir["nodes"].get(node, {}).get("kind") == "sub":
+                raise FlowError(f"cannot start at `{node}`: a sub is entered only with `call`")
             while True:
                 try:
                     self.enter(node)
@@ -122,7 +130,7 @@ class CallSession:
         self.record.detail = detail
         self.record.ended_at = self.rt.clock.now()
         self.record.collected = {
-            k: MASK if k in self.secrets else self.vars.get(k) for k in sorted(self.collected)
+            k: MASK if k in self.secrets else mask(self.vars.get(k)) for k in sorted(self.collected)
         }
         self.observe("end", reason)
         self.rt.sink.commit(self.record)
@@ -132,6 +140,7 @@ class CallSession:
         self.collected.add(name)
         if secret:
             self.secrets.add(name)
+            self.vars[name] = mark_secret(self.vars.get(name))  # the mark follows the value
 
     def _hangup_quietly(self) -> None:
         with contextlib.suppress(CallGone):
@@ -146,11 +155,13 @@ class CallSession:
         self.tick()
 
     def tick(self) -> None:
-        """Count a step; the loop guard ends calls that go round forever."""
+        """Count a step; the loop guard ends calls that go round forever, the processor-time
+        budget those that compute without waiting (and makes them yield meanwhile)."""
         self.steps += 1
         if self.steps > self.max_steps:
             raise EndCall("loop_guard",
                           f"more than {self.max_steps} steps (last node `{self.node}`)")
+        self.cpu.check()
 
     # ------------------------------------------------------------ helpers for actions
 
@@ -173,7 +184,8 @@ class CallSession:
             except TypeError:
                 raise FlowError("`len` needs text or a list") from None
         try:
-            return self.rt.registry.call_function(name, args, kwargs)
+            return self.rt.registry.call_function(name, args, kwargs,
+                                                  call_id=self.record.call_id)
         except FunctionFailed as exc:
             raise FlowError(str(exc)) from None
 
@@ -198,7 +210,7 @@ class CallSession:
         at = self.ms_since_start()
         self.record.trace.append(TraceEntry(
             at_ms=began if began is not None else at, node=self.node, line=op.get("line", 0),
-            action=op["op"], args=args, result=result,
+            action=op["op"], args=mask(args), result=mask(result),
             duration_ms=at - began if began is not None else 0))
 
     def run_ops(self, ops: list[Mapping[str, Any]]) -> None:

@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
 from engine.channel.contract import DigitRequest
 from engine.control import EndCall
+from engine.evaluation.patterns import matches
 from engine.ir import CollectOp
 
 from .base import Action
@@ -20,7 +20,7 @@ class Collect(Action):
 
     def run(self, call: CallSession, op: CollectOp) -> None:  # type: ignore[override]
         lo, hi = op["digits"]
-        pattern = re.compile(op["pattern"]) if op.get("pattern") else None
+        pattern = op.get("pattern")
         prompt = call.prompt(op["prompt"])
         invalid = call.prompt(op["invalid"]) if op.get("invalid") else None
         began = call.ms_since_start()
@@ -31,7 +31,7 @@ class Collect(Action):
                 terminators=op["terminator"] or "")
             digits = call.channel.collect(request)
             call.tick()
-            if lo <= len(digits) <= hi and (pattern is None or pattern.fullmatch(digits)):
+            if lo <= len(digits) <= hi and (not pattern or matches(pattern, digits)):
                 call.vars[op["var"]] = digits
                 call.note_collected(op["var"], op["secret"])
                 call.trace(op, {"var": op["var"], "tries": attempt + 1},

@@ -5,11 +5,15 @@ the caller must notice (expect play, say, queue, ticket …). The flow runs
 on a SimChannel with a virtual clock; afterwards every `expect` must match
 an event after the previous one, in order, and every scripted input must
 have been used.
+
+Each test runs on its own overlay of the runtime's registry, so its `given`
+lines are seen by its own call only: tests may run at once.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import gc
 from collections.abc import Iterator, Mapping
@@ -142,15 +146,17 @@ def _given(plan: _Plan, step, no_vars, no_calls) -> None:
 
 def run_test(ir: Mapping[str, Any], test: Mapping[str, Any], runtime: Runtime, *,
              hangup_after: int | None = None) -> TestResult:
-    """Run one test block; the runtime's registry supplies lookups not `given`."""
+    """Run one test block; the runtime's registry supplies lookups not `given`.
+
+    The test's `given` lines apply to an overlay of that registry of its own.
+    """
     plan = _plan(test)
     result = TestResult(ir["flow"], ir["source"], test["name"], test["line"])
     zone = ZoneInfo(ir["timezone"] or runtime.timezone)
     clock = VirtualClock(dt.datetime.fromisoformat(plan.at).replace(tzinfo=zone))
     sink = MemorySink()
-    rt = Runtime(registry=runtime.registry, clock=clock, prompts=runtime.prompts, sink=sink,
-                 catalog=runtime.catalog, max_steps=runtime.max_steps,
-                 timezone=runtime.timezone)
+    rt = dataclasses.replace(runtime, registry=runtime.registry.overlay(), clock=clock,
+                             sink=sink)
     timeline: list[Event] = result.events
 
     def on_channel(event: SimEvent) -> None:
@@ -160,7 +166,7 @@ def run_test(ir: Mapping[str, Any], test: Mapping[str, Any], runtime: Runtime, *
     channel = SimChannel(caller, clock, caller_number=plan.caller,
                          called=(ir.get("numbers") or ["95158"])[0], outcomes=plan.outcomes,
                          hangup_after=hangup_after, listener=on_channel)
-    with _overrides(runtime, plan.givens) as problem:
+    with _overrides(rt, plan.givens) as problem:
         if problem:
             result.problems.append(problem)
             return result

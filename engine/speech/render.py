@@ -5,6 +5,9 @@ text with the values in figures ("…32立方米", what tests and the simulator
 match on), the words a caller hears ("…三十二立方米"), and the audio keys
 in order: literal fragments as "text:…" (spoken by TTS or a built
 fragment) and values as keys of switchflow's own say prompt set.
+
+A secret value (engine/evaluation/secrets.py) makes the text and words it
+is part of secret too: the caller hears them, traces and logs show a mask.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from typing import Any
 
 from engine.channel.contract import Media
 from engine.evaluation.expr import FlowError, Functions, evaluate
+from engine.evaluation.limits import bounded_text
+from engine.evaluation.secrets import join
 from engine.speech.say import SayError, speak, speak_value
 
 
@@ -30,39 +35,40 @@ def prompt_media(key: str, lang: str, prompts: Mapping[str, Mapping[str, str]],
 def render(fmt: Mapping[str, Any], variables: Mapping[str, Any], call: Functions,
            lang: str) -> Media:
     """A `say` string as Media (display text, words and audio keys)."""
-    shown: list[str] = []
-    words: list[str] = []
+    shown: list[tuple[str, Any]] = []   # (text, the value it shows)
+    words: list[tuple[str, Any]] = []
     files: list[str] = []
     for part in fmt["fmt"]:
         if isinstance(part, str):
-            shown.append(part)
-            words.append(part)
+            shown.append((part, None))
+            words.append((part, None))
             files.append(f"text:{part}")
             continue
         value = evaluate(part["expr"], variables, call)
         kind = part["filters"][-1][0] if part["filters"] else None
-        shown.append(display(value, kind, lang))
+        shown.append((display(value, kind, lang), value))
         try:
             spoken = speak(kind, value, lang) if kind else speak_value(value, lang)
         except SayError as exc:
             raise FlowError(str(exc)) from None
-        words.append(spoken.text)
+        words.append((spoken.text, value))
         files.extend(spoken.files or (f"text:{spoken.text}",))
-    return Media(text="".join(shown), files=tuple(files), kind="say", words="".join(words))
+    return Media(text=bounded_text(join(shown), "the text to say"), files=tuple(files),
+                 kind="say", words=join(words))
 
 
 def render_text(fmt: Mapping[str, Any], variables: Mapping[str, Any], call: Functions,
                 lang: str) -> str:
     """A `log` string: values in figures, nothing spoken."""
-    out = []
+    out: list[tuple[str, Any]] = []     # (text, the value it shows)
     for part in fmt["fmt"]:
         if isinstance(part, str):
-            out.append(part)
+            out.append((part, None))
         else:
             value = evaluate(part["expr"], variables, call)
             kind = part["filters"][-1][0] if part["filters"] else None
-            out.append(display(value, kind, lang))
-    return "".join(out)
+            out.append((display(value, kind, lang), value))
+    return bounded_text(join(out), "the text")
 
 
 def display(value: Any, kind: str | None, lang: str) -> str:
