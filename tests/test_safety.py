@@ -26,7 +26,7 @@ from engine.catalog import build_catalog
 from engine.channel.contract import Media
 from engine.control import FlowError
 from engine.evaluation.expr import evaluate
-from engine.lookups.registry import Registry
+from engine.lookups.registry import Registry, RegistryError
 from engine.record import MemorySink
 from engine.runtime import Runtime
 from engine.session import CallSession
@@ -469,3 +469,53 @@ def test_a_function_without_a_fallback_still_fails_the_call_with_its_reason():
     record, _ = call(ir, rt=runtime(reg))
     assert record.end_reason == "error"
     assert "incident desk unreachable" in record.detail
+
+
+def test_a_function_fallback_that_does_not_fit_its_type_is_refused_at_start_up():
+    from ivrlang.catalog import FunctionSig
+
+    catalog = make_catalog()
+    catalog.functions["incident_active"] = FunctionSig("incident_active", (), "bool",
+                                                       fallback="no")
+    with pytest.raises(RegistryError, match="incident_active"):
+        Registry(catalog)
+
+
+# ---------------------------------------------------------------- settings that are live
+
+
+def test_lookup_timeout_setting_is_the_timeout_of_lookups_that_declare_none():
+    from cli.project import demo_runtime
+    from engine.settings import load_settings
+
+    settings = load_settings(env={"SWITCHFLOW_ENGINE_LOOKUP_TIMEOUT": "250ms"})
+    rt = demo_runtime(ROOT / "flows", settings=settings)
+    with rt.registry.override("customer", "timeout"):     # `given customer timeout`
+        outcome = rt.registry.call_lookup("customer", ["12345678", "123456"], {})
+    assert outcome.error == "lookup `customer` timed out after 250 ms"
+    assert outcome.elapsed_ms == 250                       # what the virtual clock advances by
+
+
+def test_a_slow_lookup_is_cut_at_the_registry_default():
+    reg = Registry(make_catalog(), default_timeout_ms=50)
+    reg.lookup("customer")(lambda account, pin: gevent.sleep(10))
+    outcome = reg.call_lookup("customer", ["12345678", "123456"], {})
+    assert (outcome.status, outcome.error) == ("error", "lookup `customer` timed out after 50 ms")
+
+
+def test_cpu_budget_setting_reaches_simulated_calls(tmp_path):
+    flow = tmp_path / "spin.flow"
+    flow.write_text(RUNAWAY.replace("runaway", "spin"), encoding="utf-8")
+    env = {"SWITCHFLOW_ENGINE_CPU_BUDGET": "50ms", "SWITCHFLOW_ENGINE_MAX_STEPS": "1000000"}
+    result = CliRunner(env=env).invoke(cli, ["call", str(flow), "--script", "h"])
+    assert result.exit_code == 0, result.output
+    assert "used more than 50ms of processor time" in result.output
+
+
+def test_time_a_greenlet_spent_before_the_call_is_not_charged_to_it():
+    ir = compile_text("flow t\n\nstep start:\n  set x = 1\n  hangup\n")
+    started = time.perf_counter()
+    while time.perf_counter() - started < 0.05:   # busy, without a switch, before the call
+        pass
+    record, _ = call(ir, rt=runtime(cpu_budget_ms=10))
+    assert record.end_reason == "hangup"
