@@ -301,6 +301,22 @@ def test_a_recursive_sub_that_slipped_through_ends_with_a_depth_error():
     assert "nested" in record.detail
 
 
+def test_a_flow_test_cannot_start_at_a_sub():
+    text = RECURSIVE.replace("  call again\n  return", "  return") \
+        + '\ntest "sub alone":\n  start again\n  expect hangup\n'
+    checked = check_text(text, "t.flow", make_catalog())
+    assert [d.code for d in checked.diagnostics if d.is_error] == ["E117"]
+
+
+def test_an_engine_asked_to_start_at_a_sub_ends_the_call_with_a_flow_error():
+    ir = compile_text(RECURSIVE.replace("  call again\n  return", "  return"))
+    rt = runtime()
+    channel = SimChannel(ScriptedCaller([]), rt.clock)
+    record = CallSession(ir, channel, rt, start="again").run()
+    assert record.end_reason == "error"
+    assert "a sub is entered only with `call`" in record.detail
+
+
 def test_call_start_at_a_sub_is_a_usage_error():
     result = CliRunner().invoke(cli, ["call", str(ROOT / "flows" / "hotline.flow"),
                                       "--start", "callback_number", "--script", "h"])
