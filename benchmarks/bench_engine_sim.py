@@ -79,6 +79,7 @@ import engine.session as session_module  # noqa: E402
 from cli.project import compile_checked, demo_runtime  # noqa: E402
 from engine.calendars.clock import VirtualClock  # noqa: E402
 from engine.demo import demo_registry  # noqa: E402
+from engine.evaluation.budget import CpuBudget  # noqa: E402
 from engine.lifecycle import Calls  # noqa: E402
 from engine.record import CallRecord  # noqa: E402
 from engine.runtime import Runtime  # noqa: E402
@@ -428,6 +429,7 @@ def probe_overhead_ns(rounds: int = 200_000) -> float:
 
     class StandIn:
         steps, max_steps, node, deadline = 0, 1 << 62, "x", None
+        cpu = CpuBudget(1 << 40)
 
     stand_in = StandIn()
     tick = CallSession.tick

@@ -13,6 +13,7 @@ import gevent
 
 from engine.calendars.clock import VirtualClock
 from engine.channel import DigitRequest, Media, RecordRequest, TextPart
+from engine.channel.callerid import is_caller_id
 from engine.lifecycle import Calls, CallsError, flow_ops
 from engine.record import CallRecord, MemorySink
 from engine.settings import SettingsError, load_settings
@@ -190,6 +191,26 @@ def _has_text(media: Media) -> bool:
     return any(isinstance(p, TextPart) for p in media.parts)
 
 
+def _caller_option(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A caller ID is digits (an optional leading +) or `anonymous`: nothing FreeSWITCH expands."""
+    if value is not None and not is_caller_id(value):
+        raise click.BadParameter(f"{value!r} is not a caller number: digits with an optional "
+                                 "leading +, or `anonymous`")
+    return value
+
+
+def _check_start(ir, node: str) -> None:
+    """`--start` names a step or a menu of the flow; a sub only runs inside a `call`."""
+    nodes = ir["nodes"]
+    if node not in nodes:
+        raise click.BadParameter(f"the flow has no node `{node}`; " + _nodes_hint(node, nodes),
+                                 param_hint="--start")
+    if nodes[node]["kind"] == "sub":
+        raise click.BadParameter(f"`{node}` is a sub: it runs only inside a `call` and "
+                                 "`return`s to it; start at a step or a menu",
+                                 param_hint="--start")
+
+
 def secret_prompts(flows) -> frozenset[str]:
     """Prompt keys that ask for a secret entry (`collect … secret`), to read it hidden."""
     return frozenset(key for ir in flows for op in flow_ops(ir)
@@ -199,7 +220,8 @@ def secret_prompts(flows) -> frozenset[str]:
 
 @click.command(short_help="Call a flow on the simulator: hear it, press keys.")
 @click.argument("flow", type=click.Path(exists=True, dir_okay=False))
-@click.option("--caller", help="The caller's number (default from settings: 13800000000).")
+@click.option("--caller", callback=_caller_option,
+              help="The caller's number (default from settings: 13800000000).")
 @click.option("--lang", type=click.Choice(["zh-CN", "en-US"]),
               help="The caller's language (default: the flow's `lang`, else engine.default_lang).")
 @click.option("--script", help='Keys without a terminal, comma-separated: "1,12345678#,t,h"; '
@@ -242,9 +264,8 @@ def call(flow: str, caller: str | None, lang: str | None, script: str | None, at
     if ir is None:
         show([checked], "full")
         raise SystemExit(1)
-    if start_node is not None and start_node not in ir["nodes"]:
-        raise click.BadParameter(f"{path} has no node `{start_node}`; "
-                                 + _nodes_hint(start_node, ir["nodes"]), param_hint="--start")
+    if start_node is not None:
+        _check_start(ir, start_node)
     # the call's language: the caller's if given, else the flow's (`lang`, or
     # engine.default_lang for a flow without one: the catalogue compiled it in)
     call_lang = lang or ir["lang"]
@@ -320,12 +341,23 @@ def _all_queues_time_out(flows) -> Outcomes:
     return Outcomes(queues={name: "timeout" for name in names})
 
 
+def path_text(path: list[str]) -> str:
+    """The nodes in order, a node entered again and again in a row shown once with a count."""
+    runs: list[list] = []
+    for node in path:
+        if runs and runs[-1][0] == node:
+            runs[-1][1] += 1
+        else:
+            runs.append([node, 1])
+    return " → ".join(node if times == 1 else f"{node} ×{times}" for node, times in runs)
+
+
 def _summary(record: CallRecord | None, trace: bool) -> None:
     if record is None:
         click.echo("the call left no record")
         return
     click.echo()
-    click.echo(click.style("Path: ", bold=True) + " → ".join(record.path))
+    click.echo(click.style("Path: ", bold=True) + path_text(record.path))
     if len(record.segments) > 1:
         click.echo(click.style("Flows: ", bold=True)
                    + " → ".join(f"{s.flow} ({s.reason})" for s in record.segments))

@@ -141,10 +141,12 @@ def demo_runtime(settings: Settings | None = None, *, incident: bool | None = No
     catalog = build_catalog({lang: set(keys) for lang, keys in prompts.items()},
                             settings.engine.default_lang)
     catalog.flows = flow_names(near) if near is not None else None
-    return Runtime(registry=demo_registry(today=today, incident=incident, catalog=catalog),
+    return Runtime(registry=demo_registry(today=today, incident=incident, catalog=catalog,
+                                          default_timeout_ms=settings.engine.lookup_timeout),
                    clock=SystemClock(), prompts=prompts,
                    sink=CommittingSink(MemorySink(), Outbox(settings.paths.outbox)),
                    catalog=catalog, max_steps=settings.engine.max_steps,
                    timezone=settings.engine.timezone, desk=MemoryDesk(),
                    fax_jobs=MemoryFaxJobs(), renderer=SimRenderer(),
-                   queues=settings.queues, dial=dataclasses.asdict(settings.dial))
+                   queues=settings.queues, dial=dataclasses.asdict(settings.dial),
+                   cpu_budget_ms=settings.engine.cpu_budget)

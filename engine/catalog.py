@@ -135,26 +135,37 @@ LOOKUPS = (
 )
 
 # ---------------------------------------------------------------- functions
+# Functions run while the caller waits in silence, at the start of most calls:
+# each gets half a second. A failing one reads as its fallback (logged), so
+# an unreachable incident desk means "no incident", never a dropped caller.
+# incident_since has none: nothing true can stand in for a time, and it is
+# only read once incident_active() said yes.
+
+FUNCTION_TIMEOUT_MS = 500
 
 FUNCTIONS = (
     FunctionSig(
         "incident_active", (), BOOL,
         doc="True while the emergency desk has declared a known incident (a leak, a "
             "burst main, an unplanned outage) that is drawing many calls.",
+        timeout_ms=FUNCTION_TIMEOUT_MS, fallback=False,
     ),
     FunctionSig(
         "incident_area", (), TEXT,
         doc="Where the declared incident is (district, street, estate), as spoken; "
             "empty when none is declared.",
+        timeout_ms=FUNCTION_TIMEOUT_MS, fallback="",
     ),
     FunctionSig(
         "incident_since", (), DATETIME,
         doc="When the declared incident was reported.",
+        timeout_ms=FUNCTION_TIMEOUT_MS,
     ),
     FunctionSig(
         "can_call_back", (Param("phone", TEXT),), BOOL,
         doc="True when the number can be called back: not withheld, not anonymous, "
             "and a mobile or fixed-line number in the national numbering plan.",
+        timeout_ms=FUNCTION_TIMEOUT_MS, fallback=False,
     ),
 )
 

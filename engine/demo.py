@@ -45,7 +45,7 @@ from collections.abc import Callable
 from typing import Any
 
 from engine.catalog import build_catalog
-from engine.lookups.registry import Registry
+from engine.lookups.registry import DEFAULT_TIMEOUT_MS, Registry
 from ivrlang.catalog import Catalog
 
 INCIDENT_ENV = "SWITCHFLOW_DEMO_INCIDENT"
@@ -56,16 +56,19 @@ Today = dt.date | Callable[[], dt.date] | None
 
 
 def demo_registry(today: Today = None, incident: bool | None = None,
-                  catalog: Catalog | None = None) -> Registry:
+                  catalog: Catalog | None = None,
+                  default_timeout_ms: int = DEFAULT_TIMEOUT_MS) -> Registry:
     """A Registry with demo data for every lookup and function the catalogue declares.
 
     `today` fixes the demo's calendar (a date, or a callable giving one, e.g.
     the simulator's clock); by default it is today in Asia/Shanghai, read at
     each call. `incident` declares the demo gas leak; None reads the
     environment variable SWITCHFLOW_DEMO_INCIDENT (1/true/yes/on).
-    `catalog` defaults to engine.catalog.build_catalog().
+    `catalog` defaults to engine.catalog.build_catalog(); `default_timeout_ms`
+    is engine.lookup_timeout.
     """
-    registry = Registry(catalog if catalog is not None else build_catalog())
+    registry = Registry(catalog if catalog is not None else build_catalog(),
+                        default_timeout_ms)
     if incident is None:
         incident = os.environ.get(INCIDENT_ENV, "").strip().lower() in {"1", "true", "yes", "on"}
 

@@ -33,6 +33,7 @@ import gevent
 from gevent.event import AsyncResult, Event
 
 from engine.actions.queue import callcenter_queue
+from engine.channel.callerid import caller_number
 from engine.channel.contract import CallGone, Channel
 from engine.channel.switch import CallEnd, Switch
 from engine.record import CallRecord, Segment
@@ -158,7 +159,8 @@ class Calls:
         if call_id:
             log.warning("call=%s is not open here (handed back after its end?): "
                         "a new call in flow %s", call_id, wanted)
-        record = CallRecord(call_id=str(_uuid.uuid4()), flow=name or "", caller=channel.caller,
+        record = CallRecord(call_id=str(_uuid.uuid4()), flow=name or "",
+                            caller=caller_number(channel.caller),
                             called=channel.called, started_at=channel.clock.now(),
                             channel_uuid=channel.uuid)
         call = OpenCall(record, channel.uuid)

@@ -42,3 +42,4 @@ class Runtime:
     renderer: DocumentRenderer = field(default_factory=SimRenderer)
     queues: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_QUEUES))
     dial: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_DIAL))
+    cpu_budget_ms: int = 2000          # processor time one call may use (engine.cpu_budget)

@@ -22,9 +22,12 @@ from gevent import GreenletExit
 
 from engine.actions import run_node, run_op
 from engine.calendars.calendar import BusinessCalendar, calendars_from_ir
+from engine.channel.callerid import caller_number
 from engine.channel.contract import CallGone, Channel, Media
 from engine.control import EndCall, FlowError, Goto, GotoFlow
+from engine.evaluation.budget import CpuBudget
 from engine.evaluation.expr import evaluate
+from engine.evaluation.secrets import mark_secret, mask
 from engine.interrupt import LineGuard
 from engine.lookups.registry import FunctionFailed
 from engine.record import MASK, CallRecord, Segment, TraceEntry
@@ -70,16 +73,19 @@ class CallSession:
         self.node = ""
         self.line = 0
         self.steps = steps
+        self.sub_depth = 0   # subs running inside one another (engine/actions/sub.py)
         self.started = self.clock.now()
+        self.cpu = CpuBudget(runtime.cpu_budget_ms)
+        caller = caller_number(channel.caller)   # a caller ID from the line, made safe
         self.record = record or CallRecord(
-            call_id=str(uuid.uuid4()), flow=ir["flow"], caller=channel.caller,
+            call_id=str(uuid.uuid4()), flow=ir["flow"], caller=caller,
             called=channel.called, started_at=self.started, channel_uuid=channel.uuid)
         limit = ir["settings"].get("max_call_time")
         self.deadline = self.started + dt.timedelta(milliseconds=limit) if limit else None
         self.next_flow: str | None = None
         self.segment: Segment | None = None
         self.vars: dict[str, Any] = {
-            "caller": channel.caller, "called": channel.called,
+            "caller": caller, "called": channel.called,
             "call_id": self.record.call_id, "lang": self.lang,
             "key": "",  # the key last pressed in a menu
         }
@@ -102,6 +108,8 @@ class CallSession:
             if not self.start_node:
                 raise EndCall("error", "the flow has no entry node")
             node = self.start_node
+            if self.ir["nodes"].get(node, {}).get("kind") == "sub":
+                raise FlowError(f"cannot start at `{node}`: a sub is entered only with `call`")
             while True:
                 try:
                     self.enter(node)
@@ -157,7 +165,8 @@ class CallSession:
         self.record.end_reason = reason
         self.record.detail = detail
         self.record.collected.update(
-            (k, MASK if k in self.secrets else self.vars.get(k)) for k in sorted(self.collected))
+            (k, MASK if k in self.secrets else mask(self.vars.get(k)))
+            for k in sorted(self.collected))
         self.segment = Segment(self.ir["flow"], self.started, self.clock.now(), reason, detail,
                                self.node)
         self.observe("end", reason)
@@ -168,6 +177,7 @@ class CallSession:
         self.collected.add(name)
         if secret:
             self.secrets.add(name)
+            self.vars[name] = mark_secret(self.vars.get(name))  # the mark follows the value
 
     def _hangup_quietly(self, cause: str = "NORMAL_CLEARING") -> None:
         with contextlib.suppress(CallGone):
@@ -182,15 +192,17 @@ class CallSession:
         self.tick()
 
     def tick(self) -> None:
-        """Count a step; the loop guard ends calls that go round forever, and
-        max_call_time is checked on the call's clock (the switch's sched_hangup
-        does the same while no step runs)."""
+        """Count a step; the loop guard ends calls that go round forever, the processor-time
+        budget those that compute without waiting (and makes them yield meanwhile), and
+        max_call_time is checked on the call's clock (the switch's sched_hangup does the
+        same while no step runs)."""
         self.steps += 1
         if self.steps > self.max_steps:
             raise EndCall("loop_guard",
                           f"more than {self.max_steps} steps (last node `{self.node}`)")
         if self.deadline is not None and self.clock.now() >= self.deadline:
             raise EndCall("max_call_time", f"max_call_time reached in `{self.node}`")
+        self.cpu.check()
 
     # ------------------------------------------------------------ helpers for actions
 
@@ -213,7 +225,8 @@ class CallSession:
             except TypeError:
                 raise FlowError("`len` needs text or a list") from None
         try:
-            return self.rt.registry.call_function(name, args, kwargs)
+            return self.rt.registry.call_function(name, args, kwargs,
+                                                  call_id=self.record.call_id)
         except FunctionFailed as exc:
             raise FlowError(str(exc)) from None
 
@@ -240,7 +253,7 @@ class CallSession:
         at = self.ms_since_start()
         self.record.trace.append(TraceEntry(
             at_ms=began if began is not None else at, node=self.node, line=op.get("line", 0),
-            action=op["op"], args=args, result=result,
+            action=op["op"], args=mask(args), result=mask(result),
             duration_ms=at - began if began is not None else 0))
 
     def run_ops(self, ops: list[Mapping[str, Any]]) -> None:

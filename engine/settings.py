@@ -56,6 +56,7 @@ class EngineSettings:
     lookup_timeout: int  # milliseconds
     default_lang: str
     demo: bool
+    cpu_budget: int  # milliseconds of processor time per call
 
 
 @dataclass(frozen=True)
@@ -235,6 +236,7 @@ SCHEMA: dict[str, dict[str, _Key]] = {
         "default_lang": _with(_text(r"[a-z]{2,3}(-[A-Z][A-Za-z]{1,3})?",
                                     'a language tag such as "zh-CN" or "en-US"'), "zh-CN"),
         "demo": _Key(False, _boolean, "true or false", kind="bool"),
+        "cpu_budget": _with(_duration(10, 60_000), "2s"),
     },
     "sim": {
         "caller": _with(_text(r"\+?\d{1,20}", 'a phone number such as "13800000000"'),

@@ -22,14 +22,27 @@ class Param:
 
 @dataclass(frozen=True)
 class LookupSig:
-    """A named back-office query: `lookup c = customer(account, pin)`."""
+    """A named back-office query: `lookup c = customer(account, pin)`.
+
+    `timeout_ms` None: the engine's default (setting engine.lookup_timeout).
+    """
 
     name: str
     params: tuple[Param, ...]
     fields: dict[str, Type]
     can_miss: bool = True
-    timeout_ms: int = 3000
+    timeout_ms: int | None = None
     doc: str = ""
+
+
+class _NoFallback:
+    """The `fallback` of a function that has none: its failure fails the call."""
+
+    def __repr__(self) -> str:
+        return "NO_FALLBACK"
+
+
+NO_FALLBACK = _NoFallback()
 
 
 @dataclass(frozen=True)
@@ -38,12 +51,23 @@ class FunctionSig:
 
     A parameter of type `calendar` takes the name of a calendar declared
     with `hours` in the flow header, not a variable.
+
+    A registered function runs at most `timeout_ms` (None: the engine's
+    default, engine.lookup_timeout). When it fails (raises, times out, returns
+    the wrong type, is not registered), the flow reads `fallback` instead and
+    the failure is logged; a function without one fails the call.
     """
 
     name: str
     params: tuple[Param, ...]
     returns: Type
     doc: str = ""
+    timeout_ms: int | None = None
+    fallback: object = NO_FALLBACK
+
+    @property
+    def has_fallback(self) -> bool:
+        return self.fallback is not NO_FALLBACK
 
 
 @dataclass(frozen=True)

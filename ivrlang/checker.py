@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import zoneinfo
+from collections import deque
 
 from . import ast as A
 from . import dataflow as D
@@ -150,16 +151,24 @@ class _Checker:
     # ------------------------------------------------------------ variables
 
     def collect_variables(self) -> dict[str, T.Type]:
-        """Every variable the flow sets, with its type (conflicting types become any)."""
+        """Every variable the flow sets, with its type (conflicting types become any).
+
+        Variables set to values of really different types (a number and
+        text, not digits and text) are also noted in `scope.mixed` (E204).
+        """
         found: dict[str, T.Type] = dict(BUILTIN_VARIABLES)
         if self.flow.campaigns:
             found["target"] = self.target_type()
+        assigned: dict[str, list[T.Type]] = {name: [t] for name, t in found.items()}
 
         def assign(name: str, t: T.Type) -> None:
-            if name in found and found[name] != t:
-                found[name] = T.ANY
+            types = assigned.setdefault(name, [])
+            types.append(t)
+            found[name], mixed = _merged(types)
+            if mixed:
+                self.scope.mixed[name] = tuple(dict.fromkeys(types))
             else:
-                found[name] = t
+                self.scope.mixed.pop(name, None)
 
         scope = Scope(self.catalog, found, self.scope.calendars)  # throwaway diagnostics
         for const in self.flow.consts:
@@ -178,8 +187,7 @@ class _Checker:
                 found.setdefault(stmt.var, T.ANY)
         for stmt in self.all_statements():
             if isinstance(stmt, A.SetVar):
-                t = infer(stmt.value, scope)
-                found[stmt.var] = t if found.get(stmt.var) in (T.ANY, t) else T.ANY
+                assign(stmt.var, infer(stmt.value, scope))
         return found
 
     def target_type(self) -> T.Type:
@@ -577,11 +585,33 @@ class _Checker:
                 self.warn("W401", node.name_span, f"node `{node.name}` is unreachable",
                           "nothing leads here: goto it, or remove it")
         self.check_definite_assignment(entries)
+        self.check_recursion()
         for loop in G.trapped_loops(self.flow):
             node = self.nodes[loop[0]]
             path = " -> ".join([*loop, loop[0]])
             self.warn("W406", node.name_span, f"loop {path} has no way out",
                       "give one of its nodes a branch that leaves (an agent, hangup)")
+
+    def check_recursion(self) -> None:
+        """E410 for every cycle of subs calling subs (each `call` waits for its sub)."""
+        calls: dict[str, list[tuple[str, Span]]] = {}
+        for node in self.flow.nodes:
+            if isinstance(node, A.Sub):
+                calls[node.name] = [
+                    (s.target, s.target_span or s.span)
+                    for s in G.walk(node.body)
+                    if isinstance(s, A.CallSub) and isinstance(self.nodes.get(s.target), A.Sub)]
+        reported: set[str] = set()
+        for start in calls:
+            found = None if start in reported else _cycle_through(start, calls)
+            if found is None:
+                continue
+            cycle, span = found
+            reported.update(cycle)
+            path = " -> ".join([*cycle, cycle[0]])
+            self.error("E410", span, f"subs call themselves: {path}",
+                       "a `call` waits for its sub, so this never ends; loop with "
+                       "`goto` between steps instead")
 
     def check_definite_assignment(self, entries: list[str]) -> None:
         base = frozenset(BUILTIN_VARIABLES) | {c.var for c in self.flow.consts}
@@ -662,6 +692,9 @@ class _Checker:
         if step.value not in self.nodes:
             self.error("E601", step.span, f"test starts at unknown node `{step.value}`",
                        did_you_mean(step.value, self.nodes))
+        elif isinstance(self.nodes[step.value], A.Sub):
+            self.error("E117", step.span, f"a test cannot start at the sub `{step.value}`",
+                       "a sub runs only inside a `call`: start at the step that calls it")
 
     def test_at(self, step: A.TestStep) -> None:
         try:
@@ -742,3 +775,34 @@ class _Checker:
             self.error("E601", step.span, f"test expects unknown {kind} `{value}`",
                        did_you_mean(str(value), pool))
 
+
+def _merged(types: list[T.Type]) -> tuple[T.Type, bool]:
+    """The type of a variable set to each of `types`, and whether they really conflict."""
+    first = types[0]
+    if all(t == first for t in types):
+        return first, False
+    if T.ANY in types or all(T.is_texty(t) for t in types):
+        return T.ANY, False
+    return T.ANY, True
+
+
+def _cycle_through(start: str, calls: dict[str, list[tuple[str, Span]]]
+                   ) -> tuple[list[str], Span] | None:
+    """The shortest chain of calls from `start` back to it (the subs in order, the span of
+    the `call` that closes it), or None. Breadth-first: linear in the calls."""
+    came_from: dict[str, str | None] = {start: None}
+    queue = deque([start])
+    while queue:
+        name = queue.popleft()
+        for target, span in calls.get(name, ()):
+            if target == start:
+                path: list[str] = []
+                at: str | None = name
+                while at is not None:
+                    path.append(at)
+                    at = came_from[at]
+                return path[::-1], span
+            if target not in came_from:
+                came_from[target] = name
+                queue.append(target)
+    return None

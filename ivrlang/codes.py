@@ -46,6 +46,12 @@ Business hours are written `mon-fri 08:00-20:00`, with days mon..sun or
     "E012": ("bad string interpolation", """
 Inside a string `{` starts an expression, closed by `}`: `{c.amount_due|money}`.
 Write `{{` and `}}` for literal braces."""),
+    "E013": ("number too large", """
+Numbers in a flow have at most 15 digits before the decimal point, written
+or computed (a computed one that grows past that ends the call with a flow
+error). That is far beyond any amount or reading; a longer number is a
+mistake, or digits that are really text (an account or card number): write
+those as a string, `"6222020200112233445"`."""),
     # ------------------------------------------------------------ names
     "E101": ("unknown node", """
 A `goto`, `->`, `call`, campaign outcome or test names a node that the flow
@@ -118,6 +124,15 @@ needed) or is out of the allowed range."""),
     "E203": ("wrong arguments", """
 A lookup, function or target source was called with missing, extra or
 unknown arguments."""),
+    "E204": ("arithmetic on a variable of mixed type", """
+The variable is set to values of different types in different places (a
+number here, text there), and this `+`, `-`, `*`, `/`, `%` or unary `-`
+works on only one of them: on the other path the call would end with a
+flow error. Keep one type per variable: use a second variable for the
+other kind of value."""),
+    "E205": ("division by zero", """
+`/` or `%` by the number 0 can never be computed; the call would end with a
+flow error."""),
     # ------------------------------------------------------------ menus
     "E301": ("duplicate menu key", """
 The same key has two branches in one menu, or two key patterns match the
@@ -164,6 +179,11 @@ always leaves, so it can never run."""),
 The same `on` event or menu branch is given twice."""),
     "W409": ("variable may be unset", """
 On some path to this use the variable is not yet set."""),
+    "E410": ("recursive sub", """
+A sub calls itself, directly or through other subs (a -> b -> a). Every
+`call` keeps its caller waiting, so the chain never ends; the engine stops
+a call nested more than 50 subs deep with a flow error. Use `goto` between
+steps for a loop, or a menu's retries for asking again."""),
     # ------------------------------------------------------------ campaigns
     "E501": ("campaign without a window", """
 Outbound calls must have a calling window (`window mon-sat 09:00-20:00` or a

@@ -3,7 +3,9 @@
 `Scope` knows the flow's variables and their types; `infer` returns an
 expression's type and reports what it can prove wrong. Unknown types are
 `any` and never reported, so a lookup declared without field types costs
-checks, not false alarms.
+checks, not false alarms. A variable set to values of different known types
+(`mixed`) is `any` too, but arithmetic on it is reported (E204): on one of
+its paths it would fail.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ class Scope:
     variables: dict[str, T.Type]
     calendars: set[str]
     diags: list[Diagnostic] = field(default_factory=list)
+    mixed: dict[str, tuple[T.Type, ...]] = field(default_factory=dict)  # name -> its types
 
     def report(self, code: str, span, message: str, help: str = "") -> None:
         self.diags.append(error(code, span, message, help))
@@ -67,6 +70,7 @@ def infer(expr: A.Expr, scope: Scope) -> T.Type:
             infer(expr.operand, scope)
             return T.BOOL
         case A.Unary(op="-"):
+            _not_mixed(expr.operand, "-", scope)
             _want(expr.operand, T.NUMBER, scope, "`-`")
             return T.NUMBER
         case A.Binary():
@@ -167,6 +171,12 @@ def _binary(expr: A.Binary, scope: Scope) -> T.Type:
         infer(expr.right, scope)
         return T.BOOL
     left, right = infer(expr.left, scope), infer(expr.right, scope)
+    if op == "+" or op in _ARITH:
+        _not_mixed(expr.left, op, scope)
+        _not_mixed(expr.right, op, scope)
+    if op in ("/", "%") and isinstance(expr.right, A.Literal) and expr.right.kind == "number" \
+            and expr.right.value == 0:
+        scope.report("E205", expr.right.span, f"`{op}` by zero can never be computed")
     if op in ("in", "not in"):
         if not T.compatible(right, (T.LIST, T.TEXT)):
             scope.report("E201", expr.right.span,
@@ -197,6 +207,15 @@ def _binary(expr: A.Binary, scope: Scope) -> T.Type:
     elif op in _ORDER and not _orderable(left):
         scope.report("E201", expr.span, f"`{op}` cannot order {T.describe(left)}")
     return T.BOOL
+
+
+def _not_mixed(side: A.Expr, op: str, scope: Scope) -> None:
+    """E204 when `side` is a variable set to values of different types."""
+    if isinstance(side, A.Var) and side.name in scope.mixed:
+        kinds = " and to ".join(T.describe(t) for t in scope.mixed[side.name])
+        scope.report("E204", side.span,
+                     f"`{side.name}` is set to {kinds}: `{op}` fails on one of them",
+                     "keep one type per variable: use another variable for the other values")
 
 
 def _orderable(t: T.Type) -> bool:

@@ -13,6 +13,7 @@ from . import ast as A
 from .actions import Action, Handler, Kind, Option
 from .diagnostics import Span
 from .exprcheck import Scope, infer
+from .patterns import RE2_HELP, PatternError, compile_pattern
 from .suggest import did_you_mean
 from .timespec import format_duration
 
@@ -114,9 +115,10 @@ def check_value(where: str, name: str, spec: Option, value, span: Span, scope: S
                          "keys are 0-9, * and #")
         elif kind is Kind.REGEX:
             try:
-                re.compile(value.value)
-            except re.error as exc:
-                scope.report("E202", value.span, f"{label} is not a valid pattern: {exc}")
+                compile_pattern(value.value)
+            except PatternError as exc:
+                scope.report("E202", value.span, f"{label} is not a pattern RE2 can run: {exc}",
+                             RE2_HELP)
 
 
 def _voice(label: str, spec: Option, value: A.Literal, scope: Scope) -> None:

@@ -20,6 +20,7 @@ from . import ast as A
 from .diagnostics import Diagnostic, Span, error
 from .suggest import closest
 from .timespec import parse_duration
+from .vtypes import NUMBER_DIGITS
 
 MAX_EXPR_DEPTH = 200  # deeper expressions would exhaust Python's recursion limit later
 
@@ -498,7 +499,7 @@ class ToAst(Transformer):
         return A.Opt(c[0].value, c[1], self.span(c), is_field=True)
 
     def range(self, c):
-        return A.Range(int(float(c[0].value)), int(float(c[1].value)), self.span(c))
+        return A.Range(self.whole(c[0]), self.whole(c[1]), self.span(c))
 
     # ------------------------------------------------------------ campaigns
 
@@ -526,18 +527,18 @@ class ToAst(Transformer):
 
     def rate(self, c):
         span, c = self.span(c), c[1:]
-        return ("rate", (int(float(c[0].value)), c[2].value, span))
+        return ("rate", (self.whole(c[0]), c[2].value, span))
 
     def concurrency(self, c):
         span, c = self.span(c), c[1:]
-        return ("concurrency", (int(float(c[0].value)), span))
+        return ("concurrency", (self.whole(c[0]), span))
 
     def retry(self, c):
         span, c = self.span(c), c[1:]
         every = parse_duration(c[1].value)
         if every is None:
             self.diags.append(self._bad_duration(c[1]))
-        return ("retry", (int(float(c[0].value)), every, [t.value for t in c[2:]], span))
+        return ("retry", (self.whole(c[0]), every, [t.value for t in c[2:]], span))
 
     def caller_id(self, c):
         return ("caller_id", (self.unquote(c[0]), self.tspan(c[0])))
@@ -656,8 +657,26 @@ class ToAst(Transformer):
 
     def number(self, c):
         raw = c[0].value
+        if self._too_large(c[0]):
+            return A.Literal(self.span(c), 0, "number", raw)
         value = float(raw) if "." in raw else int(raw)
         return A.Literal(self.span(c), value, "number", raw)
+
+    def whole(self, tok: Token) -> int:
+        """A NUMBER token where a whole number is wanted (`digits 6..8`, `rate 5/s`)."""
+        return 0 if self._too_large(tok) else int(float(tok.value))
+
+    def _too_large(self, tok: Token) -> bool:
+        """True (and E013) when a number has more digits than flows allow."""
+        whole = tok.value.partition(".")[0].lstrip("0")
+        if len(whole) <= NUMBER_DIGITS:
+            return False
+        shown = tok.value if len(tok.value) <= 24 else f"{tok.value[:20]}…"
+        self.diags.append(error(
+            "E013", self.tspan(tok), f"number `{shown}` has {len(whole)} digits; "
+            f"flow numbers have at most {NUMBER_DIGITS}",
+            "digits a caller types or an account number are text: write them as a string"))
+        return True
 
     def string(self, c):
         return A.Literal(self.span(c), self.unquote(c[0]), "text", c[0].value)

@@ -22,6 +22,12 @@ LIST = "list"
 NONE = "none"
 ANY = "any"
 
+# Numbers in flows, literal or computed, have at most this many digits before
+# the point: far above any bill or meter reading, and small enough that no
+# arithmetic on them can hold up the process (engine/evaluation/limits.py).
+NUMBER_DIGITS = 15
+NUMBER_LIMIT = 10**NUMBER_DIGITS
+
 SCALARS = frozenset({NUMBER, TEXT, DIGITS, BOOL, DURATION, DATE, TIME, DATETIME, LIST, NONE, ANY})
 
 

@@ -14,7 +14,10 @@ from engine.sim.switch import SimSwitch
 
 def run_call(ir: Mapping[str, Any], channel: SimChannel, runtime: Runtime,
              **handle: Any) -> CallRecord:
-    """Run the call to its end (as the switch reports it) and return its committed record."""
+    """Run the call to its end (as the switch reports it) and return its committed record.
+
+    The flow runs alone: a `goto flow` ends the call's part there, as in flow tests.
+    """
     switch = SimSwitch()
-    switch.connect(Calls([ir], runtime, switch).handle)
+    switch.connect(Calls([ir], runtime, switch, follow_goto_flow=False).handle)
     return switch.call(channel, flow=ir["flow"], **handle).wait(timeout=5)

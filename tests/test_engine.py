@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import gevent
 import pytest
 from conftest import PROMPT_KEYS, make_catalog
+from simcall import run_call
 
 import engine.actions
 import engine.channel.contract
@@ -19,7 +20,6 @@ from engine.lifecycle import Calls
 from engine.lookups.registry import Registry
 from engine.record import MemorySink
 from engine.runtime import Runtime
-from engine.session import CallSession
 from engine.sim.channel import Outcomes, ScriptedCaller, SimChannel
 from engine.sim.switch import SimSwitch
 from ivrlang import check_text, compile_flow
@@ -274,7 +274,7 @@ def test_settings_give_flows_without_a_time_zone_the_engines_zone():
         rt = Runtime(registry=registry(), clock=clock, prompts=PROMPTS, sink=MemorySink(),
                      catalog=make_catalog(), timezone=zone)
         channel = SimChannel(ScriptedCaller([]), clock)
-        CallSession(ir, channel, rt).run()
+        run_call(ir, channel, rt)
         assert heard(channel) == [expected]
 
 

@@ -51,6 +51,7 @@ def test_defaults():
     assert s.engine.lookup_timeout == 3000
     assert s.engine.default_lang == "zh-CN"
     assert s.engine.demo is False
+    assert s.engine.cpu_budget == 2000
     assert (s.sim.caller, s.sim.called) == ("13800000000", "95158")
     assert s.sim.start == dt.datetime(2026, 11, 23, 10, 0)
     assert s.sim.start.weekday() == 0                       # a Monday
@@ -210,6 +211,8 @@ def test_bad_value_in_file_names_file_key_value_and_expectation(toml, text, mess
     ("SWITCHFLOW_ENGINE_DEMO", "maybe", 'engine.demo = "maybe": expected true or false'),
     ("SWITCHFLOW_ENGINE_LOOKUP_TIMEOUT", "3", 'engine.lookup_timeout = "3": expected a '
      'duration such as "3s" (100ms..1m)'),
+    ("SWITCHFLOW_ENGINE_CPU_BUDGET", "2h", 'engine.cpu_budget = "2h": expected a '
+     'duration such as "3s" (10ms..1m)'),
 ])
 def test_bad_value_in_environment_names_the_variable(name, value, message):
     assert error_of(env={name: value}) == f"{name}: {message}"

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
 from engine.control import EndCall
+from engine.evaluation.patterns import matches
 from engine.ir import CollectOp
 
 from .base import Action
@@ -27,7 +27,7 @@ class Collect(Action):
 
     def run(self, call: CallSession, op: CollectOp) -> None:  # type: ignore[override]
         lo, hi = op["digits"]
-        pattern = re.compile(op["pattern"]) if op.get("pattern") else None
+        pattern = op.get("pattern")
         prompt = call.prompt(op["prompt"])
         invalid = call.prompt(op["invalid"]) if op.get("invalid") else None
         reprompt = call.prompt(op["reprompt"]) if op.get("reprompt") else prompt
@@ -38,7 +38,7 @@ class Collect(Action):
                                op["terminator"] or "")
             call.tick()
             digits = entry.digits
-            if lo <= len(digits) <= hi and (pattern is None or pattern.fullmatch(digits)):
+            if lo <= len(digits) <= hi and (not pattern or matches(pattern, digits)):
                 call.vars[op["var"]] = digits
                 call.note_collected(op["var"], op["secret"])
                 call.trace(op, {"var": op["var"], "tries": attempt + 1},

@@ -3,6 +3,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
+from engine.evaluation.secrets import mask
 from engine.ir import TicketOp
 from engine.record import Ticket as TicketRecord
 from engine.seams.tickets import DeskError, TicketRequest, open_ticket
@@ -23,7 +24,8 @@ class Ticket(Action):
     op = "ticket"
 
     def run(self, call: CallSession, op: TicketOp) -> None:  # type: ignore[override]
-        fields = {name: call.eval(expr) for name, expr in op["fields"].items()}
+        # a ticket is read by staff: a secret (a PIN) never goes into one
+        fields = {name: mask(call.eval(expr)) for name, expr in op["fields"].items()}
         declared = (call.rt.catalog.tickets or {}).get(op["type"])
         severity = op["severity"] or (declared.default_severity if declared else 3)
         request = TicketRequest(

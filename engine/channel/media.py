@@ -71,12 +71,12 @@ class Media:
     @property
     def text(self) -> str:
         """What a screen shows: values in figures ("您本月用气32立方米")."""
-        return "".join(p.value if isinstance(p, SayPart) else p.text for p in self.parts)
+        return _joined([p.value if isinstance(p, SayPart) else p.text for p in self.parts])
 
     @property
     def words(self) -> str:
         """What the caller hears, values in words ("您本月用气三十二立方米")."""
-        return "".join(p.words if isinstance(p, SayPart) else p.text for p in self.parts)
+        return _joined([p.words if isinstance(p, SayPart) else p.text for p in self.parts])
 
     @property
     def spoken(self) -> str:
@@ -97,3 +97,13 @@ class Media:
     def langs(self) -> frozenset[str]:
         """Every language a part of this media is in."""
         return frozenset(p.lang for p in self.parts)
+
+
+def _joined(pieces: list[str]) -> str:
+    """The pieces as one text. A piece that carries a `masked` form (a secret, see
+    engine/evaluation/secrets.py) makes the whole text secret, masked where it was."""
+    marked = [p for p in pieces if hasattr(p, "masked")]
+    if not marked:
+        return "".join(pieces)
+    masked = "".join(getattr(p, "masked", p) for p in pieces)
+    return type(marked[0])("".join(pieces), masked)

@@ -27,9 +27,21 @@ message that names the lookup and the field. A hangup (`GreenletExit`) and
 gevent timeouts that belong to someone else (the session's own deadlines) do
 propagate: they are not the lookup's failure.
 
+`call_function` runs a function under its timeout too (the catalogue's
+`timeout_ms`, else the registry's default). When it fails (raises, times out,
+returns the wrong type, is not registered) and the catalogue declares a
+`fallback`, the flow reads the fallback and the failure is logged with the
+call's id (`incident_active()` reads false while the incident desk is down);
+without a fallback it raises FunctionFailed, which ends the call.
+
+A lookup's timeout is the call's own (`lookup … timeout 2s`), else its
+registration's, else the catalogue's, else the registry's default
+(`default_timeout_ms`, the setting engine.lookup_timeout).
+
 Timeouts use `gevent.Timeout`, so they interrupt an implementation only while
 it waits cooperatively (gevent sockets, `gevent.sleep`, monkey-patched I/O); a
-lookup that blocks the process without yielding cannot be interrupted.
+lookup that blocks the process without yielding cannot be interrupted (the
+processor time it burns is charged to the call's budget).
 
 Values a flow sees (see `coerce_value`): `number` int or float, `text` and
 `digits` str, `bool` bool, `date` datetime.date, `datetime` datetime.datetime
@@ -38,14 +50,18 @@ Values a flow sees (see `coerce_value`): `number` int or float, `text` and
 
 Tests replace a name's behaviour for a while with `override` (the flow test
 runner applies `given customer returns {...}` / `notfound` / `fails` /
-`timeout` and `given incident_active returns true` through it).
+`timeout` and `given incident_active returns true` through it). Each flow test
+overrides names on its own `overlay()`, so tests running at once never see
+each other's `given`.
 """
 
 from __future__ import annotations
 
 import contextlib
+import copy
 import datetime as dt
 import inspect
+import json
 import logging
 import math
 import re
@@ -67,6 +83,8 @@ from ivrlang.vtypes import (
     LIST,
     NONE,
     NUMBER,
+    NUMBER_DIGITS,
+    NUMBER_LIMIT,
     TEXT,
     TIME,
     RecordType,
@@ -83,6 +101,8 @@ NOTFOUND = "notfound"
 FAILS = "fails"
 TIMEOUT = "timeout"
 _OUTCOME_WORDS = {NOTFOUND, FAILS, "error", TIMEOUT}
+
+DEFAULT_TIMEOUT_MS = 3000   # engine.lookup_timeout's default
 
 
 # what code behind a lookup or function may raise that is its own failure: SystemExit and
@@ -133,11 +153,33 @@ _NO_OVERRIDE = object()
 class Registry:
     """Python implementations of the lookups and functions a catalogue declares."""
 
-    def __init__(self, catalog: Catalog) -> None:
+    def __init__(self, catalog: Catalog, default_timeout_ms: int = DEFAULT_TIMEOUT_MS) -> None:
+        """`default_timeout_ms`: for lookups and functions whose catalogue entry and
+        registration name none (the setting engine.lookup_timeout).
+
+        A function's declared fallback must fit its declared type (RegistryError).
+        """
         self.catalog = catalog
+        self.default_timeout_ms = default_timeout_ms
         self._lookups: dict[str, _Entry] = {}
         self._functions: dict[str, _Entry] = {}
         self._overrides: dict[str, Any] = {}
+        for sig in catalog.functions.values():
+            if sig.has_fallback:
+                try:
+                    _returned(sig.name, sig, sig.fallback)
+                except ValueError as e:
+                    raise RegistryError(f"the fallback of {e}") from None
+
+    def overlay(self) -> Registry:
+        """A registry for one flow test: the same implementations, overrides of its own.
+
+        Overrides set on the overlay are seen only by calls that use it, so
+        tests running at once each keep their own `given`.
+        """
+        child = copy.copy(self)
+        child._overrides = dict(self._overrides)
+        return child
 
     # ------------------------------------------------------------ registration
 
@@ -227,7 +269,8 @@ class Registry:
         entry = self._lookups.get(name)
         override = self._overrides.get(name, _NO_OVERRIDE)
         if timeout_ms is None:
-            timeout_ms = entry.timeout_ms if entry and entry.timeout_ms else sig.timeout_ms
+            timeout_ms = (entry.timeout_ms if entry and entry.timeout_ms else sig.timeout_ms
+                          or self.default_timeout_ms)
 
         try:
             bound = _bind("lookup", name, sig.params, args, kwargs)
@@ -274,12 +317,14 @@ class Registry:
 
     # ------------------------------------------------------------ functions
 
-    def call_function(self, name: str, args: list, kwargs: dict) -> Any:
+    def call_function(self, name: str, args: list, kwargs: dict, *, call_id: str = "") -> Any:
         """Run the function `name` and return its value, coerced to the declared type.
 
-        Raises FunctionFailed (naming the function) when it is unknown or not
-        registered, when the arguments do not fit, when it raises, or when it
-        returns a value of the wrong type.
+        When the function is not registered, raises, runs past its timeout or
+        returns a value of the wrong type, returns the declared fallback (and
+        logs why, with `call_id`); without a fallback, raises FunctionFailed
+        naming the function. Arguments that do not fit are the flow's mistake:
+        FunctionFailed, fallback or not.
         """
         sig = self.catalog.functions.get(name)
         if sig is None:
@@ -291,16 +336,36 @@ class Registry:
         override = self._overrides.get(name, _NO_OVERRIDE)
         if override is not _NO_OVERRIDE:
             return override
+        try:
+            return self._run_function(name, sig, bound)
+        except FunctionFailed as failed:
+            if not sig.has_fallback:
+                raise
+            log.warning("call=%s function=%s failed: %s; the flow reads its fallback %s",
+                        call_id, name, failed, _flow_word(sig.fallback))
+            return sig.fallback
+
+    def _run_function(self, name: str, sig: FunctionSig, bound: dict[str, Any]) -> Any:
         entry = self._functions.get(name)
         if entry is None:
             raise FunctionFailed(name, f"function `{name}` is declared but no "
                                        "implementation is registered")
+        timeout_ms = sig.timeout_ms or self.default_timeout_ms
+        timer = Timeout(timeout_ms / 1000)
+        timer.start()
         try:
             result = entry.impl(**bound)
+        except Timeout as t:
+            if t is not timer:
+                raise           # a deadline of the caller's, not ours: let it through
+            raise FunctionFailed(name, f"function `{name}` timed out after {timeout_ms} ms"
+                                 ) from None
         except USER_CODE_FAILURES as e:
             log.debug("function %s raised", name, exc_info=True)
             raise FunctionFailed(name, f"function `{name}` failed: "
                                        f"{type(e).__name__}: {e}") from e
+        finally:
+            timer.close()
         try:
             return _returned(name, sig, result)
         except ValueError as e:
@@ -505,22 +570,25 @@ def coerce_value(value: Any, vtype: Type) -> Any:
 
 
 def _number(value: Any) -> int | float:
+    """A number within the flows' limit (NUMBER_DIGITS digits), or ValueError."""
     if isinstance(value, bool):
         raise ValueError("")
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float | Decimal):
-        if not math.isfinite(value):
-            raise ValueError("not a finite number")
-        if isinstance(value, Decimal):
-            return int(value) if value == value.to_integral_value() else float(value)
-        return value
+    if isinstance(value, float | Decimal) and not math.isfinite(value):
+        raise ValueError("not a finite number")
     if isinstance(value, str):
         text = value.strip()
         if not _NUMBER_TEXT.fullmatch(text):
             raise ValueError("")
+        if len(text.lstrip("+-").partition(".")[0].lstrip("0")) > NUMBER_DIGITS:
+            raise ValueError(f"more than {NUMBER_DIGITS} digits")
         return float(text) if "." in text else int(text)
-    raise ValueError("")
+    if not isinstance(value, int | float | Decimal):
+        raise ValueError("")
+    if not -NUMBER_LIMIT < value < NUMBER_LIMIT:
+        raise ValueError(f"more than {NUMBER_DIGITS} digits")
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
 
 
 def _digits(value: Any) -> str:
@@ -625,6 +693,17 @@ _COERCE: dict[str, Callable[[Any], Any]] = {
     NONE: _none,
     "record": _plain_record,
 }
+
+
+def _flow_word(value: Any) -> str:
+    """A value as a flow would write it (false, "text", 3)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "none"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
 
 
 def _kind_of(value: Any) -> str:

@@ -8,11 +8,15 @@ reports the call's end. Afterwards every `expect` must match an event after
 the previous one and before the caller's next scripted input, in order, and
 every scripted input must have been used. A `goto flow` ends the test's call
 there (`expect flow NAME`): the other flow's own tests cover what it does.
+
+Each test runs on its own overlay of the runtime's registry, so its `given`
+lines are seen by its own call only: tests may run at once.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import gc
 from collections.abc import Iterator, Mapping
@@ -162,18 +166,18 @@ def run_test(ir: Mapping[str, Any], test: Mapping[str, Any], runtime: Runtime, *
     """Run one test block; the runtime's registry supplies lookups not `given`.
 
     Each test has its own simulator desk (ticket numbers from 000001 on the
-    test's date), fax jobs and record sink, whatever the runtime uses."""
+    test's date), fax jobs and record sink, whatever the runtime uses.
+    The test's `given` lines apply to an overlay of that registry of its own.
+    """
     plan = _plan(test)
     result = TestResult(ir["flow"], ir["source"], test["name"], test["line"])
     zone = ZoneInfo(ir["timezone"] or runtime.timezone)
     clock = VirtualClock(dt.datetime.fromisoformat(plan.at).replace(tzinfo=zone))
     sink = MemorySink()
     outbox = runtime.sink.outbox if isinstance(runtime.sink, CommittingSink) else None
-    rt = Runtime(registry=runtime.registry, clock=runtime.clock, prompts=runtime.prompts,
-                 sink=CommittingSink(sink, outbox) if outbox else sink,
-                 catalog=runtime.catalog, max_steps=runtime.max_steps,
-                 timezone=runtime.timezone, desk=plan.desk, fax_jobs=plan.fax_jobs,
-                 renderer=runtime.renderer, queues=runtime.queues, dial=runtime.dial)
+    rt = dataclasses.replace(runtime, registry=runtime.registry.overlay(),
+                             sink=CommittingSink(sink, outbox) if outbox else sink,
+                             desk=plan.desk, fax_jobs=plan.fax_jobs)
     switch = SimSwitch()
     try:
         calls = Calls([ir], rt, switch, follow_goto_flow=False)
@@ -190,7 +194,7 @@ def run_test(ir: Mapping[str, Any], test: Mapping[str, Any], runtime: Runtime, *
     channel = SimChannel(caller, clock, caller_number=plan.caller,
                          called=(ir.get("numbers") or ["95158"])[0], outcomes=plan.outcomes,
                          hangup_after=hangup_after, listener=on_channel)
-    with _overrides(runtime, plan.givens) as problem:
+    with _overrides(rt, plan.givens) as problem:
         if problem:
             result.problems.append(problem)
             return result

@@ -6,6 +6,10 @@ TextParts, values with a say filter (or numbers, dates, times, yes/no) as
 SayParts from switchflow's own say prompt set, and text values (names,
 addresses, whatever a lookup or a caller supplied) as untrusted TextParts.
 Every part carries the language it is spoken in: the sentence's language.
+
+A secret value (engine/evaluation/secrets.py) keeps its mark in the parts
+it becomes, so the media's text and words are secret too: the caller hears
+them, traces and logs show a mask.
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ from typing import Any
 
 from engine.channel.media import Media, Part, PromptPart, SayPart, TextPart
 from engine.evaluation.expr import FlowError, Functions, evaluate
+from engine.evaluation.limits import bounded_text
+from engine.evaluation.secrets import SecretText, is_secret, join
 from engine.speech.say import SayError, speak, speak_value
 
 
@@ -45,7 +51,9 @@ def render(fmt: Mapping[str, Any], variables: Mapping[str, Any], call: Functions
         part = value_part(value, kind, lang)
         if part is not None:
             parts.append(part)
-    return Media(tuple(parts), voice)
+    media = Media(tuple(parts), voice)
+    bounded_text(media.text, "the text to say")
+    return media
 
 
 def value_part(value: Any, kind: str | None, lang: str) -> Part | None:
@@ -60,8 +68,10 @@ def value_part(value: Any, kind: str | None, lang: str) -> Part | None:
         raise FlowError(str(exc)) from None
     if not spoken.files and not spoken.text:
         return None
-    return SayPart(kind or _value_kind(value), display(value, kind, lang), spoken.text,
-                   spoken.files, lang)
+    shown, words = display(value, kind, lang), spoken.text
+    if is_secret(value):
+        shown, words = SecretText(shown), SecretText(words)
+    return SayPart(kind or _value_kind(value), shown, words, spoken.files, lang)
 
 
 def _value_kind(value: Any) -> str:
@@ -80,15 +90,15 @@ def _value_kind(value: Any) -> str:
 def render_text(fmt: Mapping[str, Any], variables: Mapping[str, Any], call: Functions,
                 lang: str) -> str:
     """A `log` string: values in figures, nothing spoken."""
-    out = []
+    out: list[tuple[str, Any]] = []     # (text, the value it shows)
     for part in fmt["fmt"]:
         if isinstance(part, str):
-            out.append(part)
+            out.append((part, None))
         else:
             value = evaluate(part["expr"], variables, call)
             kind = part["filters"][-1][0] if part["filters"] else None
-            out.append(display(value, kind, lang))
-    return "".join(out)
+            out.append((display(value, kind, lang), value))
+    return bounded_text(join(out), "the text")
 
 
 def display(value: Any, kind: str | None, lang: str) -> str:

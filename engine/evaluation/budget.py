@@ -1,0 +1,91 @@
+"""Processor time per call: a busy call makes way for the others, and is stopped when spent.
+
+Every call of a process is a greenlet on one thread: a call that computes
+without waiting holds up all the others until it waits. So the time each
+call runs without yielding is charged to it, switch by switch
+(`greenlet.settrace` sees every switch), and a session checks its
+`CpuBudget` at every engine step:
+
+- when the call has run for SLICE_S since it was last switched in, it
+  yields (`gevent.sleep(0)`), so the others take their turn;
+- once it has run for its budget in all (`engine.cpu_budget`), the step
+  raises FlowError, which ends the call with file:line like any flow error.
+
+Waiting costs nothing: a call waiting for keys, a lookup or a function is
+switched out, however long it waits. The time is the monotonic clock's
+while the call runs (`perf_counter`: a tenth of the cost of the thread's
+processor-time clock, and it also charges a call that blocks the process
+without yielding, which holds up the others just the same).
+"""
+
+from __future__ import annotations
+
+import threading
+from time import perf_counter
+
+import gevent
+import greenlet
+
+from engine.control import FlowError
+from ivrlang.timespec import format_duration
+
+SLICE_S = 0.002     # longest a call runs before it lets the others take a turn
+_ATTR = "_switchflow_cpu_budget"   # on a greenlet: the budget its running time is charged to
+
+
+class _SwitchClock:
+    """When the running greenlet of one thread was switched in; charges each slice."""
+
+    def __init__(self) -> None:
+        self.slice_start = perf_counter()
+        self.previous = greenlet.settrace(self._switched)
+
+    def _switched(self, event: str, args: tuple) -> None:
+        now = perf_counter()
+        budget = getattr(args[0], _ATTR, None)
+        if budget is not None:
+            budget.used += now - self.slice_start
+        self.slice_start = now
+        if self.previous is not None:       # whoever traced switches before us still does
+            self.previous(event, args)
+
+
+_local = threading.local()
+
+
+def _switch_clock() -> _SwitchClock:
+    clock = getattr(_local, "clock", None)
+    if clock is None:
+        clock = _local.clock = _SwitchClock()
+    return clock
+
+
+class CpuBudget:
+    """One call's running time: `check()` at every step yields or stops the call."""
+
+    def __init__(self, limit_ms: int) -> None:
+        self.limit_ms = limit_ms
+        self.limit = limit_ms / 1000
+        self.clock = _switch_clock()
+        self.used = 0.0         # seconds, up to the current slice
+        self.owner: greenlet.greenlet | None = None
+
+    def spent_ms(self) -> float:
+        """Milliseconds the call has run so far."""
+        running = perf_counter() - self.clock.slice_start \
+            if self.owner is greenlet.getcurrent() else 0.0
+        return (self.used + running) * 1000
+
+    def check(self) -> None:
+        """Make way for the other calls if this one has run long; FlowError once it is spent."""
+        me = greenlet.getcurrent()
+        if self.owner is not me:            # the first step: from now on, charge me here
+            setattr(me, _ATTR, self)
+            self.owner = me
+            self.clock.slice_start = perf_counter()   # what ran before is not this call's
+        running = perf_counter() - self.clock.slice_start
+        if self.used + running > self.limit:
+            raise FlowError(f"the call used more than {format_duration(self.limit_ms)} of "
+                            "processor time (engine.cpu_budget): a loop that never waits?")
+        if running >= SLICE_S:
+            gevent.sleep(0)
