@@ -19,13 +19,15 @@ import gevent
 import greenlet
 
 from engine.channel.contract import CallGone, Channel, ChannelEvent
+from engine.evaluation.budget import CpuBudget
 
 
 class LineGuard:
     """The channel as the session uses it, with the hangup interrupt."""
 
-    def __init__(self, channel: Channel) -> None:
+    def __init__(self, channel: Channel, budget: CpuBudget | None = None) -> None:
         self._channel = channel
+        self._budget = budget              # the call's processor time: not charged in here
         self._busy = 0                     # channel methods in progress
         self._session: greenlet.greenlet | None = None
         self._unsubscribe: Callable[[], None] | None = None
@@ -42,7 +44,10 @@ class LineGuard:
         def call(*args: Any, **kwargs: Any) -> Any:
             self._busy += 1
             try:
-                return method(*args, **kwargs)
+                if self._budget is None:
+                    return method(*args, **kwargs)
+                with self._budget.on_the_line():
+                    return method(*args, **kwargs)
             finally:
                 self._busy -= 1
         return call

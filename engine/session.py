@@ -57,7 +57,8 @@ class CallSession:
         if not ir.get("timezone"):
             ir = {**ir, "timezone": runtime.timezone}
         self.ir = ir
-        self.guard = LineGuard(channel)
+        self.cpu = CpuBudget(runtime.cpu_budget_ms)
+        self.guard = LineGuard(channel, self.cpu)
         self.channel = self.guard      # the actions' line: counted for the hangup interrupt
         self.clock = channel.clock     # the call's own clock
         self.rt = runtime
@@ -75,7 +76,6 @@ class CallSession:
         self.steps = steps
         self.sub_depth = 0   # subs running inside one another (engine/actions/sub.py)
         self.started = self.clock.now()
-        self.cpu = CpuBudget(runtime.cpu_budget_ms)
         caller = caller_number(channel.caller)   # a caller ID from the line, made safe
         self.record = record or CallRecord(
             call_id=str(uuid.uuid4()), flow=ir["flow"], caller=caller,

@@ -541,3 +541,20 @@ def test_time_a_greenlet_spent_before_the_call_is_not_charged_to_it():
         pass
     record, _ = call(ir, rt=runtime(cpu_budget_ms=10))
     assert record.end_reason == "hangup"
+
+
+class SlowPerson(ScriptedCaller):
+    """A person at a terminal: each answer takes a while, and the process waits for it."""
+
+    def next_input(self, request):
+        time.sleep(0.15)
+        return super().next_input(request)
+
+
+def test_time_a_caller_takes_to_answer_is_not_the_calls_processor_time():
+    ir = compile_text(POLITE, "polite.flow")
+    rt = runtime(cpu_budget_ms=100)
+    keys = [("press", "1")] * 3 + [("press", "2")]
+    channel = SimChannel(SlowPerson(keys), a_clock())
+    record = run_call(ir, channel, rt)
+    assert record.end_reason == "hangup", record.detail       # not "used more than 100ms"

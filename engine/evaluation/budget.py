@@ -20,7 +20,9 @@ without yielding, which holds up the others just the same).
 
 from __future__ import annotations
 
+import contextlib
 import threading
+from collections.abc import Iterator
 from time import perf_counter
 
 import gevent
@@ -43,7 +45,7 @@ class _SwitchClock:
     def _switched(self, event: str, args: tuple) -> None:
         now = perf_counter()
         budget = getattr(args[0], _ATTR, None)
-        if budget is not None:
+        if budget is not None and not budget.waiting:
             budget.used += now - self.slice_start
         self.slice_start = now
         if self.previous is not None:       # whoever traced switches before us still does
@@ -69,6 +71,26 @@ class CpuBudget:
         self.clock = _switch_clock()
         self.used = 0.0         # seconds, up to the current slice
         self.owner: greenlet.greenlet | None = None
+        self.waiting = False    # inside a channel command: the line's time, not the call's
+
+    @contextlib.contextmanager
+    def on_the_line(self) -> Iterator[None]:
+        """A channel command runs: its time is the line's, not this call's computing.
+
+        On FreeSWITCH a command waits on the socket and the call is switched
+        out anyway; the simulator's commands run in place (and the terminal
+        phone waits for a person), which must not count as a runaway.
+        """
+        if self.owner is not greenlet.getcurrent() or self.waiting:
+            yield
+            return
+        self.used += perf_counter() - self.clock.slice_start
+        self.waiting = True
+        try:
+            yield
+        finally:
+            self.waiting = False
+            self.clock.slice_start = perf_counter()
 
     def spent_ms(self) -> float:
         """Milliseconds the call has run so far."""
