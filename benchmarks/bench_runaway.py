@@ -83,7 +83,7 @@ def compiled(text: str, name: str, catalog) -> dict:
 
 def run(calls: int, rounds: int, budget_ms: int, with_runaway: bool, irs, base: Runtime):
     clock = VirtualClock(dt.datetime(2026, 11, 23, 10, tzinfo=ZoneInfo("Asia/Shanghai")))
-    rt = Runtime(registry=base.registry, clock=clock, prompts=base.prompts, sink=MemorySink(),
+    rt = Runtime(registry=base.registry, prompts=base.prompts, sink=MemorySink(),
                  catalog=base.catalog, max_steps=1_000_000, cpu_budget_ms=budget_ms)
     presses: list[list[float]] = [[] for _ in range(calls)]
     order: list[object] = []

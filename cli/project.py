@@ -127,7 +127,6 @@ def demo_runtime(settings: Settings | None = None, *, incident: bool | None = No
     Call records go to memory through the committer, so a failure would land
     in `[paths] outbox`; tickets, fax jobs and documents are the simulator's.
     """
-    from engine.calendars.clock import SystemClock
     from engine.demo import demo_registry
     from engine.record import MemorySink
     from engine.runtime import Runtime
@@ -143,7 +142,7 @@ def demo_runtime(settings: Settings | None = None, *, incident: bool | None = No
     catalog.flows = flow_names(near) if near is not None else None
     return Runtime(registry=demo_registry(today=today, incident=incident, catalog=catalog,
                                           default_timeout_ms=settings.engine.lookup_timeout),
-                   clock=SystemClock(), prompts=prompts,
+                   prompts=prompts,
                    sink=CommittingSink(MemorySink(), Outbox(settings.paths.outbox)),
                    catalog=catalog, max_steps=settings.engine.max_steps,
                    timezone=settings.engine.timezone, desk=MemoryDesk(),

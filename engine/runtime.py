@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from engine.calendars.clock import Clock, SystemClock
 from engine.lookups.registry import Registry
 from engine.record import RecordSink
 from engine.seams.documents import DocumentRenderer, SimRenderer
@@ -23,8 +22,8 @@ class Runtime:
     CommittingSink around the store's sink); `desk`, `fax_jobs` and
     `renderer` default to the simulator's, until the store and the fax
     issue supply theirs (engine/seams/).
-    A call reads and waits on its own clock (`channel.clock`); `clock` here
-    is the process's, for work that belongs to no call. `queues` maps a
+    A call reads and waits on its own clock (`channel.clock`), never a
+    shared one. `queues` maps a
     flow's queue (or `QUEUE/SKILL`) to a mod_callcenter queue and `dial` a
     transfer target kind to a dial-string template (settings [queues] and
     [dial]).
@@ -33,7 +32,6 @@ class Runtime:
     registry: Registry
     prompts: Mapping[str, Mapping[str, str]]
     sink: RecordSink
-    clock: Clock = field(default_factory=SystemClock)
     catalog: Catalog = field(default_factory=Catalog)
     max_steps: int = 1000
     timezone: str = "Asia/Shanghai"   # for flows whose header names no time zone

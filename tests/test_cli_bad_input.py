@@ -193,7 +193,7 @@ def test_a_lookup_raising_systemexit_takes_its_error_path(raised):
 
     clock = VirtualClock(dt.datetime(2026, 11, 23, 10, tzinfo=ZoneInfo("Asia/Shanghai")))
     sink = MemorySink()
-    runtime = Runtime(registry=registry, clock=clock, sink=sink, catalog=catalog,
+    runtime = Runtime(registry=registry, sink=sink, catalog=catalog,
                       prompts={"zh-CN": {k: f"<{k}>" for k in PROMPT_KEYS}})
     channel = SimChannel(ScriptedCaller([("press", "12345678"), ("press", "123456")]), clock)
     record = run_call(compile_flow(checked.flow, catalog), channel, runtime)

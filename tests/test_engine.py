@@ -271,7 +271,7 @@ def test_settings_give_flows_without_a_time_zone_the_engines_zone():
     assert ir["timezone"] is None
     clock = VirtualClock(dt.datetime(2026, 11, 23, 10, tzinfo=dt.UTC))  # 18:00 in Shanghai
     for zone, expected in (("Asia/Shanghai", "after_hours"), ("UTC", "welcome")):
-        rt = Runtime(registry=registry(), clock=clock, prompts=PROMPTS, sink=MemorySink(),
+        rt = Runtime(registry=registry(), prompts=PROMPTS, sink=MemorySink(),
                      catalog=make_catalog(), timezone=zone)
         channel = SimChannel(ScriptedCaller([]), clock)
         run_call(ir, channel, rt)

@@ -38,7 +38,7 @@ step start:
 
 def call(ir, inputs=(), *, outcomes=None, renderer=None, jobs=None, tmp_path=None):
     clock = VirtualClock(dt.datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai")))
-    rt = Runtime(registry=registry(), clock=clock, prompts=PROMPTS, sink=MemorySink(),
+    rt = Runtime(registry=registry(), prompts=PROMPTS, sink=MemorySink(),
                  catalog=make_catalog(), fax_jobs=jobs or MemoryFaxJobs(),
                  renderer=renderer or SimRenderer(tmp_path))
     channel = SimChannel(ScriptedCaller(list(inputs)), clock, outcomes=outcomes)

@@ -155,7 +155,7 @@ def compile_text(text: str) -> dict:
 
 
 def runtime(clk: VirtualClock, sink: MemorySink, reg: Registry | None = None) -> Runtime:
-    return Runtime(registry=reg or Registry(make_catalog()), clock=clk, prompts=PROMPTS,
+    return Runtime(registry=reg or Registry(make_catalog()), prompts=PROMPTS,
                    sink=sink, catalog=make_catalog(), max_steps=200)
 
 

@@ -101,7 +101,7 @@ step start:
 def call(lang: str | None, customer: dict) -> list[Media]:
     ir = compile_text(FLOW)
     clock = VirtualClock(dt.datetime(2026, 11, 23, 10, tzinfo=ZoneInfo("Asia/Shanghai")))
-    rt = Runtime(registry=registry(customer), clock=clock, prompts=PROMPTS, sink=MemorySink(),
+    rt = Runtime(registry=registry(customer), prompts=PROMPTS, sink=MemorySink(),
                  catalog=make_catalog())
     channel = SimChannel(ScriptedCaller([("press", "12345678")]), clock)
     run_call(ir, channel, rt, lang=lang)

@@ -130,7 +130,7 @@ def test_if_even_the_outbox_fails_the_record_is_in_the_log(tmp_path, caplog):
 def test_a_call_ends_normally_while_the_store_is_down(tmp_path):
     clock = VirtualClock(dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.UTC))
     outbox = Outbox(tmp_path)
-    rt = Runtime(registry=registry({"month_usage": 32, "amount_due": 96.5}), clock=clock,
+    rt = Runtime(registry=registry({"month_usage": 32, "amount_due": 96.5}),
                  prompts=PROMPTS, catalog=make_catalog(),
                  sink=CommittingSink(FlakySink(99), outbox, sleep=lambda s: None))
     channel = SimChannel(ScriptedCaller([("press", "1"), ("press", "12345678#"),

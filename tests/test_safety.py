@@ -450,8 +450,7 @@ def hotline_runtime(incident_active) -> Runtime:
     catalog = build_catalog({lang: set(keys) for lang, keys in prompts.items()})
     reg = Registry(catalog)
     reg.function("incident_active")(incident_active)
-    clock = VirtualClock(dt.datetime(2026, 11, 23, 10, tzinfo=ZONE))
-    return Runtime(registry=reg, clock=clock, prompts=prompts, sink=MemorySink(),
+    return Runtime(registry=reg, prompts=prompts, sink=MemorySink(),
                    catalog=catalog)
 
 

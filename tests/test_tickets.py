@@ -40,7 +40,7 @@ step desk:
 
 def call(ir, desk) -> tuple:
     clock = VirtualClock(dt.datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai")))
-    rt = Runtime(registry=registry(), clock=clock, prompts=PROMPTS, sink=MemorySink(),
+    rt = Runtime(registry=registry(), prompts=PROMPTS, sink=MemorySink(),
                  catalog=make_catalog(), desk=desk)
     channel = SimChannel(ScriptedCaller([]), clock)
     return run_call(ir, channel, rt), channel
@@ -164,7 +164,7 @@ test "another type fails":
 
 def test_flow_tests_give_ticket_failures():
     ir = compile_text(TESTED)
-    rt = Runtime(registry=registry(), clock=VirtualClock(dt.datetime.now(dt.UTC)),
+    rt = Runtime(registry=registry(),
                  prompts=PROMPTS, sink=MemorySink(), catalog=make_catalog())
     results = {t["name"]: run_test(ir, t, rt) for t in ir["tests"]}
     assert {name: r.problems for name, r in results.items()} == {name: [] for name in results}
