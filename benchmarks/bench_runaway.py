@@ -82,7 +82,9 @@ def compiled(text: str, name: str, catalog) -> dict:
 
 
 def run(calls: int, rounds: int, budget_ms: int, with_runaway: bool, irs, base: Runtime):
-    clock = VirtualClock(dt.datetime(2026, 11, 23, 10, tzinfo=ZoneInfo("Asia/Shanghai")))
+    def clock() -> VirtualClock:      # each call its own time line, as on a switch
+        return VirtualClock(dt.datetime(2026, 11, 23, 10, tzinfo=ZoneInfo("Asia/Shanghai")))
+
     rt = Runtime(registry=base.registry, prompts=base.prompts, sink=MemorySink(),
                  catalog=base.catalog, max_steps=1_000_000, cpu_budget_ms=budget_ms)
     presses: list[list[float]] = [[] for _ in range(calls)]
@@ -90,7 +92,7 @@ def run(calls: int, rounds: int, budget_ms: int, with_runaway: bool, irs, base: 
     greenlets = []
     runaway_session = None
     if with_runaway:
-        line = SimChannel(ScriptedCaller([]), clock, cooperative=True)
+        line = SimChannel(ScriptedCaller([]), clock(), cooperative=True)
         runaway_session = CallSession(irs["runaway"], line, rt,
                                       observer=lambda k, v: order.append("end") if k == "end"
                                       else None)
@@ -105,7 +107,8 @@ def run(calls: int, rounds: int, budget_ms: int, with_runaway: bool, irs, base: 
 
     keys = [("press", "1")] * rounds + [("press", "2")]
     for n in range(calls):
-        line = SimChannel(ScriptedCaller(keys), clock, cooperative=True, listener=listener(n))
+        line = SimChannel(ScriptedCaller(keys), clock(), cooperative=True,
+                          listener=listener(n))
         greenlets.append(gevent.spawn(CallSession(irs["polite"], line, rt).run))
     gc.collect()
     started = time.perf_counter()
@@ -120,8 +123,8 @@ def run(calls: int, rounds: int, budget_ms: int, with_runaway: bool, irs, base: 
         "gap_median_ms": statistics.median(gaps),
         "gap_p99_ms": gaps[int(len(gaps) * 0.99) - 1],
         "gap_max_ms": gaps[-1],
-        "runaway": (runaway_session.record.end_reason, runaway_session.steps,
-                    runaway_session.cpu.spent_ms(), runaway_session.record.detail)
+        "runaway": (runaway_session.segment.reason, runaway_session.steps,
+                    runaway_session.cpu.spent_ms(), runaway_session.segment.detail)
         if runaway_session else None,
     }
 
@@ -133,7 +136,7 @@ def main() -> int:
     parser.add_argument("--budget-ms", type=int, default=500)
     args = parser.parse_args()
     logging.getLogger("engine").setLevel(logging.ERROR)
-    base = demo_runtime(Path(__file__).resolve().parents[1] / "flows")
+    base = demo_runtime(near=Path(__file__).resolve().parents[1] / "flows")
     irs = {name: compiled(text, name, base.catalog)
            for name, text in (("runaway", RUNAWAY), ("polite", POLITE))}
 
