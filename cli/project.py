@@ -143,11 +143,13 @@ def demo_runtime(settings: Settings | None = None, *, incident: bool | None = No
     """A Runtime on demo data and the simulator's seams, until the store exists.
 
     Call records go to memory through the committer, so a failure would land
-    in `[paths] outbox`; tickets, fax jobs and documents are the simulator's.
+    in `[paths] outbox`; tickets, fax jobs, documents and back-office writes
+    (`submit`) are the simulator's.
     """
     from engine.demo import demo_registry
     from engine.record import MemorySink
     from engine.runtime import Runtime
+    from engine.seams.backoffice import MemoryBackOffice
     from engine.seams.documents import SimRenderer
     from engine.seams.faxjobs import MemoryFaxJobs
     from engine.seams.records import CommittingSink, Outbox
@@ -164,5 +166,6 @@ def demo_runtime(settings: Settings | None = None, *, incident: bool | None = No
                    catalog=catalog, max_steps=settings.engine.max_steps,
                    timezone=settings.engine.timezone, desk=MemoryDesk(),
                    fax_jobs=MemoryFaxJobs(), renderer=SimRenderer(),
+                   back_office=MemoryBackOffice(),
                    queues=settings.queues, dial=dataclasses.asdict(settings.dial),
                    cpu_budget_ms=settings.engine.cpu_budget)

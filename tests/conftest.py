@@ -16,6 +16,7 @@ from ivrlang.catalog import (
     FunctionSig,
     LookupSig,
     Param,
+    SubmitSig,
     TargetSource,
     TicketField,
     TicketType,
@@ -70,6 +71,10 @@ def make_catalog() -> Catalog:
             ),
         },
         queues={"general", "emergency"},
+        submits={
+            "meter_reading": SubmitSig("meter_reading", (Param("account", DIGITS),
+                                                         Param("reading", NUMBER))),
+        },
         flows={"hotline", "emergency"},
     )
 
