@@ -60,7 +60,8 @@ does not define."""),
 The prompt key is missing from the prompt catalogue of the flow's language
 (prompts/LANG.toml). Add it there, or fix the spelling."""),
     "E103": ("unknown lookup", """
-`lookup` can only call lookups registered in Python (engine/catalog.py)."""),
+`lookup` can only call lookups declared in the catalogue (flows/catalog.toml,
+`[lookups.NAME]`) and registered in Python; `switchflow catalog` lists them."""),
     "E104": ("unknown function", """
 Expressions can only call built-in functions (open, now, today, len) and
 functions registered in Python."""),
@@ -88,7 +89,7 @@ The statement needs this option, e.g. `collect` needs `digits` and `prompt`.""")
     "E112": ("unknown event", """
 The statement has no such `on` event. collect: fail; lookup: notfound, error;
 queue: timeout DURATION, noagent; transfer: fail; record: silence; ticket: error;
-fax: fail.
+fax: fail; submit: error.
 Menus: nomatch, noinput, exhausted."""),
     "E113": ("unknown ticket type or field", """
 Ticket types and their fields are declared in the catalogue."""),
@@ -127,8 +128,8 @@ where account is digits the caller typed, or comparing a number with text."""),
 The option's value has the wrong kind (a duration where a number is
 needed) or is out of the allowed range."""),
     "E203": ("wrong arguments", """
-A lookup, function or target source was called with missing, extra or
-unknown arguments."""),
+A lookup, function, submit or target source was called with missing, extra
+or unknown arguments."""),
     "E204": ("arithmetic on a variable of mixed type", """
 The variable is set to values of different types in different places (a
 number here, text there), and this `+`, `-`, `*`, `/`, `%` or unary `-`
@@ -228,8 +229,8 @@ busy, noanswer, rejected, failed or machine."""),
 `targets` names a target source declared in the catalogue."""),
     # ------------------------------------------------------------ tests
     "E601": ("test refers to something unknown", """
-A test names a node, lookup, queue, prompt, ticket type or fax document the
-flow does not use or know."""),
+A test names a node, lookup, queue, prompt, ticket type, fax document or
+submit the flow does not use or know."""),
     "E602": ("bad test step", """
 A test step is malformed: `expect KIND VALUE` with kind play, say, queue,
 transfer, ticket, fax, record, hangup, node or log; `given NAME returns
