@@ -26,6 +26,7 @@ from engine.channel.callerid import caller_number
 from engine.channel.contract import CallGone, Channel, Media
 from engine.control import EndCall, FlowError, Goto, GotoFlow
 from engine.evaluation.budget import CpuBudget
+from engine.evaluation.builtins import call_builtin, is_pure_builtin
 from engine.evaluation.expr import evaluate
 from engine.evaluation.secrets import mark_secret, mask
 from engine.interrupt import LineGuard
@@ -219,11 +220,8 @@ class CallSession:
             return self.clock.now().astimezone(self.zone).replace(tzinfo=None)
         if name == "today":
             return self.clock.now().astimezone(self.zone).date()
-        if name == "len":
-            try:
-                return len(args[0])
-            except TypeError:
-                raise FlowError("`len` needs text or a list") from None
+        if is_pure_builtin(name):   # conversions, slices, rounding, len
+            return call_builtin(name, args, kwargs)
         try:
             return self.rt.registry.call_function(name, args, kwargs,
                                                   call_id=self.record.call_id)

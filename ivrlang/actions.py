@@ -201,7 +201,7 @@ HANGUP_CAUSES = (
 # filters usable in `{expr|filter}`, with the value types each accepts
 SAY_FILTERS: dict[str, tuple[str, ...]] = {
     "money": ("number",),
-    "number": ("number",),
+    "number": ("number", "digits"),   # a keyed reading read back as a quantity
     "digits": ("digits", "text", "number"),
     "date": ("date", "datetime"),
     "time": ("time", "datetime"),
