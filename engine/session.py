@@ -232,6 +232,20 @@ class CallSession:
         return prompt_media(key, self.lang, self.rt.prompts,
                             self.ir["settings"].get("fallback_lang"), self.voice)
 
+    def sentence(self, text: Mapping[str, Any],
+                 texts: Mapping[str, Any] | None) -> tuple[Media, str]:
+        """The author's sentence for the call's language, else the flow's own spoken wholly
+        in the flow's language (never a mixture); and the language it is in."""
+        texts = texts or {}
+        lang = self.lang if self.lang in texts else self.flow_lang
+        return self.render(texts.get(lang) or text, lang), lang
+
+    def spoken(self, prompt: str | Mapping[str, Any]) -> Media:
+        """A menu's or collect's `prompt`: a prompt key, or a sentence with values."""
+        if isinstance(prompt, str):
+            return self.prompt(prompt)
+        return self.sentence(prompt["text"], prompt.get("texts"))[0]
+
     def render(self, fmt: Mapping[str, Any], lang: str | None = None) -> Media:
         """A `say` sentence written in `lang` (default: the call's), spoken in it."""
         return render(fmt, self.vars, self.call_function, lang or self.lang, self.voice)

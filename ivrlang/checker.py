@@ -59,7 +59,7 @@ class _Checker:
         self.prompt_keys = catalog.prompt_keys(self.lang)
         self.used_queues: set[str] = set()
         self.used_prompts: set[str] = set()
-        self.says: list[A.Say] = []
+        self.sentences: list[tuple[str, Span, list[A.SayText]]] = []  # say, prompt "…"
 
     # ------------------------------------------------------------ driver
 
@@ -290,16 +290,25 @@ class _Checker:
 
     def stmt_say(self, stmt: A.Say, in_sub: bool) -> None:
         infer(stmt.text, self.scope)
-        self.says.append(stmt)
+        self.check_sentences("say", stmt.span, stmt.texts)
+
+    def check_spoken(self, opt: A.Opt | None) -> None:
+        """A `prompt "…"` sentence of a menu or collect: its languages, as for `say`."""
+        if opt is not None and isinstance(opt.value, A.Template):
+            self.check_sentences("prompt", opt.span, opt.texts)
+
+    def check_sentences(self, keyword: str, span: Span, texts: list[A.SayText]) -> None:
+        """A sentence's versions in other languages (E701, E702; W704 comes later)."""
+        self.sentences.append((keyword, span, texts))
         seen: dict[str, A.SayText] = {}
-        for text in stmt.texts:
+        for text in texts:
             infer(text.text, self.scope)
             if text.lang == self.lang:
                 self.error("E701", text.lang_span,
-                           f"the `say` line itself is the {self.lang} sentence",
+                           f"the `{keyword}` line itself is the {self.lang} sentence",
                            f"the flow's `lang` is {self.lang}; give other languages here")
             elif text.lang in seen:
-                self.error("E701", text.lang_span, f"`say` has two {text.lang} sentences",
+                self.error("E701", text.lang_span, f"`{keyword}` has two {text.lang} sentences",
                            f"the first is on line {seen[text.lang].span.line}")
             else:
                 self.check_language(text.lang, text.lang_span)
@@ -316,11 +325,11 @@ class _Checker:
         langs = self.prompt_languages()
         if len(langs) < 2:
             return
-        for say in self.says:
-            missing = sorted(langs - {self.lang} - {t.lang for t in say.texts})
+        for keyword, span, texts in self.sentences:
+            missing = sorted(langs - {self.lang} - {t.lang for t in texts})
             if missing:
                 shown = ", ".join(missing)
-                self.warn("W704", say.span, f"`say` has no {shown} sentence, but the flow's "
+                self.warn("W704", span, f"`{keyword}` has no {shown} sentence, but the flow's "
                           f"prompts exist in {', '.join(sorted(langs))}",
                           f'add `{missing[0]}: "…"` under it; without one, {missing[0]} '
                           f"callers hear the {self.lang} sentence")
@@ -364,6 +373,7 @@ class _Checker:
                        did_you_mean(stmt.cause, HANGUP_CAUSES) or "e.g. NORMAL_CLEARING")
 
     def stmt_collect(self, stmt: A.Collect, in_sub: bool) -> None:
+        self.check_spoken(stmt.option("prompt"))
         if stmt.handler("fail") is None:
             self.warn("W403", stmt.span, f"`collect {stmt.var}` has no failure path",
                       "add `on fail -> NODE` (callers who fail every try are hung up on)")
@@ -479,6 +489,7 @@ class _Checker:
     def check_menu(self, menu: A.Menu) -> None:
         where = f"menu `{menu.name}`"
         check_options(where, MENU, menu.options, menu.name_span, self.scope, self.check_prompt)
+        self.check_spoken(menu.option("prompt"))
         check_handlers(where, MENU.handlers, menu.events, self.scope)
         digits_opt = menu.option("digits")
         digits = (digits_opt.value.value if digits_opt and isinstance(digits_opt.value, A.Literal)
