@@ -27,6 +27,7 @@ from .actions import (
 from .catalog import BUILTIN_FUNCTIONS, BUILTIN_VARIABLES, Catalog
 from .diagnostics import Diagnostic, Span, warning
 from .exprcheck import Scope, check_args, infer
+from .fullwidth import full_width_error
 from .keypattern import (
     KeyPatternError,
     Positions,
@@ -87,6 +88,13 @@ class _Checker:
     def error(self, code: str, span: Span, message: str, help: str = "") -> None:
         self.scope.report(code, span, message, help)
 
+    def full_width(self, span: Span, written: str) -> bool:
+        """E014 when keys or digits are written full-width; True if so."""
+        found = full_width_error(span, written)
+        if found is not None:
+            self.scope.diags.append(found)
+        return found is not None
+
     # ------------------------------------------------------------ header
 
     def check_header(self) -> None:
@@ -121,6 +129,8 @@ class _Checker:
                 except ValueError as exc:
                     self.error("E011", span, str(exc))
         for number, span in self.flow.numbers:
+            if self.full_width(span, f'"{number}"'):
+                continue
             if not _PHONE.fullmatch(number):
                 self.error("E202", span, f"`{number}` is not a phone number",
                            "digits only, optionally starting with +")
@@ -411,7 +421,8 @@ class _Checker:
         if not T.compatible(t, T.TEXT):
             self.error("E201", stmt.dest.span, f"`transfer` needs a number as text, "
                        f"but this is {T.describe(t)}", 'quote it: `transfer "110"`')
-        elif isinstance(stmt.dest, A.Literal):
+        elif isinstance(stmt.dest, A.Literal) and not self.full_width(stmt.dest.span,
+                                                                      stmt.dest.raw):
             problem = target_problem(stmt.kind, str(stmt.dest.value))
             if problem:
                 example = {"number": '"110"', "extension": 'extension "1001"',
@@ -524,6 +535,8 @@ class _Checker:
 
     def check_menu_key(self, kb: A.KeyBranch, digits: int) -> Positions | None:
         """One key (or key pattern) against what a caller can press in this menu."""
+        if self.full_width(kb.span, f'"{kb.key}"'):
+            return None
         try:
             positions = parse_key(kb.key)
         except KeyPatternError as exc:
@@ -718,7 +731,9 @@ class _Checker:
                                 self.scope.diags))
 
     def test_press(self, step: A.TestStep) -> None:
-        if not _MENU_KEY.fullmatch(str(step.value)):
+        if self.full_width(step.span, f'"{step.value}"'):
+            pass
+        elif not _MENU_KEY.fullmatch(str(step.value)):
             self.error("E602", step.span, f"`{step.value}` cannot be pressed",
                        "keys are 0-9, * and #")
         prompt = step.name

@@ -13,6 +13,7 @@ from . import ast as A
 from .actions import Action, Handler, Kind, Option
 from .diagnostics import Span
 from .exprcheck import Scope, infer
+from .fullwidth import full_width_error
 from .patterns import RE2_HELP, PatternError, compile_pattern
 from .suggest import did_you_mean
 from .timespec import format_duration
@@ -114,6 +115,8 @@ def check_value(where: str, name: str, spec: Option, value, span: Span, scope: S
     elif kind in (Kind.STRING, Kind.KEYS, Kind.REGEX):
         if value.kind != "text":
             scope.report("E202", value.span, f"{label} must be a string", _example(spec))
+        elif kind is Kind.KEYS and (found := full_width_error(value.span, value.raw)):
+            scope.diags.append(found)
         elif kind is Kind.KEYS and not _KEYS.fullmatch(value.value):
             scope.report("E202", value.span, f"{label}: `{value.value}` is not phone keys",
                          "keys are 0-9, * and #")

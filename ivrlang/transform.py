@@ -18,8 +18,7 @@ from lark import Token, Transformer
 
 from . import ast as A
 from .diagnostics import Diagnostic, Span, error
-from .suggest import closest
-from .timespec import parse_duration
+from .timespec import duration_problem, parse_duration
 from .vtypes import NUMBER_DIGITS
 
 MAX_EXPR_DEPTH = 200  # deeper expressions would exhaust Python's recursion limit later
@@ -722,12 +721,8 @@ class ToAst(Transformer):
         return A.Literal(self.span(c), ms, "duration", c[0].value)
 
     def _bad_duration(self, tok: Token) -> Diagnostic:
-        digits = "".join(ch for ch in tok.value if ch.isdigit() or ch == ".")
-        unit = tok.value[len(digits):]
-        best = closest(unit, ("ms", "s", "m", "h", "d", "sec", "min", "hour", "day"))
-        fix = {"sec": "s", "min": "m", "hour": "h", "day": "d"}.get(best or "", best)
-        hint = f"did you mean `{digits}{fix}`?" if fix else "units are ms, s, m, h, d"
-        return error("E010", self.tspan(tok), f"`{tok.value}` is not a duration", hint)
+        reason, hint = duration_problem(tok.value)
+        return error("E010", self.tspan(tok), f"`{tok.value}` is not a duration: {reason}", hint)
 
     def true(self, c):
         span, c = self.span(c), c[1:]
