@@ -26,7 +26,7 @@ from .actions import (
 )
 from .catalog import BUILTIN_FUNCTIONS, BUILTIN_VARIABLES, Catalog
 from .diagnostics import Diagnostic, Span, warning
-from .exprcheck import Scope, check_args, infer
+from .exprcheck import Scope, check_args, conversion, infer
 from .fullwidth import full_width_error
 from .keypattern import (
     KeyPatternError,
@@ -419,8 +419,11 @@ class _Checker:
     def stmt_transfer(self, stmt: A.Transfer, in_sub: bool) -> None:
         t = infer(stmt.dest, self.scope)
         if not T.compatible(t, T.TEXT):
+            fix = conversion(stmt.dest, t, T.DIGITS)
             self.error("E201", stmt.dest.span, f"`transfer` needs a number as text, "
-                       f"but this is {T.describe(t)}", 'quote it: `transfer "110"`')
+                       f"but this is {T.describe(t)}",
+                       'quote it: `transfer "110"`' if isinstance(stmt.dest, A.Literal) or not fix
+                       else f"write `transfer {fix}`")
         elif isinstance(stmt.dest, A.Literal) and not self.full_width(stmt.dest.span,
                                                                       stmt.dest.raw):
             problem = target_problem(stmt.kind, str(stmt.dest.value))
@@ -457,8 +460,10 @@ class _Checker:
             given.add(f.name)
             t = infer(f.value, Scope(self.catalog, self.scope.variables, self.scope.calendars))
             if not T.compatible(t, decl.type):
+                fix = conversion(f.value, t, decl.type)
                 self.error("E201", f.value.span, f"ticket field `{f.name}` needs "
-                           f"{T.describe(decl.type)}, but this is {T.describe(t)}")
+                           f"{T.describe(decl.type)}, but this is {T.describe(t)}",
+                           f"write `{f.name} = {fix}`" if fix else "")
         for decl in ttype.fields:
             if decl.required and decl.name not in given:
                 self.error("E111", span, f"ticket `{stmt.type}` needs field `{decl.name}`",

@@ -460,8 +460,10 @@ def _syntax_error(exc: UnexpectedInput, source: Source) -> Diagnostic:
 
     if isinstance(exc, UnexpectedCharacters):
         if is_full_width(exc.char):
-            run = _WIDE_RUN.match(lines[line - 1], col - 1).group(0)  # type: ignore[union-attr]
-            return full_width_error(Span(source.path, line, col, line, col + len(run)), run)
+            found = _WIDE_RUN.match(lines[line - 1], col - 1) if line <= len(lines) else None
+            run = found.group(0) if found else exc.char
+            return full_width_error(Span(source.path, line, col, line, col + len(run)), run) \
+                or error("E014", span, f"`{exc.char}` is a full-width character")
         if exc.char == '"':
             return error("E002", span, "unterminated string", 'close it with `"` on the same line')
         if exc.char == "\t":
