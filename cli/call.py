@@ -215,7 +215,8 @@ def secret_prompts(flows) -> frozenset[str]:
     """Prompt keys that ask for a secret entry (`collect … secret`), to read it hidden."""
     return frozenset(key for ir in flows for op in flow_ops(ir)
                      if op["op"] == "collect" and op.get("secret")
-                     for key in (op.get("prompt"), op.get("invalid"), op.get("reprompt")) if key)
+                     for key in (op.get("prompt"), op.get("invalid"), op.get("reprompt"))
+                     if isinstance(key, str))    # a prompt sentence has no key
 
 
 @click.command(short_help="Call a flow on the simulator: hear it, press keys.")

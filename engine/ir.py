@@ -13,6 +13,16 @@ Expr = dict[str, Any]          # {"lit"}, {"var"}, {"get"}, {"call"}, {"bin"} â€
 Fmt = dict[str, Any]           # {"fmt": [text | {"expr", "filters"}]}
 
 
+class Sentence(TypedDict):
+    """A `prompt "â€¦"` written in the flow: like a `say`, one sentence per language."""
+
+    text: Fmt                  # in the flow's language
+    texts: dict[str, Fmt]      # the author's sentence in other languages, by language
+
+
+Spoken = str | Sentence        # a prompt key, or a sentence
+
+
 class Handler(TypedDict):
     arg: Any
     ops: list[OpIR]
@@ -40,7 +50,7 @@ class SayOp(OpIR):
 class CollectOp(OpIR):
     var: str
     digits: list[int]
-    prompt: str
+    prompt: Spoken
     invalid: str | None
     reprompt: str | None
     terminator: str
@@ -139,7 +149,7 @@ class StepNode(TypedDict):
 class MenuNode(TypedDict):
     kind: Literal["menu"]
     line: int
-    prompt: str
+    prompt: Spoken
     invalid: str | None
     reprompt: str | None
     timeout: int

@@ -26,6 +26,7 @@ from engine.channel.callerid import caller_number
 from engine.channel.contract import CallGone, Channel, Media
 from engine.control import EndCall, FlowError, Goto, GotoFlow
 from engine.evaluation.budget import CpuBudget
+from engine.evaluation.builtins import call_builtin, is_pure_builtin
 from engine.evaluation.expr import evaluate
 from engine.evaluation.secrets import mark_secret, mask
 from engine.interrupt import LineGuard
@@ -219,11 +220,8 @@ class CallSession:
             return self.clock.now().astimezone(self.zone).replace(tzinfo=None)
         if name == "today":
             return self.clock.now().astimezone(self.zone).date()
-        if name == "len":
-            try:
-                return len(args[0])
-            except TypeError:
-                raise FlowError("`len` needs text or a list") from None
+        if is_pure_builtin(name):   # conversions, slices, rounding, len
+            return call_builtin(name, args, kwargs)
         try:
             return self.rt.registry.call_function(name, args, kwargs,
                                                   call_id=self.record.call_id)
@@ -233,6 +231,20 @@ class CallSession:
     def prompt(self, key: str) -> Media:
         return prompt_media(key, self.lang, self.rt.prompts,
                             self.ir["settings"].get("fallback_lang"), self.voice)
+
+    def sentence(self, text: Mapping[str, Any],
+                 texts: Mapping[str, Any] | None) -> tuple[Media, str]:
+        """The author's sentence for the call's language, else the flow's own spoken wholly
+        in the flow's language (never a mixture); and the language it is in."""
+        texts = texts or {}
+        lang = self.lang if self.lang in texts else self.flow_lang
+        return self.render(texts.get(lang) or text, lang), lang
+
+    def spoken(self, prompt: str | Mapping[str, Any]) -> Media:
+        """A menu's or collect's `prompt`: a prompt key, or a sentence with values."""
+        if isinstance(prompt, str):
+            return self.prompt(prompt)
+        return self.sentence(prompt["text"], prompt.get("texts"))[0]
 
     def render(self, fmt: Mapping[str, Any], lang: str | None = None) -> Media:
         """A `say` sentence written in `lang` (default: the call's), spoken in it."""

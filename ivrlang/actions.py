@@ -23,6 +23,7 @@ class Kind(Enum):
     KEYS = "keys"                # a string of phone keys: "#", "*#"
     REGEX = "regex"              # a string literal that compiles as a regex
     PROMPT = "prompt"            # a prompt key from the catalogue
+    SPOKEN = "spoken"            # a prompt key, or a sentence "…{expr|filter}…" like `say`
     NAME = "name"                # a bare identifier
     VOICE = "voice"              # a string naming a TTS voice: letters, digits, _ . -
     EXPR = "expr"                # any expression
@@ -73,7 +74,7 @@ ACTIONS: dict[str, Action] = {a.name: a for a in (
         options={
             "digits": Option(Kind.INT_RANGE, required=True, min=1, max=32,
                              doc="how many keys: `6` or `8..10`"),
-            "prompt": Option(Kind.PROMPT, required=True, doc="what the caller hears first"),
+            "prompt": Option(Kind.SPOKEN, required=True, doc="what the caller hears first"),
             "invalid": Option(Kind.PROMPT, doc="the prompt of the try after a wrong entry"),
             "reprompt": REPROMPT,
             "terminator": Option(Kind.KEYS, default="#", doc="key that ends the entry"),
@@ -165,7 +166,7 @@ ACTIONS: dict[str, Action] = {a.name: a for a in (
 MENU = Action(
     "menu",
     options={
-        "prompt": Option(Kind.PROMPT, required=True),
+        "prompt": Option(Kind.SPOKEN, required=True),
         "invalid": Option(Kind.PROMPT),
         "reprompt": REPROMPT,
         "timeout": DIGIT_TIMEOUT,
@@ -207,7 +208,7 @@ HANGUP_CAUSES = (
 # filters usable in `{expr|filter}`, with the value types each accepts
 SAY_FILTERS: dict[str, tuple[str, ...]] = {
     "money": ("number",),
-    "number": ("number",),
+    "number": ("number", "digits"),   # a keyed reading read back as a quantity
     "digits": ("digits", "text", "number"),
     "date": ("date", "datetime"),
     "time": ("time", "datetime"),

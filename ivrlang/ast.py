@@ -122,12 +122,16 @@ class Range:
 
 @dataclass
 class Opt:
-    """`name`, `name value` or (a field) `name = expr`."""
+    """`name`, `name value` or (a field) `name = expr`.
+
+    `texts`: a `prompt "…"` sentence's versions in other languages.
+    """
 
     name: str
     value: Expr | Range | None
     span: Span
     is_field: bool = False
+    texts: list[SayText] = field(default_factory=list)
 
 
 @dataclass

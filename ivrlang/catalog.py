@@ -17,8 +17,10 @@ from .vtypes import Type
 
 @dataclass(frozen=True)
 class Param:
+    """A parameter; `type` may be a tuple of the types it accepts."""
+
     name: str
-    type: Type
+    type: Type | tuple[Type, ...]
     required: bool = True
     doc: str = ""
 
@@ -164,7 +166,24 @@ BUILTIN_FUNCTIONS: dict[str, FunctionSig] = {f.name: f for f in (
     FunctionSig("now", (), "datetime", "the current local date and time"),
     FunctionSig("today", (), "date", "today's local date"),
     FunctionSig("len", (Param("value", "any"),), "number", "length of text or a list"),
+    # conversions and text functions (engine/evaluation/builtins.py)
+    FunctionSig("number", (Param("value", ("number", "text", "digits")),), "number",
+                "digits or text read as a number: `number(reading)`"),
+    FunctionSig("digits", (Param("value", ("digits", "text", "number")),), "digits",
+                "text of 0-9, or a whole number of 0 or more, as digits"),
+    FunctionSig("text", (Param("value", ("text", "digits", "number", "bool", "date", "time",
+                                         "datetime", "none")),), "text",
+                "a value written as text: 32, 96.5, 2026-11-23"),
+    FunctionSig("first", (Param("value", ("text", "digits")), Param("count", "number")), "text",
+                "the first COUNT characters (digits stay digits)"),
+    FunctionSig("last", (Param("value", ("text", "digits")), Param("count", "number")), "text",
+                "the last COUNT characters (digits stay digits): `last(account, 4)`"),
+    FunctionSig("round", (Param("value", "number"), Param("places", "number", required=False)),
+                "number", "rounded half up to PLACES decimals (default 0)"),
 )}
+
+# built-ins whose result has the type of their `value`: a slice of digits is digits
+SAME_TYPE_AS_VALUE = frozenset({"first", "last"})
 
 BUILTIN_VARIABLES: dict[str, Type] = {
     "caller": "text",     # the caller's number (caller ID), may be "anonymous"

@@ -26,7 +26,8 @@ from .actions import (
 )
 from .catalog import BUILTIN_FUNCTIONS, BUILTIN_VARIABLES, Catalog
 from .diagnostics import Diagnostic, Span, warning
-from .exprcheck import Scope, check_args, infer
+from .exprcheck import Scope, check_args, conversion, infer
+from .fullwidth import full_width_error
 from .keypattern import (
     KeyPatternError,
     Positions,
@@ -59,7 +60,7 @@ class _Checker:
         self.prompt_keys = catalog.prompt_keys(self.lang)
         self.used_queues: set[str] = set()
         self.used_prompts: set[str] = set()
-        self.says: list[A.Say] = []
+        self.sentences: list[tuple[str, Span, list[A.SayText]]] = []  # say, prompt "…"
 
     # ------------------------------------------------------------ driver
 
@@ -86,6 +87,13 @@ class _Checker:
 
     def error(self, code: str, span: Span, message: str, help: str = "") -> None:
         self.scope.report(code, span, message, help)
+
+    def full_width(self, span: Span, written: str) -> bool:
+        """E014 when keys or digits are written full-width; True if so."""
+        found = full_width_error(span, written)
+        if found is not None:
+            self.scope.diags.append(found)
+        return found is not None
 
     # ------------------------------------------------------------ header
 
@@ -121,6 +129,8 @@ class _Checker:
                 except ValueError as exc:
                     self.error("E011", span, str(exc))
         for number, span in self.flow.numbers:
+            if self.full_width(span, f'"{number}"'):
+                continue
             if not _PHONE.fullmatch(number):
                 self.error("E202", span, f"`{number}` is not a phone number",
                            "digits only, optionally starting with +")
@@ -290,16 +300,25 @@ class _Checker:
 
     def stmt_say(self, stmt: A.Say, in_sub: bool) -> None:
         infer(stmt.text, self.scope)
-        self.says.append(stmt)
+        self.check_sentences("say", stmt.span, stmt.texts)
+
+    def check_spoken(self, opt: A.Opt | None) -> None:
+        """A `prompt "…"` sentence of a menu or collect: its languages, as for `say`."""
+        if opt is not None and isinstance(opt.value, A.Template):
+            self.check_sentences("prompt", opt.span, opt.texts)
+
+    def check_sentences(self, keyword: str, span: Span, texts: list[A.SayText]) -> None:
+        """A sentence's versions in other languages (E701, E702; W704 comes later)."""
+        self.sentences.append((keyword, span, texts))
         seen: dict[str, A.SayText] = {}
-        for text in stmt.texts:
+        for text in texts:
             infer(text.text, self.scope)
             if text.lang == self.lang:
                 self.error("E701", text.lang_span,
-                           f"the `say` line itself is the {self.lang} sentence",
+                           f"the `{keyword}` line itself is the {self.lang} sentence",
                            f"the flow's `lang` is {self.lang}; give other languages here")
             elif text.lang in seen:
-                self.error("E701", text.lang_span, f"`say` has two {text.lang} sentences",
+                self.error("E701", text.lang_span, f"`{keyword}` has two {text.lang} sentences",
                            f"the first is on line {seen[text.lang].span.line}")
             else:
                 self.check_language(text.lang, text.lang_span)
@@ -316,11 +335,11 @@ class _Checker:
         langs = self.prompt_languages()
         if len(langs) < 2:
             return
-        for say in self.says:
-            missing = sorted(langs - {self.lang} - {t.lang for t in say.texts})
+        for keyword, span, texts in self.sentences:
+            missing = sorted(langs - {self.lang} - {t.lang for t in texts})
             if missing:
                 shown = ", ".join(missing)
-                self.warn("W704", say.span, f"`say` has no {shown} sentence, but the flow's "
+                self.warn("W704", span, f"`{keyword}` has no {shown} sentence, but the flow's "
                           f"prompts exist in {', '.join(sorted(langs))}",
                           f'add `{missing[0]}: "…"` under it; without one, {missing[0]} '
                           f"callers hear the {self.lang} sentence")
@@ -364,6 +383,7 @@ class _Checker:
                        did_you_mean(stmt.cause, HANGUP_CAUSES) or "e.g. NORMAL_CLEARING")
 
     def stmt_collect(self, stmt: A.Collect, in_sub: bool) -> None:
+        self.check_spoken(stmt.option("prompt"))
         if stmt.handler("fail") is None:
             self.warn("W403", stmt.span, f"`collect {stmt.var}` has no failure path",
                       "add `on fail -> NODE` (callers who fail every try are hung up on)")
@@ -436,9 +456,13 @@ class _Checker:
                       "number ends the call with an error")
         t = infer(stmt.dest, self.scope)
         if not T.compatible(t, T.TEXT):
+            fix = conversion(stmt.dest, t, T.DIGITS)
             self.error("E201", stmt.dest.span, f"`transfer` needs a number as text, "
-                       f"but this is {T.describe(t)}", 'quote it: `transfer "110"`')
-        elif isinstance(stmt.dest, A.Literal):
+                       f"but this is {T.describe(t)}",
+                       'quote it: `transfer "110"`' if isinstance(stmt.dest, A.Literal) or not fix
+                       else f"write `transfer {fix}`")
+        elif isinstance(stmt.dest, A.Literal) and not self.full_width(stmt.dest.span,
+                                                                      stmt.dest.raw):
             problem = target_problem(stmt.kind, str(stmt.dest.value))
             if problem:
                 example = {"number": '"110"', "extension": 'extension "1001"',
@@ -479,8 +503,10 @@ class _Checker:
             given.add(f.name)
             t = infer(f.value, Scope(self.catalog, self.scope.variables, self.scope.calendars))
             if not T.compatible(t, decl.type):
+                fix = conversion(f.value, t, decl.type)
                 self.error("E201", f.value.span, f"ticket field `{f.name}` needs "
-                           f"{T.describe(decl.type)}, but this is {T.describe(t)}")
+                           f"{T.describe(decl.type)}, but this is {T.describe(t)}",
+                           f"write `{f.name} = {fix}`" if fix else "")
         for decl in ttype.fields:
             if decl.required and decl.name not in given:
                 self.error("E111", span, f"ticket `{stmt.type}` needs field `{decl.name}`",
@@ -528,6 +554,7 @@ class _Checker:
     def check_menu(self, menu: A.Menu) -> None:
         where = f"menu `{menu.name}`"
         check_options(where, MENU, menu.options, menu.name_span, self.scope, self.check_prompt)
+        self.check_spoken(menu.option("prompt"))
         check_handlers(where, MENU.handlers, menu.events, self.scope)
         digits_opt = menu.option("digits")
         digits = (digits_opt.value.value if digits_opt and isinstance(digits_opt.value, A.Literal)
@@ -562,6 +589,8 @@ class _Checker:
 
     def check_menu_key(self, kb: A.KeyBranch, digits: int) -> Positions | None:
         """One key (or key pattern) against what a caller can press in this menu."""
+        if self.full_width(kb.span, f'"{kb.key}"'):
+            return None
         try:
             positions = parse_key(kb.key)
         except KeyPatternError as exc:
@@ -756,7 +785,9 @@ class _Checker:
                                 self.scope.diags))
 
     def test_press(self, step: A.TestStep) -> None:
-        if not _MENU_KEY.fullmatch(str(step.value)):
+        if self.full_width(step.span, f'"{step.value}"'):
+            pass
+        elif not _MENU_KEY.fullmatch(str(step.value)):
             self.error("E602", step.span, f"`{step.value}` cannot be pressed",
                        "keys are 0-9, * and #")
         prompt = step.name

@@ -37,8 +37,10 @@ inner part into its own step and `goto` or `call` it."""),
 A line starts with a word that is not a statement or block keyword. The
 help line suggests the closest keyword."""),
     "E010": ("bad duration", """
-Durations are a number and a unit: `500ms`, `5s`, `2m`, `1h`, `3d`, or
-combined, `1m30s`."""),
+Durations are a number and a unit, written without a space: `500ms`, `5s`,
+`2m`, `1h`, `3d`. Parts combine, larger units first and each once: `1m30s`
+(the same as `90s`), `1h30m`. `5 s`, `1m 30s`, `30s1m`, `5sec` and `5000ms0`
+are not durations."""),
     "E011": ("bad day, time or date", """
 Business hours are written `mon-fri 08:00-20:00`, with days mon..sun or
 `daily` and times from 00:00 to 24:00; dates are `2026-10-01` and ranges
@@ -52,6 +54,11 @@ or computed (a computed one that grows past that ends the call with a flow
 error). That is far beyond any amount or reading; a longer number is a
 mistake, or digits that are really text (an account or card number): write
 those as a string, `"6222020200112233445"`."""),
+    "E014": ("full-width character", """
+A digit, key or punctuation mark is written full-width (`３`, `＃`, `：`), as a
+Chinese input method types it. Numbers, durations, menu keys, keys to press
+and the language's punctuation are ASCII: write `3`, `#`, `:`. The words of
+a `say` or of a prompt sentence may use any characters."""),
     # ------------------------------------------------------------ names
     "E101": ("unknown node", """
 A `goto`, `->`, `call`, campaign outcome or test names a node that the flow
@@ -63,8 +70,8 @@ The prompt key is missing from the prompt catalogue of the flow's language
 `lookup` can only call lookups declared in the catalogue (flows/catalog.toml,
 `[lookups.NAME]`) and registered in Python; `switchflow catalog` lists them."""),
     "E104": ("unknown function", """
-Expressions can only call built-in functions (open, now, today, len) and
-functions registered in Python."""),
+Expressions can only call built-in functions (open, now, today, len, number,
+digits, text, first, last, round) and functions registered in the catalogue."""),
     "E105": ("unbound variable", """
 A variable is used but never set in this flow. Variables come from `set`,
 `collect`, `lookup`, `record`, `ticket ... as`, the header's `set`, or are
@@ -123,7 +130,12 @@ the back office, use `lookup`."""),
     # ------------------------------------------------------------ types and values
     "E201": ("type mismatch", """
 A value of one type is used where another is needed, e.g. `{account|money}`
-where account is digits the caller typed, or comparing a number with text."""),
+where account is digits the caller typed, or comparing a number with text.
+The help line names the built-in that converts: `number(reading)` reads
+digits or text as a number, `digits(n)` and `text(x)` go the other way.
+Ordering keyed digits against a number (`reading > 1000`) needs no
+conversion; `==` between digits and a number does (is it a code or a
+quantity?)."""),
     "E202": ("bad option value", """
 The option's value has the wrong kind (a duration where a number is
 needed) or is out of the allowed range."""),

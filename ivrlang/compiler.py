@@ -153,6 +153,9 @@ class _Compiler:
             opt = given.get(name)
             if opt is None:
                 out[name] = False if spec.kind is Kind.FLAG else spec.default
+            elif isinstance(opt.value, A.Template):   # `prompt "…{x}…"`: a sentence, as `say`
+                out[name] = {"text": self.expr(opt.value),
+                             "texts": {t.lang: self.expr(t.text) for t in opt.texts}}
             else:
                 out[name] = self.value(spec, opt.value)
         return out

@@ -32,7 +32,15 @@ def expressions(stmt: A.Stmt) -> Iterator[A.Expr]:
         yield from stmt.args
         yield from (k.value for k in stmt.kwargs)
     if isinstance(stmt, A.ActionStmt):
-        yield from (o.value for o in stmt.options if isinstance(o.value, A.Expr))
+        yield from option_expressions(stmt.options)
+
+
+def option_expressions(options: list[A.Opt]) -> Iterator[A.Expr]:
+    """Option values that are expressions, and a `prompt "…"` sentence in each language."""
+    for opt in options:
+        if isinstance(opt.value, A.Expr):
+            yield opt.value
+        yield from (t.text for t in opt.texts)
 
 
 def variables_in(expr: A.Expr) -> Iterator[A.Var]:
@@ -126,6 +134,8 @@ class _Analysis:
     def run_node(self, name: str) -> None:
         node = self.nodes[name]
         self.assigned, self.added = set(self.entry[name]), []
+        if self.reporting and isinstance(node, A.Menu):   # its prompt sentence, on entry
+            self.note_uses(name, option_expressions(node.options))
         for _, part in G.node_bodies(node):
             self.block(name, part.stmts if isinstance(part, A.Body) else part)
             self.undo(0)
@@ -149,12 +159,15 @@ class _Analysis:
             self.add(var)
         return True
 
+    def note_uses(self, node: str, exprs: Iterator[A.Expr]) -> None:
+        for expr in exprs:
+            for var in variables_in(expr):
+                if var.name in self.tracked and var.name not in self.assigned:
+                    self.uses.append((var, node))
+
     def stmt(self, node: str, stmt: A.Stmt) -> bool:
         if self.reporting:
-            for expr in expressions(stmt):
-                for var in variables_in(expr):
-                    if var.name in self.tracked and var.name not in self.assigned:
-                        self.uses.append((var, node))
+            self.note_uses(node, expressions(stmt))
         if isinstance(stmt, A.If):
             return self.branches(node, [b.body.stmts for b in stmt.branches],
                                  fall_through=stmt.branches[-1].cond is not None)

@@ -3,24 +3,28 @@
 `Scope` knows the flow's variables and their types; `infer` returns an
 expression's type and reports what it can prove wrong. Unknown types are
 `any` and never reported, so a lookup declared without field types costs
-checks, not false alarms. A variable set to values of different known types
-(`mixed`) is `any` too, but arithmetic on it is reported (E204): on one of
-its paths it would fail.
+checks, not false alarms. A string literal of 0-9 (`"12345678"`) is digits:
+that is how an account number is written in a flow or a test. A variable
+set to values of different known types (`mixed`) is `any` too, but
+arithmetic on it is reported (E204): on one of its paths it would fail.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from . import ast as A
 from . import vtypes as T
 from .actions import SAY_FILTERS
-from .catalog import BUILTIN_FUNCTIONS, CALENDAR, Catalog, FunctionSig, Param
+from .catalog import BUILTIN_FUNCTIONS, CALENDAR, SAME_TYPE_AS_VALUE, Catalog, FunctionSig, Param
 from .diagnostics import Diagnostic, error
+from .fmt import format_expr
 from .suggest import did_you_mean
 
 _ARITH = {"-", "*", "/", "%"}
 _ORDER = {"<", "<=", ">", ">="}
+_ASCII_DIGITS = re.compile(r"[0-9]+")
 
 
 @dataclass
@@ -39,8 +43,45 @@ class Scope:
 
 
 def _literal_type(lit: A.Literal) -> T.Type:
+    if lit.kind == "text" and _ASCII_DIGITS.fullmatch(str(lit.value)):
+        return T.DIGITS   # "12345678": an account number, keys, a code
     return {"number": T.NUMBER, "text": T.TEXT, "bool": T.BOOL, "none": T.NONE,
             "duration": T.DURATION}[lit.kind]
+
+
+def source(expr: A.Expr) -> str:
+    """An expression as the author would write it, for a help line."""
+    return format_expr(expr)
+
+
+def conversion(expr: A.Expr, actual: T.Type, wanted: T.Type | tuple) -> str:
+    """The built-in that turns `actual` into `wanted`, applied to `expr`, or ""."""
+    wanted_all = wanted if isinstance(wanted, tuple) else (wanted,)
+    if actual in (T.ANY, T.NONE) or isinstance(actual, T.RecordType):
+        return ""
+    for want, func, accepts in ((T.NUMBER, "number", (T.DIGITS, T.TEXT)),
+                                (T.DIGITS, "digits", (T.NUMBER, T.TEXT)),
+                                (T.TEXT, "text", (T.NUMBER, T.BOOL, T.DATE, T.TIME,
+                                                  T.DATETIME))):
+        if want in wanted_all and actual in accepts:
+            return f"{func}({source(expr)})"
+    return ""
+
+
+def _filter_help(expr: A.Expr, actual: T.Type, name: str, accepts: tuple) -> str:
+    """Digits given to a number filter are a code more often than an amount: offer both."""
+    converted = conversion(expr, actual, accepts)
+    if not converted:
+        return ""
+    if T.is_texty(actual):
+        return (f"to read it one digit at a time write `{{{source(expr)}|digits}}`; "
+                f"as a number `{{{converted}|{name}}}`")
+    return f"write `{{{converted}|{name}}}`"
+
+
+def _conversion_help(expr: A.Expr, actual: T.Type, wanted: T.Type | tuple) -> str:
+    converted = conversion(expr, actual, wanted)
+    return f"write `{converted}`" if converted else ""
 
 
 def infer(expr: A.Expr, scope: Scope) -> T.Type:
@@ -90,7 +131,7 @@ def _want(expr: A.Expr, wanted: T.Type | tuple, scope: Scope, where: str) -> T.T
         names = wanted if isinstance(wanted, tuple) else (wanted,)
         scope.report("E201", expr.span,
                      f"{where} needs {' or '.join(T.describe(w) for w in names)}, "
-                     f"but this is {T.describe(actual)}")
+                     f"but this is {T.describe(actual)}", _conversion_help(expr, actual, wanted))
     return actual
 
 
@@ -161,6 +202,9 @@ def _call(expr: A.Call, scope: Scope) -> T.Type:
             infer(a, scope)
         return T.ANY
     check_args(expr.name, sig.params, expr.args, expr.kwargs, expr.span, scope)
+    if expr.name in SAME_TYPE_AS_VALUE and expr.name in BUILTIN_FUNCTIONS and expr.args:
+        value = infer(expr.args[0], scope)
+        return value if value in (T.DIGITS, T.ANY) else sig.returns
     return sig.returns
 
 
@@ -191,7 +235,7 @@ def _binary(expr: A.Binary, scope: Scope) -> T.Type:
         if T.is_texty(left) and T.is_texty(right):
             return T.TEXT
         scope.report("E201", expr.span, f"cannot add {T.describe(left)} and {T.describe(right)}",
-                     "convert both to numbers, or use a string with `{…}`")
+                     _add_help(expr, left, right))
         return T.ANY
     if op in _ARITH:
         for side, t in ((expr.left, left), (expr.right, right)):
@@ -199,14 +243,54 @@ def _binary(expr: A.Binary, scope: Scope) -> T.Type:
                 scope.report("E201", side.span,
                              f"`{op}` needs numbers, but this is {T.describe(t)}")
         return T.NUMBER if T.NUMBER in (left, right) else T.ANY
-    # comparisons
+    _comparison(expr, left, right, scope)
+    return T.BOOL
+
+
+def _add_help(expr: A.Binary, left: T.Type, right: T.Type) -> str:
+    """Name the conversion that makes `a + b` work: to add numbers, or to join texts."""
+    sides = ((expr.left, left), (expr.right, right))
+    if {left, right} <= {T.NUMBER, T.DIGITS, T.TEXT} and T.NUMBER in (left, right):
+        added = " + ".join(conversion(e, t, T.NUMBER) or source(e) for e, t in sides)
+        joined = " + ".join(conversion(e, t, T.TEXT) or source(e) for e, t in sides)
+        return f"to add them as numbers write `{added}`; to join them as text `{joined}`"
+    return "use a string with `{…}` to put values into text"
+
+
+def _comparison(expr: A.Binary, left: T.Type, right: T.Type, scope: Scope) -> None:
+    """Ordering digits against digits or a number is numeric; `==` compares as written.
+
+    So `reading > c.last_reading` and `reading > "1000"` compare values,
+    while `account == "0123"` stays exact (leading zeros count) and digits
+    `==` a number is refused: is it a code or a quantity?
+    """
+    op = expr.op
+    if op in _ORDER and {left, right} <= {T.DIGITS, T.NUMBER} and T.DIGITS in (left, right):
+        return
     if not _comparable(left, right):
-        scope.report("E201", expr.span,
-                     f"comparing {T.describe(left)} with {T.describe(right)} is never true",
-                     "digits the caller typed are text: compare with a string, e.g. \"1\"")
+        message = (f"comparing {T.describe(left)} with {T.describe(right)} is never true"
+                   if op in ("==", "!=") else
+                   f"`{op}` cannot order {T.describe(left)} against {T.describe(right)}")
+        scope.report("E201", expr.span, message, _comparison_help(expr, left, right))
     elif op in _ORDER and not _orderable(left):
         scope.report("E201", expr.span, f"`{op}` cannot order {T.describe(left)}")
-    return T.BOOL
+
+
+def _comparison_help(expr: A.Binary, left: T.Type, right: T.Type) -> str:
+    """For text against a number: the comparison written with `number(…)` (or as a code)."""
+    if T.NUMBER not in (left, right) or not (T.is_texty(left) or T.is_texty(right)):
+        return ""
+    as_numbers = " ".join((conversion(expr.left, left, T.NUMBER) or source(expr.left), expr.op,
+                           conversion(expr.right, right, T.NUMBER) or source(expr.right)))
+    if expr.op in _ORDER or T.DIGITS not in (left, right):
+        return f"compare them as numbers: `{as_numbers}`"
+    number = expr.right if right == T.NUMBER else expr.left
+    if isinstance(number, A.Literal) and isinstance(number.value, int):
+        digits = expr.left if number is expr.right else expr.right
+        code = f'{source(digits)} {expr.op} "{number.raw}"'
+        return f"digits compare exactly as typed: write `{code}` for a code, " \
+               f"or `{as_numbers}` for a quantity"
+    return f"digits compare exactly as typed; as numbers: `{as_numbers}`"
 
 
 def _not_mixed(side: A.Expr, op: str, scope: Scope) -> None:
@@ -253,5 +337,6 @@ def check_template(tpl: A.Template, scope: Scope) -> None:
             if not T.compatible(value, accepts):
                 scope.report("E201", part.expr.span,
                              f"`{flt.name}` needs {' or '.join(T.describe(a) for a in accepts)}, "
-                             f"but `{part.raw.split('|')[0].strip()}` is {T.describe(value)}")
+                             f"but `{part.raw.split('|')[0].strip()}` is {T.describe(value)}",
+                             _filter_help(part.expr, value, flt.name, accepts))
             value = T.TEXT

@@ -8,7 +8,8 @@
 - options after `: ` joined with `, `; options the author put on their own
   lines under a statement stay on their own lines, handlers keep their form
   (`-> node`, `: a; b` or a block); a `say`'s sentences in other languages
-  come first under it, one `LANG: "…"` line each;
+  (and those of a collect's `prompt "…"`) come first under it, one
+  `LANG: "…"` line each; a menu's under its `prompt` line;
 - expressions with the fewest parentheses that keep their meaning, strings
   re-escaped, templates, numbers and durations as written;
 - every comment kept: a comment on its own line goes before the construct
@@ -242,6 +243,14 @@ def format_simple(s: A.Stmt) -> str:
     return f"{head}: {_options(s.options)}" if s.options else head
 
 
+def _sentences(s: A.ActionStmt) -> list[A.SayText]:
+    """A `say`'s sentences in other languages, or those of a `prompt "…"` option."""
+    if isinstance(s, A.Say):
+        return s.texts
+    prompt = s.option("prompt")
+    return prompt.texts if prompt is not None else []
+
+
 def _split_options(s: A.ActionStmt) -> tuple[list[A.Opt], list[list[A.Opt]]]:
     """Options on the statement's line, and the option lines of its block."""
     inline: list[A.Opt] = []
@@ -333,6 +342,7 @@ class _Printer:
         first = True
         for opt in menu.options:
             self.emit(STEP, format_option(opt), opt.span.line, first=first)
+            self.sentences(opt.texts, STEP + STEP, lead=True)
             first = False
         for kb in menu.keys:
             self.handler(_digits_or_string(kb.key), kb.body, STEP, kb.span.line, first)
@@ -356,11 +366,8 @@ class _Printer:
         self.emit(indent, f"{head}: {_options(inline)}" if inline else head, s.span.line,
                   first=first)
         inner = indent + STEP
-        lead = True  # the first line of the statement's own block
-        for text in s.texts if isinstance(s, A.Say) else ():
-            self.emit(inner, f"{text.lang}: {format_template(text.text)}", text.span.line,
-                      first=lead)
-            lead = False
+        # the first line of the statement's own block: its sentences in other languages
+        lead = not self.sentences(_sentences(s), inner, lead=True)
         for group in option_lines:
             self.emit(inner, _options(group), group[0].span.line, first=lead)
             lead = False
@@ -368,6 +375,14 @@ class _Printer:
             label = "on " + on.event + (f" {_value(on.arg)}" if on.arg is not None else "")
             self.handler(label, on.body, inner, on.span.line, lead)
             lead = False
+
+    def sentences(self, texts: list[A.SayText], indent: int, lead: bool) -> bool:
+        """`LANG: "…"` lines; True when there were any."""
+        for text in texts:
+            self.emit(indent, f"{text.lang}: {format_template(text.text)}", text.span.line,
+                      first=lead)
+            lead = False
+        return bool(texts)
 
     def handler(self, label: str, body: A.Body, indent: int, src: int, first: bool) -> None:
         """`label -> node`, `label: a; b` or `label:` with a block."""

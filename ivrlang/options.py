@@ -13,6 +13,7 @@ from . import ast as A
 from .actions import Action, Handler, Kind, Option
 from .diagnostics import Span
 from .exprcheck import Scope, infer
+from .fullwidth import full_width_error
 from .patterns import RE2_HELP, PatternError, compile_pattern
 from .suggest import did_you_mean
 from .timespec import format_duration
@@ -76,13 +77,17 @@ def check_value(where: str, name: str, spec: Option, value, span: Span, scope: S
     if value is None:
         scope.report("E202", span, f"{label} needs a value", _example(spec))
         return
-    if kind is Kind.EXPR:
+    if kind is Kind.EXPR or (kind is Kind.SPOKEN and isinstance(value, A.Template)):
         infer(value, scope)
         return
-    if kind in (Kind.PROMPT, Kind.NAME):
+    if kind in (Kind.PROMPT, Kind.NAME, Kind.SPOKEN):
         if not isinstance(value, A.Var):
-            scope.report("E202", value.span, f"{label} takes a name", _example(spec))
-        elif kind is Kind.PROMPT:
+            what = {Kind.SPOKEN: "a prompt key or a sentence", Kind.PROMPT: "a prompt key"}
+            hint = _example(spec)
+            if kind is Kind.PROMPT and isinstance(value, A.Literal) and value.kind == "text":
+                hint += "; only `prompt` can be written as a sentence"
+            scope.report("E202", value.span, f"{label} takes {what.get(kind, 'a name')}", hint)
+        elif kind is not Kind.NAME:
             check_prompt(value.name, value.span)
         return
     if kind is Kind.INT_RANGE and isinstance(value, A.Range):
@@ -110,6 +115,8 @@ def check_value(where: str, name: str, spec: Option, value, span: Span, scope: S
     elif kind in (Kind.STRING, Kind.KEYS, Kind.REGEX):
         if value.kind != "text":
             scope.report("E202", value.span, f"{label} must be a string", _example(spec))
+        elif kind is Kind.KEYS and (found := full_width_error(value.span, value.raw)):
+            scope.diags.append(found)
         elif kind is Kind.KEYS and not _KEYS.fullmatch(value.value):
             scope.report("E202", value.span, f"{label}: `{value.value}` is not phone keys",
                          "keys are 0-9, * and #")
@@ -145,6 +152,8 @@ def _example(spec: Option) -> str:
         Kind.INT: "e.g. `3`", Kind.INT_RANGE: "e.g. `6` or `8..10`",
         Kind.DURATION: "e.g. `5s`", Kind.STRING: 'e.g. `"text"`', Kind.KEYS: 'e.g. `"#"`',
         Kind.REGEX: 'e.g. `"^1[3-9]"`', Kind.PROMPT: "a prompt key, e.g. `enter_account`",
+        Kind.SPOKEN: 'a prompt key, e.g. `enter_account`, or a sentence, e.g. '
+                     '`"您输入的是{reading|digits}"`',
         Kind.NAME: "a name", Kind.VOICE: 'e.g. `"xiaoyan"`',
     }.get(spec.kind, "")
 

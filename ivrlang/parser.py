@@ -32,7 +32,9 @@ from lark.exceptions import (
 
 from . import ast as A
 from .diagnostics import Diagnostic, Span, error
+from .fullwidth import full_width_error, is_full_width
 from .suggest import closest
+from .timespec import DURATION_SHAPE, UNIT_WORDS, suggest_duration
 from .transform import BadValue, ToAst
 
 MAX_BYTES = 4 * 1024 * 1024
@@ -458,6 +460,11 @@ def _syntax_error(exc: UnexpectedInput, source: Source) -> Diagnostic:
     expected = set(getattr(exc, "expected", None) or getattr(exc, "allowed", None) or ())
 
     if isinstance(exc, UnexpectedCharacters):
+        if is_full_width(exc.char):
+            found = _WIDE_RUN.match(lines[line - 1], col - 1) if line <= len(lines) else None
+            run = found.group(0) if found else exc.char
+            return full_width_error(Span(source.path, line, col, line, col + len(run)), run) \
+                or error("E014", span, f"`{exc.char}` is a full-width character")
         if exc.char == '"':
             return error("E002", span, "unterminated string", 'close it with `"` on the same line')
         if exc.char == "\t":
@@ -465,8 +472,7 @@ def _syntax_error(exc: UnexpectedInput, source: Source) -> Diagnostic:
         word = re.match(r"[^\s,:]+", lines[line - 1][col - 1:] if line <= len(lines) else "")
         bad = word.group(0) if word else exc.char
         if "DURATION" in expected or re.fullmatch(r"\d+\w+", bad):
-            return error("E010", span, f"`{bad}` is not a duration",
-                         "write e.g. `5s`, `2m`, `1h30m`")
+            return error("E010", span, f"`{bad}` is not a duration", DURATION_SHAPE)
         if expected & {"DAYS", "TIMERANGE", "DATE", "CLOSED"}:
             return error("E011", span, f"`{bad}` is not a day, time or date here",
                          "write e.g. `mon-fri 08:00-20:00` or `2026-10-01`")
@@ -476,12 +482,13 @@ def _syntax_error(exc: UnexpectedInput, source: Source) -> Diagnostic:
     tok = getattr(exc, "token", None)
     if isinstance(exc, UnexpectedToken) and tok is not None:
         if tok.type == "_INDENT":
-            return error("E003", span, "unexpected indentation",
-                         "indent only the lines inside a block")
+            return _under_one_line_branch(lines, span) or error(
+                "E003", span, "unexpected indentation", "indent only the lines inside a block")
         word = _word_at(lines, tok.line, tok.column)
         wspan = Span(source.path, tok.line, tok.column, tok.line, tok.column + max(len(word), 1))
         is_name = re.fullmatch(r"[A-Za-z_]\w*", word) is not None
-        said = _say_text_error(lines, tok, word, wspan, expected)
+        said = (_say_text_error(lines, tok, word, wspan, expected)
+                or _common_slip(lines, tok, word, wspan, expected))
         if said is not None:
             return said
         if is_name and (expected & {"PLAY", "GOTO", "ANSWER", "SAY"}):
@@ -515,6 +522,62 @@ def _syntax_error(exc: UnexpectedInput, source: Source) -> Diagnostic:
 
 
 _LANG_WORD = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})+")
+
+# ---------------------------------------------------------------- slips people make
+#
+# Each is a labelled bad sample and what to say about it (tests/data/bad/ holds
+# a flow for each): `if a = "1"`, `else if`, `timeout 5 s`, `1m 30s`, and an
+# `on …` line under a branch written on one line.
+
+_WIDE_RUN = re.compile(r"[0-9A-Za-z_.\-\uFF01-\uFF5E]+")   # `３`, `５s`, `２026-10-01`
+_NUMBER_BEFORE = re.compile(r"([0-9][0-9A-Za-z.]*)([ \t]+)$")
+_UNIT_AFTER = re.compile(r"[0-9.]*([A-Za-z]+)")
+_ONE_LINE_BRANCH = re.compile(
+    r'\s*((?:[0-9]+|"[^"]*"|on\s+\w+(?:\s+[\w.]+)?|(?:el)?if\s.+?|else|[A-Za-z_]\w*)\s*:)'
+    r"\s*[^\s#]")
+
+
+def _common_slip(lines: list[str], tok, word: str, wspan: Span,
+                 expected: set[str]) -> Diagnostic | None:
+    """A slip with a known fix: `=` for `==`, `else if`, a space inside a duration."""
+    line = lines[tok.line - 1] if 1 <= tok.line <= len(lines) else ""
+    before = line[: tok.column - 1]
+    if tok.value == "=" and "COMPOP" in expected:
+        fixed = before + "==" + line[tok.column:]
+        return error("E001", wspan, "`=` gives a value; to compare, write `==`",
+                     f"write `{fixed.strip()}`")
+    if tok.type == "IF" and re.search(r"\belse\s+$", before):
+        fixed = re.sub(r"\belse\s+if\b", "elif", line.strip(), count=1)
+        return error("E001", wspan, "`else if` is written `elif`", f"write `{fixed}`")
+    number = _NUMBER_BEFORE.search(before)
+    unit = _UNIT_AFTER.fullmatch(word)
+    if number and unit and unit.group(1).lower() in UNIT_WORDS:
+        written = number.group(1) + number.group(2) + word
+        start = tok.column - len(number.group(2)) - len(number.group(1))
+        where = Span(wspan.file, tok.line, start, tok.line, tok.column + len(word))
+        guess = suggest_duration(written)
+        return error("E010", where, f"`{written}` is not a duration: a duration has no space",
+                     f"write `{guess}`" if guess else DURATION_SHAPE)
+    return None
+
+
+def _under_one_line_branch(lines: list[str], span: Span) -> Diagnostic | None:
+    """An indented line (an `on fail` handler, usually) under `1: collect …` or `if x: …`."""
+    above = span.line - 1
+    while above >= 1 and (not lines[above - 1].strip()
+                          or lines[above - 1].lstrip().startswith("#")):
+        above -= 1
+    branch = _ONE_LINE_BRANCH.match(lines[above - 1]) if above >= 1 else None
+    if branch is None:
+        return None
+    head = branch.group(1)
+    here = lines[span.line - 1].strip()
+    label = re.match(r"on\s+\w+|[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})+\s*:", here)
+    what = f"`{label.group(0)}`" if label else "this line"
+    return error("E003", span, f"{what} is indented under `{head} …`, a branch written on one line",
+                 f"a one-line branch has no block: write `{head}` alone on its line, its "
+                 "statements indented under it, and their own lines (`on …`, `en-US: …`) "
+                 "under those")
 
 
 def _say_text_error(lines: list[str], tok, word: str, wspan: Span,

@@ -8,23 +8,89 @@ message fit for a user) instead of guessing.
 from __future__ import annotations
 
 import datetime as _dt
+import itertools
 import re
 
+from .suggest import closest
+
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_UNITS_MS = {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000}
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)")
+_UNITS_MS = {"d": 86_400_000, "h": 3_600_000, "m": 60_000, "s": 1000, "ms": 1}  # largest first
+_PART = re.compile(r"([0-9]+(?:\.[0-9]+)?)([A-Za-z_]*)")
+# what people write for a unit, and the unit it is
+UNIT_WORDS = {
+    **{u: u for u in _UNITS_MS},
+    "sec": "s", "secs": "s", "second": "s", "seconds": "s",
+    "min": "m", "mins": "m", "minute": "m", "minutes": "m",
+    "hr": "h", "hrs": "h", "hour": "h", "hours": "h", "day": "d", "days": "d",
+    "msec": "ms", "millisecond": "ms", "milliseconds": "ms",
+}
+DURATION_SHAPE = ("a duration is a number and its unit (ms, s, m, h, d) with no space, "
+                  "larger units first: `5s`, `500ms`, `90s`, `1m30s`")
+
+
+def _parts(text: str) -> list[tuple[str, str]] | None:
+    """`1m30s` -> [("1", "m"), ("30", "s")]; None when text does not start with a number."""
+    pos, parts = 0, []
+    while pos < len(text):
+        m = _PART.match(text, pos)
+        if not m:
+            return None
+        parts.append((m.group(1), m.group(2)))
+        pos = m.end()
+    return parts or None
+
+
+def _in_order(units: list[str]) -> bool:
+    ranks = [list(_UNITS_MS).index(u) for u in units]
+    return all(a < b for a, b in itertools.pairwise(ranks))
 
 
 def parse_duration(text: str) -> int | None:
-    """`5s` -> 5000, `1m30s` -> 90000 (milliseconds); None if not a duration."""
-    pos, total = 0, 0.0
-    while pos < len(text):
-        m = _DURATION.match(text, pos)
-        if not m:
-            return None
-        total += float(m.group(1)) * _UNITS_MS[m.group(2)]
-        pos = m.end()
-    return int(total) if text else None
+    """`5s` -> 5000, `1m30s` -> 90000 (milliseconds); None if not a duration.
+
+    A duration is one or more parts, each a number and its unit, the larger
+    units first and each once: `1m30s`, not `30s1m` or `1m 30s`.
+    """
+    parts = _parts(text)
+    if not parts or any(unit not in _UNITS_MS for _, unit in parts):
+        return None
+    if not _in_order([unit for _, unit in parts]):
+        return None
+    return int(sum(float(number) * _UNITS_MS[unit] for number, unit in parts))
+
+
+def duration_problem(text: str) -> tuple[str, str]:
+    """Why `text` is not a duration, and the help line: a guess when one is sure, else
+    what a duration looks like."""
+    parts = _parts(text)
+    if not parts:
+        return "it does not start with a number", DURATION_SHAPE
+    for number, unit in parts:
+        if not unit:
+            return f"`{number}` has no unit", DURATION_SHAPE
+    for _, unit in parts:
+        if unit not in _UNITS_MS:
+            guess = suggest_duration(text)
+            return (f"`{unit}` is not a unit",
+                    f"did you mean `{guess}`?" if guess else DURATION_SHAPE)
+    units = [unit for _, unit in parts]
+    repeated = next((u for u in units if units.count(u) > 1), None)
+    if repeated:
+        return f"`{repeated}` is given twice", DURATION_SHAPE
+    return "the larger unit comes first", f"write `{suggest_duration(text)}`"
+
+
+def suggest_duration(text: str) -> str | None:
+    """A valid spelling of what `text` (`5 seconds`, `2hours`, `30s1m`) surely means, or None."""
+    parts = _parts(text.replace(" ", ""))
+    if not parts:
+        return None
+    units = [UNIT_WORDS.get(closest(unit.lower(), UNIT_WORDS) or "") for _, unit in parts]
+    if None in units or len(set(units)) != len(units):
+        return None
+    ordered = sorted(zip(units, (n for n, _ in parts), strict=True),
+                     key=lambda p: list(_UNITS_MS).index(p[0]))
+    return "".join(f"{number}{unit}" for unit, number in ordered)
 
 
 def format_duration(ms: int) -> str:
@@ -32,7 +98,7 @@ def format_duration(ms: int) -> str:
     if ms == 0:
         return "0s"
     parts = []
-    for unit in ("d", "h", "m", "s", "ms"):
+    for unit in _UNITS_MS:
         size = _UNITS_MS[unit]
         if ms >= size:
             count, ms = divmod(ms, size)

@@ -18,8 +18,7 @@ from lark import Token, Transformer
 
 from . import ast as A
 from .diagnostics import Diagnostic, Span, error
-from .suggest import closest
-from .timespec import parse_duration
+from .timespec import duration_problem, parse_duration
 from .vtypes import NUMBER_DIGITS
 
 MAX_EXPR_DEPTH = 200  # deeper expressions would exhaust Python's recursion limit later
@@ -323,7 +322,27 @@ class ToAst(Transformer):
         return menu
 
     def menu_option(self, c):
-        return c[0]
+        opt = c[0]
+        for text in c[1:]:
+            self._prompt_text(opt, text, "menu")
+        return opt
+
+    def menu_lang(self, c):
+        return self.say_lang(c)
+
+    def _prompt_text(self, opt: A.Opt | None, item: A.SayText, where: str) -> None:
+        """`en-US: "…"` under a `prompt "…"`; anything else has no sentence to translate."""
+        if opt is not None and opt.name == "prompt" and isinstance(opt.value, A.Template):
+            opt.texts.append(item)
+            return
+        key = opt.value.name if opt is not None and isinstance(opt.value, A.Var) else None
+        message = (f"{where}'s prompt `{key}` is a prompt key: its {item.lang} words are in "
+                   f"prompts/{item.lang}.toml" if key else
+                   f"{where} has no prompt sentence to give in {item.lang}")
+        self.diags.append(error(
+            "E001", item.lang_span, message,
+            f'to write the prompt here, give it as a sentence: `prompt "…"`, and under it '
+            f'`{item.lang}: "…"`'))
 
     def menu_key(self, c):
         tok, body = c
@@ -358,18 +377,23 @@ class ToAst(Transformer):
                                     "only a single statement can have an indented block",
                                     "put each statement on its own line"))
             return stmts
+        texts = []
         for item in block:
             if isinstance(item, A.On):
                 target.handlers.append(item)
             elif isinstance(item, A.SayText):
-                self._say_text(target, item)
+                texts.append(item)
             else:
                 target.options.append(item)
+        for item in texts:   # after the options: a collect's `prompt "…"` may be among them
+            self._say_text(target, item)
         return stmts
 
     def _say_text(self, target: A.ActionStmt, item: A.SayText) -> None:
         if isinstance(target, A.Say):
             target.texts.append(item)
+        elif isinstance(target, A.Collect):
+            self._prompt_text(target.option("prompt"), item, "`collect`")
         else:
             self.diags.append(error("E001", item.lang_span,
                                     f"`{target.keyword}` takes no sentence per language",
@@ -499,7 +523,16 @@ class ToAst(Transformer):
         return list(c)
 
     def option(self, c):
-        return A.Opt(c[0].value, c[1] if len(c) > 1 else None, self.span(c))
+        value = c[1] if len(c) > 1 else None
+        if c[0].value == "prompt" and isinstance(value, A.Literal) and value.kind == "text":
+            value = self._sentence(value)   # `prompt "您输入的是{reading|digits}"`
+        return A.Opt(c[0].value, value, self.span(c))
+
+    def _sentence(self, lit: A.Literal) -> A.Template:
+        """A string option read again as a sentence with `{…}` values, like a `say`."""
+        sp = lit.span
+        return self.template(Token("STRING", lit.raw, line=sp.line, column=sp.col,
+                                   end_line=sp.end_line, end_column=sp.end_col))
 
     def field(self, c):
         return A.Opt(c[0].value, c[1], self.span(c), is_field=True)
@@ -694,12 +727,8 @@ class ToAst(Transformer):
         return A.Literal(self.span(c), ms, "duration", c[0].value)
 
     def _bad_duration(self, tok: Token) -> Diagnostic:
-        digits = "".join(ch for ch in tok.value if ch.isdigit() or ch == ".")
-        unit = tok.value[len(digits):]
-        best = closest(unit, ("ms", "s", "m", "h", "d", "sec", "min", "hour", "day"))
-        fix = {"sec": "s", "min": "m", "hour": "h", "day": "d"}.get(best or "", best)
-        hint = f"did you mean `{digits}{fix}`?" if fix else "units are ms, s, m, h, d"
-        return error("E010", self.tspan(tok), f"`{tok.value}` is not a duration", hint)
+        reason, hint = duration_problem(tok.value)
+        return error("E010", self.tspan(tok), f"`{tok.value}` is not a duration: {reason}", hint)
 
     def true(self, c):
         span, c = self.span(c), c[1:]

@@ -315,8 +315,59 @@ def test_invisible_character_is_named_by_code_point(char):
 
 def test_fullwidth_colon_in_node_header():
     checked = text(GOOD_FLOW.replace("step main:", "step main："))
-    assert codes_of(checked) == ["E001"]
+    assert codes_of(checked) == ["E014"]
     assert checked.diagnostics[0].span.line == 10
+    assert checked.diagnostics[0].help == "write `:`"
+
+
+FULL_WIDTH = """\
+flow t
+  lang zh-CN
+  hours office: mon-fri 08:00-18:00
+  holidays office: 2026-10-01
+
+menu start:
+  prompt main_menu
+  tries 3
+  timeout 5s
+  1 -> bye
+  nomatch: play invalid_choice
+  noinput: play no_input
+  exhausted -> bye
+
+step bye:
+  collect n: digits 6, prompt enter_pin, terminator "#"
+    on fail: hangup
+  if n > 100: hangup
+  hangup
+
+test "t":
+  press "1"
+  expect hangup
+"""
+
+
+@pytest.mark.parametrize(("ascii_text", "wide", "help"), [
+    ("tries 3", "tries ３", "write `3`"),
+    ("timeout 5s", "timeout ５s", "write `5s`"),
+    ("1 -> bye", "１ -> bye", "write `1`"),
+    ("1 -> bye", '"１" -> bye', 'write `"1"`'),
+    ("digits 6", "digits ６", "write `6`"),
+    ('terminator "#"', 'terminator "＃"', 'write `"#"`'),
+    ("n > 100", "n > １００", "write `100`"),
+    ("2026-10-01", "２026-10-01", "write `2026-10-01`"),
+    ('press "1"', 'press "１"', 'write `"1"`'),
+])
+def test_full_width_digits_are_refused_the_same_way_everywhere(ascii_text, wide, help):
+    """A Chinese input method types `３`: never silently a number, always E014 with the fix."""
+    assert codes_of(text(FULL_WIDTH)) == []
+    checked = text(FULL_WIDTH.replace(ascii_text, wide, 1))
+    assert codes_of(checked) == ["E014"], checked.diagnostics
+    assert checked.diagnostics[0].help == help
+
+
+def test_full_width_text_inside_a_sentence_is_just_text():
+    assert codes_of(text(GOOD_FLOW.replace('say "再见"', 'say "再见，热线９５１５８。"'))) == []
 
 
 # ---------------------------------------------------------------- random input

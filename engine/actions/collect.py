@@ -28,7 +28,7 @@ class Collect(Action):
     def run(self, call: CallSession, op: CollectOp) -> None:  # type: ignore[override]
         lo, hi = op["digits"]
         pattern = op.get("pattern")
-        prompt = call.prompt(op["prompt"])
+        prompt = call.spoken(op["prompt"])   # a sentence is rendered once, as the collect begins
         invalid = call.prompt(op["invalid"]) if op.get("invalid") else None
         reprompt = call.prompt(op["reprompt"]) if op.get("reprompt") else prompt
         began = call.ms_since_start()

@@ -42,9 +42,11 @@ def run_menu(call, node: Op) -> None:
     one (type-ahead answers the first attempt without a prompt, so the full
     prompt comes next). A key whose branch comes back to the menu starts the
     count afresh. The key pressed is the variable `key` in its branch.
+    A prompt written as a sentence (`prompt "您输入的读数是{reading|number}…"`)
+    is rendered each time it is played, so a branch that changed a value
+    and came back is read the new one.
     """
-    prompt = call.prompt(node["prompt"])
-    reprompt = call.prompt(node["reprompt"]) if node.get("reprompt") else prompt
+    reprompt = call.prompt(node["reprompt"]) if node.get("reprompt") else None
     invalid = call.prompt(node["invalid"]) if node.get("invalid") else None
     keys = menu_keys(tuple(node["keys"]))
     digits = node["digits"]
@@ -53,7 +55,8 @@ def run_menu(call, node: Op) -> None:
     while True:
         call.tick()
         heard_now = not call.typeahead
-        entry = read_entry(call, reprompt if heard and misses.total else prompt, 1, digits,
+        again = heard and misses.total and reprompt is not None
+        entry = read_entry(call, reprompt if again else call.spoken(node["prompt"]), 1, digits,
                            node["timeout"], node["interdigit"], "#" if digits > 1 else "")
         heard = heard or heard_now
         branch = keys.branch(entry.digits)

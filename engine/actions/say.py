@@ -23,9 +23,7 @@ class Say(Action):
     op = "say"
 
     def run(self, call: CallSession, op: SayOp) -> None:  # type: ignore[override]
-        texts = op.get("texts") or {}
-        lang = call.lang if call.lang in texts else call.flow_lang
-        media = call.render(texts.get(lang) or op["text"], lang)
+        media, lang = call.sentence(op["text"], op.get("texts"))
         began = call.ms_since_start()
         result = play_prompt(call, media, op.get("bargein", False))
         call.trace(op, {"text": media.text, "lang": lang}, result, began=began)

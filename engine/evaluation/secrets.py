@@ -31,8 +31,52 @@ class SecretText(str):
         return repr(self.masked)
 
 
+class SecretInt(int):
+    """A whole number made from a secret (`number(pin)`): the digits in clear, masked in a repr."""
+
+    masked = MASK
+
+    def __str__(self) -> str:
+        return int.__repr__(self)
+
+    def __repr__(self) -> str:
+        return repr(MASK)
+
+
+class SecretFloat(float):
+    """A decimal number made from a secret."""
+
+    masked = MASK
+
+    def __str__(self) -> str:
+        return float.__repr__(self)
+
+    def __repr__(self) -> str:
+        return repr(MASK)
+
+
+_SECRET_TYPES = (SecretText, SecretInt, SecretFloat)
+
+
 def is_secret(value: Any) -> bool:
-    return isinstance(value, SecretText)
+    return isinstance(value, _SECRET_TYPES)
+
+
+def keep_mark(source: Any, result: Any) -> Any:
+    """`result`, marked secret when `source` was: a conversion of a secret is secret.
+
+    Text keeps its masked form when it is the source's own text; any other
+    text made from a secret is masked whole.
+    """
+    if not is_secret(source) or is_secret(result) or isinstance(result, bool):
+        return result
+    if isinstance(result, str):
+        return SecretText(result, source.masked if result == source else MASK)
+    if isinstance(result, int):
+        return SecretInt(result)
+    if isinstance(result, float):
+        return SecretFloat(result)
+    return result
 
 
 def mark_secret(value: Any) -> Any:
@@ -75,7 +119,7 @@ def mask(value: Any) -> Any:
     kind = type(value)
     if kind in _PLAIN:
         return value
-    if kind is SecretText:
+    if kind in _SECRET_TYPES:
         return value.masked
     if kind is dict or isinstance(value, Mapping):
         for item in value.values():
