@@ -189,7 +189,7 @@ SETTINGS: dict[str, Option] = {
 CAMPAIGN_OUTCOMES = ("answer", "machine")
 RETRY_ON = ("busy", "noanswer", "rejected", "failed", "machine")
 TEST_EXPECTS = ("play", "say", "queue", "transfer", "ticket", "fax", "record",
-                "hangup", "node", "log", "lost", "flow")
+                "hangup", "node", "log", "lost", "flow", "answer")
 TEST_GIVEN_OUTCOMES = ("returns", "fails", "notfound", "timeout", "noagent")
 
 HANGUP_CAUSES = (
