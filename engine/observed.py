@@ -15,11 +15,13 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Queued:
-    """The call entered a queue: the flow's name for it, its priority, the screen-pop."""
+    """The call entered a queue: the flow's name for it, its priority, the agents' skill,
+    the screen-pop."""
 
     name: str
     priority: int
     screen_pop: Mapping[str, str] = field(default_factory=dict)
+    skill: str | None = None
 
     def __str__(self) -> str:
         return self.name

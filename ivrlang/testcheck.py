@@ -24,7 +24,7 @@ Report = Callable[[str, Span, str, str], None]   # (code, span, message, help)
 TICKET_FACTS: dict[str, T.Type] = {"severity": T.NUMBER, "confidential": T.BOOL,
                                    "assign": T.TEXT, "id": T.DIGITS}
 # what the queue and the agent's screen-pop carry
-QUEUE_FACTS: dict[str, T.Type] = {"priority": T.NUMBER, "account": T.DIGITS}
+QUEUE_FACTS: dict[str, T.Type] = {"priority": T.NUMBER, "skill": T.TEXT, "account": T.DIGITS}
 DETAIL_KINDS = {"fields": ("ticket", "queue", "fax"), "values": ("say",), "to": ("fax",)}
 _FAX_NUMBER = re.compile(r"\+?[0-9]{3,20}")
 

@@ -66,7 +66,8 @@ class Queue(Action):
                                              result.agent, result.answered_at))
         call.trace(op, {"queue": op["queue"], "priority": op["priority"]}, result.outcome,
                    began=began)
-        call.observe("queue", Queued(op["queue"], op["priority"], request.export))
+        call.observe("queue", Queued(op["queue"], op["priority"], request.export,
+                                     op.get("skill")))
         if result.outcome == "answered":
             raise EndCall("queued", f"answered by {result.agent or 'an agent'} in {queue}")
         if result.outcome == "abandoned":

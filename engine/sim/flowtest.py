@@ -385,6 +385,8 @@ def _field(value: Any, name: str) -> Any:
     if isinstance(value, Queued):
         if name == "priority":
             return value.priority
+        if name == "skill":
+            return value.skill
         return value.screen_pop.get(f"sf_{name}", _ABSENT)
     if isinstance(value, Faxed):
         return value.fields.get(name, _ABSENT)

@@ -41,7 +41,17 @@ class Mutant:
     apply: Callable[[dict[str, Any]], None] = field(repr=False, compare=False)
 
     def build(self, ir: Mapping[str, Any]) -> dict[str, Any]:
-        mutated = copy.deepcopy(dict(ir))
+        """The flow with this change; what the change does not touch is shared with `ir`."""
+        where = getattr(self.apply, "where", None)
+        if where is None:
+            mutated = copy.deepcopy(dict(ir))
+        else:
+            mutated = dict(ir)
+            here: Any = mutated
+            for step in where:     # copy only the containers on the way to the change
+                here[step] = dict(here[step]) if isinstance(here[step], Mapping) \
+                    else list(here[step])
+                here = here[step]
         self.apply(mutated)
         return mutated
 
@@ -73,6 +83,7 @@ class _Context:
     nodes: list[str]                                   # the flow's node names, sorted
     records: Mapping[str, Mapping[str, str]]           # variable -> its record's fields: type
     flows: list[str]                                   # the project's flows, sorted
+    read: Mapping[str, set[str]] = field(default_factory=dict)   # variable -> fields read
 
 
 def mutants(ir: Mapping[str, Any], records: Mapping[str, Mapping[str, str]] | None = None,
@@ -86,7 +97,7 @@ def mutants(ir: Mapping[str, Any], records: Mapping[str, Mapping[str, str]] | No
     """
     found: list[Mutant] = []
     ctx = _Context(sorted(ir["nodes"]), _records_of_variables(ir, records or {}),
-                   sorted(set(flows)))
+                   sorted(set(flows)), _fields_read(ir))
     for name, node in ir["nodes"].items():
         root: Path = ("nodes", name)
         if node["kind"] == "menu":
@@ -99,7 +110,20 @@ def mutants(ir: Mapping[str, Any], records: Mapping[str, Mapping[str, str]] | No
         else:
             found.extend(_ops_mutants(name, node["ops"], (*root, "ops"), ctx))
     found.sort(key=lambda m: m.line)
-    return found
+    return _once(found)
+
+
+def _once(found: list[Mutant]) -> list[Mutant]:
+    """Each distinct change once (a value spoken twice in a sentence gives the same edit)."""
+    seen: set[str] = set()
+    out = []
+    for mutant in found:
+        key = getattr(mutant.apply, "key", None)
+        if key is None or key not in seen:
+            out.append(mutant)
+            if key is not None:
+                seen.add(key)
+    return out
 
 
 def _records_of_variables(ir: Mapping[str, Any], records: Mapping[str, Mapping[str, str]]
@@ -114,6 +138,26 @@ def _records_of_variables(ir: Mapping[str, Any], records: Mapping[str, Mapping[s
         if op["op"] == "lookup" and op["name"] in records:
             out[op["var"]] = records[op["name"]]
     return out
+
+
+def _fields_read(ir: Mapping[str, Any]) -> dict[str, set[str]]:
+    """Every `var.field` the flow reads anywhere (in conditions, sentences, tickets …)."""
+    read: dict[str, set[str]] = {}
+
+    def visit(value: Any) -> None:
+        if isinstance(value, Mapping):
+            got = value.get("get")
+            if isinstance(got, list) and len(got) == 2 and isinstance(got[0], Mapping) \
+                    and isinstance(got[0].get("var"), str):
+                read.setdefault(got[0]["var"], set()).add(got[1])
+            for item in value.values():
+                visit(item)
+        elif isinstance(value, list):
+            for item in value:
+                visit(item)
+
+    visit(ir["nodes"])
+    return read
 
 
 def _all_ops(ir: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
@@ -311,19 +355,22 @@ def _expr_mutants(node: str, expr: Any, path: Path, line: int, where: str) -> It
 
 def _field_swaps(node: str, expr: Any, path: Path, line: int, kind: str,
                  ctx: _Context) -> Iterator[Mutant]:
-    """`c.month_usage` read as `c.year_usage`: the next field of the same record and type."""
+    """`c.month_usage` read as `c.year_usage`: the same record's other fields of the same
+    type that the flow reads too (the fields an author can mix up), else the next one."""
     if not (isinstance(expr, Mapping) and "get" in expr):
         return
     obj, name = expr["get"]
-    record = ctx.records.get(obj.get("var")) if isinstance(obj, Mapping) else None
+    var = obj.get("var") if isinstance(obj, Mapping) else None
+    record = ctx.records.get(var) if var else None
     if not record or name not in record:
         return
     names = list(record)
     same_type = [f for f in names[names.index(name) + 1:] + names[:names.index(name)]
                  if record[f] == record[name]]
-    if same_type:
-        yield Mutant(node, line, f"{kind}: `.{name}` read as `.{same_type[0]}`",
-                     _set((*path, "get"), [obj, same_type[0]]))
+    read = [f for f in same_type if f in ctx.read.get(var, ())]
+    for other in read or same_type[:1]:
+        yield Mutant(node, line, f"{kind}: `.{name}` read as `.{other}`",
+                     _set((*path, "get"), [obj, other]))
 
 
 def _neighbour(names: list[str], name: str) -> str | None:
@@ -342,23 +389,35 @@ def _walk(ir: dict[str, Any], path: Path) -> Any:
     return here
 
 
-def _set(path: Path, value: Any) -> Callable[[dict[str, Any]], None]:
+@dataclass(frozen=True)
+class _Change:
+    """One edit of the IR; `key` says what it does, so the same edit is tried once."""
+
+    key: str
+    where: Path                       # the container the edit changes
+    edit: Callable[[dict[str, Any]], None]
+
+    def __call__(self, ir: dict[str, Any]) -> None:
+        self.edit(ir)
+
+
+def _set(path: Path, value: Any) -> _Change:
     def apply(ir: dict[str, Any]) -> None:
         _walk(ir, path[:-1])[path[-1]] = copy.deepcopy(value)
-    return apply
+    return _Change(f"set {path!r} {value!r}", path[:-1], apply)
 
 
-def _delete(path: Path, key: Any) -> Callable[[dict[str, Any]], None]:
+def _delete(path: Path, key: Any) -> _Change:
     def apply(ir: dict[str, Any]) -> None:
         del _walk(ir, path)[key]
-    return apply
+    return _Change(f"delete {path!r} {key!r}", path, apply)
 
 
-def _swap(path: Path, a: str, b: str) -> Callable[[dict[str, Any]], None]:
+def _swap(path: Path, a: str, b: str) -> _Change:
     def apply(ir: dict[str, Any]) -> None:
         where = _walk(ir, path)
         where[a], where[b] = where[b], where[a]
-    return apply
+    return _Change(f"swap {path!r} {a!r} {b!r}", path, apply)
 
 
 # ---------------------------------------------------------------- running
