@@ -15,8 +15,9 @@ from engine.sim.flowtest import run_test
 from engine.sim.mutate import MutationReport, TestRun, run_mutation
 
 
-def mutate_flow(ir: Mapping[str, Any], runtime: Runtime, *, verbose: bool) -> MutationReport:
-    """Run the flow's tests against each of its mutants and print the score and the survivors."""
+def measure_flow(ir: Mapping[str, Any], runtime: Runtime) -> MutationReport:
+    """Run the flow's tests against each of its mutants (the catalogue's records and flows
+    give the field and flow mutants)."""
 
     def run(flow: Mapping[str, Any], test: Mapping[str, Any]) -> TestRun:
         result = run_test(flow, test, runtime)
@@ -26,7 +27,12 @@ def mutate_flow(ir: Mapping[str, Any], runtime: Runtime, *, verbose: bool) -> Mu
     records = {name: {f: str(t) for f, t in sig.fields.items()}
                for name, sig in (*catalog.lookups.items(), *(catalog.targets or {}).items())}
     with _quiet_engine():   # a mutant that breaks a call logs it; that is the point
-        report = run_mutation(ir, run, records=records, flows=catalog.flows or ())
+        return run_mutation(ir, run, records=records, flows=catalog.flows or ())
+
+
+def mutate_flow(ir: Mapping[str, Any], runtime: Runtime, *, verbose: bool) -> MutationReport:
+    """Measure the flow and print its score and the mutants that survived."""
+    report = measure_flow(ir, runtime)
     path = Path(report.source)
     if not report.baseline_passes:
         click.echo(f"{path}: its tests fail on the unchanged flow; fix them before mutating")

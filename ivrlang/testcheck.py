@@ -55,12 +55,14 @@ def check_detail(step: A.TestStep, catalog: Catalog, report: Report) -> None:
         if step.name not in kinds:
             shape = {"fields": "`{name: value, …}`", "values": "`[value, …]`",
                      "to": "`to NUMBER`"}[what]
+            verb = "takes" if len(kinds) == 1 else "take"
             report("E602", span, f"`expect {step.name}` takes no {shape}",
-                   "only " + ", ".join(f"`expect {k}`" for k in kinds) + f" take {shape}")
+                   "only " + ", ".join(f"`expect {k}`" for k in kinds) + f" {verb} {shape}")
             continue
         if what != "values" and (step.value is None or step.contains):
-            report("E602", step.span, f"`expect {step.name}` with {what} needs a name first",
-                   f"e.g. `expect {step.name} NAME …`")
+            noun = {"ticket": "ticket type", "queue": "queue", "fax": "fax document"}[step.name]
+            report("E602", step.span, f"`expect {step.name}` with `{{…}}` needs the {noun} "
+                   "written in full", f"e.g. `expect {step.name} NAME {{…}}`")
             continue
         if what == "fields":
             _check_fields(step, catalog, report)
@@ -91,8 +93,10 @@ def _check_fields(step: A.TestStep, catalog: Catalog, report: Report) -> None:
         wanted = known[name]
         if actual not in (None, T.NONE) and not T.compatible(actual, wanted) \
                 and not (T.is_texty(wanted) and T.is_texty(actual)):
+            hint = ('put it in quotes: `"…"`' if T.is_texty(wanted) and actual == T.NUMBER
+                    else f"write it as {T.describe(wanted)}")
             report("E201", expr.span, f"field `{name}` is {T.describe(wanted)}, "
-                   f"not {T.describe(actual)}", f"write it as {T.describe(wanted)}")
+                   f"not {T.describe(actual)}", hint)
 
 
 def _known_fields(step: A.TestStep, catalog: Catalog) -> dict[str, T.Type] | None:
