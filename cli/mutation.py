@@ -15,12 +15,13 @@ from engine.sim.flowtest import run_test
 from engine.sim.mutate import MutationReport, TestRun, run_mutation
 
 
-def measure_flow(ir: Mapping[str, Any], runtime: Runtime) -> MutationReport:
+def measure_flow(ir: Mapping[str, Any], runtime: Runtime, *,
+                 strict: bool = False) -> MutationReport:
     """Run the flow's tests against each of its mutants (the catalogue's records and flows
-    give the field and flow mutants)."""
+    give the field and flow mutants); `strict` runs every test as a strict one."""
 
     def run(flow: Mapping[str, Any], test: Mapping[str, Any]) -> TestRun:
-        result = run_test(flow, test, runtime)
+        result = run_test(flow, test, runtime, strict=strict)
         return TestRun(result.passed, frozenset(result.record.path if result.record else ()))
 
     catalog = runtime.catalog
@@ -30,9 +31,10 @@ def measure_flow(ir: Mapping[str, Any], runtime: Runtime) -> MutationReport:
         return run_mutation(ir, run, records=records, flows=catalog.flows or ())
 
 
-def mutate_flow(ir: Mapping[str, Any], runtime: Runtime, *, verbose: bool) -> MutationReport:
+def mutate_flow(ir: Mapping[str, Any], runtime: Runtime, *, verbose: bool,
+                strict: bool = False) -> MutationReport:
     """Measure the flow and print its score and the mutants that survived."""
-    report = measure_flow(ir, runtime)
+    report = measure_flow(ir, runtime, strict=strict)
     path = Path(report.source)
     if not report.baseline_passes:
         click.echo(f"{path}: its tests fail on the unchanged flow; fix them before mutating")

@@ -61,7 +61,7 @@ def test(paths: tuple[str, ...], keyword: str | None, verbose: bool, show_covera
     runtime = demo_runtime(settings, near=files[0].parent, today=settings.sim.start.date())
     runtime.catalog.flows = (runtime.catalog.flows or set()) | flow_names(files=files)
     if mutate:
-        _mutation(files, runtime, verbose, fail_under)
+        _mutation(files, runtime, verbose, fail_under, strict)
         return
     started = time.perf_counter()
     passed = failed = broken = available = 0
@@ -123,14 +123,15 @@ def test(paths: tuple[str, ...], keyword: str | None, verbose: bool, show_covera
         raise SystemExit(1)
 
 
-def _mutation(files: list[Path], runtime, verbose: bool, fail_under: float | None) -> None:
+def _mutation(files: list[Path], runtime, verbose: bool, fail_under: float | None,
+              strict: bool) -> None:
     lowest = 100.0
     for path in files:
         ir, checked = compile_checked(path, runtime.catalog)
         if ir is None:
             show([checked], "full")
             raise SystemExit(1)
-        report = mutate_flow(ir, runtime, verbose=verbose)
+        report = mutate_flow(ir, runtime, verbose=verbose, strict=strict)
         if not report.baseline_passes:
             raise SystemExit(1)
         lowest = min(lowest, report.score)
