@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import contextlib
+import logging
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -13,15 +15,26 @@ from engine.sim.flowtest import run_test
 from engine.sim.mutate import MutationReport, TestRun, run_mutation
 
 
-def mutate_flow(ir: Mapping[str, Any], runtime: Runtime, *, verbose: bool) -> MutationReport:
-    """Run the flow's tests against each of its mutants and print the score and the survivors."""
+def measure_flow(ir: Mapping[str, Any], runtime: Runtime, *,
+                 strict: bool = False) -> MutationReport:
+    """Run the flow's tests against each of its mutants (the catalogue's records and flows
+    give the field and flow mutants); `strict` runs every test as a strict one."""
 
     def run(flow: Mapping[str, Any], test: Mapping[str, Any]) -> TestRun:
-        result = run_test(flow, test, runtime)
+        result = run_test(flow, test, runtime, strict=strict)
         return TestRun(result.passed, frozenset(result.record.path if result.record else ()))
 
-    records = {name: list(sig.fields) for name, sig in runtime.catalog.lookups.items()}
-    report = run_mutation(ir, run, records=records)
+    catalog = runtime.catalog
+    records = {name: {f: str(t) for f, t in sig.fields.items()}
+               for name, sig in (*catalog.lookups.items(), *(catalog.targets or {}).items())}
+    with _quiet_engine():   # a mutant that breaks a call logs it; that is the point
+        return run_mutation(ir, run, records=records, flows=catalog.flows or ())
+
+
+def mutate_flow(ir: Mapping[str, Any], runtime: Runtime, *, verbose: bool,
+                strict: bool = False) -> MutationReport:
+    """Measure the flow and print its score and the mutants that survived."""
+    report = measure_flow(ir, runtime, strict=strict)
     path = Path(report.source)
     if not report.baseline_passes:
         click.echo(f"{path}: its tests fail on the unchanged flow; fix them before mutating")
@@ -34,3 +47,14 @@ def mutate_flow(ir: Mapping[str, Any], runtime: Runtime, *, verbose: bool) -> Mu
     if not verbose and len(report.survived) > 10:
         click.echo(f"    … and {len(report.survived) - 10} more (-v lists them all)")
     return report
+
+
+@contextlib.contextmanager
+def _quiet_engine() -> Iterator[None]:
+    engine_log = logging.getLogger("engine")
+    level = engine_log.level
+    engine_log.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        engine_log.setLevel(level)

@@ -26,11 +26,14 @@ from .project import compile_checked, demo_runtime, find_flow_files, flow_names
               help="Fail when node+key coverage is below this percentage.")
 @click.option("--hangup-everywhere", is_flag=True,
               help="Re-run each test hanging up at every step; check nothing leaks.")
+@click.option("--strict", is_flag=True,
+              help="Every test is strict: whatever is played or said before an expectation "
+                   "and not named by one fails the test.")
 @click.option("--mutate", is_flag=True,
               help="Mutation testing: change each flow in small caller-visible ways and "
                    "report the changes no test catches (--fail-under applies to the score).")
 def test(paths: tuple[str, ...], keyword: str | None, verbose: bool, show_coverage: bool,
-         fail_under: float | None, hangup_everywhere: bool, mutate: bool) -> None:
+         fail_under: float | None, hangup_everywhere: bool, strict: bool, mutate: bool) -> None:
     """Run the `test` blocks of flows (default: the flows folder, flows/) on the simulator.
 
     Lookups a test does not `given` answer from the demo data.
@@ -42,6 +45,7 @@ def test(paths: tuple[str, ...], keyword: str | None, verbose: bool, show_covera
       switchflow test flows/
       switchflow test flows/hotline.flow -k "repair progress" -v
       switchflow test --coverage --fail-under 100 --hangup-everywhere
+      switchflow test --strict flows/emergency.flow
       switchflow test --mutate flows/hotline.flow
     """
     inject = hangup_everywhere
@@ -57,7 +61,7 @@ def test(paths: tuple[str, ...], keyword: str | None, verbose: bool, show_covera
     runtime = demo_runtime(settings, near=files[0].parent, today=settings.sim.start.date())
     runtime.catalog.flows = (runtime.catalog.flows or set()) | flow_names(files=files)
     if mutate:
-        _mutation(files, runtime, verbose, fail_under)
+        _mutation(files, runtime, verbose, fail_under, strict)
         return
     started = time.perf_counter()
     passed = failed = broken = available = 0
@@ -76,7 +80,8 @@ def test(paths: tuple[str, ...], keyword: str | None, verbose: bool, show_covera
             label = f"{path}::{t['name']}"
             if keyword and keyword.lower() not in label.lower():
                 continue
-            result = (flowtest.hangup_everywhere if inject else run_test)(ir, t, runtime)
+            result = (flowtest.hangup_everywhere if inject else run_test)(ir, t, runtime,
+                                                                           strict=strict)
             if result.record:
                 cov.nodes |= set(result.record.path)
                 cov.keys |= set(result.record.keys)
@@ -118,14 +123,15 @@ def test(paths: tuple[str, ...], keyword: str | None, verbose: bool, show_covera
         raise SystemExit(1)
 
 
-def _mutation(files: list[Path], runtime, verbose: bool, fail_under: float | None) -> None:
+def _mutation(files: list[Path], runtime, verbose: bool, fail_under: float | None,
+              strict: bool) -> None:
     lowest = 100.0
     for path in files:
         ir, checked = compile_checked(path, runtime.catalog)
         if ir is None:
             show([checked], "full")
             raise SystemExit(1)
-        report = mutate_flow(ir, runtime, verbose=verbose)
+        report = mutate_flow(ir, runtime, verbose=verbose, strict=strict)
         if not report.baseline_passes:
             raise SystemExit(1)
         lowest = min(lowest, report.score)

@@ -196,7 +196,7 @@ SETTINGS: dict[str, Option] = {
 CAMPAIGN_OUTCOMES = ("answer", "machine")
 RETRY_ON = ("busy", "noanswer", "rejected", "failed", "machine")
 TEST_EXPECTS = ("play", "say", "queue", "transfer", "ticket", "fax", "record",
-                "hangup", "node", "log", "lost", "flow", "submit")
+                "hangup", "node", "log", "lost", "flow", "submit", "answer")
 TEST_GIVEN_OUTCOMES = ("returns", "fails", "notfound", "timeout", "noagent")
 
 HANGUP_CAUSES = (

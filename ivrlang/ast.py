@@ -408,10 +408,20 @@ class Campaign:
 
 
 @dataclass
+class ExpectField:
+    """`name: value` (or `name: ~"part"`) in an expectation's `{…}`."""
+
+    name: str
+    value: Expr
+    span: Span
+    contains: bool = False
+
+
+@dataclass
 class TestStep:
     """One line of a test block.
 
-    kind: caller, at, start, set, given, press, silence, hangup, expect, lang.
+    kind: caller, at, start, set, given, press, silence, hangup, expect, lang, strict.
     """
 
     kind: str
@@ -421,6 +431,12 @@ class TestStep:
     name2: str = ""             # given queue NAME
     outcome: str = ""           # given outcome
     contains: bool = False      # expect ~"..."
+    negated: bool = False       # expect no KIND …
+    fields: list[ExpectField] | None = None              # expect ticket T {name: value, …}
+    values: list[Expr] | None = None                     # expect say … [value, …]
+    to: str | None = None                                # expect fax DOC to NUMBER
+    detail_span: Span | None = None                      # where the `{…}` or `[…]` is
+    to_span: Span | None = None                          # where `to NUMBER` is
 
 
 @dataclass

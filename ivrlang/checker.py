@@ -39,6 +39,7 @@ from .keypattern import (
 from .options import check_handlers, check_options, check_value
 from .suggest import did_you_mean
 from .targets import target_problem
+from .testcheck import check_detail, check_order
 from .timespec import expand_days, parse_date, parse_local_datetime, parse_time_range
 
 _MENU_KEY = re.compile(r"[0-9*#]+")
@@ -759,6 +760,7 @@ class _Checker:
         for step in test.steps:
             getattr(self, f"test_{step.kind}", lambda s: None)(step)
             expects += step.kind == "expect"
+        check_order(test, self.error)
         if not expects:
             self.warn("W603", test.span, f"test `{test.name}` expects nothing",
                       "add `expect …` lines: a test that checks nothing cannot fail")
@@ -842,7 +844,9 @@ class _Checker:
             self.error("E602", step.span, f"cannot expect `{kind}`",
                        did_you_mean(kind, TEST_EXPECTS) or "expect: " + ", ".join(TEST_EXPECTS))
             return
-        needs_value = kind not in ("hangup", "record", "lost")
+        check_detail(step, self.catalog, self.error)
+        needs_value = kind not in ("hangup", "record", "lost", "answer") and not step.negated \
+            and step.values is None
         if needs_value and value is None:
             self.error("E602", step.span, f"`expect {kind}` needs a value",
                        f"e.g. `expect {kind} …`")

@@ -243,6 +243,15 @@ class _Compiler:
                             value=self.expr(s.value) if s.value is not None else None)
             elif s.kind == "expect":
                 step.update(what=s.name, value=s.value, contains=s.contains)
+                if s.negated:
+                    step["no"] = True
+                if s.fields is not None:
+                    step["fields"] = {f.name: {"contains": f.value.value} if f.contains
+                                      else self.expr(f.value) for f in s.fields}
+                if s.values is not None:
+                    step["values"] = [self.expr(e) for e in s.values]
+                if s.to is not None:
+                    step["to"] = s.to
             elif s.kind == "set":
                 step.update(var=s.name, value=self.expr(s.value))
             elif s.kind == "press" and s.name:
@@ -250,7 +259,8 @@ class _Compiler:
             elif s.value is not None:
                 step["value"] = s.value
             steps.append(step)
-        return {"name": t.name, "line": t.span.line, "steps": steps}
+        return {"name": t.name, "line": t.span.line, "steps": steps,
+                "strict": any(s.kind == "strict" for s in t.steps)}
 
 
 def hours(days: list[A.DaySpec]) -> dict[str, list[list[int]]]:

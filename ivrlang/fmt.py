@@ -553,10 +553,10 @@ def format_test_step(step: A.TestStep) -> str:
         keys = str(step.value)  # one key bare, a sequence as a string: `press 1`, `press "123#"`
         text = f"press {keys if len(keys) == 1 and keys.isdigit() else quote(keys)}"
         return f"{text} during {step.name}" if step.name else text
-    if kind in ("silence", "hangup"):
+    if kind in ("silence", "hangup", "strict"):
         return kind
     if kind == "expect":
-        text = f"expect {step.name}"
+        text = f"expect {'no ' if step.negated else ''}{step.name}"
         if step.contains:
             text += " ~"
             if step.value is not None:
@@ -564,5 +564,18 @@ def format_test_step(step: A.TestStep) -> str:
         elif step.value is not None:
             value = str(step.value)
             text += " " + (value if _DIGITS.fullmatch(value) or is_name(value) else quote(value))
-        return text
+        return text + _expect_detail(step)
     raise ValueError(f"unknown test step `{kind}`")
+
+
+def _expect_detail(step: A.TestStep) -> str:
+    """` to NUMBER`, then ` {name: value, …}` or ` [value, …]`, after an expectation."""
+    text = f" to {quote(step.to)}" if step.to is not None else ""
+    if step.fields is not None:
+        text += " {" + ", ".join(
+            f"{f.name if is_name(f.name) else quote(f.name)}: "
+            + (f"~{quote(str(f.value.value))}" if f.contains else format_expr(f.value))
+            for f in step.fields) + "}"
+    if step.values is not None:
+        text += " [" + ", ".join(format_expr(e) for e in step.values) + "]"
+    return text

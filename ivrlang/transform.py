@@ -644,6 +644,20 @@ class ToAst(Transformer):
         return A.TestStep("hangup", span)
 
     def t_expect(self, c):
+        details = [x for x in c if isinstance(x, tuple)]
+        step = self._expect_step([x for x in c if x is not None and not isinstance(x, tuple)])
+        for what, content, span in details:
+            setattr(step, what, content)
+            setattr(step, "to_span" if what == "to" else "detail_span", span)
+        return step
+
+    def t_expect_no(self, c):
+        step = self._expect_step([x for x in c[1:] if x is not None])
+        step.negated = True
+        step.span = self._pos(c[0].line, c[0].column, step.span.end_line, step.span.end_col)
+        return step
+
+    def _expect_step(self, c) -> A.TestStep:
         kind = c[0].value
         contains = any(isinstance(t, Token) and t.type == "TILDE" for t in c[1:])
         value = None
@@ -651,6 +665,26 @@ class ToAst(Transformer):
         if len(c) > 1 and isinstance(last, Token) and last.type != "TILDE":
             value = self.unquote(last) if last.type == "STRING" else last.value
         return A.TestStep("expect", self.tspan(c[0]), name=kind, value=value, contains=contains)
+
+    def t_strict(self, c):
+        return A.TestStep("strict", self.tspan(c[0]))
+
+    def expect_fields(self, c):
+        return ("fields", [x for x in c[1:-1] if x is not None], self.span(c))
+
+    def expect_field(self, c):
+        key = self.unquote(c[0]) if c[0].type == "STRING" else c[0].value
+        if isinstance(c[1], Token) and c[1].type == "TILDE":   # `name: ~"part"`
+            part = A.Literal(self.tspan(c[2]), self.unquote(c[2]), "text", c[2].value)
+            return A.ExpectField(key, part, self.tspan(c[0]), contains=True)
+        return A.ExpectField(key, c[1], self.tspan(c[0]))
+
+    def expect_values(self, c):
+        return ("values", [x for x in c[1:-1] if x is not None], self.span(c))
+
+    def expect_to(self, c):
+        number = self.unquote(c[1]) if c[1].type == "STRING" else c[1].value
+        return ("to", number, self.span(c))
 
     # ------------------------------------------------------------ expressions
 

@@ -115,7 +115,8 @@ def test_rich_sample_covers_the_grammar():
                         "log", "if"}
     assert {n.kind for n in flow.nodes} == {"step", "menu", "sub"}
     assert {s.kind for t in flow.tests for s in t.steps} == {
-        "caller", "at", "start", "set", "given", "press", "silence", "hangup", "expect", "lang"}
+        "caller", "at", "start", "set", "given", "press", "silence", "hangup", "expect", "lang",
+        "strict"}
     assert any(isinstance(s, A.Say) and s.texts for s in stmts)  # `en-US: "…"` under a say
     assert {s.outcome for t in flow.tests for s in t.steps if s.kind == "given"} == {
         "returns", "fails", "notfound", "timeout"}

@@ -67,7 +67,7 @@ def test_an_en_us_caller_of_the_balance_lookup_hears_english_only():
 
 
 def test_a_zh_cn_caller_hears_the_bill_as_before():
-    media = hotline_test("account lookups: bill, arrears, meter, then an agent")
+    media = hotline_test("the bill, the arrears and the meter, then an agent")
     bill = next(m for m in media if m.kind == "say")
     assert bill.text == "您本月用气32立方米，应缴燃气费96.50元，缴费截止日期为2026年12月15日。"
     assert bill.words == ("您本月用气三十二立方米，应缴燃气费九十六元五角，"

@@ -5,6 +5,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from engine.ir import FaxOp
+from engine.observed import Faxed
 from engine.record import FaxQueued, FaxSent
 from engine.seams.deadline import within
 from engine.seams.documents import RenderError
@@ -56,7 +57,7 @@ class Fax(Action):
         call.trace(op, {"document": document, "path": path},
                    "sent" if result.success else f"failed: {result.code} {result.text}",
                    began=began)
-        call.observe("fax", document)
+        call.observe("fax", Faxed(document, fields))
         if not result.success:
             call.branch(op, "fail")
 
@@ -76,4 +77,4 @@ class Fax(Action):
             return
         call.record.fax_jobs.append(FaxQueued(document, to, op["retries"], job_id))
         call.trace(op, {"document": document, "to": to}, f"queued as {job_id}")
-        call.observe("fax", document)
+        call.observe("fax", Faxed(document, fields, to))

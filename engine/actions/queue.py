@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 from engine.channel.requests import QueueRequest
 from engine.control import EndCall, FlowError
 from engine.ir import QueueOp
+from engine.observed import Queued
 from engine.record import QueueVisit
 
 from .base import Action
@@ -65,7 +66,8 @@ class Queue(Action):
                                              result.agent, result.answered_at))
         call.trace(op, {"queue": op["queue"], "priority": op["priority"]}, result.outcome,
                    began=began)
-        call.observe("queue", op["queue"])
+        call.observe("queue", Queued(op["queue"], op["priority"], request.export,
+                                     op.get("skill")))
         if result.outcome == "answered":
             raise EndCall("queued", f"answered by {result.agent or 'an agent'} in {queue}")
         if result.outcome == "abandoned":

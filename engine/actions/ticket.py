@@ -46,7 +46,7 @@ class Ticket(Action):
         if op.get("var"):
             call.vars[op["var"]] = {"id": receipt.number, "severity": severity}
         call.trace(op, {"type": op["type"], "severity": severity}, receipt.number, began=began)
-        call.observe("ticket", op["type"])
+        call.observe("ticket", call.record.tickets[-1])
 
     def not_opened(self, call: CallSession, op: TicketOp, request: TicketRequest,
                    error: str, began: int) -> None:

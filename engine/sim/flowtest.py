@@ -21,6 +21,7 @@ import datetime as dt
 import gc
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -29,9 +30,11 @@ import greenlet
 
 from engine.calendars.clock import VirtualClock
 from engine.channel import Media
+from engine.channel.media import SayPart, TextPart
 from engine.evaluation.expr import evaluate
 from engine.lifecycle import Calls, CallsError
-from engine.record import CallRecord, MemorySink
+from engine.observed import Faxed, Queued
+from engine.record import CallRecord, MemorySink, Ticket
 from engine.runtime import Runtime
 from engine.seams.backoffice import MemoryBackOffice
 from engine.seams.faxjobs import MemoryFaxJobs
@@ -39,6 +42,7 @@ from engine.seams.records import CommittingSink
 from engine.seams.tickets import MemoryDesk
 from engine.sim.channel import Outcomes, PressDuring, Script, ScriptedCaller, SimChannel, SimEvent
 from engine.sim.switch import SimSwitch
+from engine.speech.render import display
 
 DEFAULT_START = "2026-11-23 10:00"   # a Monday morning: office hours
 DEFAULT_CALLER = "13800000000"
@@ -143,8 +147,20 @@ def _plan(test: Mapping[str, Any]) -> _Plan:
             plan.inputs.append((kind, str(step.get("value")) if kind == "press" else None))
             plan.script.append({"input": len(plan.inputs) - 1, "line": step["line"]})
         elif kind == "expect":
-            plan.script.append(step)
+            plan.script.append(_expectation(step, no_vars, no_calls))
     return plan
+
+
+def _expectation(step: Mapping[str, Any], no_vars, no_calls) -> dict[str, Any]:
+    """An `expect` step with its `{field: value}` and `[values]` computed (they are constants)."""
+    item = dict(step)
+    if step.get("fields") is not None:
+        item["fields"] = {name: Containing(expr["contains"]) if "contains" in expr
+                          else evaluate(expr, no_vars, no_calls)
+                          for name, expr in step["fields"].items()}
+    if step.get("values") is not None:
+        item["values"] = [evaluate(expr, no_vars, no_calls) for expr in step["values"]]
+    return item
 
 
 def _given(plan: _Plan, step, no_vars, no_calls) -> None:
@@ -166,12 +182,14 @@ def _given(plan: _Plan, step, no_vars, no_calls) -> None:
 
 
 def run_test(ir: Mapping[str, Any], test: Mapping[str, Any], runtime: Runtime, *,
-             hangup_after: int | None = None) -> TestResult:
+             hangup_after: int | None = None, strict: bool = False) -> TestResult:
     """Run one test block; the runtime's registry supplies lookups not `given`.
 
     Each test has its own simulator desk (ticket numbers from 000001 on the
     test's date), fax jobs, back office and record sink, whatever the runtime uses.
     The test's `given` lines apply to an overlay of that registry of its own.
+    `strict` (or the test's own `strict` line): every prompt played and every
+    sentence said up to the last expectation must be named by one.
     """
     plan = _plan(test)
     result = TestResult(ir["flow"], ir["source"], test["name"], test["line"])
@@ -193,7 +211,8 @@ def run_test(ir: Mapping[str, Any], test: Mapping[str, Any], runtime: Runtime, *
     timeline: list[Event] = result.events
 
     def on_channel(event: SimEvent) -> None:
-        timeline.append(Event(event.kind, event.value))
+        # the line's fax tones; the flow's own `fax` event (below) says what was sent where
+        timeline.append(Event("fax_tones" if event.kind == "fax" else event.kind, event.value))
 
     caller = ScriptedCaller(plan.inputs)
     channel = SimChannel(caller, clock, caller_number=plan.caller,
@@ -217,7 +236,7 @@ def run_test(ir: Mapping[str, Any], test: Mapping[str, Any], runtime: Runtime, *
     if len(sink.records) != 1:
         result.problems.append(f"the call record was committed {len(sink.records)} times")
     if hangup_after is None:
-        result.problems.extend(_match(plan, timeline, caller))
+        result.problems.extend(_match(plan, timeline, strict or bool(test.get("strict"))))
         record = result.record
         if record and record.end_reason in ("error", "loop_guard"):
             result.problems.append(f"the call ended with {record.end_reason}: {record.detail}")
@@ -236,11 +255,19 @@ def _overrides(runtime: Runtime, givens: list[tuple[str, Any]]) -> Iterator[str 
         yield None
 
 
-def _match(plan: _Plan, timeline: list[Event], caller: ScriptedCaller) -> list[str]:
-    """Each expect in order, after the previous one and before the caller's next input."""
-    problems = []
+def _match(plan: _Plan, timeline: list[Event], strict: bool) -> list[str]:
+    """Each expect in order, after the previous one and before the caller's next input.
+
+    An `expect no` holds from where it stands (just after what the previous
+    line matched: an expectation, or the caller's input) to where the next
+    expectation matches, or to the end of the call when none follows.
+    Strict: every play and say before a match must itself have been expected.
+    """
+    problems: list[str] = []
     inputs = [i for i, e in enumerate(timeline) if e.kind == "input"]
-    pos = 0
+    pos = 0              # where the next expectation may match from
+    heard = 0            # strict: the first event no expectation has accounted for
+    waiting: list[tuple[Mapping[str, Any], int]] = []   # `expect no` and where it began
     for at, item in enumerate(plan.script):
         if "input" in item:
             n = item["input"]
@@ -250,8 +277,13 @@ def _match(plan: _Plan, timeline: list[Event], caller: ScriptedCaller) -> list[s
                 break
             pos = max(pos, inputs[n] + 1)
             continue
+        if item.get("no"):
+            waiting.append((item, pos))
+            continue
         limit, before = _next_input(plan, inputs, at, len(timeline))
         found = next((i for i in range(pos, limit) if _matches(item, timeline[i])), None)
+        problems.extend(_nothing_of(waiting, timeline, limit if found is None else found))
+        waiting = []
         if found is None:
             late = next((i for i in range(limit, len(timeline)) if _matches(item, timeline[i])),
                         None)
@@ -259,8 +291,33 @@ def _match(plan: _Plan, timeline: list[Event], caller: ScriptedCaller) -> list[s
                     if late is not None and before else _heard(item, timeline[pos:limit]))
             problems.append(f"line {item['line']}: expected {_describe(item)}; {hint}")
             continue
-        pos = found + 1
+        if strict:
+            problems.extend(_unnamed(item, timeline[heard:found]))
+        heard = pos = found + 1
+    problems.extend(_nothing_of(waiting, timeline, len(timeline)))
     return problems
+
+
+def _nothing_of(waiting: list[tuple[Mapping[str, Any], int]], timeline: list[Event],
+                end: int) -> list[str]:
+    """The `expect no` lines that something between their start and `end` broke."""
+    problems = []
+    for item, begin in waiting:
+        hit = next((e for e in timeline[begin:end] if _matches(item, e)), None)
+        if hit is not None:
+            problems.append(f"line {item['line']}: expected no {_describe(item)}; "
+                            f"got {_show(hit)}")
+    return problems
+
+
+def _unnamed(item: Mapping[str, Any], between: list[Event]) -> list[str]:
+    """Strict tests: what the caller heard before this expectation that the test did not name."""
+    heard = [_show(e) for e in between if e.kind in ("play", "say")]
+    if not heard:
+        return []
+    more = f" and {len(heard) - 3} more" if len(heard) > 3 else ""
+    return [f"line {item['line']}: strict: before {_describe(item)} the caller heard "
+            + ", ".join(heard[:3]) + more + ", which the test does not name"]
 
 
 def _next_input(plan: _Plan, inputs: list[int], at: int, end: int) -> tuple[int, int | None]:
@@ -280,43 +337,158 @@ def _never_used(script: Script) -> str:
 
 
 def _matches(expect: Mapping[str, Any], event: Event) -> bool:
-    what, value, contains = expect["what"], expect["value"], expect["contains"]
-    if what == "play":
-        kinds = ("play",)
-        actual = [event.value.key] if isinstance(event.value, Media) else []
-    elif what == "say":
-        kinds = ("say",)
-        actual = [event.value.text, event.value.words] if isinstance(event.value, Media) else []
-    else:
-        kinds = (what,)
-        actual = [event.value]
-    if event.kind not in kinds:
+    what = expect["what"]
+    if event.kind != what:
         return False
-    if value is None:
+    value = event.value
+    if what == "fax" and not isinstance(value, Faxed):
+        return False
+    if not _named(expect, value):
+        return False
+    if what == "say" and expect.get("values") is not None \
+            and not spoken_values_match(expect["values"], value):
+        return False
+    if what == "fax" and not expect.get("no") and expect.get("to") != value.to:
+        return False      # `expect fax DOC` is this line; `… to NUMBER` a job to NUMBER
+    return expect.get("fields") is None or _fields_match(expect["fields"], value)
+
+
+def _named(expect: Mapping[str, Any], value: Any) -> bool:
+    """The expectation's name or text (`~` a part of it) against what the event was."""
+    wanted, contains = expect["value"], expect["contains"]
+    if wanted is None:
         return True
+    if isinstance(value, Media):
+        actual = [value.key] if expect["what"] == "play" else [value.text, value.words]
+    elif isinstance(value, Ticket):
+        actual = [value.type]
+    else:
+        actual = [value]
     for item in actual:
         if item is None:
             continue
         text = str(item)
-        if (contains and str(value) in text) or (not contains and text == str(value)):
+        if (contains and str(wanted) in text) or (not contains and text == str(wanted)):
             return True
     return False
 
 
+def _fields_match(fields: Mapping[str, Any], value: Any) -> bool:
+    """Every field the test gives has that value (the others are not looked at)."""
+    return all(same_value(expected, _field(value, name)) for name, expected in fields.items())
+
+
+_ABSENT = object()
+
+
+def _field(value: Any, name: str) -> Any:
+    """What an agent or a fax recipient sees under `name`."""
+    if isinstance(value, Ticket):
+        if name in ("severity", "confidential", "assign", "id"):
+            return getattr(value, name)
+        return value.fields.get(name, _ABSENT)
+    if isinstance(value, Queued):
+        if name == "priority":
+            return value.priority
+        if name == "skill":
+            return value.skill
+        return value.screen_pop.get(f"sf_{name}", _ABSENT)
+    if isinstance(value, Faxed):
+        return value.fields.get(name, _ABSENT)
+    return _ABSENT
+
+
+@dataclass(frozen=True)
+class Containing:
+    """`name: ~"part"` in an expectation: the value, as read, contains `part`."""
+
+    part: str
+
+    def __repr__(self) -> str:
+        return f"~{self.part!r}"
+
+
+def same_value(expected: Any, actual: Any) -> bool:
+    """A test's constant against a value the call produced: numbers by value, the rest as read."""
+    if actual is _ABSENT:
+        return expected is None
+    if isinstance(expected, Containing):
+        return actual is not None and expected.part in display(actual, None, "en-US")
+    if isinstance(expected, bool) or isinstance(actual, bool):
+        return expected is actual
+    if isinstance(expected, int | float) and isinstance(actual, int | float | Decimal):
+        return float(expected) == float(actual)
+    if expected is None or actual is None:
+        return expected is actual
+    return str(expected) == display(actual, None, "en-US")
+
+
+def spoken_values_match(expected: list[Any], media: Media) -> bool:
+    """The values a `say` spoke, in order, against the test's: none more, none fewer."""
+    spoken = [p for p in media.parts
+              if isinstance(p, SayPart) or (isinstance(p, TextPart) and p.untrusted)]
+    return len(spoken) == len(expected) and all(
+        _spoken(value, part) for value, part in zip(expected, spoken, strict=True))
+
+
+def _spoken(expected: Any, part: SayPart | TextPart) -> bool:
+    """One value: as the screen shows it, as heard, or written the way the test writes it."""
+    if isinstance(part, TextPart):
+        return str(expected) == part.text
+    if isinstance(expected, str) and expected in (part.value, part.words):
+        return True
+    if part.kind in ("number", "money") and isinstance(expected, str):
+        try:
+            expected = float(expected)
+        except ValueError:
+            return False
+    if isinstance(expected, bool) != (part.kind == "yesno"):
+        return False
+    return display(expected, None if part.kind == "yesno" else part.kind, part.lang) \
+        == part.value
+
+
 def _describe(expect: Mapping[str, Any]) -> str:
     value = expect["value"]
-    if value is None:
-        return expect["what"]
-    return f"{expect['what']} {'~' if expect['contains'] else ''}{value!r}"
+    text = expect["what"]
+    if value is not None:
+        text += f" {'~' if expect['contains'] else ''}{value!r}"
+    if expect.get("fields") is not None:
+        text += " {" + ", ".join(f"{k}: {v!r}" for k, v in expect["fields"].items()) + "}"
+    if expect.get("values") is not None:
+        text += " [" + ", ".join(repr(v) for v in expect["values"]) + "]"
+    if expect.get("to") is not None:
+        text += f" to {expect['to']}"
+    return text
 
 
 def _heard(expect: Mapping[str, Any], rest: list[Event]) -> str:
     same = [e for e in rest if e.kind == expect["what"]]
     if not same:
         return f"no {expect['what']} after that point"
-    shown = [e.value.text if isinstance(e.value, Media) and expect["what"] == "say"
-             else e.value.key if isinstance(e.value, Media) else e.value for e in same[:4]]
-    return "got " + ", ".join(repr(s) for s in shown)
+    return "got " + ", ".join(_show(e).removeprefix(f"{e.kind} ") for e in same[:4])
+
+
+def _show(event: Event) -> str:
+    """An event as a failure message names it: what was heard, or what an agent would see."""
+    value = event.value
+    if isinstance(value, Media):
+        if event.kind == "play":
+            return f"play {value.key!r}"
+        values = [p.value if isinstance(p, SayPart) else p.text for p in value.parts
+                  if isinstance(p, SayPart) or (isinstance(p, TextPart) and p.untrusted)]
+        shown = f"say {value.text!r}"
+        return shown + (f" {values!r}" if values else "")
+    if isinstance(value, Ticket):
+        facts = {"severity": value.severity, "confidential": value.confidential,
+                 **({"assign": value.assign} if value.assign else {}), **value.fields}
+        return f"ticket {value.type!r} {facts!r}"
+    if isinstance(value, Queued):
+        return f"queue {value.name!r} {{'priority': {value.priority!r}}}"
+    if isinstance(value, Faxed):
+        where = f" to {value.to}" if value.to else " on this line"
+        return f"fax {value.document!r}{where} {dict(value.fields)!r}"
+    return f"{event.kind} {value!r}" if value is not None else event.kind
 
 
 def _ending(timeline: list[Event]) -> str:
@@ -328,13 +500,13 @@ def _ending(timeline: list[Event]) -> str:
 
 
 def hangup_everywhere(ir: Mapping[str, Any], test: Mapping[str, Any],
-                      runtime: Runtime) -> TestResult:
+                      runtime: Runtime, *, strict: bool = False) -> TestResult:
     """Re-run a test with the caller hanging up at each channel operation in turn.
 
     Each run must end as a caller hang-up with exactly one complete call
     record, and no greenlet may outlive its call.
     """
-    normal = run_test(ir, test, runtime)
+    normal = run_test(ir, test, runtime, strict=strict)
     if not normal.passed or normal.record is None:
         return normal
     before = _greenlets()
