@@ -6,12 +6,16 @@ directory; SWITCHFLOW_PATHS_PROMPTS overrides it). A folder that does not
 exist or holds no LANG.toml stops the command with a message saying so:
 prompt keys are never left unchecked by accident.
 The flows a `goto flow` may name are those in the flow's folder (and any
-other flow files given).
+other flow files given); the libraries a `use` may name are those in the
+flow's folder (else in `[paths] flows`). Calendars are checked against the
+built-in tables of public holidays and the day the command runs, in
+engine.timezone (tests and `--today` give another).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import os
 import re
 from collections.abc import Iterable
@@ -98,26 +102,57 @@ def flow_names(near: Path | None = None, files: Iterable[Path] = ()) -> set[str]
 
 
 def project_catalog(settings: Settings | None = None, *, near: Path | None = None,
-                    files: Iterable[Path] = ()) -> Catalog:
+                    files: Iterable[Path] = (), today: dt.date | None = None) -> Catalog:
     """The catalogue flows are checked against: prompts from `[paths] prompts`,
-    engine.default_lang as the language of flows that name none, and the flows
-    in folder `near` (and `files`) as what `goto flow` may name."""
+    engine.default_lang as the language of flows that name none, the flows
+    in folder `near` (and `files`) as what `goto flow` may name, the libraries
+    of `near` (else of `[paths] flows`), the built-in public holiday tables, and
+    `today` (default: today in engine.timezone) for how far those must reach."""
     settings = settings or cli_settings()
     prompts = load_prompts(prompts_dir(settings))
     catalog = build_catalog({lang: set(keys) for lang, keys in prompts.items()},
                             settings.engine.default_lang)
     catalog.flows = flow_names(near, files) if near is not None or files else None
+    add_calendars_and_libraries(catalog, settings, near=near, today=today)
     return catalog
 
 
+def add_calendars_and_libraries(catalog: Catalog, settings: Settings, *,
+                                near: Path | None = None, today: dt.date | None = None) -> None:
+    """What a flow may `use` and which public holiday tables it may follow, as of `today`."""
+    from engine.calendars.public import public_calendars
+    from ivrlang.library import libraries_in
+
+    catalog.libraries = libraries_in(near if near is not None else settings.paths.flows)
+    catalog.public_calendars = public_calendars()
+    catalog.today = today or local_today(settings)
+
+
+def local_today(settings: Settings) -> dt.date:
+    """Today's date where the engine runs its calendars (engine.timezone)."""
+    from zoneinfo import ZoneInfo
+
+    return dt.datetime.now(ZoneInfo(settings.engine.timezone)).date()
+
+
 def compile_checked(path: Path, catalog: Catalog):
-    """Check a flow and compile it; (ir, None) or (None, Checked with the problems)."""
+    """Check a flow and compile it; (ir, Checked) or (None, Checked with the problems).
+
+    A library (`library NAME`) is checked but not compiled: (None, Checked)
+    with no problem; its subs and calendars are compiled into the flows that use it.
+    """
     from ivrlang import check_file, compile_flow
 
     checked = check_file(path, catalog)
-    if not checked.ok:
+    if not checked.ok or checked.flow.library:
         return None, checked
     return compile_flow(checked.flow, catalog), checked
+
+
+def library_usage(path: str | Path) -> click.UsageError:
+    """The usage error for a command that runs flows, given a library."""
+    return click.UsageError(f"{path} is a library: its subs and calendars run in the flows "
+                            "that `use` it; give one of those")
 
 
 def demo_runtime(settings: Settings | None = None, *, incident: bool | None = None,
@@ -140,6 +175,8 @@ def demo_runtime(settings: Settings | None = None, *, incident: bool | None = No
     catalog = build_catalog({lang: set(keys) for lang, keys in prompts.items()},
                             settings.engine.default_lang)
     catalog.flows = flow_names(near) if near is not None else None
+    add_calendars_and_libraries(catalog, settings, near=near,
+                                today=today if isinstance(today, dt.date) else None)
     return Runtime(registry=demo_registry(today=today, incident=incident, catalog=catalog,
                                           default_timeout_ms=settings.engine.lookup_timeout),
                    prompts=prompts,

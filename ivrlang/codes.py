@@ -227,4 +227,32 @@ language. Give the sentence for each language on its own line under the
 
 Numbers, amounts and dates are spoken in the language of the sentence
 they are in."""),
+    "W705": ("public holidays run out", """
+A calendar follows a built-in table of public holidays and make-up working
+days (`holidays office: cn`), and the table's dates end too soon. From
+1 December next year's dates are due (the State Council publishes them in
+October or November); before that, this year's. Past the table's end the
+calendar still closes on the statutory holidays the table can work out
+(New Year's Day, the Spring Festival, …) but knows no bridging days off
+and no make-up working days, so it is open when the office is closed and
+closed when it works. The engine logs the same warning when a call asks
+about such a day.
+
+Upgrade the holidays package once it has the year. Until then, write the
+published schedule as additions to the table, in the library or flow that
+declares the calendars; a year the additions mention counts as known:
+
+    holidays cn: 2027-01-01, 2027-02-05..2027-02-11
+    workdays cn: 2027-02-14"""),
+    "E710": ("unknown library", """
+`use NAME` names a library: a file `NAME.flow` in the flows' folder whose
+first line is `library NAME`. The library was not found, is a flow rather
+than a library, declares another name, or has errors of its own (which are
+shown with it)."""),
+    "E711": ("not allowed in a library", """
+A library holds subs and calendars (`hours`, `holidays`, `workdays`), and
+a `title` and `lang`, for flows to share. Steps, menus, campaigns, tests,
+numbers, settings, `set`, `timezone` and `use` belong in the flows that use
+it: a call starts in a flow, and the flow's header says where, how long
+and in which time zone."""),
 }
