@@ -568,8 +568,8 @@ class _Checker:
     # ------------------------------------------------------------ structure
 
     def entries(self) -> list[str]:
-        if self.flow.library:   # every sub is there for the flows that use the library
-            return [n.name for n in self.flow.nodes if isinstance(n, A.Sub)]
+        if self.flow.library:   # its subs are there for the flows that use it (E711 the rest)
+            return [n.name for n in self.flow.nodes]
         names = ["start"] if "start" in self.nodes else []
         for camp in self.flow.campaigns:
             names.extend(target for _, target, _ in camp.outcomes)

@@ -39,8 +39,8 @@ _CACHE_SIZE = 32
 class Linked:
     """A flow with what it uses from its libraries added, and the problems on the way.
 
-    `broken` is True when a library could not be read or parsed: checking the
-    flow itself would only report its library names as unknown.
+    `broken` is True when a library was not found or does not parse: checking
+    the flow itself would only report the library's names as unknown.
     """
 
     flow: A.Flow
@@ -99,6 +99,7 @@ def _read_uses(flow: A.Flow, catalog: Catalog, linked: Linked) -> list[tuple[str
         seen[name] = span
         path = _path_of(name, flow.file, catalog)
         if path is None:
+            linked.broken = True      # its names would all be reported unknown
             known = _known(flow.file, catalog)
             linked.diagnostics.append(error(
                 "E710", span, f"unknown library `{name}`",

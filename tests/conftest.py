@@ -6,6 +6,7 @@ tests/data/ must not change when the gas company's real catalogue does.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from ivrlang.catalog import (
     FunctionSig,
     LookupSig,
     Param,
+    PublicCalendar,
     TargetSource,
     TicketField,
     TicketType,
@@ -32,6 +34,9 @@ PROMPT_KEYS = {
     "leave_message", "no_message", "ticket_registered", "fax_sent", "fax_failed",
     "dunning_notice", "after_hours",
 }
+
+
+TODAY = dt.date(2026, 11, 23)   # the day the language tests check calendars on
 
 
 def make_catalog() -> Catalog:
@@ -71,6 +76,11 @@ def make_catalog() -> Catalog:
         },
         queues={"general", "emergency"},
         flows={"hotline", "emergency"},
+        # tables of public holidays, as of TODAY: `cn` reaches far enough, `hk` does not
+        public_calendars={"cn": PublicCalendar("cn", dt.date(2026, 12, 31)),
+                          "hk": PublicCalendar("hk", dt.date(2025, 12, 31))},
+        today=TODAY,
+        libraries={"shared": "tests/data/lib/shared.flow"},   # relative to the repository
     )
 
 
