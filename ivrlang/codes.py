@@ -42,7 +42,8 @@ combined, `1m30s`."""),
     "E011": ("bad day, time or date", """
 Business hours are written `mon-fri 08:00-20:00`, with days mon..sun or
 `daily` and times from 00:00 to 24:00; dates are `2026-10-01` and ranges
-`2026-10-01..2026-10-07`."""),
+`2026-10-01..2026-10-07`. A day cannot be both in a calendar's `holidays`
+and in its `workdays`."""),
     "E012": ("bad string interpolation", """
 Inside a string `{` starts an expression, closed by `}`: `{c.amount_due|money}`.
 Write `{{` and `}}` for literal braces."""),
@@ -72,10 +73,15 @@ built in: caller, called, call_id, lang, and target in campaign calls."""),
 The record has no such field. The fields of a lookup result are declared
 with the lookup."""),
     "E107": ("duplicate name", """
-Two nodes, campaigns, calendars or tests have the same name."""),
+Two nodes, campaigns, calendars or tests have the same name. A flow and a
+library it uses (`use NAME`), or two libraries it uses, are one namespace:
+a sub or calendar defined in both is this error too, as is a calendar with
+`hours` named after a table of public holidays (`cn`)."""),
     "E108": ("unknown calendar", """
 `open(NAME)`, `holidays NAME` and a campaign `window NAME` need a calendar
-declared with `hours NAME: ...` in the flow header."""),
+declared with `hours NAME: ...` in the flow header (or in a library the flow
+uses). A name in a `holidays` line that is not a date must be a built-in
+table of public holidays, such as `cn`."""),
     "E109": ("unknown filter", """
 Filters in string interpolation are: money, number, digits, date, time."""),
     "E110": ("unknown option", """
