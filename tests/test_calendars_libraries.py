@@ -325,3 +325,25 @@ def test_graph_draws_the_library_s_sub_with_the_flow():
     assert result.exit_code == 0, result.output
     assert '"callback_number" [label="callback_number (common.flow)"' in result.output
     assert "@missing" not in result.output
+
+
+# ---------------------------------------------------------------- the formatter
+
+
+def test_fmt_writes_library_use_tables_and_working_days_in_the_canonical_order():
+    from ivrlang.fmt import format_flow
+    from ivrlang.parser import parse_text
+
+    messy = ("library parts\n  workdays office: 2026-10-08\n  holidays office: 2026-12-31\n"
+             "  holidays office: cn\n  hours office: mon-fri 08:00-20:00\n  lang zh-CN\n"
+             "\nsub greet:\n  play welcome\n  return\n")
+    parsed = parse_text(messy, "parts.flow")
+    assert not parsed.diagnostics
+    out = format_flow(parsed.flow, messy)
+    assert out.splitlines()[:5] == [
+        "library parts", "  lang zh-CN", "  hours office: mon-fri 08:00-20:00",
+        "  holidays office: cn, 2026-12-31", "  workdays office: 2026-10-08"]
+    assert format_flow(parse_text(out, "parts.flow").flow, out) == out
+    flow = "flow f\n  number \"95158\"\n  use parts\n  title \"t\"\n\nstep start:\n  hangup\n"
+    assert format_flow(parse_text(flow, "f.flow").flow, flow).splitlines()[:4] == [
+        "flow f", '  title "t"', "  use parts", '  number "95158"']
