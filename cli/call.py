@@ -384,6 +384,9 @@ def _summary(record: CallRecord | None, trace: bool) -> None:
     for job in record.fax_jobs:
         click.echo(click.style("Fax job: ", bold=True) +
                    f"{job.document} to {job.to}: " + (job.job or f"not queued ({job.error})"))
+    for sent in record.submits:
+        click.echo(click.style("Submitted: ", bold=True) + f"{sent.name} {sent.values}: "
+                   + (sent.reference or f"not accepted ({sent.error})"))
     if record.collected:
         click.echo(click.style("Collected: ", bold=True) + str(record.collected))
     if trace:

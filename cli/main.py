@@ -26,6 +26,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "explain": ("cli.explain", "explain", "Explain a diagnostic code, or list them all."),
     "test": ("cli.test", "test", "Run the test blocks of flows on the simulator."),
     "call": ("cli.call", "call", "Call a flow on the simulator: hear it, press keys."),
+    "catalog": ("cli.catalog", "catalog",
+                "List what flows may name: lookups, functions, tickets, faxes, queues."),
 }
 
 

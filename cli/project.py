@@ -5,11 +5,15 @@ folder `[paths] prompts` names (default `prompts`, relative to the current
 directory; SWITCHFLOW_PATHS_PROMPTS overrides it). A folder that does not
 exist or holds no LANG.toml stops the command with a message saying so:
 prompt keys are never left unchecked by accident.
-The flows a `goto flow` may name are those in the flow's folder (and any
-other flow files given); the libraries a `use` may name are those in the
-flow's folder (else in `[paths] flows`). Calendars are checked against the
-built-in tables of public holidays and the day the command runs, in
-engine.timezone (tests and `--today` give another).
+The lookups, functions, submits, ticket types, fax documents, target sources
+and queues flows may name come from the catalogue file `[paths] catalog`
+names (default flows/catalog.toml); a missing file is a usage error, a
+malformed one an error naming the entry. The flows a `goto flow` may name
+are those in the flow's folder (and any other flow files given); the
+libraries a `use` may name are those in the flow's folder (else in
+`[paths] flows`). Calendars are checked against the built-in tables of
+public holidays and the day the command runs, in engine.timezone (tests and
+`--today` give another).
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from pathlib import Path
 
 import click
 
-from engine.catalog import build_catalog
+from engine.catalog import CatalogError, CatalogMissing, load_catalog
 from engine.settings import Settings, SettingsError, load_settings
 from engine.speech.prompts import PromptError
 from engine.speech.prompts import load_prompts as read_prompts
@@ -80,6 +84,23 @@ def load_prompts(folder: Path) -> dict[str, dict[str, str]]:
         raise click.ClickException(str(exc)) from None
 
 
+def read_catalog(settings: Settings, prompts: dict[str, dict[str, str]] | None = None
+                 ) -> Catalog:
+    """The catalogue `[paths] catalog` names, with the prompt keys of `prompts`
+    (None: prompt keys unchecked); a one-line error for the terminal otherwise."""
+    path = settings.paths.catalog
+    keys = None if prompts is None else {lang: set(k) for lang, k in prompts.items()}
+    try:
+        return load_catalog(path, keys, settings.engine.default_lang)
+    except CatalogMissing:
+        raise click.UsageError(f"the catalogue {path} does not exist ({path.absolute()}): "
+                               "set `catalog` under [paths] in your settings file or "
+                               "SWITCHFLOW_PATHS_CATALOG, or run switchflow from the "
+                               "project's folder") from None
+    except CatalogError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
 def flow_names(near: Path | None = None, files: Iterable[Path] = ()) -> set[str]:
     """The names (`flow NAME` lines) of the flows in folder `near` and of `files`.
 
@@ -103,15 +124,14 @@ def flow_names(near: Path | None = None, files: Iterable[Path] = ()) -> set[str]
 
 def project_catalog(settings: Settings | None = None, *, near: Path | None = None,
                     files: Iterable[Path] = (), today: dt.date | None = None) -> Catalog:
-    """The catalogue flows are checked against: prompts from `[paths] prompts`,
-    engine.default_lang as the language of flows that name none, the flows
-    in folder `near` (and `files`) as what `goto flow` may name, the libraries
-    of `near` (else of `[paths] flows`), the built-in public holiday tables, and
-    `today` (default: today in engine.timezone) for how far those must reach."""
+    """The catalogue flows are checked against: `[paths] catalog`, prompts from
+    `[paths] prompts`, engine.default_lang as the language of flows that name none,
+    the flows in folder `near` (and `files`) as what `goto flow` may name, the
+    libraries of `near` (else of `[paths] flows`), the built-in public holiday
+    tables, and `today` (default: today in engine.timezone) for how far those
+    must reach."""
     settings = settings or cli_settings()
-    prompts = load_prompts(prompts_dir(settings))
-    catalog = build_catalog({lang: set(keys) for lang, keys in prompts.items()},
-                            settings.engine.default_lang)
+    catalog = read_catalog(settings, load_prompts(prompts_dir(settings)))
     catalog.flows = flow_names(near, files) if near is not None or files else None
     add_calendars_and_libraries(catalog, settings, near=near, today=today)
     return catalog
@@ -160,11 +180,13 @@ def demo_runtime(settings: Settings | None = None, *, incident: bool | None = No
     """A Runtime on demo data and the simulator's seams, until the store exists.
 
     Call records go to memory through the committer, so a failure would land
-    in `[paths] outbox`; tickets, fax jobs and documents are the simulator's.
+    in `[paths] outbox`; tickets, fax jobs, documents and back-office writes
+    (`submit`) are the simulator's.
     """
     from engine.demo import demo_registry
     from engine.record import MemorySink
     from engine.runtime import Runtime
+    from engine.seams.backoffice import MemoryBackOffice
     from engine.seams.documents import SimRenderer
     from engine.seams.faxjobs import MemoryFaxJobs
     from engine.seams.records import CommittingSink, Outbox
@@ -172,8 +194,7 @@ def demo_runtime(settings: Settings | None = None, *, incident: bool | None = No
 
     settings = settings or cli_settings()
     prompts = load_prompts(prompts_dir(settings))
-    catalog = build_catalog({lang: set(keys) for lang, keys in prompts.items()},
-                            settings.engine.default_lang)
+    catalog = read_catalog(settings, prompts)
     catalog.flows = flow_names(near) if near is not None else None
     add_calendars_and_libraries(catalog, settings, near=near,
                                 today=today if isinstance(today, dt.date) else None)
@@ -184,5 +205,6 @@ def demo_runtime(settings: Settings | None = None, *, incident: bool | None = No
                    catalog=catalog, max_steps=settings.engine.max_steps,
                    timezone=settings.engine.timezone, desk=MemoryDesk(),
                    fax_jobs=MemoryFaxJobs(), renderer=SimRenderer(),
+                   back_office=MemoryBackOffice(),
                    queues=settings.queues, dial=dataclasses.asdict(settings.dial),
                    cpu_budget_ms=settings.engine.cpu_budget)

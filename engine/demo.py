@@ -44,7 +44,7 @@ import zoneinfo
 from collections.abc import Callable
 from typing import Any
 
-from engine.catalog import build_catalog
+from engine.catalog import load_catalog
 from engine.lookups.registry import DEFAULT_TIMEOUT_MS, Registry
 from ivrlang.catalog import Catalog
 
@@ -64,10 +64,10 @@ def demo_registry(today: Today = None, incident: bool | None = None,
     the simulator's clock); by default it is today in Asia/Shanghai, read at
     each call. `incident` declares the demo gas leak; None reads the
     environment variable SWITCHFLOW_DEMO_INCIDENT (1/true/yes/on).
-    `catalog` defaults to engine.catalog.build_catalog(); `default_timeout_ms`
+    `catalog` defaults to the shipped catalogue (flows/catalog.toml); `default_timeout_ms`
     is engine.lookup_timeout.
     """
-    registry = Registry(catalog if catalog is not None else build_catalog(),
+    registry = Registry(catalog if catalog is not None else load_catalog(),
                         default_timeout_ms)
     if incident is None:
         incident = os.environ.get(INCIDENT_ENV, "").strip().lower() in {"1", "true", "yes", "on"}

@@ -115,6 +115,12 @@ class LogOp(OpIR):
     text: Fmt
 
 
+class SubmitOp(OpIR):
+    name: str                  # a submit of the catalogue: `submit meter_reading(…)`
+    values: dict[str, Expr]    # the arguments by parameter name, in the catalogue's order
+    timeout: int | None        # the statement's, else the catalogue's; None: the engine's
+
+
 class Branch(TypedDict):
     cond: Expr | None
     ops: list[OpIR]

@@ -71,6 +71,18 @@ class FaxQueued:
 
 
 @dataclass
+class Submitted:
+    """A write to the back office (`submit NAME(…)`) and its reference ("" when it failed)."""
+
+    name: str
+    values: dict[str, Any]         # by parameter; secrets masked
+    reference: str
+    at: datetime
+    node: str
+    error: str = ""                # why the back office did not take it
+
+
+@dataclass
 class Segment:
     """One flow's part of the call: one CallSession on one line."""
 
@@ -121,6 +133,7 @@ class CallRecord:
     tickets: list[Ticket] = field(default_factory=list)
     faxes: list[FaxSent] = field(default_factory=list)
     fax_jobs: list[FaxQueued] = field(default_factory=list)
+    submits: list[Submitted] = field(default_factory=list)
     logs: list[str] = field(default_factory=list)
     trace: list[TraceEntry] = field(default_factory=list)
     committed: bool = False       # set once a sink has stored it (engine.seams.records)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from engine.lookups.registry import Registry
 from engine.record import RecordSink
+from engine.seams.backoffice import BackOffice, MemoryBackOffice
 from engine.seams.documents import DocumentRenderer, SimRenderer
 from engine.seams.faxjobs import FaxJobs, MemoryFaxJobs
 from engine.seams.tickets import MemoryDesk, TicketDesk
@@ -19,8 +20,8 @@ class Runtime:
     """What every call of a process shares.
 
     `sink` is where finished call records go (in a running engine a
-    CommittingSink around the store's sink); `desk`, `fax_jobs` and
-    `renderer` default to the simulator's, until the store and the fax
+    CommittingSink around the store's sink); `desk`, `fax_jobs`,
+    `renderer` and `back_office` default to the simulator's, until the store and the fax
     issue supply theirs (engine/seams/).
     A call reads and waits on its own clock (`channel.clock`), never a
     shared one. `queues` maps a
@@ -41,3 +42,4 @@ class Runtime:
     queues: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_QUEUES))
     dial: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_DIAL))
     cpu_budget_ms: int = 2000          # processor time one call may use (engine.cpu_budget)
+    back_office: BackOffice = field(default_factory=MemoryBackOffice)   # `submit` writes

@@ -70,6 +70,7 @@ class SimSettings:
 class PathSettings:
     flows: Path
     prompts: Path     # the prompt catalogues every CLI command loads; must exist
+    catalog: Path     # the catalogue file flows are checked against (engine.catalog)
     outbox: Path      # call records the store did not take (engine.seams.records)
 
 
@@ -209,7 +210,7 @@ DEFAULT_DIAL = {
     "sip": "sofia/internal/{target}",
 }
 
-# the queues the shipped flows name (engine/catalog.py), one mod_callcenter queue each
+# the queues the shipped catalogue declares (flows/catalog.toml), one mod_callcenter queue each
 DEFAULT_QUEUES = {
     "general": "general@default",
     "billing": "billing@default",
@@ -248,6 +249,7 @@ SCHEMA: dict[str, dict[str, _Key]] = {
     "paths": {
         "flows": _with(_text(r"(?s).+", "a directory path", Path), "flows"),
         "prompts": _with(_text(r"(?s).+", "a directory path", Path), "prompts"),
+        "catalog": _with(_text(r"(?s).+", "a file path", Path), "flows/catalog.toml"),
         "outbox": _with(_text(r"(?s).+", "a directory path", Path), "var/outbox"),
     },
     "store": {

@@ -154,6 +154,12 @@ ACTIONS: dict[str, Action] = {a.name: a for a in (
     Action("return", ends_call=True),
     Action("log"),
     Action("if"),
+    Action(
+        "submit",
+        options={"timeout": Option(Kind.DURATION, min=100, max=60_000,
+                                   doc="overrides the submit's catalogue timeout")},
+        handlers={"error": Handler(doc="the back office refused it, failed or timed out")},
+    ),
 )}
 
 MENU = Action(
@@ -189,7 +195,7 @@ SETTINGS: dict[str, Option] = {
 CAMPAIGN_OUTCOMES = ("answer", "machine")
 RETRY_ON = ("busy", "noanswer", "rejected", "failed", "machine")
 TEST_EXPECTS = ("play", "say", "queue", "transfer", "ticket", "fax", "record",
-                "hangup", "node", "log", "lost", "flow")
+                "hangup", "node", "log", "lost", "flow", "submit")
 TEST_GIVEN_OUTCOMES = ("returns", "fails", "notfound", "timeout", "noagent")
 
 HANGUP_CAUSES = (

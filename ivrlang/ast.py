@@ -290,6 +290,17 @@ class Log(ActionStmt):
 
 
 @dataclass
+class Submit(ActionStmt):
+    """`submit meter_reading(account, reading)`: a write to the back office."""
+
+    keyword: ClassVar[str] = "submit"
+    name: str = ""
+    name_span: Span | None = None
+    args: list[Expr] = field(default_factory=list)
+    kwargs: list[KwArg] = field(default_factory=list)
+
+
+@dataclass
 class Branch:
     cond: Expr | None  # None for else
     body: Body

@@ -1,9 +1,11 @@
 """What a flow may refer to outside itself.
 
 The checker validates names against a Catalog: prompt keys per language,
-lookups and functions registered in Python, ticket types, fax documents,
-campaign target sources, queues and the project's other flows. ivrlang only defines the shape; the
-engine and the prompt files fill it in, so the language stays pure.
+lookups and functions registered in Python, back-office writes (`submit`),
+ticket types, fax documents, campaign target sources, queues and the
+project's other flows. ivrlang only defines the shape (and reads it from a
+catalogue file's text, catalogfile.py); the engine and the prompt files fill
+it in, so the language stays pure.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ class Param:
     name: str
     type: Type
     required: bool = True
+    doc: str = ""
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,7 @@ class LookupSig:
     can_miss: bool = True
     timeout_ms: int | None = None
     doc: str = ""
+    field_docs: dict[str, str] = field(default_factory=dict)   # what each field holds
 
 
 class _NoFallback:
@@ -72,10 +76,24 @@ class FunctionSig:
 
 
 @dataclass(frozen=True)
+class SubmitSig:
+    """A write to the back office other than a ticket: `submit meter_reading(account, reading)`.
+
+    `timeout_ms` None: the engine's own deadline for back-office writes.
+    """
+
+    name: str
+    params: tuple[Param, ...]
+    timeout_ms: int | None = None
+    doc: str = ""
+
+
+@dataclass(frozen=True)
 class TicketField:
     name: str
     type: Type
     required: bool = False
+    doc: str = ""
 
 
 @dataclass(frozen=True)
@@ -106,6 +124,7 @@ class TargetSource:
     params: tuple[Param, ...]
     fields: dict[str, Type]
     doc: str = ""
+    field_docs: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -151,6 +170,8 @@ class Catalog:
     fax_documents: dict[str, FaxDocument] | None = None
     targets: dict[str, TargetSource] | None = None
     queues: set[str] | None = None
+    submits: dict[str, SubmitSig] = field(default_factory=dict)
+    queue_docs: dict[str, str] = field(default_factory=dict)   # what each queue is for
     flows: set[str] | None = None     # flows `goto flow` may name: the project's flows
     default_lang: str = "zh-CN"   # the language of a flow whose header has no `lang`
     # built-in tables of public holidays (`holidays office: cn`); None: names not checked

@@ -374,6 +374,8 @@ class _Checker:
             if stmt.func in BUILTIN_FUNCTIONS or stmt.func in self.catalog.functions:
                 hint = (f"`{stmt.func}` is a function: use it in an expression, "
                         f"`set x = {stmt.func}(…)`")
+            elif stmt.func in self.catalog.submits:
+                hint = f"`{stmt.func}` writes to the back office: `submit {stmt.func}(…)`"
             self.error("E103", span, f"unknown lookup `{stmt.func}`",
                        hint or "lookups: " + ", ".join(sorted(self.catalog.lookups)))
             for a in stmt.args:
@@ -387,7 +389,38 @@ class _Checker:
             self.warn("W405", stmt.span, f"`lookup {stmt.var}` has no notfound path",
                       "add `on notfound: …`")
 
+    def lacks(self, stmt: A.ActionStmt, event: str) -> bool:
+        """No handler for `event`, and none misspelt (that is E112 already)."""
+        known = ACTIONS[stmt.keyword].handlers
+        return stmt.handler(event) is None and all(h.event in known for h in stmt.handlers)
+
+    def stmt_submit(self, stmt: A.Submit, in_sub: bool) -> None:
+        span = stmt.name_span or stmt.span
+        sig = self.catalog.submits.get(stmt.name)
+        if sig is None:
+            hint = did_you_mean(stmt.name, self.catalog.submits)
+            if stmt.name in self.catalog.lookups:
+                hint = f"`{stmt.name}` is a lookup: `lookup x = {stmt.name}(…)` reads it"
+            self.error("E122", span, f"unknown submit `{stmt.name}`",
+                       hint or ("submits: " + ", ".join(sorted(self.catalog.submits))
+                                if self.catalog.submits else
+                                "the catalogue declares no submits"))
+            for a in [*stmt.args, *(k.value for k in stmt.kwargs)]:
+                infer(a, self.scope)
+        else:
+            check_args(stmt.name, sig.params, stmt.args, stmt.kwargs, span, self.scope)
+        if self.lacks(stmt, "error"):
+            self.warn("W415", stmt.span, f"`submit {stmt.name}` has no error path",
+                      "add `on error: …`; without it a refused or failed write is only "
+                      "logged, and the flow goes on as if it had been accepted")
+
     def stmt_queue(self, stmt: A.Queue, in_sub: bool) -> None:
+        if self.lacks(stmt, "timeout"):
+            unstaffed = ("" if stmt.handler("noagent") else
+                         ", and are hung up on when no agent is logged in")
+            self.warn("W413", stmt.span, f"`queue {stmt.queue}` has no timeout path",
+                      "add `on timeout 5m -> NODE`: without it callers wait as long as the "
+                      f"queue keeps them{unstaffed}")
         self.used_queues.add(stmt.queue)
         known = self.catalog.queues
         if known is not None and stmt.queue not in known:
@@ -395,6 +428,10 @@ class _Checker:
                        did_you_mean(stmt.queue, known) or "queues: " + ", ".join(sorted(known)))
 
     def stmt_transfer(self, stmt: A.Transfer, in_sub: bool) -> None:
+        if self.lacks(stmt, "fail"):
+            self.warn("W411", stmt.span, "`transfer` has no failure path",
+                      "add `on fail -> NODE`; without it a busy, unanswered or unreachable "
+                      "number ends the call with an error")
         t = infer(stmt.dest, self.scope)
         if not T.compatible(t, T.TEXT):
             self.error("E201", stmt.dest.span, f"`transfer` needs a number as text, "
@@ -406,6 +443,12 @@ class _Checker:
                            "sip": 'sip "duty@pbx.example.com"'}[stmt.kind]
                 self.error("E202", stmt.dest.span, f"`transfer`: {problem}",
                            f"e.g. `transfer {example}`")
+
+    def stmt_record(self, stmt: A.Record, in_sub: bool) -> None:
+        if self.lacks(stmt, "silence"):
+            self.warn("W414", stmt.span, f"`record {stmt.var}` has no silence path",
+                      f"add `on silence: …`; without it a caller who said nothing goes on "
+                      f"with `{stmt.var}` empty, as if a message had been left")
 
     def stmt_ticket(self, stmt: A.Ticket, in_sub: bool) -> None:
         types = self.catalog.tickets
@@ -443,6 +486,12 @@ class _Checker:
 
     def stmt_fax(self, stmt: A.Fax, in_sub: bool) -> None:
         options = {o.name: o for o in stmt.options if not o.is_field}
+        if self.lacks(stmt, "fail"):
+            when = ("the job cannot be queued" if "to" in options
+                    else "the far end never takes the fax")
+            self.warn("W412", stmt.span, f"`fax {stmt.document}` has no failure path",
+                      f"add `on fail -> NODE`; without it the flow carries on as if the fax "
+                      f"had gone when {when}")
         if "retries" in options and "to" not in options:
             self.error("E110", options["retries"].span,
                        "`fax`: `retries` needs `to`: a fax on this line is sent once",
@@ -719,7 +768,7 @@ class _Checker:
     def test_given(self, step: A.TestStep) -> None:
         name = step.name
         allowed = {"queue": ("timeout", "noagent"), "fax": ("fails",),
-                   "transfer": ("fails",), "ticket": ("fails",)}.get(name)
+                   "transfer": ("fails",), "ticket": ("fails",), "submit": ("fails",)}.get(name)
         if allowed is None and name in self.catalog.lookups:
             allowed = ("returns", "fails", "notfound", "timeout")
         if allowed is not None and step.outcome not in allowed:
@@ -735,6 +784,11 @@ class _Checker:
                            "e.g. `given queue emergency timeout`")
             return
         if name in ("fax", "transfer"):
+            return
+        if name == "submit":
+            if step.name2 and step.name2 not in self.catalog.submits:
+                self.error("E601", step.span, f"test gives an unknown submit `{step.name2}`",
+                           did_you_mean(step.name2, self.catalog.submits))
             return
         if name == "ticket":
             types = self.catalog.tickets
@@ -769,6 +823,7 @@ class _Checker:
             "ticket": self.catalog.tickets,
             "fax": self.catalog.fax_documents,
             "flow": self.catalog.flows,
+            "submit": self.catalog.submits,
         }
         pool = pools.get(kind)
         if pool is not None and value is not None and not step.contains and value not in pool:

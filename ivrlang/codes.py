@@ -61,7 +61,8 @@ does not define."""),
 The prompt key is missing from the prompt catalogue of the flow's language
 (prompts/LANG.toml). Add it there, or fix the spelling."""),
     "E103": ("unknown lookup", """
-`lookup` can only call lookups registered in Python (engine/catalog.py)."""),
+`lookup` can only call lookups declared in the catalogue (flows/catalog.toml,
+`[lookups.NAME]`) and registered in Python; `switchflow catalog` lists them."""),
     "E104": ("unknown function", """
 Expressions can only call built-in functions (open, now, today, len) and
 functions registered in Python."""),
@@ -94,7 +95,7 @@ The statement needs this option, e.g. `collect` needs `digits` and `prompt`.""")
     "E112": ("unknown event", """
 The statement has no such `on` event. collect: fail; lookup: notfound, error;
 queue: timeout DURATION, noagent; transfer: fail; record: silence; ticket: error;
-fax: fail.
+fax: fail; submit: error.
 Menus: nomatch, noinput, exhausted."""),
     "E113": ("unknown ticket type or field", """
 Ticket types and their fields are declared in the catalogue."""),
@@ -120,6 +121,11 @@ The flow header does not know this setting."""),
 switch. `switchflow check` and `switchflow test` know the flows in the
 folders they read; NAME is none of them. Check the spelling against the
 `flow NAME` line of the other file."""),
+    "E122": ("unknown submit", """
+`submit NAME(…)` writes to the back office through a submit declared in the
+catalogue (flows/catalog.toml, `[submits.NAME]`); NAME is none of them.
+`switchflow catalog` lists the submits with their parameters. To read from
+the back office, use `lookup`."""),
     # ------------------------------------------------------------ types and values
     "E201": ("type mismatch", """
 A value of one type is used where another is needed, e.g. `{account|money}`
@@ -128,8 +134,8 @@ where account is digits the caller typed, or comparing a number with text."""),
 The option's value has the wrong kind (a duration where a number is
 needed) or is out of the allowed range."""),
     "E203": ("wrong arguments", """
-A lookup, function or target source was called with missing, extra or
-unknown arguments."""),
+A lookup, function, submit or target source was called with missing, extra
+or unknown arguments."""),
     "E204": ("arithmetic on a variable of mixed type", """
 The variable is set to values of different types in different places (a
 number here, text there), and this `+`, `-`, `*`, `/`, `%` or unary `-`
@@ -190,6 +196,32 @@ A sub calls itself, directly or through other subs (a -> b -> a). Every
 `call` keeps its caller waiting, so the chain never ends; the engine stops
 a call nested more than 50 subs deep with a flow error. Use `goto` between
 steps for a loop, or a menu's retries for asking again."""),
+    "W411": ("transfer without a failure path", """
+A `transfer` to a number that is busy, does not answer or cannot be reached
+takes `on fail`. Without it the call ends there with an error: the caller
+is cut off without a word. Add `on fail -> NODE` (a callback promise, a
+queue, a message)."""),
+    "W412": ("fax without a failure path", """
+A `fax` can fail: on this line the far end may never answer the fax tones or
+drop mid-fax; with `to`, the job may not be queued. Without `on fail` the
+flow carries on as if the fax had been sent, and the caller is told so. Add
+`on fail -> NODE` (usually: say it failed and offer another way)."""),
+    "W413": ("queue without a timeout path", """
+A `queue` without `on timeout DURATION` keeps the caller waiting as long as
+the mod_callcenter queue does, and hangs up on them when no agent is logged
+in (unless `on noagent` is given). Add `on timeout 5m -> NODE`: it is taken
+when nobody answers in time, and also when nobody staffs the queue unless
+`on noagent` handles that apart."""),
+    "W414": ("record without a silence path", """
+A `record` where the caller says nothing takes `on silence`. Without it the
+flow goes on with the variable empty, as if a message had been left (a
+ticket then carries no recording). Add `on silence: …` (ask again, or say
+that nothing was recorded)."""),
+    "W415": ("submit without an error path", """
+A `submit` can be refused by the back office, fail or time out. Without
+`on error` the failure is only logged and kept on the call record, and the
+flow goes on as if the write had been accepted: the caller is told their
+reading was taken when it was not. Add `on error: …`."""),
     # ------------------------------------------------------------ campaigns
     "E501": ("campaign without a window", """
 Outbound calls must have a calling window (`window mon-sat 09:00-20:00` or a
@@ -203,8 +235,8 @@ busy, noanswer, rejected, failed or machine."""),
 `targets` names a target source declared in the catalogue."""),
     # ------------------------------------------------------------ tests
     "E601": ("test refers to something unknown", """
-A test names a node, lookup, queue, prompt, ticket type or fax document the
-flow does not use or know."""),
+A test names a node, lookup, queue, prompt, ticket type, fax document or
+submit the flow does not use or know."""),
     "E602": ("bad test step", """
 A test step is malformed: `expect KIND VALUE` with kind play, say, queue,
 transfer, ticket, fax, record, hangup, node or log; `given NAME returns

@@ -32,6 +32,7 @@ class _Compiler:
         self.lang = catalog.lang_of(flow.header_value("lang"))
         self.tables = table_names(flow, catalog)
         self.business = business_calendars(flow, catalog)
+        self.submits = catalog.submits
         self.calendar_params = {
             name: [i for i, p in enumerate(sig.params) if p.type == CALENDAR]
             for name, sig in {**catalog.functions, **BUILTIN_FUNCTIONS}.items()
@@ -102,12 +103,21 @@ class _Compiler:
         action = ACTIONS[stmt.keyword]
         out.update(self.head(stmt))
         out.update(self.options(action, stmt.options))
+        if isinstance(stmt, A.Submit) and out["timeout"] is None:
+            out["timeout"] = self.submits[stmt.name].timeout_ms   # the catalogue's, or None
         if action.fields:
             out["fields"] = {o.name: self.expr(o.value) for o in stmt.options if o.is_field}
         if action.handlers:
             out["on"] = {on.event: {"arg": self.handler_arg(on), "ops": self.ops(on.body.stmts)}
                          for on in stmt.handlers}
         return out
+
+    def submit_values(self, s: A.Submit) -> Json:
+        """The arguments by parameter name, in the catalogue's order (the engine sends these)."""
+        given = dict(zip((p.name for p in self.submits[s.name].params), s.args, strict=False))
+        given.update({k.name: k.value for k in s.kwargs})
+        return {p.name: self.expr(given[p.name]) for p in self.submits[s.name].params
+                if p.name in given}
 
     def handler_arg(self, on: A.On):
         if isinstance(on.arg, A.Literal):
@@ -145,6 +155,8 @@ class _Compiler:
                 return {"document": s.document}
             case A.Hangup():
                 return {"cause": s.cause or "NORMAL_CLEARING"}
+            case A.Submit():
+                return {"name": s.name, "values": self.submit_values(s)}
         return {}
 
     def options(self, action: Action, opts: list[A.Opt]) -> Json:

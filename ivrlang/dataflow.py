@@ -28,7 +28,7 @@ def expressions(stmt: A.Stmt) -> Iterator[A.Expr]:
             yield value
     if isinstance(stmt, A.Say):
         yield from (t.text for t in stmt.texts)
-    if isinstance(stmt, A.Lookup):
+    if isinstance(stmt, A.Lookup | A.Submit):
         yield from stmt.args
         yield from (k.value for k in stmt.kwargs)
     if isinstance(stmt, A.ActionStmt):

@@ -42,7 +42,7 @@ _HEADER_ORDER = {"title": 0, "lang": 1, "timezone": 2}
 
 # statements whose grammar takes `: options` on their own line
 _INLINE_OPTIONS = (A.Play, A.Say, A.Collect, A.Lookup, A.Queue, A.Transfer, A.Record,
-                   A.Ticket, A.Fax)
+                   A.Ticket, A.Fax, A.Submit)
 
 
 def format_flow(flow: A.Flow, source_text: str) -> str:
@@ -230,6 +230,8 @@ def _head(s: A.ActionStmt) -> str:
         return "return"
     if isinstance(s, A.Log):
         return f"log {format_template(s.text)}"
+    if isinstance(s, A.Submit):
+        return f"submit {s.name}({_args(s.args, s.kwargs)})"
     raise TypeError(f"cannot format {type(s).__name__}")
 
 

@@ -22,7 +22,7 @@ _VOICE = re.compile(r"[A-Za-z0-9_.\-]+")
 
 STATEMENT_WORDS = frozenset({
     "answer", "play", "say", "collect", "set", "lookup", "goto", "queue", "transfer",
-    "record", "ticket", "fax", "hangup", "call", "return", "log", "if",
+    "record", "ticket", "fax", "hangup", "call", "return", "log", "if", "submit",
 })
 
 

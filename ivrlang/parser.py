@@ -403,7 +403,8 @@ def _parse_interp(text: str, line: int, col: int):
 # ---------------------------------------------------------------- parse errors
 
 _STMT_WORDS = ("answer", "play", "say", "collect", "set", "lookup", "goto", "queue",
-               "transfer", "record", "ticket", "fax", "hangup", "call", "return", "log", "if")
+               "transfer", "record", "ticket", "fax", "hangup", "call", "return", "log", "if",
+               "submit")
 
 
 def _word_at(lines: list[str], line: int, col: int) -> str:

@@ -479,6 +479,12 @@ class ToAst(Transformer):
         span, c = self.span(c), c[1:]
         return A.Log(span, text=self.template(c[0]))
 
+    def submit(self, c):
+        span, c = self.span(c), c[1:]
+        args, kwargs = self._split_args(c[1])
+        return A.Submit(span, name=c[0].value, name_span=self.tspan(c[0]), args=args,
+                        kwargs=kwargs, options=self._opts(c[2:]))
+
     def if_stmt(self, c):
         span, c = self.span(c), c[1:]
         branches = [A.Branch(c[0], c[1], span)]

@@ -18,6 +18,7 @@ from ivrlang.catalog import (
     LookupSig,
     Param,
     PublicCalendar,
+    SubmitSig,
     TargetSource,
     TicketField,
     TicketType,
@@ -75,6 +76,10 @@ def make_catalog() -> Catalog:
             ),
         },
         queues={"general", "emergency"},
+        submits={
+            "meter_reading": SubmitSig("meter_reading", (Param("account", DIGITS),
+                                                         Param("reading", NUMBER))),
+        },
         flows={"hotline", "emergency"},
         # tables of public holidays, as of TODAY: `cn` reaches far enough, `hk` does not
         public_calendars={"cn": PublicCalendar("cn", dt.date(2026, 12, 31)),

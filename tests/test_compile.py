@@ -247,7 +247,7 @@ def test_tests_are_compiled():
     kinds = [s["kind"] for s in test["steps"]]
     assert kinds == ["caller", "at", "given", "given", "expect", "press", "press", "press",
                      "expect"]
-    assert test["steps"][-1] == {"kind": "expect", "line": 123, "what": "say",
+    assert test["steps"][-1] == {"kind": "expect", "line": 125, "what": "say",
                                  "value": "本月用气32立方米", "contains": True}
 
 

@@ -22,7 +22,7 @@ OP_TYPES: dict[str, type] = {
     "queue": ir_types.QueueOp, "transfer": ir_types.TransferOp, "record": ir_types.RecordOp,
     "ticket": ir_types.TicketOp, "fax": ir_types.FaxOp, "hangup": ir_types.HangupOp,
     "log": ir_types.LogOp, "if": ir_types.IfOp, "call": ir_types.GotoOp,
-    "answer": ir_types.OpIR, "return": ir_types.OpIR,
+    "answer": ir_types.OpIR, "return": ir_types.OpIR, "submit": ir_types.SubmitOp,
 }
 
 SHIPPED = sorted((ROOT / "flows").glob("*.flow"))

@@ -9,7 +9,7 @@ from decimal import Decimal
 import gevent
 import pytest
 
-from engine.catalog import build_catalog
+from engine.catalog import load_catalog
 from engine.demo import demo_registry, national_number
 from engine.lookups.registry import (
     FunctionFailed,
@@ -442,7 +442,7 @@ def _assert_declared_types(value: dict, fields: dict) -> None:
 
 def test_demo_registers_every_declared_lookup_and_function():
     registry = demo_registry(today=TODAY)
-    catalog = build_catalog()
+    catalog = load_catalog()
     assert registry.missing() == []
     assert registry.names() == sorted({*catalog.lookups, *catalog.functions})
 

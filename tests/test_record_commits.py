@@ -11,7 +11,16 @@ from simcall import run_call
 from test_engine import PROMPTS, SELF_SERVICE, compile_text, registry
 
 from engine.calendars.clock import VirtualClock
-from engine.record import MASK, CallRecord, FaxQueued, FaxSent, MemorySink, Ticket, TraceEntry
+from engine.record import (
+    MASK,
+    CallRecord,
+    FaxQueued,
+    FaxSent,
+    MemorySink,
+    Submitted,
+    Ticket,
+    TraceEntry,
+)
 from engine.runtime import Runtime
 from engine.seams.records import CommittingSink, Outbox, record_from_json, replay, to_json
 from engine.sim.channel import ScriptedCaller, SimChannel
@@ -47,6 +56,8 @@ def a_record() -> CallRecord:
                         T0, "repair")],
         faxes=[FaxSent("price_list", "/tmp/p.tif", False, 49, "The call dropped prematurely")],
         fax_jobs=[FaxQueued("policies", "02187654321", 3, "fax-000001")],
+        submits=[Submitted("meter_reading", {"account": "12345678", "reading": 1234.5},
+                           "MR-000042", T0, "reading")],
         trace=[TraceEntry(0, "start", 3, "collect", {"var": "pin"}, MASK, 1200)])
 
 
@@ -115,6 +126,7 @@ def test_a_record_is_json_with_secrets_masked_and_reads_back_the_same():
     assert data["collected"]["card"] == MASK and "6222020200112233" not in json.dumps(data)
     back = record_from_json(data)
     assert back.trace == record.trace and back.faxes == record.faxes
+    assert back.submits == record.submits
     assert back.keys == [("main", "1")] and back.ended_at == record.ended_at
 
 

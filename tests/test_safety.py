@@ -23,7 +23,7 @@ from simcall import run_call
 from cli.main import cli
 from cli.project import load_prompts
 from engine.calendars.clock import VirtualClock
-from engine.catalog import build_catalog
+from engine.catalog import load_catalog
 from engine.channel.contract import Media
 from engine.control import FlowError
 from engine.evaluation.expr import evaluate
@@ -447,7 +447,7 @@ def test_two_flow_tests_running_at_once_keep_their_own_givens():
 
 def hotline_runtime(incident_active) -> Runtime:
     prompts = load_prompts(ROOT / "prompts")
-    catalog = build_catalog({lang: set(keys) for lang, keys in prompts.items()})
+    catalog = load_catalog(prompts={lang: set(keys) for lang, keys in prompts.items()})
     reg = Registry(catalog)
     reg.function("incident_active")(incident_active)
     return Runtime(registry=reg, prompts=prompts, sink=MemorySink(),

@@ -57,6 +57,7 @@ def test_defaults():
     assert s.sim.start.weekday() == 0                       # a Monday
     assert s.paths.flows == Path("flows") and s.paths.prompts == Path("prompts")
     assert s.paths.outbox == Path("var/outbox")
+    assert s.paths.catalog == Path("flows/catalog.toml")
     assert s.store.url == "sqlite:///switchflow.db"
     assert (s.esl.host, s.esl.port, s.esl.password) == ("127.0.0.1", 8021, "")
     assert s.sources == (str(DEFAULTS_PATH),)
@@ -187,6 +188,7 @@ def test_password_never_shown(toml):
     ("[sim]\nstart = 2026-11-23T10:00:00+08:00",
      'sim.start = 2026-11-23T10:00:00+08:00: expected a local date and time "YYYY-MM-DD HH:MM"'),
     ('[paths]\nflows = ""', 'paths.flows = "": expected a directory path'),
+    ('[paths]\ncatalog = 3', 'paths.catalog = 3: expected a file path'),
     ('[store]\nurl = "mysql://x"',
      'store.url = "mysql://x": expected a database URL ("sqlite:///FILE" or '
      '"postgresql://USER@HOST/DB")'),
@@ -274,13 +276,13 @@ def test_missing_unreadable_and_invalid_files(toml, tmp_path):
 
 def test_dial_templates_and_queues_have_defaults_every_shipped_queue_resolves():
     from engine.actions.queue import callcenter_queue
-    from engine.catalog import QUEUES
+    from engine.catalog import load_catalog
 
     s = load_settings(env={})
     assert s.dial.number == "sofia/gateway/pstn/{target}"
     assert s.dial.sip == "sofia/internal/{target}"
     assert dict(s.queues) == DEFAULT_QUEUES
-    for name in QUEUES:
+    for name in load_catalog().queues:
         assert callcenter_queue(s.queues, name, None), name
     assert callcenter_queue(s.queues, "business", "accounts") == "business_accounts@default"
     assert callcenter_queue(s.queues, "business", "unknown_skill") == "business@default"

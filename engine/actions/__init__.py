@@ -22,12 +22,13 @@ from .record import Record
 from .say import Say
 from .set_var import SetVar
 from .sub import Call, Return
+from .submit import Submit
 from .ticket import Ticket
 from .transfer import Transfer
 
 ACTIONS: dict[str, Action] = {cls.op: cls() for cls in (
     Answer, Play, Say, Collect, SetVar, Lookup, Goto, Queue, Transfer, Record, Ticket, Fax,
-    Hangup, Call, Return, Log, If,
+    Hangup, Call, Return, Log, If, Submit,
 )}
 
 

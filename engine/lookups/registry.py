@@ -1,11 +1,11 @@
 """The lookup registry: the only Python a flow can reach.
 
 A flow names back-office queries (`lookup c = customer(account, pin)`) and
-functions (`incident_active()`); the catalogue (engine/catalog.py) declares
-their parameters and typed results, and a `Registry` binds each declared name
-to a Python callable:
+functions (`incident_active()`); the catalogue (flows/catalog.toml, read by
+engine/catalog.py) declares their parameters and typed results, and a
+`Registry` binds each declared name to a Python callable:
 
-    registry = Registry(build_catalog())
+    registry = Registry(load_catalog())
 
     @registry.lookup("customer", timeout_ms=2000)
     def customer(account: str, pin: str) -> dict | None:

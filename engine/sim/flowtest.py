@@ -33,6 +33,7 @@ from engine.evaluation.expr import evaluate
 from engine.lifecycle import Calls, CallsError
 from engine.record import CallRecord, MemorySink
 from engine.runtime import Runtime
+from engine.seams.backoffice import MemoryBackOffice
 from engine.seams.faxjobs import MemoryFaxJobs
 from engine.seams.records import CommittingSink
 from engine.seams.tickets import MemoryDesk
@@ -109,6 +110,7 @@ class _Plan:
     outcomes: Outcomes = field(default_factory=Outcomes)
     desk: MemoryDesk = field(default_factory=MemoryDesk)
     fax_jobs: MemoryFaxJobs = field(default_factory=MemoryFaxJobs)
+    back_office: MemoryBackOffice = field(default_factory=MemoryBackOffice)
     inputs: list[Script] = field(default_factory=list)
     script: list[dict[str, Any]] = field(default_factory=list)   # inputs and expects in order
 
@@ -153,6 +155,8 @@ def _given(plan: _Plan, step, no_vars, no_calls) -> None:
         plan.outcomes.fax_fails = plan.fax_jobs.failing = outcome == "fails"
     elif target == "ticket":
         plan.desk.failing.add(step.get("name") or "*")
+    elif target == "submit":
+        plan.back_office.failing.add(step.get("name") or "*")
     elif target == "transfer":
         plan.outcomes.transfer_fails = outcome == "fails"
     elif outcome == "returns":
@@ -166,7 +170,7 @@ def run_test(ir: Mapping[str, Any], test: Mapping[str, Any], runtime: Runtime, *
     """Run one test block; the runtime's registry supplies lookups not `given`.
 
     Each test has its own simulator desk (ticket numbers from 000001 on the
-    test's date), fax jobs and record sink, whatever the runtime uses.
+    test's date), fax jobs, back office and record sink, whatever the runtime uses.
     The test's `given` lines apply to an overlay of that registry of its own.
     """
     plan = _plan(test)
@@ -177,7 +181,8 @@ def run_test(ir: Mapping[str, Any], test: Mapping[str, Any], runtime: Runtime, *
     outbox = runtime.sink.outbox if isinstance(runtime.sink, CommittingSink) else None
     rt = dataclasses.replace(runtime, registry=runtime.registry.overlay(),
                              sink=CommittingSink(sink, outbox) if outbox else sink,
-                             desk=plan.desk, fax_jobs=plan.fax_jobs)
+                             desk=plan.desk, fax_jobs=plan.fax_jobs,
+                             back_office=plan.back_office)
     switch = SimSwitch()
     try:
         calls = Calls([ir], rt, switch, follow_goto_flow=False)
