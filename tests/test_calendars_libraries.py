@@ -278,6 +278,7 @@ def project(tmp_path: Path) -> Path:
     shutil.copytree(REPO / "prompts", tmp_path / "prompts",
                     ignore=shutil.ignore_patterns("*.wav", "zh-CN", "en-US"))
     (tmp_path / "flows").mkdir()
+    shutil.copy(REPO / "flows" / "catalog.toml", tmp_path / "flows")
     return tmp_path / "flows"
 
 
