@@ -43,33 +43,47 @@ DayRanges = tuple[tuple[dt.date, dt.date], ...]
 
 
 class PublicTable:
-    """One country's public days off and make-up working days, loaded on first use."""
+    """One country's public days off and make-up working days, loaded on first use.
+
+    The package works a year out when first asked about it; here each year is
+    read once, under a lock, into two sets that calls then only read.
+    """
 
     def __init__(self, name: str, country: str) -> None:
         self.name = name
         self.country = country
         self._days: Any = None
-        self._lock = threading.Lock()
+        self._loaded = False
+        self._years: dict[int, tuple[frozenset[dt.date], frozenset[dt.date]]] = {}
+        self._lock = threading.RLock()
 
     def _data(self) -> Any:
-        if self._days is None:
+        with self._lock:
+            if not self._loaded:
+                self._days, self._loaded = _load(self.country), True
+            return self._days
+
+    def _year(self, year: int) -> tuple[frozenset[dt.date], frozenset[dt.date]]:
+        found = self._years.get(year)
+        if found is None:
             with self._lock:
-                if self._days is None:
-                    self._days = _load(self.country)
-        return self._days
+                days = self._data()
+                if days is None:
+                    found = (frozenset(), frozenset())
+                else:
+                    _ = dt.date(year, 1, 1) in days   # the package works the year out
+                    found = (frozenset(d for d in days if d.year == year),
+                             frozenset(d for d in days.weekend_workdays if d.year == year))
+                self._years[year] = found
+        return found
 
     def is_day_off(self, day: dt.date) -> bool:
         """A public holiday or a bridging day off (by rule only, past `ends`)."""
-        days = self._data()
-        return days is not None and day in days
+        return day in self._year(day.year)[0]
 
     def is_workday(self, day: dt.date) -> bool:
         """A weekend day that is a working day instead (调休上班)."""
-        days = self._data()
-        if days is None:
-            return False
-        _ = day in days   # works out the day's year first: its make-up days come with it
-        return day in days.weekend_workdays
+        return day in self._year(day.year)[1]
 
     @property
     def ends(self) -> dt.date:
