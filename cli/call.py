@@ -30,7 +30,7 @@ from engine.sim.switch import SimSwitch
 from ivrlang.suggest import did_you_mean
 
 from .output import engine_logs_as_lines, show
-from .project import compile_checked, demo_runtime
+from .project import compile_checked, demo_runtime, library_usage
 
 KEYS = frozenset("0123456789*#")
 FAILED_ENDS = ("error", "loop_guard", "fell_off")   # the flow or the engine failed the call
@@ -262,6 +262,8 @@ def call(flow: str, caller: str | None, lang: str | None, script: str | None, at
     runtime = demo_runtime(settings, incident=incident or None, near=path.parent,
                            today=settings.sim.start.date())
     ir, checked = compile_checked(path, runtime.catalog)
+    if ir is None and checked.ok:
+        raise library_usage(path)
     if ir is None:
         show([checked], "full")
         raise SystemExit(1)

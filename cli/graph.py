@@ -7,7 +7,9 @@ from pathlib import Path
 import click
 
 from ivrlang import Checked
+from ivrlang.catalog import Catalog
 from ivrlang.graph import GraphvizError, render, to_dot, to_mermaid
+from ivrlang.library import link
 from ivrlang.parser import parse_file
 
 from .output import show
@@ -34,10 +36,13 @@ def graph(flow: str, fmt: str, output: Path | None) -> None:
     if result.flow is None:
         show([Checked(flow, None, result.source, result.diagnostics)], "full")
         raise SystemExit(1)
+    # the subs it uses from its libraries are drawn with it (`switchflow check` reports
+    # a library that is missing or broken; the picture then marks the sub as missing)
+    drawn = link(result.flow, Catalog()).flow
     if fmt == "mermaid":
-        data = to_mermaid(result.flow).encode("utf-8")
+        data = to_mermaid(drawn).encode("utf-8")
     else:
-        dot = to_dot(result.flow)
+        dot = to_dot(drawn)
         if fmt == "dot":
             data = dot.encode("utf-8")
         else:

@@ -11,7 +11,7 @@ from ivrlang import check_file, compile_flow
 
 from .output import show
 from .params import OutputFile, write_output
-from .project import project_catalog
+from .project import library_usage, project_catalog
 
 
 @click.command(short_help="Print a flow's compiled program (IR) as JSON.")
@@ -30,6 +30,8 @@ def ir(flow: str, output: Path | None) -> None:
     if not checked.ok:
         show([checked], "full")
         raise SystemExit(1)
+    if checked.flow.library:
+        raise library_usage(flow)
     text = json.dumps(compile_flow(checked.flow, catalog), ensure_ascii=False, indent=2)
     if output:
         write_output(output, (text + "\n").encode("utf-8"))

@@ -43,7 +43,8 @@ def mutate_flow(ir: Mapping[str, Any], runtime: Runtime, *, verbose: bool,
     click.echo(f"{path}: mutation score " + click.style(f"{report.score:.1f}%", fg=colour)
                + f" ({len(report.killed)} of {report.total} mutants killed)")
     for mutant in report.survived if verbose else report.survived[:10]:
-        click.echo(f"    survived {path}:{mutant.line} [{mutant.node}] {mutant.what}")
+        where = ir["nodes"].get(mutant.node, {}).get("source") or path   # a library's sub
+        click.echo(f"    survived {where}:{mutant.line} [{mutant.node}] {mutant.what}")
     if not verbose and len(report.survived) > 10:
         click.echo(f"    … and {len(report.survived) - 10} more (-v lists them all)")
     return report

@@ -17,13 +17,12 @@ def show(results: list[Checked], fmt: str) -> None:
         click.echo(to_json(diags))
         return
     for r in results:
-        lines = r.source.lines if r.source else None
         for d in r.diagnostics:
             if fmt == "concise":
                 click.echo(render_concise(d))
             else:
                 color = "red" if d.is_error else "yellow"
-                text = render_full(d, lines)
+                text = render_full(d, r.lines(d.span.file))   # a library's, if it is in one
                 head, _, rest = text.partition("\n")
                 click.echo(click.style(head, fg=color, bold=True) + ("\n" + rest if rest else ""))
                 click.echo()

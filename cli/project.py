@@ -9,12 +9,17 @@ The lookups, functions, submits, ticket types, fax documents, target sources
 and queues flows may name come from the catalogue file `[paths] catalog`
 names (default flows/catalog.toml); a missing file is a usage error, a
 malformed one an error naming the entry. The flows a `goto flow` may name
-are those in the flow's folder (and any other flow files given).
+are those in the flow's folder (and any other flow files given); the
+libraries a `use` may name are those in the flow's folder (else in
+`[paths] flows`). Calendars are checked against the built-in tables of
+public holidays and the day the command runs, in engine.timezone (tests and
+`--today` give another).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import os
 import re
 from collections.abc import Iterable
@@ -118,24 +123,56 @@ def flow_names(near: Path | None = None, files: Iterable[Path] = ()) -> set[str]
 
 
 def project_catalog(settings: Settings | None = None, *, near: Path | None = None,
-                    files: Iterable[Path] = ()) -> Catalog:
+                    files: Iterable[Path] = (), today: dt.date | None = None) -> Catalog:
     """The catalogue flows are checked against: `[paths] catalog`, prompts from
-    `[paths] prompts`, engine.default_lang as the language of flows that name none, and the flows
-    in folder `near` (and `files`) as what `goto flow` may name."""
+    `[paths] prompts`, engine.default_lang as the language of flows that name none,
+    the flows in folder `near` (and `files`) as what `goto flow` may name, the
+    libraries of `near` (else of `[paths] flows`), the built-in public holiday
+    tables, and `today` (default: today in engine.timezone) for how far those
+    must reach."""
     settings = settings or cli_settings()
     catalog = read_catalog(settings, load_prompts(prompts_dir(settings)))
     catalog.flows = flow_names(near, files) if near is not None or files else None
+    add_calendars_and_libraries(catalog, settings, near=near, today=today)
     return catalog
 
 
+def add_calendars_and_libraries(catalog: Catalog, settings: Settings, *,
+                                near: Path | None = None, today: dt.date | None = None) -> None:
+    """What a flow may `use` and which public holiday tables it may follow, as of `today`."""
+    from engine.calendars.public import public_calendars
+    from ivrlang.library import libraries_in
+
+    catalog.libraries = libraries_in(near if near is not None else settings.paths.flows)
+    catalog.public_calendars = public_calendars()
+    catalog.today = today or local_today(settings)
+
+
+def local_today(settings: Settings) -> dt.date:
+    """Today's date where the engine runs its calendars (engine.timezone)."""
+    from zoneinfo import ZoneInfo
+
+    return dt.datetime.now(ZoneInfo(settings.engine.timezone)).date()
+
+
 def compile_checked(path: Path, catalog: Catalog):
-    """Check a flow and compile it; (ir, None) or (None, Checked with the problems)."""
+    """Check a flow and compile it; (ir, Checked) or (None, Checked with the problems).
+
+    A library (`library NAME`) is checked but not compiled: (None, Checked)
+    with no problem; its subs and calendars are compiled into the flows that use it.
+    """
     from ivrlang import check_file, compile_flow
 
     checked = check_file(path, catalog)
-    if not checked.ok:
+    if not checked.ok or checked.flow.library:
         return None, checked
     return compile_flow(checked.flow, catalog), checked
+
+
+def library_usage(path: str | Path) -> click.UsageError:
+    """The usage error for a command that runs flows, given a library."""
+    return click.UsageError(f"{path} is a library: its subs and calendars run in the flows "
+                            "that `use` it; give one of those")
 
 
 def demo_runtime(settings: Settings | None = None, *, incident: bool | None = None,
@@ -159,6 +196,8 @@ def demo_runtime(settings: Settings | None = None, *, incident: bool | None = No
     prompts = load_prompts(prompts_dir(settings))
     catalog = read_catalog(settings, prompts)
     catalog.flows = flow_names(near) if near is not None else None
+    add_calendars_and_libraries(catalog, settings, near=near,
+                                today=today if isinstance(today, dt.date) else None)
     return Runtime(registry=demo_registry(today=today, incident=incident, catalog=catalog,
                                           default_timeout_ms=settings.engine.lookup_timeout),
                    prompts=prompts,

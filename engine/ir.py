@@ -7,7 +7,7 @@ its default filled in by the compiler.
 
 from __future__ import annotations
 
-from typing import Any, Literal, TypedDict
+from typing import Any, Literal, NotRequired, TypedDict
 
 Expr = dict[str, Any]          # {"lit"}, {"var"}, {"get"}, {"call"}, {"bin"} … see evaluation.expr
 Fmt = dict[str, Any]           # {"fmt": [text | {"expr", "filters"}]}
@@ -144,6 +144,7 @@ class StepNode(TypedDict):
     kind: Literal["step", "sub"]
     line: int
     ops: list[OpIR]
+    source: NotRequired[str]   # a sub from a library (`use NAME`): the file its lines are in
 
 
 class MenuNode(TypedDict):
@@ -167,6 +168,21 @@ class MenuNode(TypedDict):
 Node = StepNode | MenuNode
 
 
+class PublicIR(TypedDict):
+    """A built-in table of public holidays a calendar follows, and the flow's additions."""
+
+    table: str                 # "cn"
+    holidays: list[list[str]]  # [first, last] ISO dates, inclusive
+    workdays: list[list[str]]
+
+
+class CalendarIR(TypedDict):
+    hours: dict[str, list[list[int]]]   # weekday -> [start, end) minutes after midnight
+    holidays: list[list[str]]           # the company's own days off
+    workdays: list[list[str]]           # the company's own working days
+    public: list[PublicIR]
+
+
 class FlowIR(TypedDict):
     ir_version: int
     flow: str
@@ -176,7 +192,7 @@ class FlowIR(TypedDict):
     timezone: str | None
     numbers: list[str]
     settings: dict[str, Any]
-    calendars: dict[str, Any]
+    calendars: dict[str, CalendarIR]
     vars: dict[str, Expr]
     entry: str | None
     nodes: dict[str, Node]

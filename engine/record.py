@@ -29,6 +29,7 @@ class TraceEntry:
     args: dict[str, Any]
     result: Any = None
     duration_ms: int = 0
+    source: str = ""          # the file of `line` when not the flow's own: a library's sub
 
 
 @dataclass

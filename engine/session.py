@@ -134,7 +134,7 @@ class CallSession:
             reason, detail = "stopped", f"the engine stopped the call in `{self.node}`"
             raise
         except FlowError as exc:
-            reason, detail = "error", f"{self.ir['source']}:{self.line}: {exc}"
+            reason, detail = "error", f"{self.source}:{self.line}: {exc}"
             self._hangup_quietly()
         except Exception as exc:  # an engine bug must not leave the caller on a dead line
             log.exception("call=%s flow=%s node=%s line=%s engine failure", self.record.call_id,
@@ -191,6 +191,12 @@ class CallSession:
         self.record.path.append(node)
         self.observe("node", node)
         self.tick()
+
+    @property
+    def source(self) -> str:
+        """The file the current line is in: the flow's, or a library's for its subs."""
+        node = self.ir["nodes"].get(self.node) or {}
+        return node.get("source") or self.ir["source"]
 
     def tick(self) -> None:
         """Count a step; the loop guard ends calls that go round forever, the processor-time
@@ -266,7 +272,8 @@ class CallSession:
         self.record.trace.append(TraceEntry(
             at_ms=began if began is not None else at, node=self.node, line=op.get("line", 0),
             action=op["op"], args=mask(args), result=mask(result),
-            duration_ms=at - began if began is not None else 0))
+            duration_ms=at - began if began is not None else 0,
+            source=self.source if self.source != self.ir["source"] else ""))
 
     def run_ops(self, ops: list[Mapping[str, Any]]) -> None:
         for op in ops:

@@ -370,10 +370,20 @@ class DaySpec:
 
 @dataclass
 class Calendar:
+    """`hours NAME`, `holidays NAME` and `workdays NAME` lines of one calendar.
+
+    `tables` are built-in tables of public holidays and make-up working days
+    (`holidays office: cn`). A calendar named after such a table, with no
+    `hours`, adds to the table itself (the national schedule of a year the
+    built-in table does not know yet).
+    """
+
     name: str
     span: Span
     days: list[DaySpec] = field(default_factory=list)
     holidays: list[tuple[str, str, Span]] = field(default_factory=list)
+    tables: list[tuple[str, Span]] = field(default_factory=list)
+    workdays: list[tuple[str, str, Span]] = field(default_factory=list)
 
 
 @dataclass
@@ -471,6 +481,10 @@ class Flow:
     campaigns: list[Campaign] = field(default_factory=list)
     tests: list[Test] = field(default_factory=list)
     comments: list[Comment] = field(default_factory=list)
+    library: bool = False       # `library NAME`: subs and calendars for other flows
+    uses: list[tuple[str, Span]] = field(default_factory=list)   # `use NAME` lines
+    # names the used libraries define but this flow does not use (for suggestions)
+    offered: dict[str, str] = field(default_factory=dict)
 
     def header_value(self, key: str) -> str | None:
         return next((h.value for h in self.header if h.key == key), None)

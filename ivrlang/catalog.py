@@ -10,6 +10,7 @@ it in, so the language stays pure.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 from .vtypes import Type
@@ -128,6 +129,34 @@ class TargetSource:
     field_docs: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class PublicCalendar:
+    """A built-in table of public holidays and make-up working days: `holidays office: cn`.
+
+    The engine knows the dates; the checker only needs the last day the
+    table knows (`ends`), to warn before callers reach a year it lacks.
+    """
+
+    name: str
+    ends: dt.date
+    doc: str = ""
+
+
+# The State Council publishes next year's public holidays in October or November,
+# and the tables follow within weeks: from this day of the year, next year is due.
+NEXT_YEAR_DUE = (12, 1)
+
+
+def calendar_due(today: dt.date) -> dt.date:
+    """The last day a table of public holidays must know on `today`.
+
+    The end of next year from 1 December on; before that, the end of this
+    year (next year's dates do not exist yet for most of the year).
+    """
+    year = today.year + (today >= dt.date(today.year, *NEXT_YEAR_DUE))
+    return dt.date(year, 12, 31)
+
+
 @dataclass
 class Catalog:
     """Everything a flow can name that is defined outside it.
@@ -147,6 +176,12 @@ class Catalog:
     queue_docs: dict[str, str] = field(default_factory=dict)   # what each queue is for
     flows: set[str] | None = None     # flows `goto flow` may name: the project's flows
     default_lang: str = "zh-CN"   # the language of a flow whose header has no `lang`
+    # built-in tables of public holidays (`holidays office: cn`); None: names not checked
+    public_calendars: dict[str, PublicCalendar] | None = None
+    # the day the checker takes as today, to warn of a public table running out; None: no warning
+    today: dt.date | None = None
+    # library name -> its file (`use NAME`); None: `NAME.flow` beside the flow that uses it
+    libraries: dict[str, str] | None = None
 
     def lang_of(self, declared: str | None) -> str:
         """A flow's language: the `lang` it declares, else this installation's default."""
@@ -162,7 +197,8 @@ CALENDAR = "calendar"  # parameter type: the name of a calendar declared with `h
 
 BUILTIN_FUNCTIONS: dict[str, FunctionSig] = {f.name: f for f in (
     FunctionSig("open", (Param("calendar", CALENDAR),), "bool",
-                "true within the calendar's hours and not on its holidays"),
+                "true within the calendar's hours and not on its holidays "
+                "(a make-up working day has a working day's hours)"),
     FunctionSig("now", (), "datetime", "the current local date and time"),
     FunctionSig("today", (), "date", "today's local date"),
     FunctionSig("len", (Param("value", "any"),), "number", "length of text or a list"),

@@ -24,6 +24,7 @@ from .actions import (
     TEST_EXPECTS,
     Action,
 )
+from .calendars import business_calendars, check_calendars
 from .catalog import BUILTIN_FUNCTIONS, BUILTIN_VARIABLES, Catalog
 from .diagnostics import Diagnostic, Span, warning
 from .exprcheck import Scope, check_args, conversion, infer
@@ -36,11 +37,12 @@ from .keypattern import (
     shared_entry,
     shared_prefix,
 )
+from .library import library_problems
 from .options import check_handlers, check_options, check_value
 from .suggest import did_you_mean
 from .targets import target_problem
 from .testcheck import check_detail, check_order
-from .timespec import expand_days, parse_date, parse_local_datetime, parse_time_range
+from .timespec import expand_days, parse_local_datetime, parse_time_range
 
 _MENU_KEY = re.compile(r"[0-9*#]+")
 _PHONE = re.compile(r"\+?[0-9]{2,20}")
@@ -56,7 +58,7 @@ class _Checker:
         self.catalog = catalog
         self.warnings: list[Diagnostic] = []
         self.nodes = {n.name: n for n in flow.nodes}
-        self.scope = Scope(catalog, {}, {c.name for c in flow.calendars})
+        self.scope = Scope(catalog, {}, business_calendars(flow, catalog))
         self.lang = catalog.lang_of(flow.header_value("lang"))
         self.prompt_keys = catalog.prompt_keys(self.lang)
         self.used_queues: set[str] = set()
@@ -118,17 +120,11 @@ class _Checker:
                                did_you_mean(line.value, zoneinfo.available_timezones())
                                or "e.g. Asia/Shanghai, Asia/Hong_Kong, UTC")
         for cal in self.flow.calendars:
-            if not cal.days:
-                self.error("E108", cal.span, f"calendar `{cal.name}` has holidays but no hours",
-                           f"add `hours {cal.name}: mon-fri 08:00-18:00`")
             self.check_days(cal.days)
-            for start, end, span in cal.holidays:
-                try:
-                    if parse_date(end) < parse_date(start):
-                        self.error("E011", span,
-                                   f"holiday range {start}..{end} ends before it starts")
-                except ValueError as exc:
-                    self.error("E011", span, str(exc))
+        check_calendars(self.flow, self.catalog, self.error, self.warn)
+        if self.flow.library:
+            for span, message, help in library_problems(self.flow):
+                self.error("E711", span, message, help)
         for number, span in self.flow.numbers:
             if self.full_width(span, f'"{number}"'):
                 continue
@@ -230,6 +226,8 @@ class _Checker:
                 if item.name in names:
                     self.error("E107", item.span, f"{kind} `{item.name}` is defined twice")
                 names.add(item.name)
+        if self.flow.library:
+            return
         if "start" not in self.nodes and not self.flow.campaigns:
             self.error("E116", self.flow.span, f"flow `{self.flow.name}` has no `step start:`",
                        "add `step start:`, or a `campaign` block for an outbound flow")
@@ -247,7 +245,7 @@ class _Checker:
         node = self.nodes.get(name)
         if node is None:
             pool = [n.name for n in self.flow.nodes
-                    if isinstance(n, A.Sub) == call]
+                    if isinstance(n, A.Sub) == call] + list(self.flow.offered)
             self.error("E101", span, f"unknown node `{name}`",
                        did_you_mean(name, pool or self.nodes))
         elif call and not isinstance(node, A.Sub):
@@ -649,6 +647,8 @@ class _Checker:
     # ------------------------------------------------------------ structure
 
     def entries(self) -> list[str]:
+        if self.flow.library:   # its subs are there for the flows that use it (E711 the rest)
+            return [n.name for n in self.flow.nodes]
         names = ["start"] if "start" in self.nodes else []
         for camp in self.flow.campaigns:
             names.extend(target for _, target, _ in camp.outcomes)

@@ -44,7 +44,8 @@ are not durations."""),
     "E011": ("bad day, time or date", """
 Business hours are written `mon-fri 08:00-20:00`, with days mon..sun or
 `daily` and times from 00:00 to 24:00; dates are `2026-10-01` and ranges
-`2026-10-01..2026-10-07`."""),
+`2026-10-01..2026-10-07`. A day cannot be both in a calendar's `holidays`
+and in its `workdays`."""),
     "E012": ("bad string interpolation", """
 Inside a string `{` starts an expression, closed by `}`: `{c.amount_due|money}`.
 Write `{{` and `}}` for literal braces."""),
@@ -80,10 +81,15 @@ built in: caller, called, call_id, lang, and target in campaign calls."""),
 The record has no such field. The fields of a lookup result are declared
 with the lookup."""),
     "E107": ("duplicate name", """
-Two nodes, campaigns, calendars or tests have the same name."""),
+Two nodes, campaigns, calendars or tests have the same name. A flow and a
+library it uses (`use NAME`), or two libraries it uses, are one namespace:
+a sub or calendar defined in both is this error too, as is a calendar with
+`hours` named after a table of public holidays (`cn`)."""),
     "E108": ("unknown calendar", """
 `open(NAME)`, `holidays NAME` and a campaign `window NAME` need a calendar
-declared with `hours NAME: ...` in the flow header."""),
+declared with `hours NAME: ...` in the flow header (or in a library the flow
+uses). A name in a `holidays` line that is not a date must be a built-in
+table of public holidays, such as `cn`."""),
     "E109": ("unknown filter", """
 Filters in string interpolation are: money, number, digits, date, time."""),
     "E110": ("unknown option", """
@@ -271,4 +277,32 @@ language. Give the sentence for each language on its own line under the
 
 Numbers, amounts and dates are spoken in the language of the sentence
 they are in."""),
+    "W705": ("public holidays run out", """
+A calendar follows a built-in table of public holidays and make-up working
+days (`holidays office: cn`), and the table's dates end too soon. From
+1 December next year's dates are due (the State Council publishes them in
+October or November); before that, this year's. Past the table's end the
+calendar still closes on the statutory holidays the table can work out
+(New Year's Day, the Spring Festival, …) but knows no bridging days off
+and no make-up working days, so it is open when the office is closed and
+closed when it works. The engine logs the same warning when a call asks
+about such a day.
+
+Upgrade the holidays package once it has the year. Until then, write the
+published schedule as additions to the table, in the library or flow that
+declares the calendars; a year the additions mention counts as known:
+
+    holidays cn: 2027-01-01, 2027-02-05..2027-02-11
+    workdays cn: 2027-02-14"""),
+    "E710": ("unknown library", """
+`use NAME` names a library: a file `NAME.flow` in the flows' folder whose
+first line is `library NAME`. The library was not found, is a flow rather
+than a library, declares another name, or has errors of its own (which are
+shown with it)."""),
+    "E711": ("not allowed in a library", """
+A library holds subs and calendars (`hours`, `holidays`, `workdays`), and
+a `title` and `lang`, for flows to share. Steps, menus, campaigns, tests,
+numbers, settings, `set`, `timezone` and `use` belong in the flows that use
+it: a call starts in a flow, and the flow's header says where, how long
+and in which time zone."""),
 }

@@ -13,6 +13,7 @@ from typing import Any
 
 from . import ast as A
 from .actions import ACTIONS, MENU, SETTINGS, Action, Kind, Option
+from .calendars import business_calendars, table_names
 from .catalog import BUILTIN_FUNCTIONS, CALENDAR, Catalog
 from .timespec import expand_days, parse_time_range
 
@@ -29,6 +30,8 @@ class _Compiler:
     def __init__(self, flow: A.Flow, catalog: Catalog):
         self.f = flow
         self.lang = catalog.lang_of(flow.header_value("lang"))
+        self.tables = table_names(flow, catalog)
+        self.business = business_calendars(flow, catalog)
         self.submits = catalog.submits
         self.calendar_params = {
             name: [i for i, p in enumerate(sig.params) if p.type == CALENDAR]
@@ -46,15 +49,23 @@ class _Compiler:
             "timezone": f.header_value("timezone"),   # None: the engine's default
             "numbers": [n for n, _ in f.numbers],
             "settings": self.settings(),
-            "calendars": {c.name: {"hours": hours(c.days),
-                                   "holidays": [[a, b] for a, b, _ in c.holidays]}
-                          for c in f.calendars},
+            "calendars": self.calendars(),
             "vars": {c.var: self.expr(c.value) for c in f.consts},
             "entry": "start" if f.node("start") else None,
             "nodes": {n.name: self.node(n) for n in f.nodes},
             "campaigns": {c.name: self.campaign(c) for c in f.campaigns},
             "tests": [self.test(t) for t in f.tests],
         }
+
+    def calendars(self) -> Json:
+        """Each calendar with its own days; the public tables it follows carry the
+        flow's additions to them (`holidays cn: …`), the engine knows the rest."""
+        added = {c.name: c for c in self.f.calendars if c.name in self.tables}
+        return {c.name: {"hours": hours(c.days),
+                         "holidays": _dates(c.holidays),
+                         "workdays": _dates(c.workdays),
+                         "public": [_table(t, added.get(t)) for t, _ in c.tables]}
+                for c in self.f.calendars if c.name in self.business}
 
     def settings(self) -> Json:
         out = {name: False if spec.kind is Kind.FLAG else spec.default
@@ -67,6 +78,8 @@ class _Compiler:
 
     def node(self, node: A.Node) -> Json:
         base: Json = {"kind": node.kind, "line": node.name_span.line}
+        if node.name_span.file != self.f.file:   # a sub from a library: its lines are there
+            base["source"] = node.name_span.file
         if isinstance(node, A.Menu):
             base.update(self.options(MENU, node.options))
             base["keys"] = {kb.key: self.ops(kb.body.stmts) for kb in node.keys}
@@ -261,6 +274,16 @@ class _Compiler:
             steps.append(step)
         return {"name": t.name, "line": t.span.line, "steps": steps,
                 "strict": any(s.kind == "strict" for s in t.steps)}
+
+
+def _dates(dates: list[tuple[str, str, object]]) -> list[list[str]]:
+    return [[a, b] for a, b, _ in dates]
+
+
+def _table(name: str, added: A.Calendar | None) -> Json:
+    return {"table": name,
+            "holidays": _dates(added.holidays) if added else [],
+            "workdays": _dates(added.workdays) if added else []}
 
 
 def hours(days: list[A.DaySpec]) -> dict[str, list[list[int]]]:

@@ -3,7 +3,8 @@
 `format_flow(flow, source_text)` prints a parsed flow back as text:
 
 - `flow NAME` at column 0, the header indented two spaces in a fixed order
-  (title, lang, timezone, number, hours/holidays per calendar, set, settings);
+  (title, lang, timezone, use, number, hours/holidays/workdays per calendar, set,
+  settings); a library starts `library NAME`;
 - one blank line between top-level blocks, two spaces per block level;
 - options after `: ` joined with `, `; options the author put on their own
   lines under a statement stay on their own lines, handlers keep their form
@@ -293,7 +294,8 @@ class _Printer:
     # ------------------------------------------------------------ file
 
     def flow(self, flow: A.Flow) -> None:
-        self.emit(0, f"flow {flow.name}", flow.span.line, top=True)
+        word = "library" if flow.library else "flow"
+        self.emit(0, f"{word} {flow.name}", flow.span.line, top=True)
         self.header(flow)
         # nodes, campaigns and tests are kept apart in the tree: print them in source order
         blocks: list[tuple[int, int, A.Node | A.Campaign | A.Test]] = []
@@ -313,15 +315,22 @@ class _Printer:
         for h in sorted(flow.header, key=lambda h: _HEADER_ORDER.get(h.key, 9)):
             value = quote(h.value) if h.key == "title" else h.value
             items.append((f"{h.key} {value}", h.span.line))
+        for name, span in flow.uses:
+            items.append((f"use {name}", span.line))
         if flow.numbers:
             items.append(("number " + ", ".join(quote(n) for n, _ in flow.numbers),
                           flow.numbers[0][1].line))
         for cal in flow.calendars:  # hours and holidays side by side keep calendar order
             if cal.days:
                 items.append((f"hours {cal.name}: {_days(cal.days)}", cal.days[0].span.line))
-            if cal.holidays:
-                dates = ", ".join(a if a == b else f"{a}..{b}" for a, b, _ in cal.holidays)
-                items.append((f"holidays {cal.name}: {dates}", cal.holidays[0][2].line))
+            if cal.holidays or cal.tables:
+                parts = [t for t, _ in cal.tables] + _dates(cal.holidays)
+                first = min(s.line for s in [*(s for _, s in cal.tables),
+                                              *(s for _, _, s in cal.holidays)])
+                items.append((f"holidays {cal.name}: {', '.join(parts)}", first))
+            if cal.workdays:
+                items.append((f"workdays {cal.name}: {', '.join(_dates(cal.workdays))}",
+                               cal.workdays[0][2].line))
         for const in flow.consts:
             items.append((f"set {const.var} = {format_expr(const.value)}", const.span.line))
         for opt in flow.settings:
@@ -530,6 +539,10 @@ def _one_line(stmts: list[A.Stmt]) -> bool:
     return bool(stmts) and all(
         isinstance(s, A.ActionStmt) and not s.handlers
         and (not s.options or isinstance(s, _INLINE_OPTIONS)) for s in stmts)
+
+
+def _dates(dates: list[tuple[str, str, Span]]) -> list[str]:
+    return [a if a == b else f"{a}..{b}" for a, b, _ in dates]
 
 
 def _days(days: list[A.DaySpec]) -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 from dataclasses import dataclass
+from pathlib import PurePath
 
 from . import ast as A
 from . import flowgraph as FG
@@ -78,7 +79,10 @@ def _model(flow: A.Flow) -> tuple[list[_Vertex], list[_Arc]]:
         vertices.append(_Vertex("@start", "entry", "start", "start"))
         arc("@start", "start", "", "entry")
     for node in flow.nodes:
-        vertices.append(_Vertex(node.name, f"n_{node.name}", node.name, node.kind))
+        label = node.name
+        if node.name_span.file != flow.file:   # a sub from a library the flow uses
+            label = f"{node.name} ({PurePath(node.name_span.file).name})"
+        vertices.append(_Vertex(node.name, f"n_{node.name}", label, node.kind))
         for e in FG.edges(node):
             arc(node.name, target(e.target), e.label, e.kind)
         ends: dict[str, _Vertex] = {}

@@ -227,14 +227,16 @@ class ToAst(Transformer):
     # ------------------------------------------------------------ file and header
 
     def start(self, children):
-        name_tok, header = children[0]
-        flow = A.Flow(name_tok.value, self.tspan(name_tok), self.path)
+        name_tok, header, is_library = children[0]
+        flow = A.Flow(name_tok.value, self.tspan(name_tok), self.path, library=is_library)
         cals: dict[str, A.Calendar] = {}
         for item in header:
             kind = item[0]
             if kind == "line":
                 flow.header.append(item[1])
-            elif kind in ("hours", "holidays"):
+            elif kind == "use":
+                flow.uses.append(item[1])
+            elif kind in ("hours", "holidays", "workdays"):
                 name_tok = item[1]
                 cal = cals.get(name_tok.value)
                 if cal is None:
@@ -247,8 +249,14 @@ class ToAst(Transformer):
                                                 "put all its days on one line"))
                     cal.days.extend(item[2])
                     cal.span = self.tspan(name_tok)
+                elif kind == "workdays":
+                    cal.workdays.extend(item[2])
                 else:
-                    cal.holidays.extend(item[2])
+                    for part in item[2]:
+                        if isinstance(part, Token):   # a built-in table such as `cn`
+                            cal.tables.append((part.value, self.tspan(part)))
+                        else:
+                            cal.holidays.append(part)
             elif kind == "numbers":
                 flow.numbers.extend(item[1])
             elif kind == "set":
@@ -265,7 +273,16 @@ class ToAst(Transformer):
         return flow
 
     def flow_decl(self, children):
-        return children[0], children[1:]
+        return children[0], children[1:], False
+
+    def library_decl(self, children):
+        return children[0], children[1:], True
+
+    def use(self, c):
+        return ("use", (c[0].value, self.tspan(c[0])))
+
+    def workdays(self, c):
+        return ("workdays", c[0], c[1:])
 
     def title(self, c):
         return ("line", A.HeaderLine("title", self.unquote(c[0]), self.tspan(c[0])))

@@ -6,6 +6,7 @@ tests/data/ must not change when the gas company's real catalogue does.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from ivrlang.catalog import (
     FunctionSig,
     LookupSig,
     Param,
+    PublicCalendar,
     SubmitSig,
     TargetSource,
     TicketField,
@@ -33,6 +35,9 @@ PROMPT_KEYS = {
     "leave_message", "no_message", "ticket_registered", "fax_sent", "fax_failed",
     "dunning_notice", "after_hours",
 }
+
+
+TODAY = dt.date(2026, 11, 23)   # the day the language tests check calendars on
 
 
 def make_catalog() -> Catalog:
@@ -76,6 +81,11 @@ def make_catalog() -> Catalog:
                                                          Param("reading", NUMBER))),
         },
         flows={"hotline", "emergency"},
+        # tables of public holidays, as of TODAY: `cn` reaches far enough, `hk` does not
+        public_calendars={"cn": PublicCalendar("cn", dt.date(2026, 12, 31)),
+                          "hk": PublicCalendar("hk", dt.date(2025, 12, 31))},
+        today=TODAY,
+        libraries={"shared": "tests/data/lib/shared.flow"},   # relative to the repository
     )
 
 

@@ -89,13 +89,14 @@ def test_every_name_of_the_language_is_documented(kind):
 
 
 def _example_flows() -> list[tuple[int, str]]:
-    """Fenced `flow` blocks whose first code line is `flow NAME`: complete files."""
+    """Fenced `flow` blocks whose first code line is `flow NAME` or `library NAME`:
+    complete files."""
     found = []
     doc = _doc()
     for m in re.finditer(r"```flow\n(.*?)```", doc, re.S):
         code = [ln for ln in m.group(1).splitlines()
                 if ln.strip() and not ln.lstrip().startswith("#")]
-        if code and code[0].startswith("flow "):
+        if code and code[0].startswith(("flow ", "library ")):
             found.append((doc[: m.start()].count("\n") + 2, m.group(1)))
     return found
 

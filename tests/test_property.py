@@ -160,7 +160,7 @@ def test_unclosed_string_is_e002(where):
 @settings(FAST, max_examples=60)
 @given(st.sampled_from(NAMES))
 def test_deleting_the_flow_line_is_an_error(name):
-    text = re.sub(r"^flow \w+\n", "", SOURCES[name], count=1, flags=re.M)
+    text = re.sub(r"^(?:flow|library) \w+\n", "", SOURCES[name], count=1, flags=re.M)
     assert _syntax_errors(text)
 
 

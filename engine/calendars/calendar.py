@@ -1,11 +1,18 @@
 """Business hours and holidays: when `open(NAME)` is true and a campaign may dial.
 
-A flow's `hours` and `holidays` lines compile to an IR calendar (minutes after
-midnight per weekday, end exclusive, `24:00` = 1440; inclusive holiday date
-ranges). A `BusinessCalendar` answers for an instant by converting it to the
-flow's zone first, so daylight-saving changes and a server running in UTC do
-not shift the office hours. Naive datetimes are taken as local wall time in
-the calendar's zone (a flow test's `at "2026-11-23 10:00"` is one).
+A flow's `hours`, `holidays` and `workdays` lines compile to an IR calendar
+(minutes after midnight per weekday, end exclusive, `24:00` = 1440;
+inclusive date ranges; the public tables it follows, engine/calendars/public.py).
+A `BusinessCalendar` answers for an instant by converting it to the flow's
+zone first, so daylight-saving changes and a server running in UTC do not
+shift the office hours. Naive datetimes are taken as local wall time in the
+calendar's zone (a flow test's `at "2026-11-23 10:00"` is one).
+
+What a day is, first match wins: the calendar's own working days and days
+off, then each public table it follows (with the flow's additions to it),
+else an ordinary day with its weekday's hours. A working day that falls on
+a Saturday or Sunday (a make-up working day, 调休上班) has the hours of the
+calendar's first weekday, Monday to Friday, that has any.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from engine.calendars.clock import DEFAULT_TIMEZONE, UTC, get_zone
+from engine.calendars.public import FollowedTable, day_ranges, public_table
 from ivrlang.timespec import DAY_NAMES
 
 DAY_MINUTES = 1440
@@ -26,9 +34,11 @@ _DAY_WORDS = {
 }
 _WORDS = {
     "en-US": {"to": "-", "sep": "; ", "closed": "closed", "holidays": "closed on",
-              "through": " to ", "never": "never open"},
+              "through": " to ", "never": "never open", "workdays": "open on",
+              "public": "public holidays and make-up working days of"},
     "zh-CN": {"to": "至", "sep": "；", "closed": "休息", "holidays": "节假日休息：",
-              "through": "至", "never": "不开放"},
+              "through": "至", "never": "不开放", "workdays": "照常上班：",
+              "public": "法定节假日及调休按"},
 }
 
 Ranges = tuple[tuple[int, int], ...]
@@ -39,7 +49,9 @@ class BusinessCalendar:
 
     def __init__(self, name: str, hours: Mapping[str, Iterable[Iterable[int]]],
                  holidays: Iterable[Iterable[str]] = (),
-                 timezone: str = DEFAULT_TIMEZONE) -> None:
+                 timezone: str = DEFAULT_TIMEZONE, *,
+                 workdays: Iterable[Iterable[str]] = (),
+                 public: Iterable[Mapping[str, Any]] = ()) -> None:
         """Validate and index the IR shapes; ValueError names the calendar and the bad part."""
         self.name = name
         self.timezone = timezone
@@ -55,39 +67,61 @@ class BusinessCalendar:
                                      "(minutes after midnight, end after start, at most 1440)")
                 week[DAY_NAMES.index(day)].append((int(start), int(end)))
         self.week: tuple[Ranges, ...] = tuple(tuple(sorted(r)) for r in week)
-        spans = []
-        for pair in holidays:
-            first, last = (_date(name, text) for text in pair)
-            if last < first:
-                raise ValueError(f"calendar `{name}`: holiday range {first}..{last} "
-                                 "ends before it starts")
-            spans.append((first, last))
-        self.holidays: tuple[tuple[dt.date, dt.date], ...] = tuple(sorted(spans))
+        self.holidays: tuple[tuple[dt.date, dt.date], ...] = day_ranges(holidays, name)
+        self.workdays: tuple[tuple[dt.date, dt.date], ...] = day_ranges(workdays, name)
+        self.public: tuple[FollowedTable, ...] = tuple(
+            FollowedTable(name, public_table(p["table"]),
+                          day_ranges(p.get("holidays", ()), name),
+                          day_ranges(p.get("workdays", ()), name))
+            for p in public)
+        # a make-up working day on a weekend keeps a working weekday's hours
+        self.workday_hours: Ranges = next((r for r in self.week[:5] if r), ())
 
     @classmethod
     def from_ir(cls, name: str, cal: Mapping[str, Any],
                 timezone: str = DEFAULT_TIMEZONE) -> BusinessCalendar:
         """From `ir["calendars"][name]`, or a campaign window `{"hours": …}` (no holidays)."""
-        return cls(name, cal.get("hours", {}), cal.get("holidays", ()), timezone)
+        return cls(name, cal.get("hours", {}), cal.get("holidays", ()), timezone,
+                   workdays=cal.get("workdays", ()), public=cal.get("public", ()))
 
     def local(self, at: dt.datetime) -> dt.datetime:
         """`at` as wall time in this calendar's zone (naive: already local)."""
         return at.replace(tzinfo=self.zone) if at.tzinfo is None else at.astimezone(self.zone)
 
+    def kind_of(self, day: dt.date) -> str | None:
+        """"off" (a holiday), "work" (a working day, make-up or the company's own), or None."""
+        if any(first <= day <= last for first, last in self.workdays):
+            return "work"
+        if any(first <= day <= last for first, last in self.holidays):
+            return "off"
+        for table in self.public:
+            kind = table.kind_of(day)
+            if kind is not None:
+                return kind
+        return None
+
     def is_holiday(self, day: dt.date) -> bool:
-        """True if the local date `day` falls in one of the holiday ranges."""
-        return any(first <= day <= last for first, last in self.holidays)
+        """True if the local date `day` is a day off: the calendar's own or a public one."""
+        return self.kind_of(day) == "off"
+
+    def hours_on(self, day: dt.date) -> Ranges:
+        """The opening ranges of the local date `day` (none on a day off)."""
+        kind = self.kind_of(day)
+        if kind == "off":
+            return ()
+        weekday = day.weekday()
+        if kind == "work" and weekday >= 5:
+            return self.workday_hours or self.week[weekday]
+        return self.week[weekday]
 
     def is_open(self, at: dt.datetime) -> bool:
-        """Open at instant `at`: not a holiday, and the local minute is inside a range.
+        """Open at instant `at`: the local minute is inside a range of the local day's hours.
 
         A naive `at` is local wall time in this calendar's zone.
         """
         local = self.local(at)
-        if self.is_holiday(local.date()):
-            return False
         minute = local.hour * 60 + local.minute
-        return any(start <= minute < end for start, end in self.week[local.weekday()])
+        return any(start <= minute < end for start, end in self.hours_on(local.date()))
 
     def next_open(self, at: dt.datetime) -> dt.datetime | None:
         """The first instant at or after `at` when the calendar is open, within 14 days.
@@ -110,11 +144,10 @@ class BusinessCalendar:
         candidates = set(self._transitions(begin, limit))
         day = start.date() - dt.timedelta(days=1)
         while day <= limit.astimezone(self.zone).date():
-            if not self.is_holiday(day):
-                for minute, _ in self.week[day.weekday()]:
-                    wall = dt.datetime.combine(day, dt.time(minute // 60, minute % 60))
-                    for fold in (0, 1):
-                        candidates.add(wall.replace(tzinfo=self.zone, fold=fold).astimezone(UTC))
+            for minute, _ in self.hours_on(day):
+                wall = dt.datetime.combine(day, dt.time(minute // 60, minute % 60))
+                for fold in (0, 1):
+                    candidates.add(wall.replace(tzinfo=self.zone, fold=fold).astimezone(UTC))
             day += dt.timedelta(days=1)
         for instant in sorted(c for c in candidates if begin <= c <= limit):
             if self.is_open(instant):
@@ -153,11 +186,15 @@ class BusinessCalendar:
                 parts.append(f"{label} {times}")
             i = j + 1
         text = words["sep"].join(parts) or words["never"]
-        if self.holidays:
-            spans = ", ".join(str(a) if a == b else f"{a}{words['through']}{b}"
-                              for a, b in self.holidays)
-            sep = "" if lang == "zh-CN" else " "
-            text += f"{words['sep']}{words['holidays']}{sep}{spans}"
+        sep = "" if lang == "zh-CN" else " "
+        if self.public:
+            text += f"{words['sep']}{words['public']} " + ", ".join(
+                t.table.name for t in self.public)
+        for key, ranges in (("holidays", self.holidays), ("workdays", self.workdays)):
+            if ranges:
+                spans = ", ".join(str(a) if a == b else f"{a}{words['through']}{b}"
+                                  for a, b in ranges)
+                text += f"{words['sep']}{words[key]}{sep}{spans}"
         return text
 
     def __repr__(self) -> str:
@@ -169,13 +206,6 @@ def calendars_from_ir(ir: Mapping[str, Any]) -> dict[str, BusinessCalendar]:
     timezone = ir.get("timezone") or DEFAULT_TIMEZONE
     return {name: BusinessCalendar.from_ir(name, cal, timezone)
             for name, cal in (ir.get("calendars") or {}).items()}
-
-
-def _date(calendar: str, text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except (TypeError, ValueError):
-        raise ValueError(f"calendar `{calendar}`: `{text}` is not a date (YYYY-MM-DD)") from None
 
 
 def _clock(minutes: int) -> str:
