@@ -33,6 +33,7 @@ from types import MappingProxyType
 from typing import Any
 
 from engine.calendars.clock import get_zone
+from ivrlang.catalogfile import toml_spelling
 from ivrlang.suggest import did_you_mean
 from ivrlang.timespec import format_duration, parse_duration, parse_local_datetime
 
@@ -321,7 +322,7 @@ def load_settings(path: str | os.PathLike[str] | None = None,
             try:
                 values[section][key] = spec.parse(value)
             except _Bad as e:
-                shown = "(hidden)" if spec.secret else _show(value)
+                shown = "(hidden)" if spec.secret else toml_spelling(value)
                 hint = f"; {e}" if str(e) else ""
                 raise SettingsError(f"{origin[section, key]}: {section}.{key} = {shown}: "
                                     f"expected {spec.expected}{hint}") from None
@@ -333,7 +334,7 @@ def load_settings(path: str | os.PathLike[str] | None = None,
                 parsed[key] = spec.parse(value)
             except _Bad:
                 raise SettingsError(f"{origin[section, key]}: {section}.{_toml_key(key)} = "
-                                    f"{_show(value)}: expected {spec.expected}") from None
+                                    f"{toml_spelling(value)}: expected {spec.expected}") from None
         maps[section] = MappingProxyType(parsed)
     return Settings(**{s: cls(**values[s]) for s, cls in _SECTIONS.items()}, **maps,
                     sources=tuple(sources))
@@ -425,14 +426,3 @@ def _env_value(kind: str, text: str) -> Any:
     return text
 
 
-def _show(value: Any) -> str:
-    """A value as TOML would spell it, so the message points at what the user wrote."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, dt.datetime | dt.date | dt.time):
-        return value.isoformat()
-    if isinstance(value, list | dict):
-        return json.dumps(value, ensure_ascii=False, default=str)
-    return repr(value)

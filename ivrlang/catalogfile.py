@@ -93,7 +93,7 @@ class _Reader:
         return CatalogError(f"{self.source}: {where}: {problem}")
 
     def bad(self, where: str, value: Any, expected: str, hint: str = "") -> CatalogError:
-        return self.fail(f"{where} = {_show(value)}", f"expected {expected}"
+        return self.fail(f"{where} = {toml_spelling(value)}", f"expected {expected}"
                          + (f"; {hint}" if hint else ""))
 
     # ------------------------------------------------------------ the file
@@ -138,8 +138,9 @@ class _Reader:
 
     def name(self, where: str, name: str, what: str) -> None:
         if not _NAME.fullmatch(name):
-            raise self.fail(where, f"{_show(name)} cannot be the name of {what}: flows write "
-                            "it as a name (letters, digits and `_`, not starting with a digit)")
+            raise self.fail(where, f"{toml_spelling(name)} cannot be the name of {what}: flows "
+                            "write it as a name (letters, digits and `_`, not starting with a "
+                            "digit)")
 
     def no_clashes(self, catalog: Catalog) -> None:
         """A name a flow calls means one thing: not a lookup and a function, not a built-in."""
@@ -307,8 +308,9 @@ def _key(key: str) -> str:
     return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else json.dumps(key, ensure_ascii=False)
 
 
-def _show(value: Any) -> str:
-    """A value as TOML would spell it, so the message points at what the author wrote."""
+def toml_spelling(value: Any) -> str:
+    """A value as TOML would spell it, so a message points at what the author wrote
+    (the settings file's messages use it too)."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):

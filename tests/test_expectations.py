@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from flowfiles import write_flow
 
 from cli.main import cli
 from ivrlang.fmt import format_flow
@@ -82,15 +83,10 @@ LOGIN = ('press "12345678"', 'press "123456"')   # the account and PIN, when ask
 
 def run(tmp_path: Path, body: str, *args: str) -> tuple[int, str]:
     """One test with `body` (its lines after the givens) against FLOW."""
-    (tmp_path / "prompts").mkdir(exist_ok=True)
-    for lang in ("zh-CN", "en-US"):
-        text = (ROOT / "prompts" / f"{lang}.toml").read_text(encoding="utf-8")
-        (tmp_path / "prompts" / f"{lang}.toml").write_text(text, encoding="utf-8")
     first, _, rest = body.partition("\n")
     head = first + "\n" if first.strip() == "strict" else ""
     lines = rest if head else body
-    path = tmp_path / "mini.flow"
-    path.write_text(f'{FLOW}\ntest "case":\n{head}{GIVEN}{lines}', encoding="utf-8")
+    path = write_flow(tmp_path, f'{FLOW}\ntest "case":\n{head}{GIVEN}{lines}')
     result = CliRunner().invoke(cli, ["test", str(path), *args])
     return result.exit_code, result.output
 

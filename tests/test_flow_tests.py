@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from click.testing import CliRunner
+from flowfiles import write_flow
 
 from cli.main import cli
 
@@ -46,17 +47,6 @@ test "a wrong expectation":
 """
 
 
-def write(tmp_path: Path, text: str) -> Path:
-    (tmp_path / "prompts").mkdir()
-    for lang in ("zh-CN", "en-US"):
-        src = ROOT / "prompts" / f"{lang}.toml"
-        (tmp_path / "prompts" / f"{lang}.toml").write_text(src.read_text(encoding="utf-8"),
-                                                         encoding="utf-8")
-    path = tmp_path / "mini.flow"
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
 def test_every_shipped_flow_test_passes_and_reaches_every_node_and_key():
     result = CliRunner().invoke(cli, ["test", str(ROOT / "flows"), "--coverage",
                                       "--fail-under", "100"])
@@ -71,7 +61,7 @@ def test_shipped_flows_survive_a_hang_up_at_every_step():
 
 
 def test_a_failing_expectation_names_its_line_and_what_was_heard(tmp_path):
-    path = write(tmp_path, FLOW.replace("expect play welcome_typo",
+    path = write_flow(tmp_path, FLOW.replace("expect play welcome_typo",
                                         "expect play leak_safety_advice"))
     result = CliRunner().invoke(cli, ["test", str(path)])
     assert result.exit_code == 1
@@ -81,7 +71,7 @@ def test_a_failing_expectation_names_its_line_and_what_was_heard(tmp_path):
 
 
 def test_k_selects_tests_and_coverage_lists_what_was_missed(tmp_path):
-    path = write(tmp_path, FLOW.replace("expect play welcome_typo", "expect play goodbye"))
+    path = write_flow(tmp_path, FLOW.replace("expect play welcome_typo", "expect play goodbye"))
     result = CliRunner().invoke(cli, ["test", str(path), "-k", "wrong", "--coverage",
                                       "--fail-under", "100"])
     assert result.exit_code == 1
@@ -90,7 +80,7 @@ def test_k_selects_tests_and_coverage_lists_what_was_missed(tmp_path):
 
 
 def test_a_flow_with_errors_is_reported_not_run(tmp_path):
-    path = write(tmp_path, FLOW.replace("2 -> bye", "2 -> byee"))
+    path = write_flow(tmp_path, FLOW.replace("2 -> bye", "2 -> byee"))
     result = CliRunner().invoke(cli, ["test", str(path)])
     assert result.exit_code == 1
     assert "unknown node `byee`" in result.output

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from flowfiles import write_flow
 
 from cli.main import cli
 from cli.mutation import measure_flow
@@ -66,19 +67,8 @@ test "wrong key, then silence, then goodbye":
 """
 
 
-def write(tmp_path: Path, text: str) -> Path:
-    (tmp_path / "prompts").mkdir()
-    for lang in ("zh-CN", "en-US"):
-        src = ROOT / "prompts" / f"{lang}.toml"
-        (tmp_path / "prompts" / f"{lang}.toml").write_text(src.read_text(encoding="utf-8"),
-                                                         encoding="utf-8")
-    path = tmp_path / "mini.flow"
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
 def test_weak_tests_let_caller_visible_changes_through_and_the_survivors_are_named(tmp_path):
-    path = write(tmp_path, FLOW + WEAK)
+    path = write_flow(tmp_path, FLOW + WEAK)
     result = CliRunner().invoke(cli, ["test", "--mutate", "-v", str(path)])
     assert result.exit_code == 0, result.output
     assert "mutation score" in result.output
@@ -87,21 +77,21 @@ def test_weak_tests_let_caller_visible_changes_through_and_the_survivors_are_nam
 
 
 def test_tests_that_say_what_the_caller_hears_kill_the_mutants(tmp_path):
-    path = write(tmp_path, FLOW + STRONG)
+    path = write_flow(tmp_path, FLOW + STRONG)
     result = CliRunner().invoke(cli, ["test", "--mutate", "--fail-under", "90", str(path)])
     assert result.exit_code == 0, result.output
     assert "swapped" not in result.output and "goes to" not in result.output
 
 
 def test_fail_under_fails_a_weakly_tested_flow(tmp_path):
-    path = write(tmp_path, FLOW + WEAK)
+    path = write_flow(tmp_path, FLOW + WEAK)
     result = CliRunner().invoke(cli, ["test", "--mutate", "--fail-under", "90", str(path)])
     assert result.exit_code == 1
     assert "is under 90%" in result.output
 
 
 def test_a_flow_whose_tests_already_fail_is_not_mutated(tmp_path):
-    path = write(tmp_path, FLOW + WEAK.replace("expect play welcome", "expect play goodbye"))
+    path = write_flow(tmp_path, FLOW + WEAK.replace("expect play welcome", "expect play goodbye"))
     result = CliRunner().invoke(cli, ["test", "--mutate", str(path)])
     assert result.exit_code == 1
     assert "fail on the unchanged flow" in result.output
