@@ -45,9 +45,7 @@ class Transcript:
     raises it afterwards for cli.main to end quietly.
     """
 
-    def __init__(self, secret_prompts: frozenset[str]) -> None:
-        self.secret_prompts = secret_prompts
-        self.hiding = False              # the last prompt asked for a secret entry
+    def __init__(self) -> None:
         self.lost: OSError | None = None
 
     def echo(self, text: str = "") -> None:
@@ -61,7 +59,6 @@ class Transcript:
         kind, value = event.kind, event.value
         at = click.style(f"{event.at_ms / 1000:7.1f}s", dim=True)
         if kind == "play" and isinstance(value, Media):
-            self.hiding = value.key in self.secret_prompts
             self.echo(f"{at} 🔊 {value.text}  " + click.style(f"[{value.key}]", dim=True))
         elif kind == "say" and isinstance(value, Media):
             words = f"  ({value.words})" if value.words and value.words != value.text else ""
@@ -69,7 +66,7 @@ class Transcript:
             self.echo(f"{at} 🗣 {value.text}" + click.style(words + voice, dim=True))
         elif kind == "input":
             what, keys = value
-            if what == "press" and self.hiding:
+            if what == "press" and hasattr(keys, "masked"):   # a secret entry (a PIN)
                 keys = "*" * len(keys)
             shown = {"press": f"pressed {keys}", "silence": "(silence)",
                      "hangup": "(hangs up)"}[what]
@@ -114,8 +111,7 @@ class TerminalCaller:
         size = (f"{request.min_digits}" if request.min_digits == request.max_digits
                 else f"{request.min_digits}-{request.max_digits}")
         ends = ", # ends" if "#" in request.terminators else ""
-        secret = request.prompt is not None and \
-            request.prompt.key in self.transcript.secret_prompts
+        secret = request.secret
         hint = f"{'secret ' if secret else ''}keys ({size}{ends}; t=timeout, h=hang up)"
         while True:
             answer = self._ask(f"  ☎ {hint}", "t", hidden=secret)
@@ -211,14 +207,6 @@ def _check_start(ir, node: str) -> None:
                                  param_hint="--start")
 
 
-def secret_prompts(flows) -> frozenset[str]:
-    """Prompt keys that ask for a secret entry (`collect … secret`), to read it hidden."""
-    return frozenset(key for ir in flows for op in flow_ops(ir)
-                     if op["op"] == "collect" and op.get("secret")
-                     for key in (op.get("prompt"), op.get("invalid"), op.get("reprompt"))
-                     if isinstance(key, str))    # a prompt sentence has no key
-
-
 @click.command(short_help="Call a flow on the simulator: hear it, press keys.")
 @click.argument("flow", type=click.Path(exists=True, dir_okay=False))
 @click.option("--caller", callback=_caller_option,
@@ -283,7 +271,7 @@ def call(flow: str, caller: str | None, lang: str | None, script: str | None, at
         raise click.BadParameter(f"{at!r} is not a date and time like 2026-11-23 21:00",
                                  param_hint="--at") from None
     clock = VirtualClock(when.replace(tzinfo=zone))
-    transcript = Transcript(secret_prompts(flows))
+    transcript = Transcript()
     person = (ScriptedCaller(script_inputs(script)) if script is not None
               else TerminalCaller(transcript))
     outcomes = _all_queues_time_out(flows) if no_agents else Outcomes()

@@ -183,3 +183,11 @@ def test_a_full_disk_is_one_line_not_a_traceback():
                              text=True, timeout=60)
     assert run.returncode == 1
     assert run.stderr.strip() == "switchflow: cannot write the output: No space left on device"
+
+
+def test_the_pin_is_masked_and_the_keys_after_it_are_shown(runner):
+    flow = str(Path(__file__).resolve().parents[1] / "flows" / "meter_reading.flow")
+    result = runner.invoke(cli, ["call", flow, "--script", "12345678#,123456,1250#,1,2"])
+    assert result.exit_code == 0, result.output
+    assert "pressed ******" in result.output and "123456\n" not in result.output
+    assert "pressed 1250#" in result.output and "pressed 2" in result.output

@@ -35,7 +35,7 @@ class Collect(Action):
         now: Media = prompt
         for attempt in range(op["tries"]):
             entry = read_entry(call, now, lo, hi, op["timeout"], op["interdigit"],
-                               op["terminator"] or "")
+                               op["terminator"] or "", op["secret"])
             call.tick()
             digits = entry.digits
             if lo <= len(digits) <= hi and (not pattern or matches(pattern, digits)):

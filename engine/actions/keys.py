@@ -40,19 +40,19 @@ def play_prompt(call: CallSession, media: Media, bargein: bool) -> str | None:
 
 
 def read_entry(call: CallSession, prompt: Media | None, lo: int, hi: int, timeout_ms: int,
-               interdigit_ms: int, terminators: str) -> DigitResult:
+               interdigit_ms: int, terminators: str, secret: bool = False) -> DigitResult:
     """One try: play_and_get_digits, or the rest of an entry begun by type-ahead."""
     ahead, call.typeahead = call.typeahead, ""
     if not ahead:
         return call.channel.collect(DigitRequest(prompt, lo, hi, timeout_ms, interdigit_ms,
-                                                 terminators))
+                                                 terminators, secret))
     if ahead in terminators:          # the key that stopped the prompt ends the entry at once
         return DigitResult("", "success" if lo == 0 else "failure", ahead)
     if hi <= 1:
         return DigitResult(ahead, "success")
     # FreeSWITCH waits the inter-digit time once a key has been pressed
     rest = call.channel.collect(DigitRequest(None, max(0, lo - 1), hi - 1, interdigit_ms,
-                                             interdigit_ms, terminators))
+                                             interdigit_ms, terminators, secret))
     digits = ahead + rest.digits
     if rest.terminator is None and len(digits) < hi:
         return DigitResult(digits, "timeout" if len(digits) >= lo else "failure")

@@ -48,6 +48,7 @@ class DigitRequest:
     timeout_ms: int
     interdigit_ms: int
     terminators: str = "#"
+    secret: bool = False    # a PIN: the keys are never shown or logged (fsmod: not in its log)
 
 
 DigitStatus = Literal["success", "timeout", "failure"]

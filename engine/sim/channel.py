@@ -53,6 +53,7 @@ from engine.channel.requests import (
     QueueResult,
 )
 from engine.channel.switch import CallEnd, HangupBy
+from engine.evaluation.secrets import SecretText
 from engine.sim.keypad import Keypad, Pressed
 
 Input = tuple[Literal["press", "silence", "hangup"], str | None]
@@ -393,7 +394,8 @@ class SimChannel(Channel):
         if action is None:
             return
         kind, value = action
-        self.emit("input", (kind, value))
+        shown = SecretText(str(value)) if request.secret and value else value
+        self.emit("input", (kind, shown))      # a PIN's keys carry their mask to any screen
         if kind == "hangup":
             self._caller_hangs_up()
         if kind == "press" and value:
