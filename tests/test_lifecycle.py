@@ -58,9 +58,9 @@ class World:
         self.switch.connect(self.calls.handle)
 
     def call(self, inputs=(), *, called="95158", caller="13800000001", uuid=None,
-             outcomes=None, at=MONDAY_10):
+             outcomes=None, at=MONDAY_10, variables=None):
         channel = SimChannel(ScriptedCaller(list(inputs)), VirtualClock(at), caller_number=caller,
-                             called=called, outcomes=outcomes, uuid=uuid)
+                             called=called, outcomes=outcomes, uuid=uuid, variables=variables)
         record = self.switch.call(channel).wait(timeout=5)
         return record, channel
 
@@ -165,6 +165,15 @@ def test_the_agent_hands_the_caller_back_to_the_satisfaction_question_on_the_sam
     assert heard[-2:] == ["survey_score", "survey_thanks"]
     survey = record.segments[1]
     assert survey.started_at == record.queues[0].answered_at + dt.timedelta(minutes=3)
+
+
+def test_the_callers_language_from_the_line_holds_for_the_whole_call():
+    world = World(shipped(*HOTLINE, "satisfaction_survey"))
+    record, channel = world.call(press("0", "4"), variables={"sf_lang": "en-US"},
+                                 outcomes=Outcomes(hand_back="satisfaction_survey"))
+    assert [s.flow for s in record.segments] == ["hotline", "satisfaction_survey"]
+    heard = [e.value for e in channel.events if e.kind in ("play", "say")]
+    assert heard and all(part.lang == "en-US" for media in heard for part in media.parts)
 
 
 def test_a_line_handed_back_after_the_call_ended_starts_a_call_of_its_own():
