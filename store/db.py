@@ -16,6 +16,7 @@ after; `hub_friendly()` says whether this process got it right.
 
 from __future__ import annotations
 
+import logging
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,8 @@ from urllib.parse import urlsplit, urlunsplit
 import peewee
 
 from store.models.base import database
+
+log = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 PG_POOL_SIZE = 32
@@ -104,6 +107,9 @@ def connect(url: str, schema: str | None = None) -> peewee.Database:
         shown = DatabaseUrl.parse(url).shown
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise StoreError(f"cannot open the database {shown}: {first}") from None
+    if not hub_friendly():
+        log.warning("psycopg was imported before gevent's monkey-patching: every PostgreSQL "
+                    "query will hold up all calls; patch before importing the store")
     return bind(db)
 
 

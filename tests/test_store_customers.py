@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -13,6 +17,7 @@ from store.lookups import register_store_lookups
 from store.models.customers import Customer, MonthlyUsage
 from store.seed import DEMO_ACCOUNTS, seed_demo
 
+REPO = Path(__file__).resolve().parents[1]
 TODAY = dt.date(2026, 11, 28)
 START = dt.datetime(2026, 11, 28, 2, 0, tzinfo=dt.UTC)   # 10:00 in Shanghai
 
@@ -107,3 +112,61 @@ def test_seeding_again_replaces_the_demo_accounts(store_db, lookup):
     months = (MonthlyUsage.select().join(Customer)
               .where(Customer.account == "12345678").order_by(MonthlyUsage.month.desc()))
     assert months.first().month == dt.date(2027, 1, 1)
+
+
+def test_checking_a_pin_lets_other_calls_run(lookup):
+    import gevent
+    ticks = []
+
+    def ticker():
+        while True:
+            ticks.append(1)
+            gevent.sleep(0.002)
+    other = gevent.spawn(ticker)
+    gevent.sleep(0)
+    try:
+        for _ in range(3):
+            assert lookup("12345678", "123456") is not None   # argon2: ~35 ms each
+    finally:
+        other.kill()
+    assert len(ticks) >= 10
+
+
+# Live calls in a serving process: gevent patched first, each call's lookup in its
+# own greenlet, on a pooled PostgreSQL connection of its own.
+CONCURRENT = textwrap.dedent("""
+    import sys
+    from gevent import monkey; monkey.patch_all()
+    import datetime as dt, gevent
+    from engine.catalog import load_catalog
+    from engine.lookups.registry import Registry
+    from engine.settings import load_settings
+    from store.db import connect
+    from store.lookups import register_store_lookups
+    from store.schema import migrate
+    from store.seed import seed_demo
+    db = connect(sys.argv[1], schema=sys.argv[2])
+    migrate(db); seed_demo(db, dt.date(2026, 11, 28)); db.close()
+    registry = register_store_lookups(Registry(load_catalog()), load_settings(env={}))
+    calls = [gevent.spawn(registry.call_lookup, "customer", ["12345678", "123456"], {})
+             for _ in range(40)]
+    gevent.joinall(calls, timeout=30)
+    print(sum(c.value.status == "found" for c in calls if c.value))
+""")
+
+
+def test_forty_calls_at_once_each_find_the_account_on_postgresql(pg_url):
+    import uuid
+
+    import psycopg
+    schema = f"sf_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    try:
+        out = subprocess.run([sys.executable, "-c", CONCURRENT, pg_url, schema], cwd=REPO,
+                             capture_output=True, text=True, timeout=120)
+        assert out.returncode == 0, out.stderr
+        assert out.stdout.split() == ["40"], out.stderr
+    finally:
+        with psycopg.connect(pg_url, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA {schema} CASCADE")

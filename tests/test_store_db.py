@@ -81,6 +81,9 @@ HUB_SCRIPT = textwrap.dedent("""
     before = len(ticks)
     db.execute_sql("SELECT pg_sleep(0.5)")
     print(hub_friendly(), len(ticks) - before)
+    import logging
+    logging.basicConfig()
+    connect(sys.argv[1])
 """)
 
 
@@ -88,6 +91,7 @@ def _hub_run(pg_url: str, before: str) -> tuple[str, int]:
     out = subprocess.run([sys.executable, "-c", HUB_SCRIPT.format(before=before), pg_url],
                          cwd=REPO, capture_output=True, text=True, timeout=60, check=True)
     friendly, ticks = out.stdout.split()
+    assert ("hold up all calls" in out.stderr) == (friendly == "False")
     return friendly, int(ticks)
 
 
