@@ -3,7 +3,8 @@
 So far: `customer(account, pin)` with the PIN check and lockout
 (store/accounts.py). A lookup does not receive the call, so the calling
 number the per-number lockout needs comes from `caller`, a callable the
-engine gives (the current call's caller ID, None when withheld).
+engine gives (the current call's caller ID; None or "anonymous" when withheld:
+withheld callers are not counted together, only per account).
 """
 
 from __future__ import annotations
@@ -41,8 +42,11 @@ def register_store_lookups(registry: Registry, settings: Settings,
     @registry.lookup("customer")
     def customer(account: str, pin: str) -> dict[str, Any] | None:
         instant = clock()
+        number = caller()
+        if number in ("", "anonymous"):
+            number = None
         with database.connection_context(), database.atomic():
-            return verified_customer(account, pin, caller(), limits,
+            return verified_customer(account, pin, number, limits,
                                      instant.astimezone(dt.UTC).replace(tzinfo=None),
                                      instant.astimezone(zone).date())
 

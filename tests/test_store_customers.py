@@ -96,6 +96,13 @@ def test_wrong_pins_lock_the_calling_number_across_accounts(lookup, line):
     assert lookup("12345678", "123456")["name"] == "张伟"   # another phone is not
 
 
+def test_withheld_numbers_are_not_locked_together(lookup, line):
+    line.caller = "anonymous"
+    for account in ("11223344", "87654321", "55667788"):
+        assert lookup(account, "000000") is None
+    assert lookup("12345678", "123456")["name"] == "张伟"
+
+
 def test_a_right_pin_starts_the_account_count_afresh(lookup, line):
     line.caller = None                                       # withheld: no per-number count
     for _ in range(2):
