@@ -27,7 +27,8 @@ def db() -> None:
 
 
 @contextlib.contextmanager
-def _opened(settings: Settings) -> Iterator[peewee.Database]:
+def opened(settings: Settings) -> Iterator[peewee.Database]:
+    """The settings' database, connected and named; its problems as one-line errors."""
     from store.db import DatabaseUrl, StoreError, connect
     try:
         database = connect(settings.store.url)
@@ -58,7 +59,7 @@ def _apply(database: peewee.Database) -> None:
 def init() -> None:
     """Create the store's tables (every migration) in the database; on a
     database already made, apply what is missing, so running it again does nothing."""
-    with _opened(cli_settings()) as database:
+    with opened(cli_settings()) as database:
         _apply(database)
 
 
@@ -68,7 +69,7 @@ def migrate() -> None:
     own transaction, and say what was done. A database never initialised is
     refused (run `switchflow db init`): this guards against the wrong URL."""
     from store.schema import current_version
-    with _opened(cli_settings()) as database:
+    with opened(cli_settings()) as database:
         if current_version(database) is None:
             raise click.ClickException("this database has no switchflow schema: "
                                        "run `switchflow db init` to create it")
@@ -83,7 +84,7 @@ def seed_demo() -> None:
     from store.schema import pending
     from store.seed import seed_demo as seed
     settings = cli_settings()
-    with _opened(settings) as database:
+    with opened(settings) as database:
         if pending(database):
             raise click.ClickException("the database's schema is not up to date: "
                                        "run `switchflow db init` (or `db migrate`) first")

@@ -91,3 +91,12 @@ def store_db(empty_db) -> peewee.Database:
     migrate(empty_db)
     return empty_db
 
+
+
+@pytest.fixture
+def db_url(empty_db) -> str:
+    """`empty_db`'s URL as an operator gives it (SWITCHFLOW_DB), its schema included."""
+    if isinstance(empty_db, peewee.SqliteDatabase):
+        return f"sqlite:///{empty_db.database}"
+    schema = empty_db.connect_params["options"].split("=", 1)[1]
+    return f"{empty_db.database}?options=-c%20search_path%3D{schema}"

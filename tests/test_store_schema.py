@@ -37,38 +37,30 @@ def _db_command(url: str, *args: str):
     return CliRunner().invoke(cli, ["db", *args], env={"SWITCHFLOW_DB": url})
 
 
-@pytest.fixture
-def url(empty_db) -> str:
-    """The test database's URL as an operator would give it."""
-    if empty_db.__class__.__name__.startswith("Sqlite"):
-        return f"sqlite:///{empty_db.database}"
-    schema = empty_db.connect_params["options"].split("=", 1)[1]
-    return f"{empty_db.database}?options=-c%20search_path%3D{schema}"
-
-
-def test_db_init_says_what_it_did_and_nothing_the_second_time(url):
-    first = _db_command(url, "init")
+def test_db_init_says_what_it_did_and_nothing_the_second_time(db_url):
+    first = _db_command(db_url, "init")
     assert first.exit_code == 0, first.output
     assert f"applied migration 1: {MIGRATIONS[0].name}" in first.output
     assert f"schema at version {LATEST}" in first.output
-    second = _db_command(url, "init")
+    second = _db_command(db_url, "init")
     assert second.exit_code == 0
     assert "applied" not in second.output
     assert f"schema at version {LATEST}: nothing to do" in second.output
-    again = _db_command(url, "migrate")
+    again = _db_command(db_url, "migrate")
     assert again.exit_code == 0 and "nothing to do" in again.output
 
 
-def test_db_migrate_refuses_a_database_never_initialised(url):
-    result = _db_command(url, "migrate")
+def test_db_migrate_refuses_a_database_never_initialised(db_url):
+    result = _db_command(db_url, "migrate")
     assert result.exit_code == 1
     assert "no switchflow schema: run `switchflow db init`" in result.output
 
 
-def test_db_seed_demo_needs_the_schema_then_writes_the_tour_accounts(url):
-    refused = _db_command(url, "seed-demo")
+def test_db_seed_demo_needs_the_schema_then_writes_the_tour_accounts(db_url):
+    refused = _db_command(db_url, "seed-demo")
     assert refused.exit_code == 1 and "switchflow db init" in refused.output
-    assert _db_command(url, "init").exit_code == 0
-    seeded = _db_command(url, "seed-demo")
+    assert _db_command(db_url, "init").exit_code == 0
+    seeded = _db_command(db_url, "seed-demo")
     assert seeded.exit_code == 0, seeded.output
     assert "seeded 5 demo accounts: 12345678, 11223344, 87654321" in seeded.output
+
