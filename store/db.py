@@ -11,7 +11,11 @@ timeout so two processes writing at once wait for each other instead of failing.
 it waits for the server when it is imported: after gevent's monkey-patching
 it waits through the patched `select` (gevent's hub), before it, in C without
 yielding. So a process that serves calls patches first and imports the store
-after; `hub_friendly()` says whether this process got it right.
+after; `hub_friendly()` says whether this process got it right. The same
+patching makes peewee's per-thread connection state per-greenlet, so each
+call's lookup has a connection of its own (from the pool, returned when the
+lookup ends); an unpatched process must not run store queries from several
+greenlets at once.
 """
 
 from __future__ import annotations
