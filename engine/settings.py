@@ -4,7 +4,9 @@ Layers, later ones winning: the defaults in the schema below (the same values
 are shipped, commented, in conf/switchflow.toml, and a test keeps the two
 equal), then conf/switchflow.toml itself if present, then the user's file
 (the `path` given, else $SWITCHFLOW_CONFIG), then variables named
-`SWITCHFLOW_<SECTION>_<KEY>` (`SWITCHFLOW_ENGINE_MAX_STEPS=500`).
+`SWITCHFLOW_<SECTION>_<KEY>` (`SWITCHFLOW_ENGINE_MAX_STEPS=500`). The database
+URL has a short name as well, `SWITCHFLOW_DB` (the same as
+`SWITCHFLOW_STORE_URL`; setting both is an error).
 
 The schema is data: each key declares its kind, bounds and what a good
 value looks like, so every bad value gives the same kind of one-line
@@ -40,6 +42,8 @@ from ivrlang.timespec import format_duration, parse_duration, parse_local_dateti
 DEFAULTS_PATH = Path(__file__).resolve().parent.parent / "conf" / "switchflow.toml"
 ENV_PREFIX = "SWITCHFLOW_"
 CONFIG_ENV = "SWITCHFLOW_CONFIG"
+# short names for settings set often from the environment: name -> (section, key)
+ENV_ALIASES = {"SWITCHFLOW_DB": ("store", "url")}
 DEMO_ESL_PASSWORD = "ClueCon"  # FreeSWITCH's stock event-socket password
 
 
@@ -78,6 +82,8 @@ class PathSettings:
 @dataclass(frozen=True)
 class StoreSettings:
     url: str
+    pin_max_failures: int  # wrong PINs in pin_lockout before an account or number is locked
+    pin_lockout: int       # milliseconds: the window wrong PINs are counted in
 
 
 @dataclass(frozen=True)
@@ -256,7 +262,9 @@ SCHEMA: dict[str, dict[str, _Key]] = {
     "store": {
         "url": _with(_text(r"sqlite:///.*|postgres(ql)?://.+",
                            'a database URL ("sqlite:///FILE" or "postgresql://USER@HOST/DB")'),
-                     "sqlite:///switchflow.db"),
+                     "sqlite:///var/switchflow.db"),
+        "pin_max_failures": _with(_whole(1, 100), 5),
+        "pin_lockout": _with(_duration(60_000, 86_400_000), "30m"),
     },
     "esl": {
         "host": _with(_text(r"[A-Za-z0-9.:_-]+", 'a host name or address such as "127.0.0.1"'),
@@ -397,6 +405,12 @@ def _read_env(env: Mapping[str, str]) -> dict[tuple[str, str, str], Any]:
     names = {f"{ENV_PREFIX}{s.upper()}_{k.upper()}": (s, k) for s, keys in SCHEMA.items()
              for k in keys}
     out: dict[tuple[str, str, str], Any] = {}
+    for alias, (section, key) in ENV_ALIASES.items():
+        full = f"{ENV_PREFIX}{section.upper()}_{key.upper()}"
+        if alias in env and full in env:
+            raise SettingsError(f"{alias} and {full} are both set; they are the same setting "
+                                f"({section}.{key}): set one")
+    names.update(ENV_ALIASES)
     for name in sorted(env):
         if not name.startswith(ENV_PREFIX) or name == CONFIG_ENV:
             continue

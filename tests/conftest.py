@@ -10,6 +10,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from storedb import db_url, empty_db, pg_url, store_db  # noqa: F401  (the store's fixtures)
 
 from ivrlang.catalog import (
     Catalog,

@@ -58,7 +58,8 @@ def test_defaults():
     assert s.paths.flows == Path("flows") and s.paths.prompts == Path("prompts")
     assert s.paths.outbox == Path("var/outbox")
     assert s.paths.catalog == Path("flows/catalog.toml")
-    assert s.store.url == "sqlite:///switchflow.db"
+    assert s.store.url == "sqlite:///var/switchflow.db"
+    assert (s.store.pin_max_failures, s.store.pin_lockout) == (5, 30 * 60_000)
     assert (s.esl.host, s.esl.port, s.esl.password) == ("127.0.0.1", 8021, "")
     assert s.sources == (str(DEFAULTS_PATH),)
 
@@ -319,3 +320,16 @@ def test_queues_cannot_come_from_the_environment():
     assert error_of(env={"SWITCHFLOW_QUEUES_GENERAL": "x@default"}) == (
         "SWITCHFLOW_QUEUES_GENERAL: [queues] is set in a settings file only "
         "(its keys are the flows' names)")
+
+
+def test_switchflow_db_sets_the_store_url():
+    s = load_settings(env={"SWITCHFLOW_DB": "postgresql://sf@127.0.0.1/sf"})
+    assert s.store.url == "postgresql://sf@127.0.0.1/sf"
+    assert "SWITCHFLOW_DB" in s.sources
+    assert "SWITCHFLOW_DB" in error_of(env={"SWITCHFLOW_DB": "mysql://x"})
+
+
+def test_switchflow_db_and_store_url_together_are_refused():
+    message = error_of(env={"SWITCHFLOW_DB": "sqlite:///a.db",
+                            "SWITCHFLOW_STORE_URL": "sqlite:///b.db"})
+    assert "SWITCHFLOW_DB" in message and "SWITCHFLOW_STORE_URL" in message

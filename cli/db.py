@@ -1,0 +1,92 @@
+"""`switchflow db`: create, upgrade and fill the store's database ([store] url)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+import click
+import peewee
+
+from engine.settings import Settings
+
+from .project import cli_settings, local_today
+
+
+@click.group(short_help="Create, upgrade and fill the database: init, migrate, seed-demo.")
+def db() -> None:
+    """The store's database, named by [store] url (or SWITCHFLOW_DB):
+    sqlite:///FILE by default, or postgresql://USER@HOST/DB.
+
+    \b
+    Example:
+      switchflow db init
+      SWITCHFLOW_DB=postgresql://sf@127.0.0.1/sf switchflow db migrate
+      switchflow db seed-demo
+    """
+
+
+@contextlib.contextmanager
+def opened(settings: Settings) -> Iterator[peewee.Database]:
+    """The settings' database, connected and named; its problems as one-line errors."""
+    from store.db import DatabaseUrl, StoreError, connect
+    try:
+        database = connect(settings.store.url)
+    except StoreError as e:
+        raise click.ClickException(str(e)) from None
+    click.echo(f"database {DatabaseUrl.parse(settings.store.url).shown}")
+    try:
+        yield database
+    except peewee.DatabaseError as e:
+        raise click.ClickException(f"the database refused: {str(e).strip()}") from None
+    finally:
+        database.close()
+
+
+def _apply(database: peewee.Database) -> None:
+    from store.schema import SchemaError, current_version, migrate
+    try:
+        applied = migrate(database)
+    except SchemaError as e:
+        raise click.ClickException(str(e)) from None
+    for step in applied:
+        click.echo(f"applied migration {step.version}: {step.name} ({step.seconds:.2f} s)")
+    version = current_version(database)
+    click.echo(f"schema at version {version}" + ("" if applied else ": nothing to do"))
+
+
+@db.command(short_help="Create the store's tables in a new database.")
+def init() -> None:
+    """Create the store's tables (every migration) in the database; on a
+    database already made, apply what is missing, so running it again does nothing."""
+    with opened(cli_settings()) as database:
+        _apply(database)
+
+
+@db.command(short_help="Upgrade the database to this switchflow's schema.")
+def migrate() -> None:
+    """Apply the migrations the database has not had yet, in order, each in its
+    own transaction, and say what was done. A database never initialised is
+    refused (run `switchflow db init`): this guards against the wrong URL."""
+    from store.schema import current_version
+    with opened(cli_settings()) as database:
+        if current_version(database) is None:
+            raise click.ClickException("this database has no switchflow schema: "
+                                       "run `switchflow db init` to create it")
+        _apply(database)
+
+
+@db.command("seed-demo", short_help="Write the demo accounts README's tours use.")
+def seed_demo() -> None:
+    """Write the demo accounts (12345678 PIN 123456, 11223344 PIN 111111,
+    87654321 PIN 654321, …: see engine/demo.py) with their meters, usage and
+    bills as of today. Seeding again replaces them; other accounts stay."""
+    from store.schema import pending
+    from store.seed import seed_demo as seed
+    settings = cli_settings()
+    with opened(settings) as database:
+        if pending(database):
+            raise click.ClickException("the database's schema is not up to date: "
+                                       "run `switchflow db init` (or `db migrate`) first")
+        accounts = seed(database, local_today(settings))
+        click.echo(f"seeded {len(accounts)} demo accounts: {', '.join(accounts)}")

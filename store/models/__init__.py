@@ -1,0 +1,1 @@
+"""The store's tables (peewee models), all bound to `base.database`."""

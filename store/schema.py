@@ -1,0 +1,101 @@
+"""Schema versions: which migrations a database has had, and the ones it still needs.
+
+`MIGRATIONS` is the ordered history of the store's schema; a database
+records each one it has had in `schema_version` (version, name, when), and
+`migrate()` applies the missing ones in order, each in its own transaction,
+so an interrupted upgrade leaves the database at the last whole version.
+
+A migration changes the schema as it stood after the one before it: the
+first creates tables from the models as they are today; when a model
+changes, the change is a new migration (peewee's `playhouse.migrate`:
+add_column, rename_column …), and a migration that created a table from a
+model keeps its own copy of the table's old definition. A test checks that
+a database built by every migration has exactly the models' columns.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import peewee
+
+from store.db import current_schema
+from store.models import customers
+from store.models.base import BaseModel
+
+
+class SchemaVersion(BaseModel):
+    """One applied migration."""
+
+    version = peewee.IntegerField(primary_key=True)
+    name = peewee.CharField(max_length=200)
+    applied_at = peewee.DateTimeField()   # UTC
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    apply: Callable[[peewee.Database], None]
+
+
+@dataclass(frozen=True)
+class Applied:
+    """What `migrate` did: one migration and how long it took."""
+
+    version: int
+    name: str
+    seconds: float
+
+
+class SchemaError(Exception):
+    """The database's schema is not one this switchflow can work with."""
+
+
+def _customers_and_accounts(db: peewee.Database) -> None:
+    db.create_tables(customers.MODELS)
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "customers, phones, meters, readings, monthly usage, bills, PIN failures",
+              _customers_and_accounts),
+)
+
+LATEST = MIGRATIONS[-1].version
+
+
+def current_version(db: peewee.Database) -> int | None:
+    """The newest migration the database has had; None when it was never initialised."""
+    if not db.table_exists(SchemaVersion._meta.table_name, schema=current_schema(db)):
+        return None
+    return SchemaVersion.select(peewee.fn.MAX(SchemaVersion.version)).scalar() or 0
+
+
+def pending(db: peewee.Database) -> list[Migration]:
+    """The migrations the database still needs, oldest first.
+
+    Raises SchemaError when the database is newer than this switchflow.
+    """
+    version = current_version(db) or 0
+    if version > LATEST:
+        raise SchemaError(f"the database is at schema version {version}, newer than this "
+                          f"switchflow knows ({LATEST}): upgrade switchflow")
+    return [m for m in MIGRATIONS if m.version > version]
+
+
+def migrate(db: peewee.Database) -> list[Applied]:
+    """Apply every pending migration in order, each in its own transaction."""
+    if current_version(db) is None:
+        db.create_tables([SchemaVersion])
+    done = []
+    for migration in pending(db):
+        started = time.perf_counter()
+        with db.atomic():
+            migration.apply(db)
+            SchemaVersion.create(version=migration.version, name=migration.name,
+                                 applied_at=dt.datetime.now(dt.UTC).replace(tzinfo=None))
+        done.append(Applied(migration.version, migration.name, time.perf_counter() - started))
+    return done
