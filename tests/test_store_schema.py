@@ -7,8 +7,15 @@ from click.testing import CliRunner
 
 from cli.main import cli
 from store.db import current_schema
-from store.models.customers import MODELS
-from store.schema import LATEST, MIGRATIONS, SchemaError, SchemaVersion, current_version, migrate
+from store.schema import (
+    LATEST,
+    MIGRATIONS,
+    MODELS,
+    SchemaError,
+    SchemaVersion,
+    current_version,
+    migrate,
+)
 
 
 def test_migrate_applies_every_migration_once(empty_db):
@@ -21,6 +28,8 @@ def test_migrate_applies_every_migration_once(empty_db):
 
 
 def test_the_migrated_tables_are_exactly_the_models(store_db):
+    tables = set(store_db.get_tables(current_schema(store_db)))
+    assert tables == {m._meta.table_name for m in (*MODELS, SchemaVersion)}
     for model in MODELS:
         table = model._meta.table_name
         columns = {c.name for c in store_db.get_columns(table, current_schema(store_db))}
