@@ -73,3 +73,21 @@ def test_db_seed_demo_needs_the_schema_then_writes_the_tour_accounts(db_url):
     assert seeded.exit_code == 0, seeded.output
     assert "seeded 5 demo accounts: 12345678, 11223344, 87654321" in seeded.output
 
+
+
+def test_a_database_at_version_1_migrates_to_the_latest_keeping_its_customers(empty_db):
+    import datetime as dt
+
+    from store.models.customers import Customer
+    from store.schema import _customers_and_accounts
+    from store.seed import seed_demo
+    empty_db.create_tables([SchemaVersion])
+    with empty_db.atomic():            # what switchflow with only migration 1 made
+        _customers_and_accounts(empty_db)
+        SchemaVersion.create(version=1, name=MIGRATIONS[0].name, applied_at="2026-11-01")
+    seed_demo(empty_db, dt.date(2026, 11, 28))
+    before = sorted(c.account for c in Customer.select())
+    applied = migrate(empty_db)
+    assert [a.version for a in applied] == [m.version for m in MIGRATIONS[1:]]
+    assert sorted(c.account for c in Customer.select()) == before
+    assert current_version(empty_db) == LATEST
