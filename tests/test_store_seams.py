@@ -235,3 +235,35 @@ def test_the_runtime_parts_write_to_the_settings_database(db_url, empty_db, tmp_
     assert TicketRow.get(TicketRow.number == number).type == "complaint"
     assert SubmitRow.get(SubmitRow.reference == reference).name == "meter_reading"
     assert CallRow.get().agent == "1001"
+
+
+def test_the_meter_reading_flow_writes_the_reading_and_the_call_record(store_db, tmp_path):
+    """The shipped flow on the simulator, the store behind its seams (lookups: demo data)."""
+    import dataclasses
+    from zoneinfo import ZoneInfo
+
+    from simcall import run_call
+
+    from cli.call import script_inputs
+    from cli.project import compile_checked, demo_runtime
+    from engine.calendars.clock import VirtualClock
+    from engine.sim.channel import ScriptedCaller, SimChannel
+    settings = load_settings(env={})
+    flow = REPO / "flows" / "meter_reading.flow"
+    runtime = demo_runtime(settings, near=flow.parent, today=settings.sim.start.date())
+    ir, checked = compile_checked(flow, runtime.catalog)
+    assert ir is not None, checked
+    runtime = dataclasses.replace(
+        runtime, sink=CommittingSink(StoreSink(), Outbox(tmp_path / "outbox"), delays=()),
+        back_office=StoreBackOffice(), desk=StoreDesk())
+    clock = VirtualClock(settings.sim.start.replace(tzinfo=ZoneInfo("Asia/Shanghai")))
+    channel = SimChannel(ScriptedCaller(script_inputs("12345678#,123456,1540#,1,2")), clock,
+                         caller_number="13800000001", called="8003")
+    record = run_call(ir, channel, runtime)
+    assert record.committed
+    (write,) = SubmitRow.select()
+    assert json.loads(write.values) == {"account": "12345678", "reading": 1540}
+    assert (write.call_id, write.caller) == (record.call_id, "13800000001")
+    stored = stored_record(record.call_id)
+    assert stored.submits[0].reference == write.reference
+    assert stored.collected["pin"] == MASK and "send" in stored.path
