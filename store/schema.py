@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import peewee
 
 from store.db import current_schema
-from store.models import customers
+from store.models import backoffice, calls, customers, tickets
 from store.models.base import BaseModel
 
 
@@ -59,10 +59,18 @@ def _customers_and_accounts(db: peewee.Database) -> None:
     db.create_tables(customers.MODELS)
 
 
+def _calls_tickets_and_writes(db: peewee.Database) -> None:
+    db.create_tables([*calls.MODELS, *tickets.MODELS, *backoffice.MODELS])
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "customers, phones, meters, readings, monthly usage, bills, PIN failures",
               _customers_and_accounts),
+    Migration(2, "call records, segments, queue waits, tickets, ticket audit, back-office writes",
+              _calls_tickets_and_writes),
 )
+
+MODELS = (*customers.MODELS, *calls.MODELS, *tickets.MODELS, *backoffice.MODELS)
 
 LATEST = MIGRATIONS[-1].version
 

@@ -7,8 +7,15 @@ from click.testing import CliRunner
 
 from cli.main import cli
 from store.db import current_schema
-from store.models.customers import MODELS
-from store.schema import LATEST, MIGRATIONS, SchemaError, SchemaVersion, current_version, migrate
+from store.schema import (
+    LATEST,
+    MIGRATIONS,
+    MODELS,
+    SchemaError,
+    SchemaVersion,
+    current_version,
+    migrate,
+)
 
 
 def test_migrate_applies_every_migration_once(empty_db):
@@ -21,6 +28,8 @@ def test_migrate_applies_every_migration_once(empty_db):
 
 
 def test_the_migrated_tables_are_exactly_the_models(store_db):
+    tables = set(store_db.get_tables(current_schema(store_db)))
+    assert tables == {m._meta.table_name for m in (*MODELS, SchemaVersion)}
     for model in MODELS:
         table = model._meta.table_name
         columns = {c.name for c in store_db.get_columns(table, current_schema(store_db))}
@@ -64,3 +73,21 @@ def test_db_seed_demo_needs_the_schema_then_writes_the_tour_accounts(db_url):
     assert seeded.exit_code == 0, seeded.output
     assert "seeded 5 demo accounts: 12345678, 11223344, 87654321" in seeded.output
 
+
+
+def test_a_database_at_version_1_migrates_to_the_latest_keeping_its_customers(empty_db):
+    import datetime as dt
+
+    from store.models.customers import Customer
+    from store.schema import _customers_and_accounts
+    from store.seed import seed_demo
+    empty_db.create_tables([SchemaVersion])
+    with empty_db.atomic():            # what switchflow with only migration 1 made
+        _customers_and_accounts(empty_db)
+        SchemaVersion.create(version=1, name=MIGRATIONS[0].name, applied_at="2026-11-01")
+    seed_demo(empty_db, dt.date(2026, 11, 28))
+    before = sorted(c.account for c in Customer.select())
+    applied = migrate(empty_db)
+    assert [a.version for a in applied] == [m.version for m in MIGRATIONS[1:]]
+    assert sorted(c.account for c in Customer.select()) == before
+    assert current_version(empty_db) == LATEST
