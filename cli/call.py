@@ -33,6 +33,7 @@ from .output import engine_logs_as_lines, show
 from .project import compile_checked, demo_runtime, library_usage
 
 KEYS = frozenset("0123456789*#")
+STORE_LOOKUPS = ("customer",)   # what `--db` answers from the store; the rest stays demo data
 FAILED_ENDS = ("error", "loop_guard", "fell_off")   # the flow or the engine failed the call
 KEYS_HELP = "press 0-9, * or #; t lets the timeout pass, h hangs up"
 
@@ -222,9 +223,13 @@ def _check_start(ir, node: str) -> None:
               help="After the agent, hand the caller back to FLOW (e.g. satisfaction_survey).")
 @click.option("--incident", is_flag=True, help="Demo data: a gas incident is running.")
 @click.option("--trace", is_flag=True, help="Show nodes as they are entered and the trace.")
+@click.option("--db", "use_db", is_flag=True,
+              help="Use the store ([store] url or SWITCHFLOW_DB): its customers and PINs, "
+                   "and it keeps the tickets, writes and call record (run `switchflow db "
+                   "init` and `db seed-demo` first).")
 def call(flow: str, caller: str | None, lang: str | None, script: str | None, at: str | None,
          start_node: str | None, no_agents: bool, hand_back: str | None, incident: bool,
-         trace: bool) -> None:
+         trace: bool, use_db: bool) -> None:
     """Call FLOW on the simulator: hear its prompts, press keys.
 
     Lookups answer from the demo data (accounts in engine/demo.py, e.g.
@@ -248,6 +253,7 @@ def call(flow: str, caller: str | None, lang: str | None, script: str | None, at
     path = Path(flow)
     # the demo data is dated [sim] start, as in `switchflow test`
     runtime = demo_runtime(settings, incident=incident or None, near=path.parent,
+                           skip=STORE_LOOKUPS if use_db else (),
                            today=settings.sim.start.date())
     ir, checked = compile_checked(path, runtime.catalog)
     if ir is None and checked.ok:
@@ -279,8 +285,8 @@ def call(flow: str, caller: str | None, lang: str | None, script: str | None, at
     channel = SimChannel(person, clock, caller_number=caller or settings.sim.caller,
                          called=(ir.get("numbers") or [settings.sim.called])[0],
                          outcomes=outcomes, listener=transcript.on_event)
-    sink = MemorySink()
-    rt = dataclasses.replace(runtime, sink=sink)
+    rt = (_with_store(runtime, settings, channel) if use_db
+          else dataclasses.replace(runtime, sink=MemorySink()))
     switch = SimSwitch()
     try:
         switch.connect(Calls(flows, rt, switch).handle)
@@ -304,6 +310,22 @@ def call(flow: str, caller: str | None, lang: str | None, script: str | None, at
     _summary(record, trace)
     if record is None or record.end_reason in FAILED_ENDS or not worker.successful():
         raise SystemExit(1)
+
+
+def _with_store(runtime, settings, channel: SimChannel):
+    """The runtime with the store's customers, desk, back office and record sink."""
+    from store.db import StoreError
+    from store.lookups import register_store_lookups
+    from store.runtime import store_runtime_parts
+
+    try:
+        parts = store_runtime_parts(settings)
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from None
+    register_store_lookups(runtime.registry, settings, caller=lambda: channel.caller,
+                           now=channel.clock.now)
+    return dataclasses.replace(runtime, sink=parts.sink, desk=parts.desk,
+                               back_office=parts.back_office)
 
 
 def _nodes_hint(name: str, nodes) -> str:

@@ -176,7 +176,7 @@ def library_usage(path: str | Path) -> click.UsageError:
 
 
 def demo_runtime(settings: Settings | None = None, *, incident: bool | None = None,
-                 today=None, near: Path | None = None):
+                 today=None, near: Path | None = None, skip: tuple[str, ...] = ()):
     """A Runtime on demo data and the simulator's seams, until the store exists.
 
     Call records go to memory through the committer, so a failure would land
@@ -199,7 +199,8 @@ def demo_runtime(settings: Settings | None = None, *, incident: bool | None = No
     add_calendars_and_libraries(catalog, settings, near=near,
                                 today=today if isinstance(today, dt.date) else None)
     return Runtime(registry=demo_registry(today=today, incident=incident, catalog=catalog,
-                                          default_timeout_ms=settings.engine.lookup_timeout),
+                                          default_timeout_ms=settings.engine.lookup_timeout,
+                                          skip=skip),
                    prompts=prompts,
                    sink=CommittingSink(MemorySink(), Outbox(settings.paths.outbox)),
                    catalog=catalog, max_steps=settings.engine.max_steps,

@@ -41,7 +41,7 @@ import datetime as dt
 import os
 import re
 import zoneinfo
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
 from engine.catalog import load_catalog
@@ -57,7 +57,8 @@ Today = dt.date | Callable[[], dt.date] | None
 
 def demo_registry(today: Today = None, incident: bool | None = None,
                   catalog: Catalog | None = None,
-                  default_timeout_ms: int = DEFAULT_TIMEOUT_MS) -> Registry:
+                  default_timeout_ms: int = DEFAULT_TIMEOUT_MS,
+                  skip: Collection[str] = ()) -> Registry:
     """A Registry with demo data for every lookup and function the catalogue declares.
 
     `today` fixes the demo's calendar (a date, or a callable giving one, e.g.
@@ -65,10 +66,17 @@ def demo_registry(today: Today = None, incident: bool | None = None,
     each call. `incident` declares the demo gas leak; None reads the
     environment variable SWITCHFLOW_DEMO_INCIDENT (1/true/yes/on).
     `catalog` defaults to the shipped catalogue (flows/catalog.toml); `default_timeout_ms`
-    is engine.lookup_timeout.
+    is engine.lookup_timeout. Names in `skip` are left unregistered, for a real
+    implementation (the store's `customer`) to take their place.
     """
     registry = Registry(catalog if catalog is not None else load_catalog(),
                         default_timeout_ms)
+
+    def lookup(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        return (lambda fn: fn) if name in skip else registry.lookup(name)
+
+    def function(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        return (lambda fn: fn) if name in skip else registry.function(name)
     if incident is None:
         incident = os.environ.get(INCIDENT_ENV, "").strip().lower() in {"1", "true", "yes", "on"}
 
@@ -79,14 +87,14 @@ def demo_registry(today: Today = None, incident: bool | None = None,
         day = today() if callable(today) else today
         return dt.datetime.combine(day, dt.time(10, 0))
 
-    @registry.lookup("customer")
+    @lookup("customer")
     def customer(account: str, pin: str) -> dict[str, Any] | None:
         found = _customers(now().date()).get(account)
         if found is None or found[0] != pin:
             return None         # unknown account and wrong PIN are not told apart
         return found[1]
 
-    @registry.lookup("application")
+    @lookup("application")
     def application(number: str) -> dict[str, Any] | None:
         apps = _applications(now().date())
         if number in apps:
@@ -94,29 +102,29 @@ def demo_registry(today: Today = None, incident: bool | None = None,
         on_account = [a for a in apps.values() if a["account"] == number]
         return max(on_account, key=lambda a: a["submitted"]) if on_account else None
 
-    @registry.lookup("interruptions")
+    @lookup("interruptions")
     def interruptions(area: str) -> dict[str, Any] | None:
         return _interruptions(now().date()).get(area)
 
-    @registry.lookup("ticket_progress")
+    @lookup("ticket_progress")
     def ticket_progress(phone: str) -> dict[str, Any] | None:
         return _tickets(now().date()).get(national_number(phone) or phone)
 
-    @registry.function("incident_active")
+    @function("incident_active")
     def incident_active() -> bool:
         return incident
 
-    @registry.function("incident_area")
+    @function("incident_area")
     def incident_area() -> str:
         return INCIDENT_AREA if incident else ""
 
-    @registry.function("incident_since")
+    @function("incident_since")
     def incident_since() -> dt.datetime | None:
         if not incident:
             return None
         return now() - dt.timedelta(minutes=35)
 
-    @registry.function("can_call_back")
+    @function("can_call_back")
     def can_call_back(phone: str) -> bool:
         return national_number(phone) is not None
 
