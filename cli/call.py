@@ -244,6 +244,7 @@ def call(flow: str, caller: str | None, lang: str | None, script: str | None, at
       switchflow call flows/hotline.flow
       switchflow call flows/hotline.flow --script "3,1,12345678#,123456,h" --trace
       switchflow call flows/hotline.flow --script "0,5" --hand-back satisfaction_survey
+      switchflow call flows/meter_reading.flow --db
     """
     engine_logs_as_lines()
     try:

@@ -58,7 +58,13 @@ def _apply(database: peewee.Database) -> None:
 @db.command(short_help="Create the store's tables in a new database.")
 def init() -> None:
     """Create the store's tables (every migration) in the database; on a
-    database already made, apply what is missing, so running it again does nothing."""
+    database already made, apply what is missing, so running it again does nothing.
+
+    \b
+    Example:
+      switchflow db init
+      SWITCHFLOW_DB=sqlite:///var/test.db switchflow db init
+    """
     with opened(cli_settings()) as database:
         _apply(database)
 
@@ -67,7 +73,12 @@ def init() -> None:
 def migrate() -> None:
     """Apply the migrations the database has not had yet, in order, each in its
     own transaction, and say what was done. A database never initialised is
-    refused (run `switchflow db init`): this guards against the wrong URL."""
+    refused (run `switchflow db init`): this guards against the wrong URL.
+
+    \b
+    Example:
+      switchflow db migrate
+    """
     from store.schema import current_version
     with opened(cli_settings()) as database:
         if current_version(database) is None:
@@ -80,7 +91,13 @@ def migrate() -> None:
 def seed_demo() -> None:
     """Write the demo accounts (12345678 PIN 123456, 11223344 PIN 111111,
     87654321 PIN 654321, …: see engine/demo.py) with their meters, usage and
-    bills as of today. Seeding again replaces them; other accounts stay."""
+    bills as of today. Seeding again replaces them; other accounts stay.
+
+    \b
+    Example:
+      switchflow db seed-demo
+      switchflow call flows/meter_reading.flow --db
+    """
     from store.schema import pending
     from store.seed import seed_demo as seed
     settings = cli_settings()
