@@ -164,12 +164,17 @@ def test_the_pin_is_read_without_echo_and_shown_masked():
 
 
 def test_a_closed_pipe_ends_the_call_without_tracebacks():
-    proc = subprocess.Popen(
-        [sys.executable, "-c", "from cli.main import main; main()", "call", HOTLINE,
-         "--script", "3,1,12345678#,123456,1,h"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    proc.stdout.readline()
-    proc.stdout.close()                               # like `| head -1`
+    # the reader is gone before the call prints anything (like `| head -0`): every
+    # write fails, however fast or slow either side runs
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", "from cli.main import main; main()", "call", HOTLINE,
+             "--script", "3,1,12345678#,123456,1,h"],
+            cwd=ROOT, stdout=write_end, stderr=subprocess.PIPE)
+    finally:
+        os.close(write_end)
     _, err = proc.communicate(timeout=60)
     assert b"Traceback" not in err and b"BrokenPipe" not in err, err.decode()
     assert proc.returncode == 1
