@@ -258,7 +258,7 @@ def _clock(name: str, target: int, spelled: str, policy: Policy, cycle: _Cycle,
         if not before:
             return None, [], [f"{name} (cycle {cycle.number}): starts at the first response"]
         last = before[-1]
-        start, why, period = last.at, f"{last.kind} (public)", len(before)
+        start, why, period = last.at, f"last public event: {last.kind}", len(before)
         stop_event = cycle.resolved
     closed = cycle.closed if stop_event is None else None
 
@@ -285,18 +285,18 @@ def _clock(name: str, target: int, spelled: str, policy: Policy, cycle: _Cycle,
     lines = [f"{name} (cycle {cycle.number}{f', update {period}' if period > 1 else ''}): "
              f"started {show(start)} ({why}); {spelled} = {target} business minutes allowed "
              f"on `{policy.calendar_name}`"]
+    entries: list[tuple[dt.datetime, str]] = []
     for a, b in pauses:
         if b > start and a < end_of_run:
             reason = next((p.reason for p in cycle.pauses if p.start <= a < (p.end or now)), "")
             tail = "now" if open_pause is not None and b >= now else show(b)
-            lines.append(f"  paused {show(a)} – {tail} ({reason}): does not count")
-    zone = policy.calendar.zone
+            entries.append((a, f"paused {show(a)} – {tail} ({reason}): does not count"))
+    entries.extend(skipped_lines(business, start, deadline or now, pauses))
+    lines.extend("  " + text for _, text in sorted(entries, key=lambda e: e[0]))
     if deadline is not None:
-        lines.extend(skipped_lines(business, start, min(deadline, max(end_of_run, deadline))))
         lines.append(f"  deadline {show(deadline)}; warning at {policy.warn_percent}%: "
                      f"{show(warn_at)}")
     else:
-        lines.extend(skipped_lines(business, start, now))
         lines.append(f"  paused now after {minutes_text(elapsed.total_seconds() / 60)} of "
                      f"{minutes_text(target)}: no deadline until it resumes")
     used = minutes_text(elapsed.total_seconds() / 60)
@@ -311,6 +311,7 @@ def _clock(name: str, target: int, spelled: str, policy: Policy, cycle: _Cycle,
         left = minutes_text(target - elapsed.total_seconds() / 60)
         lines.append(f"  running: {used} used, {left} left")
 
+    zone = policy.calendar.zone
     alarms: list[Alarm] = []
     if state in ("running", "overdue"):
         for kind, at, actions in (("warning", warn_at, policy.on_warning),
