@@ -307,3 +307,11 @@ def test_policies_parse_from_text_too():
     result = evaluate(ticket(ev(cst(2026, 1, 1, 0, 0), "created")), policies,
                       cst(2026, 1, 1, 0, 30))
     assert shown(clock(result, "resolve").deadline) == "2026-01-01 00:30 CST"
+
+
+def test_naive_instants_are_refused_with_a_reason(policies):
+    naive = ticket(TicketEvent(dt.datetime(2026, 11, 23, 10, 0), "created"))
+    with pytest.raises(ValueError, match="`created` at 2026-11-23 10:00:00 has no time zone"):
+        evaluate(naive, policies, cst(2026, 11, 23, 11, 0))
+    with pytest.raises(ValueError, match="aware `now`"):
+        evaluate(ticket(), policies, dt.datetime(2026, 11, 23, 11, 0))

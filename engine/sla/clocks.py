@@ -177,10 +177,19 @@ def _cycles(events: list[TicketEvent], facts: TicketFacts, policies: PolicySet,
 # ----------------------------------------------------------------- evaluation
 
 
-def evaluate(facts: TicketFacts, policies: PolicySet, now: dt.datetime) -> SlaResult:
-    """The ticket's clocks and due alarms as of `now` (aware), with the explanation."""
+def evaluate(facts: TicketFacts, policies: PolicySet, now: dt.datetime, *,
+             explain: bool = True) -> SlaResult:
+    """The ticket's clocks and due alarms as of `now` (aware), with the explanation.
+
+    `explain=False` leaves the explanation empty and costs about a third of
+    the time: for a watcher or a rebuild going over many tickets.
+    """
     if now.tzinfo is None:
         raise ValueError("evaluate() needs an aware `now` (UTC)")
+    naive = next((e for e in facts.events if e.at.tzinfo is None), None)
+    if naive is not None:
+        raise ValueError(f"ticket event `{naive.kind}` at {naive.at} has no time zone: "
+                         "events are aware instants (UTC)")
     now = now.astimezone(UTC)
     events = sorted((e for e in facts.events if e.at.astimezone(UTC) <= now),
                     key=lambda e: e.at.astimezone(UTC))
@@ -203,14 +212,15 @@ def evaluate(facts: TicketFacts, policies: PolicySet, now: dt.datetime) -> SlaRe
     due: list[Alarm] = []
     for rule in policy.clocks:
         state, alarms, text = _clock(rule.clock, rule.minutes, rule.spelled, policy, cycle,
-                                     now, changed_at, show)
+                                     now, changed_at, show, explain)
         lines.extend(text)
         if state is not None:
             clocks.append(state)
             due.extend(alarms)
     due.sort(key=lambda a: (a.due_at, a.key))
     return SlaResult(policy.name, policy.version, policy.calendar_name, policy.calendar_version,
-                     policy.timezone, tuple(clocks), tuple(due), tuple(lines))
+                     policy.timezone, tuple(clocks), tuple(due),
+                     tuple(lines) if explain else ())
 
 
 def _header(facts: TicketFacts, policies: PolicySet, policy: Policy, attrs: _Attributes,
@@ -242,7 +252,8 @@ def _header(facts: TicketFacts, policies: PolicySet, policy: Policy, attrs: _Att
 
 def _clock(name: str, target: int, spelled: str, policy: Policy, cycle: _Cycle,
            now: dt.datetime, changed_at: dt.datetime | None,
-           show: Show) -> tuple[ClockState | None, list[Alarm], list[str]]:
+           show: Show, explain: bool = True
+           ) -> tuple[ClockState | None, list[Alarm], list[str]]:
     """One clock of the current cycle: its state, its due alarms, its lines of explanation."""
     business = policy.business
     period = 1
@@ -291,7 +302,8 @@ def _clock(name: str, target: int, spelled: str, policy: Policy, cycle: _Cycle,
             reason = next((p.reason for p in cycle.pauses if p.start <= a < (p.end or now)), "")
             tail = "now" if open_pause is not None and b >= now else show(b)
             entries.append((a, f"paused {show(a)} – {tail} ({reason}): does not count"))
-    entries.extend(skipped_lines(business, start, deadline or now, pauses))
+    if explain:
+        entries.extend(skipped_lines(business, start, deadline or now, pauses))
     lines.extend("  " + text for _, text in sorted(entries, key=lambda e: e[0]))
     if deadline is not None:
         lines.append(f"  deadline {show(deadline)}; warning at {policy.warn_percent}%: "
