@@ -315,3 +315,14 @@ def test_naive_instants_are_refused_with_a_reason(policies):
         evaluate(naive, policies, cst(2026, 11, 23, 11, 0))
     with pytest.raises(ValueError, match="aware `now`"):
         evaluate(ticket(), policies, dt.datetime(2026, 11, 23, 11, 0))
+
+
+def test_closing_ends_a_pause_so_a_reopened_ticket_runs_again(policies):
+    facts = ticket(ev(cst(2026, 11, 23, 9, 0), "created"),
+                   ev(cst(2026, 11, 23, 10, 0), "paused", "waiting_customer"),
+                   ev(cst(2026, 11, 24, 9, 0), "closed"),
+                   ev(cst(2026, 11, 25, 9, 0), "reopened"))
+    resolve = clock(evaluate(facts, policies, cst(2026, 11, 25, 10, 0)), "resolve")
+    # 1 h before the pause, 1 h since the reopening: 2 of 4 h used
+    assert (resolve.state, resolve.elapsed_minutes, shown(resolve.deadline)) == (
+        "running", 120, "2026-11-25 12:00 CST")

@@ -166,6 +166,9 @@ def _cycles(events: list[TicketEvent], facts: TicketFacts, policies: PolicySet,
                 pause.end = event.at
         if kind == "closed":
             cycle.closed = event
+            pause = cycle.open_pause()
+            if pause is not None:    # closing ends any wait; a reopen starts afresh
+                pause.end = event.at
         if cycle.resolved is None:
             if is_response(event):
                 cycle.responses.append(event)
