@@ -326,3 +326,20 @@ def test_closing_ends_a_pause_so_a_reopened_ticket_runs_again(policies):
     # 1 h before the pause, 1 h since the reopening: 2 of 4 h used
     assert (resolve.state, resolve.elapsed_minutes, shown(resolve.deadline)) == (
         "running", 120, "2026-11-25 12:00 CST")
+
+
+def test_a_repair_found_to_be_a_leak_moves_to_the_emergency_policy_and_24x7(policies):
+    created = ev(cst(2026, 11, 27, 19, 0), "created")            # Friday evening
+    leak = ev(cst(2026, 11, 27, 19, 30), "type", "repair->leak_report")
+    facts = ticket(created, leak, type_="leak_report")
+    result = evaluate(facts, policies, cst(2026, 11, 27, 21, 0))
+    assert (result.policy, result.calendar) == ("emergency", "24x7")
+    resolve = clock(result, "resolve")
+    # 2 h from creation on a calendar that never closes, not Saturday morning
+    assert shown(resolve.deadline) == "2026-11-27 21:00 CST"
+    assert [(a.key, a.urgent) for a in result.due] == [
+        ("first_response/1/warning", True), ("resolve/1/warning", True),
+        ("first_response/1/breach", True), ("resolve/1/breach", True)]
+    assert ("2026-11-27 19:30 CST: type changed repair → leak_report: policy `emergency` "
+            "instead of `severity_2`, its limits counted from each clock's start") \
+        in result.explanation

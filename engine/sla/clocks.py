@@ -245,11 +245,16 @@ def _header(facts: TicketFacts, policies: PolicySet, policy: Policy, attrs: _Att
     source = f", from {policy.calendar_source}" if policy.calendar_source else ""
     lines.append(f"calendar `{policy.calendar_name}` (version {policy.calendar_version}"
                  f"{source}, zone {policy.timezone}): {words}")
+    tick = dt.timedelta(microseconds=1)
     for event in events:
         if event.kind in ("severity", "type"):
-            lines.append(f"{show(event.at)}: {event.kind} changed to {_split(event.detail)[1]}; "
-                         "the policy is chosen again and its limits apply from each clock's "
-                         "start")
+            before = attrs.at(event.kind, event.at - tick, now)
+            after = _split(event.detail)[1]
+            old = attrs.policy(policies, facts, event.at - tick, now).name
+            new = attrs.policy(policies, facts, event.at, now).name
+            chosen = (f"policy `{new}` instead of `{old}`, its limits counted from each "
+                      "clock's start" if new != old else f"policy `{new}` still")
+            lines.append(f"{show(event.at)}: {event.kind} changed {before} → {after}: {chosen}")
     return lines
 
 
