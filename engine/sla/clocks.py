@@ -202,7 +202,8 @@ def evaluate(facts: TicketFacts, policies: PolicySet, now: dt.datetime, *,
     zone = policy.calendar.zone
 
     def show(at: dt.datetime) -> str:
-        return local_text(at, zone)
+        # without an explanation the lines are dropped: do not spend time formatting them
+        return local_text(at, zone) if explain else ""
 
     lines = _header(facts, policies, policy, attrs, now, events, show)
     notes: list[str] = []
