@@ -276,7 +276,9 @@ def _clock(name: str, target: int, spelled: str, policy: Policy, cycle: _Cycle,
     else:   # update: from the first response, restarted by every later public event
         before = [e for e in cycle.responses if cycle.resolved is None or e is not cycle.resolved]
         if not before:
-            return None, [], [f"{name} (cycle {cycle.number}): starts at the first response"]
+            waits = ("not run: the resolution was the first response" if cycle.resolved
+                     else "starts at the first response")
+            return None, [], [f"{name} (cycle {cycle.number}): {waits}"]
         last = before[-1]
         start, why, period = last.at, f"last public event: {last.kind}", len(before)
         stop_event = cycle.resolved
