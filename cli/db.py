@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from pathlib import Path
 
 import click
 import peewee
@@ -13,7 +14,7 @@ from engine.settings import Settings
 from .project import cli_settings, local_today
 
 
-@click.group(short_help="Create, upgrade and fill the database: init, migrate, seed-demo.")
+@click.group(short_help="Create, upgrade, fill, back up and restore the database.")
 def db() -> None:
     """The store's database, named by [store] url (or SWITCHFLOW_DB):
     sqlite:///FILE by default, or postgresql://USER@HOST/DB.
@@ -23,6 +24,8 @@ def db() -> None:
       switchflow db init
       SWITCHFLOW_DB=postgresql://sf@127.0.0.1/sf switchflow db migrate
       switchflow db seed-demo
+      switchflow db backup
+      switchflow db restore var/backups/switchflow-20261128-093000.sqlite --force
     """
 
 
@@ -107,3 +110,81 @@ def seed_demo() -> None:
                                        "run `switchflow db init` (or `db migrate`) first")
         accounts = seed(database, local_today(settings))
         click.echo(f"seeded {len(accounts)} demo accounts: {', '.join(accounts)}")
+
+
+BACKUP_FOLDER = Path("var/backups")
+
+
+@db.command(short_help="Copy the database to a file, while calls go on.")
+@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+def backup(file: Path | None) -> None:
+    """Copy the database into FILE: SQLite through its online backup API, PostgreSQL
+    through pg_dump (custom format; the password goes through PGPASSWORD, never on
+    a command line). Calls may go on writing meanwhile: the copy is the database
+    as it stood at one instant. Without FILE: var/backups/switchflow-DATE-TIME
+    (.sqlite or .pgdump), local time in engine.timezone.
+
+    \b
+    Example:
+      switchflow db backup
+      switchflow db backup /mnt/backups/tonight.sqlite
+    """
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from store.backup import BackupError, default_path
+    from store.backup import backup as run_backup
+    from store.db import DatabaseUrl, StoreError
+    settings = cli_settings()
+    try:
+        parsed = DatabaseUrl.parse(settings.store.url)
+        if file is None:
+            now = dt.datetime.now(ZoneInfo(settings.engine.timezone))
+            file = default_path(BACKUP_FOLDER, parsed.kind, now)
+        click.echo(f"database {parsed.shown}")
+        done = run_backup(settings.store.url, file)
+    except (StoreError, BackupError) as e:
+        raise click.ClickException(str(e)) from None
+    click.echo(f"backed up schema version {done.schema_version} to {done.path} "
+               f"({_size(done.size)}, {done.seconds:.2f} s)")
+
+
+@db.command(short_help="Replace the database by a backup, then migrate it.")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True,
+              help="Replace a database that already holds data.")
+def restore(file: Path, force: bool) -> None:
+    """Put the backup FILE (from `switchflow db backup`) in place of the database.
+    A database that holds data is left alone unless --force is given. A backup made
+    by an older switchflow is restored, then migrated to this version; one made by
+    a newer switchflow is refused. Stop `switchflow serve` first: calls written
+    during a restore are lost.
+
+    \b
+    Example:
+      switchflow db restore var/backups/switchflow-20261128-093000.sqlite
+      switchflow db restore tonight.pgdump --force
+    """
+    from store.backup import BackupError
+    from store.backup import restore as run_restore
+    from store.db import DatabaseUrl, StoreError
+    settings = cli_settings()
+    try:
+        click.echo(f"database {DatabaseUrl.parse(settings.store.url).shown}")
+        done = run_restore(settings.store.url, file, force=force)
+    except (StoreError, BackupError) as e:
+        raise click.ClickException(str(e)) from None
+    click.echo(f"restored {done.path} (schema version {done.backup_version}): "
+               f"{done.calls} call records, {done.tickets} tickets ({done.seconds:.2f} s)")
+    for step in done.applied:
+        click.echo(f"applied migration {step.version}: {step.name} ({step.seconds:.2f} s)")
+    if done.applied:
+        click.echo(f"schema at version {done.applied[-1].version}")
+
+
+def _size(n: int) -> str:
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n} bytes"

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import peewee
 
 from store.db import current_schema
-from store.models import backoffice, calls, customers, tickets
+from store.models import activity, backoffice, calls, customers, tickets
 from store.models.base import BaseModel
 
 
@@ -63,14 +63,22 @@ def _calls_tickets_and_writes(db: peewee.Database) -> None:
     db.create_tables([*calls.MODELS, *tickets.MODELS, *backoffice.MODELS])
 
 
+def _recordings_and_agent_activity(db: peewee.Database) -> None:
+    from store.activity import backfill_recordings
+    db.create_tables(activity.MODELS)
+    backfill_recordings()      # calls stored before: their recordings are indexed too
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "customers, phones, meters, readings, monthly usage, bills, PIN failures",
               _customers_and_accounts),
     Migration(2, "call records, segments, queue waits, tickets, ticket audit, back-office writes",
               _calls_tickets_and_writes),
+    Migration(5, "recordings index, agent activity log", _recordings_and_agent_activity),
 )
 
-MODELS = (*customers.MODELS, *calls.MODELS, *tickets.MODELS, *backoffice.MODELS)
+MODELS = (*customers.MODELS, *calls.MODELS, *tickets.MODELS, *backoffice.MODELS,
+          *activity.MODELS)
 
 LATEST = MIGRATIONS[-1].version
 
