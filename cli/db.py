@@ -48,6 +48,7 @@ def opened(settings: Settings) -> Iterator[peewee.Database]:
 
 def _apply(database: peewee.Database) -> None:
     from store.schema import SchemaError, current_version, migrate
+    was = current_version(database)
     try:
         applied = migrate(database)
     except SchemaError as e:
@@ -55,7 +56,11 @@ def _apply(database: peewee.Database) -> None:
     for step in applied:
         click.echo(f"applied migration {step.version}: {step.name} ({step.seconds:.2f} s)")
     version = current_version(database)
-    click.echo(f"schema at version {version}" + ("" if applied else ": nothing to do"))
+    if not applied:
+        click.echo(f"schema at version {version}: nothing to do")
+    else:
+        click.echo(f"schema at version {version}"
+                   + (f" (was {was})" if was else " (a new database)"))
 
 
 @db.command(short_help="Create the store's tables in a new database.")

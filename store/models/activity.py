@@ -25,7 +25,8 @@ AGENT_STATES = ("login", "ready", "break", "wrap_up", "logout")
 class Recording(BaseModel):
     """One call's recording file."""
 
-    path = peewee.CharField(max_length=500, unique=True)
+    # not unique: a switch that reuses a file name must not cost the call its record
+    path = peewee.CharField(max_length=500, index=True)
     # switchflow's call id (column call_id), referring to the call record
     call = peewee.ForeignKeyField(CallRow, field=CallRow.call_id, column_name="call_id",
                                   backref="recordings", on_delete="CASCADE")
