@@ -29,8 +29,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "catalog": ("cli.catalog", "catalog",
                 "List what flows may name: lookups, functions, tickets, faxes, queues."),
     "db": ("cli.db", "db", "Create, upgrade, fill, back up and restore the database."),
-    "report": ("cli.report", "report",
-               "Reports on calls, the IVR, tickets and agents: table, CSV, JSON or PNG."),
+    "report": ("cli.report", "report", "Reports on calls, IVR exits, tickets and agents."),
 }
 
 
