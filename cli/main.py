@@ -29,6 +29,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "catalog": ("cli.catalog", "catalog",
                 "List what flows may name: lookups, functions, tickets, faxes, queues."),
     "db": ("cli.db", "db", "Create, upgrade and fill the database: init, migrate, seed-demo."),
+    "ticket": ("cli.ticket", "ticket",
+               "Work orders: list, show, create, dispatch, resolve, time limits."),
 }
 
 

@@ -277,7 +277,8 @@ class TicketService:
         if not 1 <= severity <= 4:
             raise BadTicketInput(f"severity {severity} is not 1 to 4")
         return self._change(number, who, expected_version,
-                            lambda row, now: Change("severity", "severity", str(severity),
+                            lambda row, now: Change("severity", "severity",
+                                                    f"{row.severity}->{severity}",
                                                     values={"severity": severity}))
 
     def reassign(self, number: str, team: str, *, who: str,
