@@ -70,12 +70,12 @@ def check(verb: str, number: str, status: str, paused_reason: str | None) -> Non
     if _permits(rule, status, paused):
         return
     now = f"it is {status}" + (f", paused ({paused_reason})" if paused else "")
-    if status in rule.needs and paused and not rule.while_paused:
-        why = "resume it first"
-    elif status in rule.needs and rule.paused is True:
+    if status in rule.needs and rule.paused is True:
         why = "it is not paused"
-    elif status in rule.needs:
+    elif status in rule.needs and rule.paused is False:
         why = "it is already paused"
+    elif status in rule.needs:
+        why = "resume it first"
     else:
         why = f"{verb} needs {' or '.join(rule.needs)}"
     can = allowed(status, paused)
