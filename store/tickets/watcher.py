@@ -15,6 +15,7 @@ the winner's commit first), it skips that alarm, and nothing is done twice.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import threading
@@ -34,7 +35,8 @@ from store.tickets.views import OPEN_STATUSES, local, shown
 log = logging.getLogger(__name__)
 
 WATCHER = "watcher"
-DISPATCH = "dispatch"   # who hears about a ticket that has neither person nor team
+DISPATCH = "dispatch"      # who hears about a ticket that has neither person nor team
+MAX_ALARMS_PER_PASS = 50   # per ticket: far more than its clocks can have due at once
 
 
 @dataclass(frozen=True)
@@ -70,16 +72,22 @@ def watch_once(policies: Any, now: dt.datetime | None = None, *,
             row = TicketRow.get_or_none(TicketRow.id == ticket_id)
             if row is None or row.status not in OPEN_STATUSES:
                 continue
-            result = evaluate_ticket(row, policies, now)
-            done = fired_keys(row)
-            for alarm in result.due:
-                if alarm.key in done:
-                    continue
+            skipped: set[str] = set()
+            for _ in range(MAX_ALARMS_PER_PASS):
+                # again after each alarm: its actions (severity, team) may change the policy
+                result = evaluate_ticket(row, policies, now)
+                done = fired_keys(row) | skipped
+                waiting = [a for a in result.due if a.key not in done]
+                if not waiting:
+                    break
+                alarm = min(waiting, key=lambda a: (a.due_at, a.kind != "warning"))
                 outcome = _fire(row, alarm, now, policies, service, result.timezone)
-                if outcome is not None:
+                if outcome is None:
+                    skipped.add(alarm.key)
+                else:
                     fired.append(outcome)
-                    row = TicketRow.get_by_id(ticket_id)
-            refresh(TicketRow.get_by_id(ticket_id), policies, now)
+                row = TicketRow.get_by_id(ticket_id)
+            refresh(row, policies, now)
     return PassReport(len(ids), tuple(fired))
 
 
@@ -97,13 +105,21 @@ def _fire(row: TicketRow, alarm: Alarm, now: dt.datetime, policies: Any,
     except peewee.IntegrityError:
         return None
     done = []
-    for action in alarm.actions:
+    if alarm.kind == "warning" and _breached_already(row, alarm):
+        done.append("none: its breach has fired")
+    for action in alarm.actions if not done else ():
         done.append(_act(row, alarm, action, now, when, service, zone))
         row = TicketRow.get_by_id(row.id)
     TicketAlarm.update(actions=", ".join(done)).where(TicketAlarm.id == claim.id).execute()
     log.info("ticket=%s alarm=%s actions=%s", row.number, alarm.key, ", ".join(done))
     return Fired(row.number, alarm.key, local(alarm.due_at, zone), local(when, zone),
                  tuple(done))
+
+
+def _breached_already(row: TicketRow, alarm: Alarm) -> bool:
+    breach = dataclasses.replace(alarm, kind="breach").key
+    return TicketAlarm.select().where((TicketAlarm.ticket == row.id)
+                                      & (TicketAlarm.key == breach)).exists()
 
 
 def _act(row: TicketRow, alarm: Alarm, action: str, now: dt.datetime,
