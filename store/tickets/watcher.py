@@ -81,7 +81,10 @@ def watch_once(policies: Any, now: dt.datetime | None = None, *,
                 if not waiting:
                     break
                 alarm = min(waiting, key=lambda a: (a.due_at, a.kind != "warning"))
-                outcome = _fire(row, alarm, now, policies, service, result.timezone)
+                deadline = next((c.deadline for c in result.clocks
+                                 if (c.clock, c.cycle) == (alarm.clock, alarm.cycle)
+                                 and c.deadline is not None), alarm.due_at)
+                outcome = _fire(row, alarm, deadline, now, policies, service, result.timezone)
                 if outcome is None:
                     skipped.add(alarm.key)
                 else:
@@ -91,7 +94,7 @@ def watch_once(policies: Any, now: dt.datetime | None = None, *,
     return PassReport(len(ids), tuple(fired))
 
 
-def _fire(row: TicketRow, alarm: Alarm, now: dt.datetime, policies: Any,
+def _fire(row: TicketRow, alarm: Alarm, deadline: dt.datetime, now: dt.datetime, policies: Any,
           service: TicketService, zone: str) -> Fired | None:
     """Claim the alarm (its unique row) and do what it says; None if another watcher did."""
     from engine.sla.quiet import notify_at
@@ -108,7 +111,7 @@ def _fire(row: TicketRow, alarm: Alarm, now: dt.datetime, policies: Any,
     if alarm.kind == "warning" and _breached_already(row, alarm):
         done.append("none: its breach has fired")
     for action in alarm.actions if not done else ():
-        done.append(_act(row, alarm, action, now, when, service, zone))
+        done.append(_act(row, alarm, action, deadline, now, when, service, zone))
         row = TicketRow.get_by_id(row.id)
     TicketAlarm.update(actions=", ".join(done)).where(TicketAlarm.id == claim.id).execute()
     log.info("ticket=%s alarm=%s actions=%s", row.number, alarm.key, ", ".join(done))
@@ -122,7 +125,7 @@ def _breached_already(row: TicketRow, alarm: Alarm) -> bool:
                                       & (TicketAlarm.key == breach)).exists()
 
 
-def _act(row: TicketRow, alarm: Alarm, action: str, now: dt.datetime,
+def _act(row: TicketRow, alarm: Alarm, action: str, deadline: dt.datetime, now: dt.datetime,
          when: dt.datetime | None, service: TicketService, zone: str) -> str:
     if action == "notify":
         to = row.assignee or row.assign_team or DISPATCH
@@ -131,7 +134,7 @@ def _act(row: TicketRow, alarm: Alarm, action: str, now: dt.datetime,
         Notification.create(
             to=to, ticket=row.id, at=utc_naive(now), notify_at=utc_naive(when),
             text=f"ticket {row.number} ({row.type}, severity {row.severity}) {what} its "
-                 f"{clock} time limit due {shown(local(alarm.due_at, zone))}")
+                 f"{clock} time limit due {shown(local(deadline, zone))}")
         return f"notified {to}"
     if action == "raise_severity":
         if row.severity <= 1:
