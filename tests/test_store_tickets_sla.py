@@ -242,7 +242,7 @@ def test_two_watchers_at_once_fire_each_alarm_exactly_once(desk, db_url, store_d
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             for _ in range(2)]
     outs = [r.communicate(timeout=240) for r in runs]
-    for r, (out, err) in zip(runs, outs, strict=True):
+    for r, (_, err) in zip(runs, outs, strict=True):
         assert r.returncode == 0, err
     fired = [int(out.strip()) for out, _ in outs]
     alarms = TicketAlarm.select().count()
