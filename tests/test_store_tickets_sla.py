@@ -251,3 +251,27 @@ def test_two_watchers_at_once_fire_each_alarm_exactly_once(desk, db_url, store_d
     assert Notification.select().count() == alarms
     keys = [(a.ticket_id, a.key) for a in TicketAlarm.select()]
     assert len(set(keys)) == len(keys)
+
+
+def test_the_demo_tickets_are_in_every_state_some_near_and_some_past_their_limits(
+        store_db, policies):
+    from store.tickets.seed import seed_demo_tickets
+    now = local("2026-11-28 23:30")                       # any hour: a Saturday night
+    numbers = seed_demo_tickets(now, ["12345678", "11223344"], policies)
+    again = seed_demo_tickets(now, ["12345678", "11223344"], policies)
+    assert len(again) == len(numbers) and TicketRow.select().count() == len(numbers)
+    rows = list(TicketRow.select())
+    assert {r.status for r in rows} == {"new", "dispatched", "accepted", "in_progress",
+                                        "resolved", "closed"}
+    assert [r.followup_due for r in rows if r.status == "closed"] == [
+        dt.datetime(2026, 11, 29, 9, 40)]       # the satisfaction call, a day after closing
+    assert {r.paused_reason for r in rows} >= {"waiting_parts", "waiting_customer"}
+    assert any(r.return_reason for r in rows) and any(r.confidential for r in rows)
+    seen = list_tickets(TicketFilter(), role="admin", now=now, zone=ZONE)
+    assert any(v.overdue for v in seen)
+    near = list_tickets(TicketFilter(due_within=dt.timedelta(hours=1)), role="admin",
+                        now=now, zone=ZONE)
+    assert [v.type for v in near] == ["leak_report"]
+    reopened = [r for r in rows if TicketEvent.select().where(
+        (TicketEvent.ticket == r) & (TicketEvent.kind == "reopened")).exists()]
+    assert len(reopened) == 1 and reopened[0].followup_due is None
