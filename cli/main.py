@@ -30,6 +30,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
                 "List what flows may name: lookups, functions, tickets, faxes, queues."),
     "db": ("cli.db", "db", "Create, upgrade, fill, back up and restore the database."),
     "report": ("cli.report", "report", "Reports on calls, IVR exits, tickets and agents."),
+    "ticket": ("cli.ticket", "ticket",
+               "Work orders: list, show, create, dispatch, resolve, time limits."),
 }
 
 

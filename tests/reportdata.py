@@ -17,8 +17,9 @@ c10   23    4 -> faxback, hung up         -
 
 Agents: 1001 logs in 08:55, ready 09:00, break 10:30–10:45, wrap-up 11:00–11:02,
 logs out 17:00; 1002 logs in 09:00, ready 09:05, break 12:00–13:00, logs out 18:00.
-Tickets opened that day: repair ×3 (new, dispatched, resolved), complaint (closed),
-emergency (in progress), inquiry (closed); one repair the day before.
+Tickets opened that day: repair ×3 (new, dispatched, resolved and breached), complaint
+(closed), emergency (in progress, due 11:00 the next day: past due at AFTER, 12:00),
+inquiry (closed); one repair the day before.
 """
 
 from __future__ import annotations
@@ -100,10 +101,13 @@ ACTIVITY = [
     ("1002", "ready", "13:00"), ("1002", "logout", "18:00"),
 ]
 
-TICKETS = [  # type, severity, status, local time
-    ("repair", 2, "new", "09:30"), ("repair", 2, "dispatched", "10:00"),
-    ("repair", 1, "resolved", "11:00"), ("complaint", 3, "closed", "12:00"),
-    ("emergency", 1, "in_progress", "13:00"), ("inquiry", 4, "closed", "14:00"),
+TICKETS = [  # type, severity, status, local time, breached, resolve due (local, on DAY+1)
+    ("repair", 2, "new", "09:30", False, "13:30"), ("repair", 2, "dispatched", "10:00", False,
+                                                   None),
+    ("repair", 1, "resolved", "11:00", True, None), ("complaint", 3, "closed", "12:00", False,
+                                                     None),
+    ("emergency", 1, "in_progress", "13:00", False, "11:00"),
+    ("inquiry", 4, "closed", "14:00", False, None),
 ]
 
 
@@ -113,9 +117,16 @@ def seed_day() -> None:
         StoreSink().commit(record)
     for agent, state, hhmm in ACTIVITY:
         record_state(agent, state, local(hhmm), reason="lunch" if state == "break" else None)
-    previous = [("repair", 2, "new", local("15:00", DAY - dt.timedelta(days=1)))]
-    for n, (kind, severity, status, at) in enumerate(
-            [*((k, s, st, local(h)) for k, s, st, h in TICKETS), *previous], start=1):
+    tomorrow = DAY + dt.timedelta(days=1)
+    previous = [("repair", 2, "new", local("15:00", DAY - dt.timedelta(days=1)), True, None)]
+    for n, (kind, severity, status, at, breached, due) in enumerate(
+            [*((k, s, st, local(h), b, due and local(due, tomorrow))
+               for k, s, st, h, b, due in TICKETS), *previous], start=1):
         TicketRow.create(number=f"{at:%y%m%d}{n:06d}", type=kind, severity=severity,
                          status=status, call_id=f"c{n}", caller="13900000000", flow="hotline",
-                         node="report", created_at=at.astimezone(dt.UTC).replace(tzinfo=None))
+                         node="report", created_at=utc(at), breached=breached,
+                         resolve_due=due and utc(due))
+
+
+def utc(instant: dt.datetime) -> dt.datetime:
+    return instant.astimezone(dt.UTC).replace(tzinfo=None)

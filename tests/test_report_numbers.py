@@ -109,6 +109,11 @@ def test_tickets_by_type_status_and_severity(day):
     assert by_severity == {"1": 2, "2": 2, "3": 1, "4": 1}
     got = values(report)
     assert (got["tickets"], got["open"], got["resolved_or_closed"]) == (6, 3, 3)
+    # the resolved repair missed its limit; the emergency is open and past due at noon
+    assert (got["breached"], got["breached_share"], got["overdue_open"]) == (2, 33.3, 1)
+    assert (by_type["repair"]["breached"], by_type["emergency"]["overdue_open"]) == (1, 1)
+    morning = values(build("tickets", day, settings(), local("10:00", AFTER.date())))
+    assert (morning["breached"], morning["overdue_open"]) == (1, 0)
 
 
 def test_agents_time_in_each_state_calls_and_talk(day):

@@ -61,7 +61,19 @@ def _checked_value(table: str, column: str) -> Any:
     return None
 
 
-def _value(table: str, column: peewee.ColumnMetadata, n: int) -> Any:
+def _max_lengths(db: peewee.Database, table: str) -> dict[str, int]:
+    """Each text column's length limit (PostgreSQL keeps it apart from the type's name)."""
+    schema = current_schema(db)
+    if schema is None:
+        return {c.name: int(m.group(1)) for c in db.get_columns(table)
+                if (m := re.search(r"\((\d+)\)", c.data_type))}
+    rows = db.execute_sql("SELECT column_name, character_maximum_length FROM "
+                          "information_schema.columns WHERE table_schema = %s AND "
+                          "table_name = %s", (schema, table)).fetchall()
+    return {name: limit for name, limit in rows if limit}
+
+
+def _value(table: str, column: peewee.ColumnMetadata, n: int, limit: int | None) -> Any:
     checked = _checked_value(table, column.name)
     if checked is not None:
         return checked
@@ -76,11 +88,7 @@ def _value(table: str, column: peewee.ColumnMetadata, n: int) -> Any:
         return MADE_AT + dt.timedelta(minutes=n)
     if kind == "date":
         return MADE_AT.date() + dt.timedelta(days=n)
-    size = re.search(r"\((\d+)\)", kind)
     text = f"{table[:8]}-{column.name[:8]}-{n}"
-    limit = int(size.group(1)) if size else None
-    if limit is None and "character varying" in kind:
-        limit = 20
     return text[-limit:] if limit else text
 
 
@@ -106,6 +114,7 @@ def _insert_rows(db, table, foreign, done) -> list[dict[str, Any]]:
     schema = current_schema(db)
     keys = db.get_primary_keys(table, schema=schema)
     columns = db.get_columns(table, schema=schema)
+    limits = _max_lengths(db, table)
     rows = []
     for n in range(ROWS_PER_TABLE):
         row = {}
@@ -116,7 +125,7 @@ def _insert_rows(db, table, foreign, done) -> list[dict[str, Any]]:
                 dest, dest_column = foreign[c.name]
                 row[c.name] = done[dest][n][dest_column]
             else:
-                row[c.name] = _value(table, c, n)
+                row[c.name] = _value(table, c, n, limits.get(c.name))
         names = ", ".join(f'"{k}"' for k in row)
         marks = ", ".join([db.param] * len(row))
         db.execute_sql(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', list(row.values()))
