@@ -21,6 +21,7 @@ that holds data is replaced only when asked (`force`).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import re
@@ -87,16 +88,21 @@ def backup(url: str, path: Path) -> BackupDone:
     """Copy the database at `url` into the file `path` (written whole, or not at all)."""
     parsed = DatabaseUrl.parse(url)
     started = time.perf_counter()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.is_dir():
+        raise BackupError(f"{path} is a folder: name the backup file")
     part = path.with_name(path.name + ".part")
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         if parsed.kind == "sqlite":
             version = _sqlite_backup(Path(parsed.target), part)
         else:
             version = _pg_backup(url, part)
         os.replace(part, path)
+    except OSError as e:
+        raise BackupError(f"cannot write {path}: {e.strerror}") from None
     finally:
-        part.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            part.unlink(missing_ok=True)
     return BackupDone(path, parsed.kind, version, path.stat().st_size,
                       time.perf_counter() - started)
 

@@ -272,3 +272,12 @@ def _db(url: str, *args: str):
 def bind_again(url: str) -> None:
     """Bind the models to `url` (a CLI run left them on a database it closed)."""
     bind(open_database(url))
+
+
+def test_a_backup_file_that_cannot_be_written_is_one_line(store_db, db_url, tmp_path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    result = _db(db_url, "backup", str(blocker / "x.backup"))
+    assert result.exit_code == 1
+    assert f"cannot write {blocker / 'x.backup'}" in result.output
+    assert "Traceback" not in result.output
