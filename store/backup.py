@@ -41,6 +41,9 @@ from store.schema import LATEST, MODELS, Applied, SchemaVersion, current_version
 SQLITE_MAGIC = b"SQLite format 3\x00"
 PGDUMP_MAGIC = b"PGDMP"
 SUFFIX = {"sqlite": ".sqlite", "postgresql": ".pgdump"}
+# tables as an operator names their rows, in messages
+SHOWN = {"call_row": "call records", "ticket_row": "tickets", "customer": "customers",
+         "call_segment": "call segments", "queue_wait": "queue waits"}
 
 # libpq connection keywords a URL may carry, and the environment variable each is given as
 LIBPQ_ENV = {
@@ -273,12 +276,13 @@ def _data_held(db: peewee.Database) -> str:
     """"" for a database with no rows in the store's tables, else a few counts for the message."""
     present = set(db.get_tables(schema=current_schema(db)))
     found = []
-    for model in MODELS:
+    first = {"call_row": 0, "ticket_row": 1, "customer": 2}
+    for model in sorted(MODELS, key=lambda m: first.get(m._meta.table_name, 9)):
         table = model._meta.table_name
         if table in present:
             count = model.select().count()
             if count:
-                found.append(f"{count} {table}")
+                found.append(f"{count} {SHOWN.get(table, table.replace('_', ' '))}")
     if not found and SchemaVersion._meta.table_name in present and current_version(db):
         found.append(f"schema version {current_version(db)}")
     return ", ".join(found[:4]) + (" …" if len(found) > 4 else "")

@@ -123,3 +123,19 @@ def test_an_unknown_service_level_formula_is_a_settings_error_naming_the_choices
         load_settings(env={"SWITCHFLOW_REPORTS_SERVICE_LEVEL_FORMULA": "answered / offered"})
     s = load_settings(env={"SWITCHFLOW_REPORTS_SHORT_ABANDON": "0s"})
     assert s.reports.short_abandon == 0
+
+
+def test_a_chinese_agent_name_charts_with_or_without_a_chinese_font(url, tmp_path):
+    from store.activity import record_state
+    from store.reports.render import cjk_font
+    from tests.reportdata import local
+    record_state("张敏", "login", local("09:00"))
+    record_state("张敏", "logout", local("12:00"))
+    target = tmp_path / "agents.png"
+    result = run(url, "agents", *DAY, "--format", "png", "-o", str(target))
+    assert result.exit_code == 0, result.output
+    assert target.read_bytes().startswith(b"\x89PNG")
+    warned = "no Chinese font found (install fonts-wqy-zenhei)" in result.output
+    assert warned == (cjk_font() is None)
+    table = run(url, "agents", *DAY).output
+    assert "张敏     3:00:00" in table          # two columns a character: still aligned

@@ -155,7 +155,7 @@ def test_restore_refuses_a_database_with_data_unless_forced(store_db, db_url, tm
     StoreSink().commit(a_call(99))
     refused = _db(db_url, "restore", str(made.path))
     assert refused.exit_code == 1
-    assert "already holds data (4 call_row" in refused.output
+    assert "already holds data (4 call records, 1 tickets" in refused.output
     assert "restore with --force" in refused.output
     bind_again(db_url)
     assert CallRow.select().count() == 4         # left as it was

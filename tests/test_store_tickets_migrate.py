@@ -10,7 +10,7 @@ from engine.sla.policy import load_policies
 from store.db import current_schema
 from store.migrations.v2_tickets import TicketRowV2
 from store.models.tickets import TicketAudit, TicketEvent, TicketRow
-from store.schema import MIGRATIONS, SchemaVersion, current_version, migrate
+from store.schema import LATEST, MIGRATIONS, SchemaVersion, current_version, migrate
 from store.tickets.queries import show_ticket
 from store.tickets.service import TicketService
 from store.tickets.watcher import watch_once
@@ -43,7 +43,7 @@ def test_version_2_tickets_get_a_history_and_keep_working(empty_db):
         return {c.name for c in empty_db.get_columns("ticket_row", current_schema(empty_db))}
     assert "version" not in columns() and "resolve_due" not in columns()
     applied = migrate(empty_db)
-    assert 4 in [a.version for a in applied] and current_version(empty_db) == 4
+    assert 4 in [a.version for a in applied] and current_version(empty_db) == LATEST
     assert {"version", "assignee", "resolve_due", "breached"} <= columns()
     rows = {r.number: r for r in TicketRow.select()}
     assert sorted(rows) == ["261127000001", "261127000002"]

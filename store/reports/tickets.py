@@ -41,7 +41,8 @@ def build(period: Period, now: dt.datetime) -> Report:
 
     columns = (Column("total", "total"),
                *(Column(s, s.replace("_", " ")) for s in TICKET_STATUSES),
-               Column("breached", "breached"), Column("breached_share", "breached", "percent"),
+               Column("breached", "breached"),
+               Column("breached_share", "share breached", "percent"),
                Column("overdue_open", "open, past due now"))
     types = sorted({t["type"] for t in tickets})
     by_type = Table("by_type", "tickets by type, status and time-limit breach",
