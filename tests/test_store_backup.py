@@ -24,9 +24,9 @@ from store.models.activity import Recording
 from store.models.calls import CallRow, CallSegment
 from store.models.tickets import TicketRow
 from store.records import StoreSink
-from store.schema import LATEST, MIGRATIONS, SchemaVersion
+from store.schema import LATEST, MIGRATIONS, SchemaVersion, migrate
 from store.tickets import StoreDesk
-from tests.storedb import PG_URL, _admin
+from tests.storedb import PG_URL, _admin, _postgresql
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 T0 = dt.datetime(2026, 11, 28, 9, 0, tzinfo=SHANGHAI)
@@ -205,9 +205,9 @@ def test_backup_cli_names_a_timestamped_file_under_var_backups(store_db, db_url,
     assert f"backed up schema version {LATEST} to var/backups/{made[0].name}" in result.output
 
 
-def test_a_sqlite_backup_is_a_plain_sqlite_file(store_db, db_url, tmp_path):
-    if not db_url.startswith("sqlite"):
-        pytest.skip("SQLite's own format")
+def test_a_sqlite_backup_is_a_plain_sqlite_file(tmp_path):
+    db_url = f"sqlite:///{tmp_path}/var/store.db"
+    migrate(bind(open_database(db_url)))
     fill(2)
     made = backup(db_url, tmp_path / "copy.sqlite")
     conn = sqlite3.connect(made.path)
@@ -233,10 +233,17 @@ def test_a_file_that_is_no_backup_and_a_backup_of_the_other_kind_are_refused(
 # ---------------------------------------------------------------- PostgreSQL's tools
 
 
-def test_pg_dump_missing_from_path_is_one_line_saying_what_to_install(store_db, db_url,
-                                                                       tmp_path):
-    if db_url.startswith("sqlite"):
-        pytest.skip("PostgreSQL's tools")
+@pytest.fixture
+def pg_db_url() -> Iterator[str]:
+    """A PostgreSQL database at the latest schema (a schema of its own), as a URL."""
+    for db in _postgresql():
+        migrate(db)
+        schema = db.connect_params["options"].split("=", 1)[1]
+        yield f"{db.database}?options=-c%20search_path%3D{schema}"
+
+
+def test_pg_dump_missing_from_path_is_one_line_saying_what_to_install(pg_db_url, tmp_path):
+    db_url = pg_db_url
     result = CliRunner().invoke(cli, ["db", "backup", str(tmp_path / "x.pgdump")],
                                 env={"SWITCHFLOW_DB": db_url, "PATH": str(tmp_path)})
     assert result.exit_code == 1
@@ -244,9 +251,8 @@ def test_pg_dump_missing_from_path_is_one_line_saying_what_to_install(store_db, 
 
 
 def test_the_password_reaches_pg_dump_through_its_environment_not_its_arguments(
-        store_db, db_url, tmp_path):
-    if db_url.startswith("sqlite"):
-        pytest.skip("PostgreSQL's tools")
+        pg_db_url, tmp_path):
+    db_url = pg_db_url
     seen = tmp_path / "seen"
     fake = tmp_path / "bin" / "pg_dump"
     fake.parent.mkdir()
