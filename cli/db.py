@@ -160,7 +160,9 @@ def backup(file: Path | None) -> None:
               help="Replace a database that already holds data.")
 def restore(file: Path, force: bool) -> None:
     """Put the backup FILE (from `switchflow db backup`) in place of the database.
-    A database that holds data is left alone unless --force is given. A backup made
+    A database that holds data is left alone unless --force is given; then it is
+    first backed up under var/backups (…-before-restore), so the restore can be
+    undone. A backup made
     by an older switchflow is restored, then migrated to this version; one made by
     a newer switchflow is refused. Stop `switchflow serve` first: calls written
     during a restore are lost.
@@ -170,15 +172,24 @@ def restore(file: Path, force: bool) -> None:
       switchflow db restore var/backups/switchflow-20261128-093000.sqlite
       switchflow db restore tonight.pgdump --force
     """
-    from store.backup import BackupError
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from store.backup import BackupError, default_path
     from store.backup import restore as run_restore
     from store.db import DatabaseUrl, StoreError
     settings = cli_settings()
     try:
-        click.echo(f"database {DatabaseUrl.parse(settings.store.url).shown}")
-        done = run_restore(settings.store.url, file, force=force)
+        parsed = DatabaseUrl.parse(settings.store.url)
+        click.echo(f"database {parsed.shown}")
+        now = dt.datetime.now(ZoneInfo(settings.engine.timezone))
+        keep = default_path(BACKUP_FOLDER, parsed.kind, now)
+        keep = keep.with_name(keep.stem + "-before-restore" + keep.suffix)
+        done = run_restore(settings.store.url, file, force=force, keep=keep)
     except (StoreError, BackupError) as e:
         raise click.ClickException(str(e)) from None
+    if done.kept is not None:
+        click.echo(f"saved what the database held to {done.kept} first")
     click.echo(f"restored {done.path} (schema version {done.backup_version}): "
                f"{done.calls} call records, {done.tickets} tickets ({done.seconds:.2f} s)")
     for step in done.applied:

@@ -77,6 +77,7 @@ class RestoreDone:
     calls: int
     tickets: int
     seconds: float
+    kept: Path | None = None  # where the replaced database was saved first
 
 
 def default_path(folder: Path, kind: str, now: dt.datetime) -> Path:
@@ -221,12 +222,14 @@ def _pg_archive(path: Path) -> tuple[str, int, set[str]]:
     return schema, max(versions, default=0), {name for _, name in tables}
 
 
-def restore(url: str, path: Path, force: bool = False) -> RestoreDone:
+def restore(url: str, path: Path, force: bool = False, keep: Path | None = None
+            ) -> RestoreDone:
     """Replace the database at `url` by the backup `path`, then migrate it to this version.
 
     Refuses, changing nothing, when the file is not a backup of this kind of
     database, is newer than this switchflow, or the database holds data and
-    `force` is not given.
+    `force` is not given. With `keep`, a database that holds data is backed up
+    there first, so a forced restore can be undone.
     """
     started = time.perf_counter()
     parsed = DatabaseUrl.parse(url)
@@ -251,6 +254,9 @@ def restore(url: str, path: Path, force: bool = False) -> RestoreDone:
         if held and not force:
             raise BackupError(f"{parsed.shown} already holds data ({held}): restoring would "
                               "replace it; back it up first, then restore with --force")
+        if pg is not None:
+            _pg_check_schema(db, pg[0])
+        kept = backup(url, _unused(keep)).path if held and keep is not None else None
         if kind == "sqlite":
             db.close()
             _sqlite_restore(path, Path(parsed.target))
@@ -269,7 +275,17 @@ def restore(url: str, path: Path, force: bool = False) -> RestoreDone:
         if previous is not None:
             database.initialize(previous)     # the caller's models stay where they were
     return RestoreDone(path, kind, version, applied, calls, tickets,
-                       time.perf_counter() - started)
+                       time.perf_counter() - started, kept)
+
+
+def _unused(path: Path) -> Path:
+    """`path`, or with -2, -3 … added: a safety copy never overwrites a file (the backup
+    being restored may be one made a second ago under the same name)."""
+    candidate, n = path, 1
+    while candidate.exists():
+        n += 1
+        candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
+    return candidate
 
 
 def _data_held(db: peewee.Database) -> str:
@@ -303,25 +319,31 @@ def _sqlite_restore(path: Path, target: Path) -> None:
         src.close()
 
 
-def _pg_restore(db: peewee.Database, url: str, path: Path, schema: str,
-                tables: set[str]) -> None:
-    tool = _tool("pg_restore")
+def _pg_check_schema(db: peewee.Database, schema: str) -> None:
+    """Refuse, before anything changes, a restore the schemas do not allow."""
+    _tool("pg_restore")
     target = current_schema(db)
     if target is None:
         raise BackupError("the schema on the database's search_path does not exist: create "
                           "it first")
+    if target != schema and db.execute_sql("SELECT 1 FROM pg_namespace WHERE nspname = %s",
+                                           (schema,)).fetchone():
+        raise BackupError(f"the backup's tables are in schema {schema}, which this database "
+                          f"has besides {target}: restore into a database without schema "
+                          f"{schema}, or with search_path={schema}")
+
+
+def _pg_restore(db: peewee.Database, url: str, path: Path, schema: str,
+                tables: set[str]) -> None:
+    tool = _tool("pg_restore")
+    target = current_schema(db)
+    assert target is not None      # _pg_check_schema made sure
     ours = {m._meta.table_name for m in (*MODELS, SchemaVersion)} | tables
     present = set(db.get_tables(schema=target))
     for table in sorted(ours & present):
         db.execute_sql(f'DROP TABLE IF EXISTS "{target}"."{table}" CASCADE')
     renamed = target != schema
     if renamed:
-        taken = db.execute_sql("SELECT 1 FROM pg_namespace WHERE nspname = %s",
-                               (schema,)).fetchone()
-        if taken:
-            raise BackupError(f"the backup's tables are in schema {schema}, which this "
-                              f"database has besides {target}: restore into a database "
-                              f"without schema {schema}, or with search_path={schema}")
         db.execute_sql(f'ALTER SCHEMA "{target}" RENAME TO "{schema}"')
     try:
         _run([tool, "--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction",

@@ -149,7 +149,9 @@ def test_a_backup_taken_while_calls_write_is_whole_and_holds_up_no_call(
     assert len(recordings) == len(call_ids)
 
 
-def test_restore_refuses_a_database_with_data_unless_forced(store_db, db_url, tmp_path):
+def test_restore_refuses_a_database_with_data_unless_forced_then_keeps_a_copy(
+        store_db, db_url, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
     fill(3)
     made = backup(db_url, tmp_path / "b.backup")
     StoreSink().commit(a_call(99))
@@ -164,6 +166,12 @@ def test_restore_refuses_a_database_with_data_unless_forced(store_db, db_url, tm
     assert "3 call records, 1 tickets" in forced.output
     bind_again(db_url)
     assert CallRow.select().count() == 3
+    [kept] = (tmp_path / "var" / "backups").iterdir()
+    assert kept.stem.endswith("-before-restore")
+    assert f"saved what the database held to var/backups/{kept.name} first" in forced.output
+    undone = _db(db_url, "restore", str(kept), "--force")      # the forced restore undone
+    assert undone.exit_code == 0 and "4 call records" in undone.output
+    assert len(list((tmp_path / "var" / "backups").iterdir())) == 2   # neither overwritten
 
 
 def test_a_backup_from_a_newer_switchflow_is_refused_and_changes_nothing(
@@ -287,3 +295,20 @@ def test_a_backup_file_that_cannot_be_written_is_one_line(store_db, db_url, tmp_
     assert result.exit_code == 1
     assert f"cannot write {blocker / 'x.backup'}" in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_postgresql_backup_is_refused_where_its_schema_exists_besides_the_target(
+        pg_db_url, tmp_path):
+    db_url = pg_db_url
+    fill(2)
+    made = backup(db_url, tmp_path / "b.pgdump")
+    other = f"sf_other_{uuid.uuid4().hex[:8]}"
+    _admin(f"CREATE SCHEMA {other}")
+    try:
+        result = _db(f"{PG_URL}?options=-c%20search_path%3D{other}", "restore", str(made.path))
+        assert result.exit_code == 1
+        assert "which this database has besides" in result.output
+    finally:
+        _admin(f"DROP SCHEMA {other} CASCADE")
+    bind_again(db_url)
+    assert CallRow.select().count() == 2
