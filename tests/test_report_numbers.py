@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 
 import pytest
 
@@ -134,3 +135,13 @@ def test_agents_so_far_today_stop_at_now(day):
             .table("agents").as_dicts()}
     assert rows["1001"]["logged_in_s"] == (3 * 60 + 5) * 60   # 08:55 – 12:00
     assert rows["1002"]["break_s"] == 0
+
+
+def test_a_period_of_several_days_has_a_row_per_local_day(day):
+    two = Period.of_days(DAY - dt.timedelta(days=1), DAY, ZONE)
+    report = build("calls", two, settings(), AFTER)
+    days = {r["day"]: r for r in report.table("by_day").as_dicts()}
+    assert list(days) == ["2026-11-22 Sun", "2026-11-23 Mon"]     # c0 at 23:59 local
+    assert (days["2026-11-22 Sun"]["calls"], days["2026-11-23 Mon"]["calls"]) == (1, 10)
+    assert values(report)["calls"] == 11
+    assert "by_day" not in {t.key for t in build("calls", day, settings(), AFTER).tables}

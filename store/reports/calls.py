@@ -23,6 +23,7 @@ are left out of everything below:
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -132,9 +133,12 @@ def build(period: Period, settings: ReportSettings) -> Report:
         return QueueStats(settings.short_abandon, settings.service_level_threshold)
 
     total, by_hour, by_queue = stats(), defaultdict(stats), defaultdict(stats)
+    by_day: dict[dt.date, QueueStats] = defaultdict(stats)
     for c in call_outcomes(period):
         total.add(c.outcome, c.wait_ms)
-        by_hour[period.local(c.call.started_at).hour].add(c.outcome, c.wait_ms)
+        started = period.local(c.call.started_at)
+        by_hour[started.hour].add(c.outcome, c.wait_ms)
+        by_day[started.date()].add(c.outcome, c.wait_ms)
         for visit in c.visits:           # a queue sees each wait in it as an offer
             by_queue[visit.name].add(visit.outcome, visit.wait_ms)
 
@@ -175,6 +179,9 @@ def build(period: Period, settings: ReportSettings) -> Report:
                   (Column("hour", "hour", "text"), *columns),
                   tuple((f"{h:02d}:00", *row(by_hour[h] if h in by_hour else stats()))
                         for h in hour_range if by_hour))
+    days = Table("by_day", f"calls by day ({period.zone})",
+                 (Column("day", "day", "text"), *columns),
+                 tuple((f"{d:%Y-%m-%d %a}", *row(by_day[d])) for d in sorted(by_day)))
     queues = Table("by_queue", "waits by queue (a call that waited in two queues counts in "
                    "each, with that wait's outcome)",
                    (Column("queue", "queue", "text"), *columns[1:]),
@@ -199,7 +206,9 @@ def build(period: Period, settings: ReportSettings) -> Report:
              "before the first call and after the last are left out.",
              f"Service level = {sl_note}.",
              f"Abandon rate = abandoned / offered; short abandons (under {short}) excluded.")
-    return Report("calls", "Calls", period, summary, (hours, queues), chart, notes)
+    several_days = (period.end - period.start) > dt.timedelta(days=1)
+    tables = (hours, days, queues) if several_days else (hours, queues)
+    return Report("calls", "Calls", period, summary, tables, chart, notes)
 
 
 def _pct(value: float | None) -> str:
