@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from pathlib import Path
 
 import click
 import peewee
@@ -13,7 +14,7 @@ from engine.settings import Settings
 from .project import cli_settings, local_today
 
 
-@click.group(short_help="Create, upgrade and fill the database: init, migrate, seed-demo.")
+@click.group(short_help="Create, upgrade, fill, back up and restore the database.")
 def db() -> None:
     """The store's database, named by [store] url (or SWITCHFLOW_DB):
     sqlite:///FILE by default, or postgresql://USER@HOST/DB.
@@ -23,6 +24,8 @@ def db() -> None:
       switchflow db init
       SWITCHFLOW_DB=postgresql://sf@127.0.0.1/sf switchflow db migrate
       switchflow db seed-demo
+      switchflow db backup
+      switchflow db restore var/backups/switchflow-20261128-093000.sqlite --force
     """
 
 
@@ -45,6 +48,7 @@ def opened(settings: Settings) -> Iterator[peewee.Database]:
 
 def _apply(database: peewee.Database) -> None:
     from store.schema import SchemaError, current_version, migrate
+    was = current_version(database)
     try:
         applied = migrate(database)
     except SchemaError as e:
@@ -52,7 +56,11 @@ def _apply(database: peewee.Database) -> None:
     for step in applied:
         click.echo(f"applied migration {step.version}: {step.name} ({step.seconds:.2f} s)")
     version = current_version(database)
-    click.echo(f"schema at version {version}" + ("" if applied else ": nothing to do"))
+    if not applied:
+        click.echo(f"schema at version {version}: nothing to do")
+    else:
+        click.echo(f"schema at version {version}"
+                   + (f" (was {was})" if was else " (a new database)"))
 
 
 @db.command(short_help="Create the store's tables in a new database.")
@@ -107,3 +115,92 @@ def seed_demo() -> None:
                                        "run `switchflow db init` (or `db migrate`) first")
         accounts = seed(database, local_today(settings))
         click.echo(f"seeded {len(accounts)} demo accounts: {', '.join(accounts)}")
+
+
+BACKUP_FOLDER = Path("var/backups")
+
+
+@db.command(short_help="Copy the database to a file, while calls go on.")
+@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+def backup(file: Path | None) -> None:
+    """Copy the database into FILE: SQLite through its online backup API, PostgreSQL
+    through pg_dump (custom format; the password goes through PGPASSWORD, never on
+    a command line). Calls may go on writing meanwhile: the copy is the database
+    as it stood at one instant. Without FILE: var/backups/switchflow-DATE-TIME
+    (.sqlite or .pgdump), local time in engine.timezone.
+
+    \b
+    Example:
+      switchflow db backup
+      switchflow db backup /mnt/backups/tonight.sqlite
+    """
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from store.backup import BackupError, default_path
+    from store.backup import backup as run_backup
+    from store.db import DatabaseUrl, StoreError
+    settings = cli_settings()
+    try:
+        parsed = DatabaseUrl.parse(settings.store.url)
+        if file is None:
+            now = dt.datetime.now(ZoneInfo(settings.engine.timezone))
+            file = default_path(BACKUP_FOLDER, parsed.kind, now)
+        click.echo(f"database {parsed.shown}")
+        done = run_backup(settings.store.url, file)
+    except (StoreError, BackupError) as e:
+        raise click.ClickException(str(e)) from None
+    click.echo(f"backed up schema version {done.schema_version} to {done.path} "
+               f"({_size(done.size)}, {done.seconds:.2f} s)")
+
+
+@db.command(short_help="Replace the database by a backup, then migrate it.")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True,
+              help="Replace a database that already holds data.")
+def restore(file: Path, force: bool) -> None:
+    """Put the backup FILE (from `switchflow db backup`) in place of the database.
+    A database that holds data is left alone unless --force is given; then it is
+    first backed up under var/backups (…-before-restore), so the restore can be
+    undone. A backup made
+    by an older switchflow is restored, then migrated to this version; one made by
+    a newer switchflow is refused. Stop `switchflow serve` first: calls written
+    during a restore are lost.
+
+    \b
+    Example:
+      switchflow db restore var/backups/switchflow-20261128-093000.sqlite
+      switchflow db restore tonight.pgdump --force
+    """
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from store.backup import BackupError, default_path
+    from store.backup import restore as run_restore
+    from store.db import DatabaseUrl, StoreError
+    settings = cli_settings()
+    try:
+        parsed = DatabaseUrl.parse(settings.store.url)
+        click.echo(f"database {parsed.shown}")
+        now = dt.datetime.now(ZoneInfo(settings.engine.timezone))
+        keep = default_path(BACKUP_FOLDER, parsed.kind, now)
+        keep = keep.with_name(keep.stem + "-before-restore" + keep.suffix)
+        done = run_restore(settings.store.url, file, force=force, keep=keep)
+    except (StoreError, BackupError) as e:
+        raise click.ClickException(str(e)) from None
+    if done.kept is not None:
+        click.echo(f"saved what the database held to {done.kept} first")
+    click.echo(f"restored {done.path} (schema version {done.backup_version}): "
+               f"{done.calls} call records, {done.tickets} tickets ({done.seconds:.2f} s)")
+    for step in done.applied:
+        click.echo(f"applied migration {step.version}: {step.name} ({step.seconds:.2f} s)")
+    if done.applied:
+        click.echo(f"schema at version {done.applied[-1].version}")
+
+
+def _size(n: int) -> str:
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n} bytes"

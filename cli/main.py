@@ -28,7 +28,10 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "call": ("cli.call", "call", "Call a flow on the simulator: hear it, press keys."),
     "catalog": ("cli.catalog", "catalog",
                 "List what flows may name: lookups, functions, tickets, faxes, queues."),
-    "db": ("cli.db", "db", "Create, upgrade and fill the database: init, migrate, seed-demo."),
+    "db": ("cli.db", "db", "Create, upgrade, fill, back up and restore the database."),
+    "report": ("cli.report", "report", "Reports on calls, IVR exits, tickets and agents."),
+    "ticket": ("cli.ticket", "ticket",
+               "Work orders: list, show, create, dispatch, resolve, time limits."),
 }
 
 

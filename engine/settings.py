@@ -104,6 +104,22 @@ class DialSettings:
     sip: str
 
 
+# the service-level definitions a report may use ([reports] service_level_formula); the
+# reports compute each one (store.reports.calls) and print the one used beside its number
+SERVICE_LEVEL_FORMULAS = (
+    "answered_within / (answered + abandoned)",
+    "answered_within / (answered + abandoned_after_threshold)",
+    "answered_within / offered",
+)
+
+
+@dataclass(frozen=True)
+class ReportSettings:
+    short_abandon: int            # milliseconds: callers who hang up sooner are not counted
+    service_level_threshold: int  # milliseconds: "answered within" this wait
+    service_level_formula: str    # one of SERVICE_LEVEL_FORMULAS
+
+
 @dataclass(frozen=True)
 class Settings:
     engine: EngineSettings
@@ -112,6 +128,7 @@ class Settings:
     store: StoreSettings
     esl: EslSettings
     dial: DialSettings
+    reports: ReportSettings
     queues: Mapping[str, str] = field(default_factory=dict)  # flow queue[/skill] -> queue@domain
     sources: tuple[str, ...] = ()  # files and variables that contributed, in order
 
@@ -201,6 +218,14 @@ def _local_datetime(value: Any) -> dt.datetime:
         raise _Bad from None
 
 
+def _one_of(choices: tuple[str, ...]) -> _Key:
+    def parse(value: Any) -> str:
+        if not isinstance(value, str) or value not in choices:
+            raise _Bad(did_you_mean(value, choices) if isinstance(value, str) else "")
+        return value
+    return _Key(None, parse, "one of " + ", ".join(f'"{c}"' for c in choices))
+
+
 def _with(key: _Key, default: Any, secret: bool = False) -> _Key:
     return _Key(default, key.parse, key.expected, key.kind, secret)
 
@@ -279,10 +304,17 @@ SCHEMA: dict[str, dict[str, _Key]] = {
     "dial": {kind: _Key(template, _dial_template,
                         'a FreeSWITCH dial string with one {target} and no spaces, such as '
                         f'"{template}"') for kind, template in DEFAULT_DIAL.items()},
+    "reports": {
+        "short_abandon": _with(_duration(0, 300_000), "5s"),
+        "service_level_threshold": _with(_duration(1000, 600_000), "20s"),
+        "service_level_formula": _with(_one_of(SERVICE_LEVEL_FORMULAS),
+                                       SERVICE_LEVEL_FORMULAS[0]),
+    },
 }
 
 _SECTIONS = {"engine": EngineSettings, "sim": SimSettings, "paths": PathSettings,
-             "store": StoreSettings, "esl": EslSettings, "dial": DialSettings}
+             "store": StoreSettings, "esl": EslSettings, "dial": DialSettings,
+             "reports": ReportSettings}
 
 # sections whose keys are the user's own: (key pattern, what a key looks like, value, defaults)
 MAP_SECTIONS: dict[str, tuple[re.Pattern[str], str, _Key, dict[str, str]]] = {

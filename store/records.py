@@ -3,7 +3,8 @@
 The engine commits through `CommittingSink`, which retries and replays from
 its outbox, so the same record may arrive again after a write that timed out
 but landed: the second write finds the call and leaves it as it is. The
-record, its segments and queue waits are written in one transaction.
+record, its segments and queue waits, and its recording's row in the
+recordings index, are written in one transaction.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import peewee
 
 from engine.record import CallRecord
 from engine.seams.records import record_from_json, to_json
+from store.activity import index_recording
 from store.models.base import database
 from store.models.calls import CallRow, CallSegment, QueueWait
 
@@ -59,6 +61,7 @@ def _write(record: CallRecord) -> None:
         QueueWait.create(call=row, position=position, queue=q.queue, name=q.name,
                          wait_ms=q.wait_ms, outcome=q.outcome, agent=q.agent,
                          answered_at=utc(q.answered_at))
+    index_recording(row, record)
 
 
 def _body(record: CallRecord) -> dict:

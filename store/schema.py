@@ -22,9 +22,9 @@ from dataclasses import dataclass
 
 import peewee
 
-from store.db import current_schema
-from store.models import backoffice, calls, customers, tickets
-from store.models.base import BaseModel
+from store.db import bind, current_schema
+from store.models import activity, backoffice, calls, customers, tickets
+from store.models.base import BaseModel, database
 
 
 class SchemaVersion(BaseModel):
@@ -60,7 +60,20 @@ def _customers_and_accounts(db: peewee.Database) -> None:
 
 
 def _calls_tickets_and_writes(db: peewee.Database) -> None:
-    db.create_tables([*calls.MODELS, *tickets.MODELS, *backoffice.MODELS])
+    from store.migrations.v2_tickets import TicketRowV2
+    db.create_tables([*calls.MODELS, TicketRowV2])
+    db.create_tables([tickets.TicketAudit, *backoffice.MODELS])
+
+
+def _ticket_lifecycle(db: peewee.Database) -> None:
+    from store.migrations.m4_tickets import upgrade
+    upgrade(db)
+
+
+def _recordings_and_agent_activity(db: peewee.Database) -> None:
+    from store.activity import backfill_recordings
+    db.create_tables(activity.MODELS)
+    backfill_recordings()      # calls stored before: their recordings are indexed too
 
 
 MIGRATIONS: tuple[Migration, ...] = (
@@ -68,9 +81,13 @@ MIGRATIONS: tuple[Migration, ...] = (
               _customers_and_accounts),
     Migration(2, "call records, segments, queue waits, tickets, ticket audit, back-office writes",
               _calls_tickets_and_writes),
+    Migration(4, "ticket lifecycle: assignee, version, repair and time-limit columns; "
+                 "ticket events, alarms, notifications", _ticket_lifecycle),
+    Migration(5, "recordings index, agent activity log", _recordings_and_agent_activity),
 )
 
-MODELS = (*customers.MODELS, *calls.MODELS, *tickets.MODELS, *backoffice.MODELS)
+MODELS = (*customers.MODELS, *calls.MODELS, *tickets.MODELS, *backoffice.MODELS,
+          *activity.MODELS)
 
 LATEST = MIGRATIONS[-1].version
 
@@ -95,7 +112,13 @@ def pending(db: peewee.Database) -> list[Migration]:
 
 
 def migrate(db: peewee.Database) -> list[Applied]:
-    """Apply every pending migration in order, each in its own transaction."""
+    """Apply every pending migration in order, each in its own transaction.
+
+    The models are bound to `db` first: a migration's model statements and
+    its raw SQL must go through one connection, or its transaction is not one.
+    """
+    if database.obj is not db:
+        bind(db)
     if current_version(db) is None:
         db.create_tables([SchemaVersion])
     done = []
