@@ -489,7 +489,7 @@ def sla(number: str, explain: bool, role: str, fmt: str) -> None:
         result = evaluate_ticket(row, service.policies, now)
     zone = result.timezone
     if fmt == "json":
-        click.echo(json.dumps(as_json(result), ensure_ascii=False, indent=2))
+        click.echo(json.dumps(as_json(result, zone), ensure_ascii=False, indent=2))
         return
     clocks = [[c.clock, str(c.cycle), c.state, f"{c.target_minutes} min",
                f"{c.elapsed_minutes:.0f} min", _when(local(c.warn_at, zone)),
@@ -561,8 +561,8 @@ def watch(interval: float, once: bool) -> None:
         if once:
             said(watch_once(service.policies, service.now(), zone=service.zone))
             return
-        click.echo(f"watching tickets every {interval:g} s (Ctrl-C stops)")
         try:
+            click.echo(f"watching tickets every {interval:g} s (Ctrl-C stops)")
             run_watcher(service.policies, interval, zone=service.zone, on_pass=said)
         except KeyboardInterrupt:
             click.echo("stopped")

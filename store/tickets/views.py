@@ -171,14 +171,18 @@ def ticket_detail(row: TicketRow, now: dt.datetime, default_zone: str) -> Ticket
                                local(a.notify_at, zone), a.actions) for a in alarms))
 
 
-def as_json(value: Any) -> Any:
-    """A view (or list of views) as JSON-ready data: instants in ISO 8601 with their offset."""
+def as_json(value: Any, zone: str | None = None) -> Any:
+    """A view (or list of views) as JSON-ready data: instants in ISO 8601 with their
+    offset (moved into `zone` when given)."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: as_json(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {f.name: as_json(getattr(value, f.name), zone)
+                for f in dataclasses.fields(value)}
     if isinstance(value, list | tuple):
-        return [as_json(v) for v in value]
+        return [as_json(v, zone) for v in value]
     if isinstance(value, dict):
-        return {k: as_json(v) for k, v in value.items()}
+        return {k: as_json(v, zone) for k, v in value.items()}
     if isinstance(value, dt.datetime):
+        if zone is not None and value.tzinfo is not None:
+            value = value.astimezone(ZoneInfo(zone))
         return value.isoformat(timespec="seconds")
     return value
