@@ -1,8 +1,9 @@
 """Finding tickets: lists with filters, and one ticket in full, as a role may see them.
 
 A filter left as None does not filter. `overdue` means an open ticket with a
-running clock past its deadline; `due_within` an open ticket with a deadline
-between now and now + that long. Confidential tickets are left out for roles
+running clock past its deadline; `due_within` an open ticket whose next
+deadline is between now and now + that long (both on the indexed
+`next_due`, the earliest running deadline). Confidential tickets are left out for roles
 that may not see them (store/tickets/visibility.py).
 """
 
@@ -10,8 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from functools import reduce
-from operator import or_
 
 import peewee
 
@@ -19,8 +18,6 @@ from store.models.tickets import TicketRow
 from store.tickets.errors import BadTicketInput, UnknownTicket
 from store.tickets.views import OPEN_STATUSES, TicketDetail, TicketView, ticket_detail, ticket_view
 from store.tickets.visibility import DEFAULT_ROLE, require_visible, sees_confidential
-
-DUES = (TicketRow.first_response_due, TicketRow.update_due, TicketRow.resolve_due)
 
 
 @dataclass(frozen=True)
@@ -60,10 +57,9 @@ def select_tickets(f: TicketFilter, role: str, now: dt.datetime) -> peewee.Model
         query = query.where(TicketRow.account == f.account)
     at = _utc(now)
     if f.overdue:
-        query = query.where(reduce(or_, [due < at for due in DUES]))
+        query = query.where(TicketRow.next_due < at)
     if f.due_within is not None:
-        until = at + f.due_within
-        query = query.where(reduce(or_, [(due >= at) & (due <= until) for due in DUES]))
+        query = query.where(TicketRow.next_due.between(at, at + f.due_within))
     return query.order_by(TicketRow.created_at.desc(), TicketRow.id.desc())
 
 

@@ -125,8 +125,6 @@ def zone_of(row: TicketRow, default_zone: str) -> str:
 def ticket_view(row: TicketRow, now: dt.datetime, default_zone: str) -> TicketView:
     """The row as a view at `now` (aware)."""
     zone = zone_of(row, default_zone)
-    dues = [d for d in (row.first_response_due, row.update_due, row.resolve_due)
-            if d is not None]
     now_utc = now.astimezone(dt.UTC).replace(tzinfo=None)
     is_open = row.status in OPEN_STATUSES
     return TicketView(
@@ -137,8 +135,8 @@ def ticket_view(row: TicketRow, now: dt.datetime, default_zone: str) -> TicketVi
         return_reason=row.return_reason,
         first_response_due=local(row.first_response_due, zone),
         update_due=local(row.update_due, zone), resolve_due=local(row.resolve_due, zone),
-        next_due=local(min(dues), zone) if dues else None,
-        overdue=is_open and any(d < now_utc for d in dues),
+        next_due=local(row.next_due, zone),
+        overdue=is_open and row.next_due is not None and row.next_due < now_utc,
         breached=bool(row.breached), sla_policy=row.sla_policy, timezone=zone)
 
 
