@@ -208,3 +208,16 @@ def test_seven_business_days_take_well_under_a_millisecond(shipped):
         warm.append(time.perf_counter() - t0)
     assert statistics.median(cold) < 0.005
     assert statistics.median(warm) < 0.001
+
+
+@settings(max_examples=100, deadline=None)
+@given(start=instants, minutes=st.integers(min_value=1, max_value=6000),
+       pauses=st.lists(st.tuples(st.integers(0, 20000), st.integers(1, 5000)), max_size=3))
+def test_pauses_are_left_out_both_ways(business, start, minutes, pauses):
+    begin = start.replace(tzinfo=CST)
+    cuts = [(begin + dt.timedelta(minutes=a), begin + dt.timedelta(minutes=a + n))
+            for a, n in pauses]
+    end = business.add(begin, minutes, cuts)
+    assert business.minutes_between(begin, end, cuts) == pytest.approx(minutes, abs=1e-6)
+    # a pause never makes a deadline earlier
+    assert end >= business.add(begin, minutes)

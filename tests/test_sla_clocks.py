@@ -307,3 +307,39 @@ def test_policies_parse_from_text_too():
     result = evaluate(ticket(ev(cst(2026, 1, 1, 0, 0), "created")), policies,
                       cst(2026, 1, 1, 0, 30))
     assert shown(clock(result, "resolve").deadline) == "2026-01-01 00:30 CST"
+
+
+def test_naive_instants_are_refused_with_a_reason(policies):
+    naive = ticket(TicketEvent(dt.datetime(2026, 11, 23, 10, 0), "created"))
+    with pytest.raises(ValueError, match="`created` at 2026-11-23 10:00:00 has no time zone"):
+        evaluate(naive, policies, cst(2026, 11, 23, 11, 0))
+    with pytest.raises(ValueError, match="aware `now`"):
+        evaluate(ticket(), policies, dt.datetime(2026, 11, 23, 11, 0))
+
+
+def test_closing_ends_a_pause_so_a_reopened_ticket_runs_again(policies):
+    facts = ticket(ev(cst(2026, 11, 23, 9, 0), "created"),
+                   ev(cst(2026, 11, 23, 10, 0), "paused", "waiting_customer"),
+                   ev(cst(2026, 11, 24, 9, 0), "closed"),
+                   ev(cst(2026, 11, 25, 9, 0), "reopened"))
+    resolve = clock(evaluate(facts, policies, cst(2026, 11, 25, 10, 0)), "resolve")
+    # 1 h before the pause, 1 h since the reopening: 2 of 4 h used
+    assert (resolve.state, resolve.elapsed_minutes, shown(resolve.deadline)) == (
+        "running", 120, "2026-11-25 12:00 CST")
+
+
+def test_a_repair_found_to_be_a_leak_moves_to_the_emergency_policy_and_24x7(policies):
+    created = ev(cst(2026, 11, 27, 19, 0), "created")            # Friday evening
+    leak = ev(cst(2026, 11, 27, 19, 30), "type", "repair->leak_report")
+    facts = ticket(created, leak, type_="leak_report")
+    result = evaluate(facts, policies, cst(2026, 11, 27, 21, 0))
+    assert (result.policy, result.calendar) == ("emergency", "24x7")
+    resolve = clock(result, "resolve")
+    # 2 h from creation on a calendar that never closes, not Saturday morning
+    assert shown(resolve.deadline) == "2026-11-27 21:00 CST"
+    assert [(a.key, a.urgent) for a in result.due] == [
+        ("first_response/1/warning", True), ("resolve/1/warning", True),
+        ("first_response/1/breach", True), ("resolve/1/breach", True)]
+    assert ("2026-11-27 19:30 CST: type changed repair → leak_report: policy `emergency` "
+            "instead of `severity_2`, its limits counted from each clock's start") \
+        in result.explanation

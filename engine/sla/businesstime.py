@@ -96,6 +96,7 @@ class BusinessClock:
         self.calendar = calendar
         self.zone = calendar.zone
         self._day = lru_cache(maxsize=4096)(self._day_intervals)
+        self._midnight = lru_cache(maxsize=4096)(lambda day: _wall(day, 0, self.zone))
 
     # ------------------------------------------------------------ open intervals
 
@@ -132,7 +133,7 @@ class BusinessClock:
                     b = min(b, end)
                 yield a, b
             closed_days = 0 if found else closed_days + 1
-            if end is not None and _wall(day + DAY, 0, self.zone) >= end:
+            if end is not None and self._midnight(day + DAY) >= end:
                 return
             if closed_days > MAX_CLOSED_DAYS:
                 raise BusinessTimeError(

@@ -8,11 +8,12 @@ IANA name is stated once at the top of an explanation.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
 from engine.calendars.public import TABLES
-from engine.sla.businesstime import BusinessClock, ClosedSpan
+from engine.sla.businesstime import BusinessClock, ClosedSpan, Interval
 
 MAX_SKIPPED = 12   # closed stretches listed per clock; the rest are counted
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -37,14 +38,17 @@ def minutes_text(minutes: float) -> str:
 
 
 def skipped_lines(business: BusinessClock, start: dt.datetime, end: dt.datetime,
-                  indent: str = "  ") -> list[str]:
-    """One line per closed stretch in [start, end), naming holidays and make-up working days."""
-    spans = business.closed_spans(start, end)
-    lines = [indent + _span_text(business, span) for span in spans[:MAX_SKIPPED]]
+                  pauses: Sequence[Interval] = ()) -> list[tuple[dt.datetime, str]]:
+    """(instant, text) per closed stretch in [start, end) not inside a pause, and per make-up
+    working day, naming holidays; at most MAX_SKIPPED stretches, the rest counted."""
+    spans = [s for s in business.closed_spans(start, end)
+             if not any(a <= s.start and s.end <= b for a, b in pauses)]
+    out = [(span.start, _span_text(business, span)) for span in spans[:MAX_SKIPPED]]
     if len(spans) > MAX_SKIPPED:
-        lines.append(f"{indent}… and {len(spans) - MAX_SKIPPED} more closed stretches")
-    lines.extend(indent + text for text in _make_up_days(business, start, end))
-    return lines
+        out.append((spans[MAX_SKIPPED].start,
+                    f"… and {len(spans) - MAX_SKIPPED} more closed stretches"))
+    out.extend(_make_up_days(business, start, end))
+    return out
 
 
 def _span_text(business: BusinessClock, span: ClosedSpan) -> str:
@@ -64,7 +68,7 @@ def _day_reasons(business: BusinessClock, a: dt.datetime, b: dt.datetime) -> lis
     kind_of = getattr(calendar, "kind_of", None)
     day = a.date() if (a.hour, a.minute) == (0, 0) else a.date() + dt.timedelta(days=1)
     groups: list[list[Any]] = []    # [first, last, label]
-    while day < b.date() or (day == b.date() and False):
+    while day < b.date():
         label = _closed_label(calendar, kind_of, day)
         if groups and groups[-1][2][0] == label[0] and groups[-1][1] + dt.timedelta(days=1) == day \
                 and (label[0] != "holiday" or groups[-1][2][1] == label[1] or not label[1]):
@@ -99,7 +103,8 @@ def _closed_label(calendar: Any, kind_of: Any, day: dt.date) -> tuple[str, str]:
     return ("closed", "")
 
 
-def _make_up_days(business: BusinessClock, start: dt.datetime, end: dt.datetime) -> list[str]:
+def _make_up_days(business: BusinessClock, start: dt.datetime,
+                  end: dt.datetime) -> list[tuple[dt.datetime, str]]:
     calendar = business.calendar
     kind_of = getattr(calendar, "kind_of", None)
     if kind_of is None:
@@ -111,8 +116,9 @@ def _make_up_days(business: BusinessClock, start: dt.datetime, end: dt.datetime)
         if day.weekday() >= 5 and kind_of(day) == "work":
             hours = " ".join(f"{s // 60:02d}:{s % 60:02d}-{e // 60:02d}:{e % 60:02d}"
                              for s, e in calendar.hours_on(day))
-            out.append(f"{day.isoformat()} ({_WEEKDAYS[day.weekday()]}) is a make-up working "
-                       f"day: open {hours}")
+            midnight = dt.datetime.combine(day, dt.time()).replace(tzinfo=business.zone)
+            out.append((midnight, f"{day.isoformat()} ({_WEEKDAYS[day.weekday()]}) is a "
+                                  f"make-up working day: open {hours}"))
         day += dt.timedelta(days=1)
     return out
 
