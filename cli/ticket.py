@@ -526,7 +526,7 @@ def rebuild(who: str) -> None:
     from store.tickets.sla import rebuild as recompute
     with store("admin") as service:
         done = recompute(service.policies, service.now(), f"rebuild:{who}",
-                         service._transaction)
+                         service.write_transaction)
     for number, column, old, new in done.moved:
         click.echo(f"ticket {number}: {column.replace('_', ' ')} {old} -> {new}")
     click.echo(f"{done.tickets} tickets recomputed, {done.changed} changed")

@@ -204,7 +204,7 @@ def test_rebuild_after_a_policy_change_moves_deadlines_and_audits_them(desk, clo
     assert changed != text
     (tmp_path / "sla.toml").write_text(changed, encoding="utf-8")
     done = rebuild(load_policies(tmp_path / "sla.toml"), clock(), "rebuild:admin",
-                   desk._transaction)
+                   desk.write_transaction)
     assert (done.tickets, done.changed) == (2, 1)
     assert (n, "resolve_due", "2026-11-30 13:00 CST", "2026-11-30 15:00 CST") in done.moved
     audit = TicketAudit.get((TicketAudit.action == "rebuild")
@@ -212,7 +212,7 @@ def test_rebuild_after_a_policy_change_moves_deadlines_and_audits_them(desk, clo
     assert (audit.who, audit.old, audit.new) == ("rebuild:admin", "2026-11-30 13:00 CST",
                                                  "2026-11-30 15:00 CST")
     again = rebuild(load_policies(tmp_path / "sla.toml"), clock(), "rebuild:admin",
-                    desk._transaction)
+                    desk.write_transaction)
     assert again.changed == 0 and again.moved == ()
 
 

@@ -130,7 +130,7 @@ class TicketService:
         data = dict(fields or {})
         if note:
             data["note"] = note
-        with self._transaction():
+        with self.write_transaction():
             customer_class = None
             if account is not None:
                 customer = Customer.get_or_none(Customer.account == account)
@@ -293,8 +293,9 @@ class TicketService:
 
     # ------------------------------------------------------------ the machinery
 
-    def _transaction(self) -> AbstractContextManager:
-        """A transaction that holds SQLite's write lock from its start (PostgreSQL: plain)."""
+    def write_transaction(self) -> AbstractContextManager:
+        """A transaction that holds SQLite's write lock from its start (PostgreSQL: plain);
+        inside one already open, a savepoint."""
         if isinstance(database.obj, peewee.SqliteDatabase) and not database.in_transaction():
             return database.atomic("IMMEDIATE")
         return database.atomic()
@@ -314,7 +315,7 @@ class TicketService:
         who = _name(who, "who") or "unknown"
         for attempt in range(self.retries):
             try:
-                with self._transaction():
+                with self.write_transaction():
                     return self._once(number, who, expected_version, plan)
             except (_Conflict, peewee.IntegrityError):
                 if expected_version is not None:

@@ -68,7 +68,7 @@ def watch_once(policies: Any, now: dt.datetime | None = None, *,
     service = TicketService(lambda: now, policies=policies, zone=zone, role="admin")
     fired: list[Fired] = []
     for ticket_id in ids:
-        with service._transaction():
+        with service.write_transaction():
             row = TicketRow.get_or_none(TicketRow.id == ticket_id)
             if row is None or row.status not in OPEN_STATUSES:
                 continue
