@@ -115,11 +115,14 @@ def fired_keys(row: TicketRow) -> set[str]:
 
 
 def refresh(row: TicketRow, policies: Any, now: dt.datetime) -> SlaResult:
-    """Recompute the ticket's time limits and store them (inside the caller's transaction)."""
+    """Recompute the ticket's time limits and store them (inside the caller's
+    transaction); `row` is updated in place."""
     result = evaluate_ticket(row, policies, now)
     kept = columns(result, fired_keys(row))
     TicketRow.update(**kept.values, next_alarm_at=kept.next_alarm_at).where(
         TicketRow.id == row.id).execute()
+    for name, value in {**kept.values, "next_alarm_at": kept.next_alarm_at}.items():
+        setattr(row, name, value)          # the caller's row shows what was stored
     return result
 
 
