@@ -115,6 +115,9 @@ def store(role: str = "agent", with_policies: bool = True) -> Iterator[Any]:
             raise click.ClickException(f"the database refused: {first}") from None
     finally:
         database.close()
+        close_all = getattr(database, "close_all", None)   # a pool: this command is done
+        if close_all is not None:
+            close_all()
 
 
 def _policies(settings: Any) -> Any:
