@@ -275,3 +275,25 @@ def test_the_demo_tickets_are_in_every_state_some_near_and_some_past_their_limit
     reopened = [r for r in rows if TicketEvent.select().where(
         (TicketEvent.ticket == r) & (TicketEvent.kind == "reopened")).exists()]
     assert len(reopened) == 1 and reopened[0].followup_due is None
+
+
+def test_the_watcher_loop_passes_until_stopped(desk, policies, store_db):
+    import threading
+
+    from store.tickets.watcher import run_watcher
+    n = desk.create("leak_report", 1, who="flow").number
+    store_db.close()
+    stop = threading.Event()
+    reports = []
+
+    def seen(report) -> None:
+        reports.append(report)
+        if len(reports) == 3:
+            stop.set()
+    loop = threading.Thread(target=run_watcher, args=(policies, 0.05), kwargs=dict(
+        stop=stop, zone=ZONE, now=lambda: local("2026-11-30 12:00"), on_pass=seen))
+    loop.start()
+    loop.join(timeout=60)
+    assert not loop.is_alive() and len(reports) == 3
+    assert [len(r.fired) for r in reports] == [4, 0, 0]       # each alarm once, then quiet
+    assert {f.number for f in reports[0].fired} == {n}
