@@ -255,6 +255,8 @@ def list_(status: tuple[str, ...], type_: str | None, severity: int | None, over
         click.echo("no tickets match")
     else:
         click.echo(_table(LIST_COLUMNS, [_row(v) for v in views]))
+        if len(views) == limit:
+            click.echo(f"(the newest {limit}; --limit shows more)", err=True)
 
 
 @ticket.command(short_help="Show one ticket: details, history, audit, alarms.")

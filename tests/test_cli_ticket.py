@@ -162,3 +162,38 @@ def test_watch_runs_until_ctrl_c_and_stops_cleanly(store_db, db_url):
             watcher.kill()
     assert watcher.returncode == 0, err
     assert out.strip() == "stopped" and "Traceback" not in err
+
+
+def test_every_change_command_moves_the_ticket_and_show_tells_it(sf):
+    n = json.loads(sf("ticket", "create", "--type", "repair", "--account", "12345678",
+                      "--format", "json").output)["number"]
+    steps = [
+        (("dispatch", n, "--to", "field_south", "--person", "zhao.lei"),
+         "dispatched to field_south (zhao.lei)"),
+        (("return", n, "--reason", "not our area", "--as", "zhao.lei"),
+         "returned to the dispatcher"),
+        (("dispatch", n, "--to", "field_north"), "dispatched to field_north"),
+        (("accept", n, "--as", "wang.wei"), "accepted by wang.wei"),
+        (("urge", n, "customer called again"), "urged"),
+        (("start", n, "--as", "wang.wei"), "in progress"),
+        (("pause", n, "--reason", "waiting_parts"), "paused (waiting_parts)"),
+        (("contact", n, "parts on Monday"), "customer contact recorded"),
+        (("resume", n), "resumed"),
+        (("note", n, "told the customer", "--public"), "note added"),
+        (("resolve", n, "--cause", "hardware", "--note", "valve replaced"), "resolved"),
+        (("close", n, "--confirmed", "--followup", "1d"), "closed"),
+        (("reopen", n, "--reason", "smell again"), "reopened (dispatched)"),
+    ]
+    for version, (args, said) in enumerate(steps, start=2):
+        result = sf("ticket", *args)
+        assert result.exit_code == 0, result.output
+        assert f"ticket {n}: {said} (status " in result.output
+        assert f"version {version}" in result.output
+    detail = json.loads(sf("ticket", "show", n, "--format", "json").output)
+    assert [e["kind"] for e in detail["events"]] == [
+        "created", "dispatched", "returned", "dispatched", "accepted", "urged", "started",
+        "paused", "contacted", "resumed", "note", "resolved", "closed", "reopened"]
+    assert [e["who"] for e in detail["events"]][2:5] == ["zhao.lei", detail["events"][0]["who"],
+                                                         "wang.wei"]
+    assert detail["ticket"]["version"] == 14 and detail["ticket"]["team"] == "field_north"
+    assert detail["arrived_at"].endswith("+08:00") and detail["followup_due"] is None
