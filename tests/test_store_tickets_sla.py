@@ -192,6 +192,12 @@ def test_a_flows_ticket_gets_its_limits_at_the_watchers_next_pass(store_db, poli
     watch_once(policies, dt.datetime.now(dt.UTC), zone=ZONE)
     row = TicketRow.get(TicketRow.number == receipt.number)
     assert row.sla_policy == "emergency" and row.resolve_due is not None
+    # a desk given the policies computes them at once
+    at_once = StoreDesk(policies).open(TicketRequest(
+        "complaint", 3, True, "service", {}, "call-2", "hotline", "complain", "13800000002",
+        local("2026-11-30 09:00")))
+    row = TicketRow.get(TicketRow.number == at_once.number)
+    assert row.sla_policy == "severity_3" and row.first_response_due is not None
 
 
 def test_rebuild_after_a_policy_change_moves_deadlines_and_audits_them(desk, clock, tmp_path):
