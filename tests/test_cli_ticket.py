@@ -196,4 +196,4 @@ def test_every_change_command_moves_the_ticket_and_show_tells_it(sf):
     assert [e["who"] for e in detail["events"]][2:5] == ["zhao.lei", detail["events"][0]["who"],
                                                          "wang.wei"]
     assert detail["ticket"]["version"] == 14 and detail["ticket"]["team"] == "field_north"
-    assert detail["arrived_at"].endswith("+08:00") and detail["followup_due"] is None
+    assert detail["arrived_at"].endswith("+08:00") and detail["ticket"]["followup_due"] is None

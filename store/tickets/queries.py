@@ -3,8 +3,10 @@
 A filter left as None does not filter. `overdue` means an open ticket with a
 running clock past its deadline; `due_within` an open ticket whose next
 deadline is between now and now + that long (both on the indexed
-`next_due`, the earliest running deadline). Confidential tickets are left out for roles
-that may not see them (store/tickets/visibility.py).
+`next_due`, the earliest running deadline). `followup_due` finds the closed
+tickets whose satisfaction call is due: what a campaign calls.
+Confidential tickets are left out for roles that may not see them
+(store/tickets/visibility.py).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ class TicketFilter:
     assignee: str | None = None          # the person, or the team
     account: str | None = None
     open_only: bool = False
+    followup_due: bool = False           # closed, its satisfaction call due by now
     limit: int = 200
 
 
@@ -56,6 +59,8 @@ def select_tickets(f: TicketFilter, role: str, now: dt.datetime) -> peewee.Model
     if f.account:
         query = query.where(TicketRow.account == f.account)
     at = _utc(now)
+    if f.followup_due:
+        query = query.where((TicketRow.status == "closed") & (TicketRow.followup_due <= at))
     if f.overdue:
         query = query.where(TicketRow.next_due < at)
     if f.due_within is not None:

@@ -60,6 +60,7 @@ class TicketView:
     breached: bool                   # a time limit was missed (stays true once it was)
     sla_policy: str | None
     timezone: str
+    followup_due: dt.datetime | None = None   # the satisfaction call, once closed
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,6 @@ class TicketDetail:
     cause_detail: str | None
     customer_confirmed: bool | None
     closed_at: dt.datetime | None
-    followup_due: dt.datetime | None   # the satisfaction follow-up call, when scheduled
     sla_policy_version: str | None
     sla_calendar: str | None
     sla_calendar_version: str | None
@@ -137,7 +137,8 @@ def ticket_view(row: TicketRow, now: dt.datetime, default_zone: str) -> TicketVi
         update_due=local(row.update_due, zone), resolve_due=local(row.resolve_due, zone),
         next_due=local(row.next_due, zone),
         overdue=is_open and row.next_due is not None and row.next_due < now_utc,
-        breached=bool(row.breached), sla_policy=row.sla_policy, timezone=zone)
+        breached=bool(row.breached), sla_policy=row.sla_policy, timezone=zone,
+        followup_due=local(row.followup_due, zone))
 
 
 def ticket_detail(row: TicketRow, now: dt.datetime, default_zone: str) -> TicketDetail:
@@ -158,7 +159,7 @@ def ticket_detail(row: TicketRow, now: dt.datetime, default_zone: str) -> Ticket
         reported_at=local(row.reported_at, zone), arrived_at=local(row.arrived_at, zone),
         resolved_at=local(row.resolved_at, zone), cause=row.cause,
         cause_detail=row.cause_detail, customer_confirmed=row.customer_confirmed,
-        closed_at=local(row.closed_at, zone), followup_due=local(row.followup_due, zone),
+        closed_at=local(row.closed_at, zone),
         sla_policy_version=row.sla_policy_version, sla_calendar=row.sla_calendar,
         sla_calendar_version=row.sla_calendar_version,
         events=tuple(EventView(e.version, local(e.at, zone), e.kind, e.who, bool(e.public),
