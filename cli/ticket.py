@@ -115,6 +115,9 @@ def store(role: str = "agent", with_policies: bool = True) -> Iterator[Any]:
             raise click.ClickException(f"the database refused: {first}") from None
     finally:
         database.close()
+        close_all = getattr(database, "close_all", None)   # a pool: this command is done
+        if close_all is not None:
+            close_all()
 
 
 def _policies(settings: Any) -> Any:
@@ -222,18 +225,21 @@ def ticket() -> None:
               help='Only open tickets with a deadline within this long ("2h", "1d").')
 @click.option("--assignee", metavar="NAME", help="Only this person's or team's tickets.")
 @click.option("--account", metavar="ACCOUNT", help="Only this customer account's tickets.")
+@click.option("--followup-due", is_flag=True,
+              help="Only closed tickets whose satisfaction call is due.")
 @click.option("--limit", type=click.IntRange(1, 100_000), default=200, show_default=True)
 @role_option
 @format_option
 def list_(status: tuple[str, ...], type_: str | None, severity: int | None, overdue: bool,
           due_within: dt.timedelta | None, assignee: str | None, account: str | None,
-          limit: int, role: str, fmt: str) -> None:
+          followup_due: bool, limit: int, role: str, fmt: str) -> None:
     """List tickets, newest first, with their next deadline in local time.
 
     \b
     Example:
       switchflow ticket list --status open --due-within 2h
       switchflow ticket list --overdue --format csv > overdue.csv
+      switchflow ticket list --followup-due --format json
     """
     from store.tickets.queries import TicketFilter, list_tickets
     from store.tickets.views import as_json
@@ -242,7 +248,8 @@ def list_(status: tuple[str, ...], type_: str | None, severity: int | None, over
         views = list_tickets(TicketFilter(
             status=statuses, type=type_, severity=severity, overdue=overdue,
             due_within=due_within, assignee=assignee, account=account,
-            open_only="open" in status, limit=limit), role=role, now=service.now(),
+            open_only="open" in status, followup_due=followup_due, limit=limit), role=role,
+            now=service.now(),
             zone=service.zone)
     if fmt == "json":
         click.echo(json.dumps(as_json(views), ensure_ascii=False, indent=2))
@@ -252,6 +259,8 @@ def list_(status: tuple[str, ...], type_: str | None, severity: int | None, over
         click.echo("no tickets match")
     else:
         click.echo(_table(LIST_COLUMNS, [_row(v) for v in views]))
+        if len(views) == limit:
+            click.echo(f"(the newest {limit}; --limit shows more)", err=True)
 
 
 @ticket.command(short_help="Show one ticket: details, history, audit, alarms.")
@@ -309,8 +318,8 @@ def _detail_text(d: Any) -> str:
               ("confirmed", {True: "yes", False: "no", None: "-"}[d.customer_confirmed]),
               ("closed", _when(d.closed_at))]
     lines.append("  repair       " + "; ".join(f"{k} {val}" for k, val in repair))
-    if d.followup_due:
-        lines.append(f"  follow-up    satisfaction call due {_when(d.followup_due)}")
+    if v.followup_due:
+        lines.append(f"  follow-up    satisfaction call due {_when(v.followup_due)}")
     lines.append("history")
     for e in d.events:
         lines.append(f"  {e.version:>3}  {_when(e.at)}  {e.kind:<10} {e.who}"
@@ -489,7 +498,7 @@ def sla(number: str, explain: bool, role: str, fmt: str) -> None:
         result = evaluate_ticket(row, service.policies, now)
     zone = result.timezone
     if fmt == "json":
-        click.echo(json.dumps(as_json(result), ensure_ascii=False, indent=2))
+        click.echo(json.dumps(as_json(result, zone), ensure_ascii=False, indent=2))
         return
     clocks = [[c.clock, str(c.cycle), c.state, f"{c.target_minutes} min",
                f"{c.elapsed_minutes:.0f} min", _when(local(c.warn_at, zone)),
@@ -526,7 +535,7 @@ def rebuild(who: str) -> None:
     from store.tickets.sla import rebuild as recompute
     with store("admin") as service:
         done = recompute(service.policies, service.now(), f"rebuild:{who}",
-                         service._transaction)
+                         service.write_transaction)
     for number, column, old, new in done.moved:
         click.echo(f"ticket {number}: {column.replace('_', ' ')} {old} -> {new}")
     click.echo(f"{done.tickets} tickets recomputed, {done.changed} changed")
@@ -561,8 +570,8 @@ def watch(interval: float, once: bool) -> None:
         if once:
             said(watch_once(service.policies, service.now(), zone=service.zone))
             return
-        click.echo(f"watching tickets every {interval:g} s (Ctrl-C stops)")
         try:
+            click.echo(f"watching tickets every {interval:g} s (Ctrl-C stops)")
             run_watcher(service.policies, interval, zone=service.zone, on_pass=said)
         except KeyboardInterrupt:
             click.echo("stopped")

@@ -121,3 +121,79 @@ def test_a_database_never_initialised_is_named_with_what_to_run(empty_db, db_url
     result = CliRunner().invoke(cli, ["ticket", "list"], env={"SWITCHFLOW_DB": db_url})
     assert result.exit_code == 1
     assert "has no switchflow schema: run `switchflow db init`" in result.output
+
+
+def test_sla_json_watch_once_and_rebuild(sf):
+    n = json.loads(sf("ticket", "create", "--type", "leak_report", "--format", "json")
+                   .output)["number"]
+    result = json.loads(sf("ticket", "sla", n, "--format", "json").output)
+    assert (result["policy"], result["calendar"]) == ("emergency", "24x7")
+    resolve = next(c for c in result["clocks"] if c["clock"] == "resolve")
+    assert resolve["state"] == "running" and resolve["deadline"].endswith("+08:00")
+    watched = sf("ticket", "watch", "--once")
+    assert watched.exit_code == 0
+    assert watched.output.strip().endswith("tickets looked at, 0 alarms fired")
+    rebuilt = sf("ticket", "rebuild", "--as", "admin")
+    assert rebuilt.exit_code == 0 and rebuilt.output.strip() == "1 tickets recomputed, 0 changed"
+
+
+def test_watch_runs_until_ctrl_c_and_stops_cleanly(store_db, db_url):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+    store_db.close()
+    watcher = subprocess.Popen(
+        [sys.executable, "-c", "from cli.main import main; main()", "ticket", "watch",
+         "--interval", "1"], cwd=Path(__file__).resolve().parents[1],
+        env={**os.environ, "SWITCHFLOW_DB": db_url}, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True)
+    try:
+        first = watcher.stdout.readline()
+        assert first.startswith("watching tickets every 1 s (Ctrl-C stops)"), \
+            first + watcher.stderr.read()
+        time.sleep(1.5)                  # a pass or two
+        watcher.send_signal(signal.SIGINT)
+        out, err = watcher.communicate(timeout=30)
+    finally:
+        if watcher.poll() is None:
+            watcher.kill()
+    assert watcher.returncode == 0, err
+    assert out.strip() == "stopped" and "Traceback" not in err
+
+
+def test_every_change_command_moves_the_ticket_and_show_tells_it(sf):
+    n = json.loads(sf("ticket", "create", "--type", "repair", "--account", "12345678",
+                      "--format", "json").output)["number"]
+    steps = [
+        (("dispatch", n, "--to", "field_south", "--person", "zhao.lei"),
+         "dispatched to field_south (zhao.lei)"),
+        (("return", n, "--reason", "not our area", "--as", "zhao.lei"),
+         "returned to the dispatcher"),
+        (("dispatch", n, "--to", "field_north"), "dispatched to field_north"),
+        (("accept", n, "--as", "wang.wei"), "accepted by wang.wei"),
+        (("urge", n, "customer called again"), "urged"),
+        (("start", n, "--as", "wang.wei"), "in progress"),
+        (("pause", n, "--reason", "waiting_parts"), "paused (waiting_parts)"),
+        (("contact", n, "parts on Monday"), "customer contact recorded"),
+        (("resume", n), "resumed"),
+        (("note", n, "told the customer", "--public"), "note added"),
+        (("resolve", n, "--cause", "hardware", "--note", "valve replaced"), "resolved"),
+        (("close", n, "--confirmed", "--followup", "1d"), "closed"),
+        (("reopen", n, "--reason", "smell again"), "reopened (dispatched)"),
+    ]
+    for version, (args, said) in enumerate(steps, start=2):
+        result = sf("ticket", *args)
+        assert result.exit_code == 0, result.output
+        assert f"ticket {n}: {said} (status " in result.output
+        assert f"version {version}" in result.output
+    detail = json.loads(sf("ticket", "show", n, "--format", "json").output)
+    assert [e["kind"] for e in detail["events"]] == [
+        "created", "dispatched", "returned", "dispatched", "accepted", "urged", "started",
+        "paused", "contacted", "resumed", "note", "resolved", "closed", "reopened"]
+    assert [e["who"] for e in detail["events"]][2:5] == ["zhao.lei", detail["events"][0]["who"],
+                                                         "wang.wei"]
+    assert detail["ticket"]["version"] == 14 and detail["ticket"]["team"] == "field_north"
+    assert detail["arrived_at"].endswith("+08:00") and detail["ticket"]["followup_due"] is None

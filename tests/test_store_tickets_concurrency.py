@@ -61,3 +61,40 @@ def test_two_processes_noting_one_ticket_at_once_lose_nothing(store_db, db_url):
     assert b1 < e2 and b2 < e1
     order = [e.who for e in notes if e.kind == "note"]
     assert order != sorted(order) and order != sorted(order, reverse=True)
+
+
+# two crews accept the same dispatched ticket at the same instant
+ACCEPT = textwrap.dedent("""
+    import sys, time
+    from store.db import connect
+    from store.tickets.errors import TicketError
+    from store.tickets.service import TicketService
+    url, number, who, start = sys.argv[1:5]
+    connect(url)
+    service = TicketService()
+    time.sleep(max(0.0, float(start) - time.time()))
+    try:
+        print("won", service.accept(number, who=who).version)
+    except TicketError as e:
+        print("refused", e)
+""")
+
+
+def test_two_crews_accepting_at_once_one_wins_the_other_is_told_why(store_db, db_url):
+    service = TicketService()
+    number = service.create("repair", 2, who="li.na").number
+    service.dispatch(number, who="dispatcher", team="field_north")
+    store_db.close()
+    start = f"{time.time() + 2.0:.3f}"
+    crews = [subprocess.Popen([sys.executable, "-c", ACCEPT, db_url, number, who, start],
+                              cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True) for who in ("wang.wei", "zhao.lei")]
+    answers = sorted(c.communicate(timeout=120)[0].strip() for c in crews)
+    assert answers[1] == "won 3", answers
+    assert answers[0].startswith(f"refused cannot accept ticket {number}: it is accepted "
+                                 "(accept needs dispatched)"), answers
+    row = TicketRow.get(TicketRow.number == number)
+    assert row.version == 3 and row.status == "accepted"
+    accepted = TicketEvent.select().where((TicketEvent.ticket == row)
+                                          & (TicketEvent.kind == "accepted"))
+    assert [e.who for e in accepted] == [row.assignee]

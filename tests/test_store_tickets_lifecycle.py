@@ -79,7 +79,7 @@ def test_a_repair_from_report_to_closing_with_its_history_and_audit(desk, clock)
     assert d.closed_at.strftime("%Y-%m-%d %H:%M %Z") == "2026-11-30 12:20 CST"
     assert (d.cause, d.cause_detail, d.customer_confirmed) == (
         "hardware", "regulator replaced", True)
-    assert d.followup_due.strftime("%Y-%m-%d %H:%M %Z") == "2026-12-01 12:20 CST"
+    assert d.ticket.followup_due.strftime("%Y-%m-%d %H:%M %Z") == "2026-12-01 12:20 CST"
     assert d.fields == {"note": "no gas"} and d.caller == "13800000001"
     changes = [(a.who, a.action, a.field, a.old, a.new) for a in d.audit]
     assert ("dispatcher", "dispatch", "status", "new", "dispatched") in changes
@@ -90,6 +90,11 @@ def test_a_repair_from_report_to_closing_with_its_history_and_audit(desk, clock)
     assert ("wang.wei", "resolve", "cause", None, "hardware") in changes
     assert ("li.na", "close", "customer_confirmed", None, "yes") in changes
     assert d.audit[0].at.isoformat() == "2026-11-30T09:00:00+08:00"
+    # the campaign finds the satisfaction call once it is due, not before
+    assert list_tickets(TicketFilter(followup_due=True), now=clock(), zone=ZONE) == []
+    clock.advance(days=1)
+    (due,) = list_tickets(TicketFilter(followup_due=True), now=clock(), zone=ZONE)
+    assert due.number == n and due.status == "closed"
 
 
 def test_each_illegal_change_names_the_status_and_what_is_allowed(desk):
@@ -131,7 +136,7 @@ def test_a_return_goes_back_to_the_dispatcher_with_its_reason_and_a_reopen_to_th
     reopened = desk.reopen(n, "no gas again", who="li.na")
     assert (reopened.status, reopened.team) == ("dispatched", "field_north")
     d = show_ticket(n, now=dt.datetime.now(dt.UTC), zone=ZONE)
-    assert d.resolved_at is None and d.closed_at is None and d.followup_due is None
+    assert d.resolved_at is None and d.closed_at is None and d.ticket.followup_due is None
     assert [e.kind for e in d.events][-3:] == ["resolved", "closed", "reopened"]
     assert d.events[-1].detail == "no gas again"
 

@@ -192,6 +192,12 @@ def test_a_flows_ticket_gets_its_limits_at_the_watchers_next_pass(store_db, poli
     watch_once(policies, dt.datetime.now(dt.UTC), zone=ZONE)
     row = TicketRow.get(TicketRow.number == receipt.number)
     assert row.sla_policy == "emergency" and row.resolve_due is not None
+    # a desk given the policies computes them at once
+    at_once = StoreDesk(policies).open(TicketRequest(
+        "complaint", 3, True, "service", {}, "call-2", "hotline", "complain", "13800000002",
+        local("2026-11-30 09:00")))
+    row = TicketRow.get(TicketRow.number == at_once.number)
+    assert row.sla_policy == "severity_3" and row.first_response_due is not None
 
 
 def test_rebuild_after_a_policy_change_moves_deadlines_and_audits_them(desk, clock, tmp_path):
@@ -204,7 +210,7 @@ def test_rebuild_after_a_policy_change_moves_deadlines_and_audits_them(desk, clo
     assert changed != text
     (tmp_path / "sla.toml").write_text(changed, encoding="utf-8")
     done = rebuild(load_policies(tmp_path / "sla.toml"), clock(), "rebuild:admin",
-                   desk._transaction)
+                   desk.write_transaction)
     assert (done.tickets, done.changed) == (2, 1)
     assert (n, "resolve_due", "2026-11-30 13:00 CST", "2026-11-30 15:00 CST") in done.moved
     audit = TicketAudit.get((TicketAudit.action == "rebuild")
@@ -212,7 +218,7 @@ def test_rebuild_after_a_policy_change_moves_deadlines_and_audits_them(desk, clo
     assert (audit.who, audit.old, audit.new) == ("rebuild:admin", "2026-11-30 13:00 CST",
                                                  "2026-11-30 15:00 CST")
     again = rebuild(load_policies(tmp_path / "sla.toml"), clock(), "rebuild:admin",
-                    desk._transaction)
+                    desk.write_transaction)
     assert again.changed == 0 and again.moved == ()
 
 
@@ -275,3 +281,25 @@ def test_the_demo_tickets_are_in_every_state_some_near_and_some_past_their_limit
     reopened = [r for r in rows if TicketEvent.select().where(
         (TicketEvent.ticket == r) & (TicketEvent.kind == "reopened")).exists()]
     assert len(reopened) == 1 and reopened[0].followup_due is None
+
+
+def test_the_watcher_loop_passes_until_stopped(desk, policies, store_db):
+    import threading
+
+    from store.tickets.watcher import run_watcher
+    n = desk.create("leak_report", 1, who="flow").number
+    store_db.close()
+    stop = threading.Event()
+    reports = []
+
+    def seen(report) -> None:
+        reports.append(report)
+        if len(reports) == 3:
+            stop.set()
+    loop = threading.Thread(target=run_watcher, args=(policies, 0.05), kwargs=dict(
+        stop=stop, zone=ZONE, now=lambda: local("2026-11-30 12:00"), on_pass=seen))
+    loop.start()
+    loop.join(timeout=60)
+    assert not loop.is_alive() and len(reports) == 3
+    assert [len(r.fired) for r in reports] == [4, 0, 0]       # each alarm once, then quiet
+    assert {f.number for f in reports[0].fired} == {n}

@@ -48,7 +48,8 @@ def _columns() -> list[tuple[str, peewee.Field]]:
         ("sla_timezone", peewee.CharField(max_length=64, null=True)),
         ("first_response_due", peewee.DateTimeField(null=True)),
         ("update_due", peewee.DateTimeField(null=True)),
-        ("resolve_due", peewee.DateTimeField(null=True, index=True)),
+        ("resolve_due", peewee.DateTimeField(null=True)),
+        ("next_due", peewee.DateTimeField(null=True, index=True)),
         ("next_alarm_at", peewee.DateTimeField(null=True, index=True)),
         ("breached", peewee.BooleanField(default=False, constraints=default("FALSE"))),
     ]

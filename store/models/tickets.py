@@ -10,7 +10,9 @@ version is still the one it read, then +1, and the event it makes carries the
 new version (unique per ticket), so two writers can never both win one step.
 All instants are naive UTC. The `*_due` columns are the deadlines of the
 current cycle's running clocks (null when stopped or paused), kept for
-queries; they are recomputed from the events, never edited by hand.
+queries, and `next_due` the earliest of them (what `--overdue` and
+`--due-within` look at, indexed); they are recomputed from the events,
+never edited by hand.
 """
 
 from __future__ import annotations
@@ -71,7 +73,8 @@ class TicketRow(BaseModel):
     sla_timezone = peewee.CharField(max_length=64, null=True)
     first_response_due = peewee.DateTimeField(null=True)
     update_due = peewee.DateTimeField(null=True)
-    resolve_due = peewee.DateTimeField(null=True, index=True)
+    resolve_due = peewee.DateTimeField(null=True)
+    next_due = peewee.DateTimeField(null=True, index=True)      # the earliest of the three
     next_alarm_at = peewee.DateTimeField(null=True, index=True)  # the watcher's next look
     breached = peewee.BooleanField(default=False, constraints=_default("FALSE"))
 

@@ -2,8 +2,10 @@
 
 `open` runs in one transaction: the ticket row, its number, its first
 history event (`created`, version 1) and the audit row of its creation, or
-nothing. Its time limits are computed by the watcher's next pass (a live
-call does not wait for them). The number is the ticket's local date
+nothing. Its time limits are computed right after, in a transaction of
+their own, when the desk was given the policies — a failure there is
+logged and never costs the caller the ticket — and otherwise by the
+watcher's next pass. The number is the ticket's local date
 (YYMMDD, the date the call asked on) and the row's database id, at least six
 digits: the id is the database's own sequence (PostgreSQL) or rowid
 (SQLite), so concurrent desks never mint one number twice, and a unique
@@ -14,6 +16,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
+from dataclasses import dataclass
+from typing import Any
 
 import peewee
 
@@ -24,14 +29,23 @@ from store.models.base import database
 from store.models.tickets import TicketAudit, TicketEvent, TicketRow
 from store.records import utc
 
+log = logging.getLogger(__name__)
+
 
 def ticket_number(day: dt.date, row_id: int) -> str:
     """Digits a caller can be read: YYMMDD and the id, zero-padded to six."""
     return f"{day:%y%m%d}{row_id:06d}"
 
 
+@dataclass(frozen=True)
 class StoreDesk:
-    """Opens tickets in the store's database; raises DeskError when it cannot."""
+    """Opens tickets in the store's database; raises DeskError when it cannot.
+
+    `policies` (engine.sla.policy.PolicySet): compute the new ticket's time
+    limits at once; None leaves them to the watcher.
+    """
+
+    policies: Any = None
 
     def open(self, request: TicketRequest) -> TicketReceipt:
         if not 1 <= request.severity <= 4:
@@ -43,7 +57,17 @@ class StoreDesk:
         except peewee.DatabaseError as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise DeskError(f"the ticket could not be written: {first}") from None
+        if self.policies is not None:
+            self._limits(number, opened_at)
         return TicketReceipt(number, opened_at)
+
+    def _limits(self, number: str, opened_at: dt.datetime) -> None:
+        from store.tickets.sla import refresh
+        try:
+            with database.connection_context(), database.atomic():
+                refresh(TicketRow.get(TicketRow.number == number), self.policies, opened_at)
+        except Exception as exc:   # the ticket is open; the watcher computes them later
+            log.warning("ticket=%s time limits not computed at opening: %s", number, exc)
 
 
 def _write(request: TicketRequest, now: dt.datetime) -> str:

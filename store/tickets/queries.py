@@ -1,17 +1,18 @@
 """Finding tickets: lists with filters, and one ticket in full, as a role may see them.
 
 A filter left as None does not filter. `overdue` means an open ticket with a
-running clock past its deadline; `due_within` an open ticket with a deadline
-between now and now + that long. Confidential tickets are left out for roles
-that may not see them (store/tickets/visibility.py).
+running clock past its deadline; `due_within` an open ticket whose next
+deadline is between now and now + that long (both on the indexed
+`next_due`, the earliest running deadline). `followup_due` finds the closed
+tickets whose satisfaction call is due: what a campaign calls.
+Confidential tickets are left out for roles that may not see them
+(store/tickets/visibility.py).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from functools import reduce
-from operator import or_
 
 import peewee
 
@@ -19,8 +20,6 @@ from store.models.tickets import TicketRow
 from store.tickets.errors import BadTicketInput, UnknownTicket
 from store.tickets.views import OPEN_STATUSES, TicketDetail, TicketView, ticket_detail, ticket_view
 from store.tickets.visibility import DEFAULT_ROLE, require_visible, sees_confidential
-
-DUES = (TicketRow.first_response_due, TicketRow.update_due, TicketRow.resolve_due)
 
 
 @dataclass(frozen=True)
@@ -33,6 +32,7 @@ class TicketFilter:
     assignee: str | None = None          # the person, or the team
     account: str | None = None
     open_only: bool = False
+    followup_due: bool = False           # closed, its satisfaction call due by now
     limit: int = 200
 
 
@@ -59,11 +59,12 @@ def select_tickets(f: TicketFilter, role: str, now: dt.datetime) -> peewee.Model
     if f.account:
         query = query.where(TicketRow.account == f.account)
     at = _utc(now)
+    if f.followup_due:
+        query = query.where((TicketRow.status == "closed") & (TicketRow.followup_due <= at))
     if f.overdue:
-        query = query.where(reduce(or_, [due < at for due in DUES]))
+        query = query.where(TicketRow.next_due < at)
     if f.due_within is not None:
-        until = at + f.due_within
-        query = query.where(reduce(or_, [(due >= at) & (due <= until) for due in DUES]))
+        query = query.where(TicketRow.next_due.between(at, at + f.due_within))
     return query.order_by(TicketRow.created_at.desc(), TicketRow.id.desc())
 
 

@@ -27,7 +27,7 @@ DEMO: tuple[tuple[str, int, bool, int, str, tuple[Step, ...]], ...] = (
     ("leak_report", 1, False, 100, "燃气味很重，厨房", (
         (2, "dispatch", {"team": "emergency"}),
         (5, "accept", {}),
-        (6, "contact", {"text": "告知开窗、勿用明火，抢修已出发"}))),   # near its 2 h limit
+        (50, "contact", {"text": "告知开窗、勿用明火，抢修已出发"}))),  # near its limits
     ("leak_report", 1, False, 200, "楼道有燃气味", (
         (3, "dispatch", {"team": "emergency"}),
         (8, "accept", {}),

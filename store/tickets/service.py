@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import random
 import re
 import time
@@ -43,6 +44,8 @@ from store.tickets.desk import ticket_number
 from store.tickets.errors import BadTicketInput, StaleVersion, UnknownTicket
 from store.tickets.views import TicketView, shown, ticket_view
 from store.tickets.visibility import DEFAULT_ROLE, check_role, require_visible
+
+log = logging.getLogger(__name__)
 
 RETRIES = 30
 _TYPE = re.compile(r"[a-z][a-z0-9_]{0,49}")
@@ -130,7 +133,7 @@ class TicketService:
         data = dict(fields or {})
         if note:
             data["note"] = note
-        with self._transaction():
+        with self.write_transaction():
             customer_class = None
             if account is not None:
                 customer = Customer.get_or_none(Customer.account == account)
@@ -147,7 +150,7 @@ class TicketService:
             TicketAudit.create(ticket=row, at=at, who=who, action="created", field="status",
                                old=None, new="new")
             self._refresh(row, now)
-            return ticket_view(TicketRow.get_by_id(row.id), now, self.zone)
+            return ticket_view(row, now, self.zone)
 
     # ------------------------------------------------------------ the lifecycle
 
@@ -293,8 +296,9 @@ class TicketService:
 
     # ------------------------------------------------------------ the machinery
 
-    def _transaction(self) -> AbstractContextManager:
-        """A transaction that holds SQLite's write lock from its start (PostgreSQL: plain)."""
+    def write_transaction(self) -> AbstractContextManager:
+        """A transaction that holds SQLite's write lock from its start (PostgreSQL: plain);
+        inside one already open, a savepoint."""
         if isinstance(database.obj, peewee.SqliteDatabase) and not database.in_transaction():
             return database.atomic("IMMEDIATE")
         return database.atomic()
@@ -314,13 +318,14 @@ class TicketService:
         who = _name(who, "who") or "unknown"
         for attempt in range(self.retries):
             try:
-                with self._transaction():
+                with self.write_transaction():
                     return self._once(number, who, expected_version, plan)
             except (_Conflict, peewee.IntegrityError):
                 if expected_version is not None:
                     current = TicketRow.get_or_none(TicketRow.number == number)
                     raise StaleVersion(_stale(number, expected_version,
                                               current.version if current else None)) from None
+                log.info("ticket=%s changed by another writer; retry %d", number, attempt + 1)
                 time.sleep(random.uniform(0, 0.01 * (attempt + 1)))
         raise StaleVersion(f"ticket {number} kept changing under {self.retries} tries: "
                            "try again")
@@ -353,7 +358,7 @@ class TicketService:
                                old=None, new=change.detail or None)
         fresh = TicketRow.get_by_id(row.id)
         self._refresh(fresh, now)
-        return ticket_view(TicketRow.get_by_id(row.id), now, self.zone)
+        return ticket_view(fresh, now, self.zone)
 
     def _refresh(self, row: TicketRow, now: dt.datetime) -> None:
         """Recompute the ticket's time limits from its history (when policies are given)."""

@@ -27,6 +27,7 @@ MISSED = ("breached", "overdue")
 # the columns a recomputation sets, in the order the audit lists them
 SLA_COLUMNS = ("sla_policy", "sla_policy_version", "sla_calendar", "sla_calendar_version",
                "sla_timezone", "first_response_due", "update_due", "resolve_due", "breached")
+# (next_due, the earliest of the three, moves with them and is not audited apart)
 _DUE = {"first_response": "first_response_due", "update": "update_due",
         "resolve": "resolve_due"}
 
@@ -103,6 +104,8 @@ def columns(result: SlaResult, fired: set[str]) -> Columns:
         for kind, at in (("warning", clock.warn_at), ("breach", clock.deadline)):
             if at is not None and alarm_key(clock.clock, clock.cycle, kind, period) not in fired:
                 upcoming.append(at)
+    dues = [values[c] for c in _DUE.values() if values[c] is not None]
+    values["next_due"] = min(dues) if dues else None
     return Columns(values, utc_naive(min(upcoming)) if upcoming else None)
 
 
@@ -112,11 +115,14 @@ def fired_keys(row: TicketRow) -> set[str]:
 
 
 def refresh(row: TicketRow, policies: Any, now: dt.datetime) -> SlaResult:
-    """Recompute the ticket's time limits and store them (inside the caller's transaction)."""
+    """Recompute the ticket's time limits and store them (inside the caller's
+    transaction); `row` is updated in place."""
     result = evaluate_ticket(row, policies, now)
     kept = columns(result, fired_keys(row))
     TicketRow.update(**kept.values, next_alarm_at=kept.next_alarm_at).where(
         TicketRow.id == row.id).execute()
+    for name, value in {**kept.values, "next_alarm_at": kept.next_alarm_at}.items():
+        setattr(row, name, value)          # the caller's row shows what was stored
     return result
 
 

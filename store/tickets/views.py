@@ -60,6 +60,7 @@ class TicketView:
     breached: bool                   # a time limit was missed (stays true once it was)
     sla_policy: str | None
     timezone: str
+    followup_due: dt.datetime | None = None   # the satisfaction call, once closed
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,6 @@ class TicketDetail:
     cause_detail: str | None
     customer_confirmed: bool | None
     closed_at: dt.datetime | None
-    followup_due: dt.datetime | None   # the satisfaction follow-up call, when scheduled
     sla_policy_version: str | None
     sla_calendar: str | None
     sla_calendar_version: str | None
@@ -125,8 +125,6 @@ def zone_of(row: TicketRow, default_zone: str) -> str:
 def ticket_view(row: TicketRow, now: dt.datetime, default_zone: str) -> TicketView:
     """The row as a view at `now` (aware)."""
     zone = zone_of(row, default_zone)
-    dues = [d for d in (row.first_response_due, row.update_due, row.resolve_due)
-            if d is not None]
     now_utc = now.astimezone(dt.UTC).replace(tzinfo=None)
     is_open = row.status in OPEN_STATUSES
     return TicketView(
@@ -137,9 +135,10 @@ def ticket_view(row: TicketRow, now: dt.datetime, default_zone: str) -> TicketVi
         return_reason=row.return_reason,
         first_response_due=local(row.first_response_due, zone),
         update_due=local(row.update_due, zone), resolve_due=local(row.resolve_due, zone),
-        next_due=local(min(dues), zone) if dues else None,
-        overdue=is_open and any(d < now_utc for d in dues),
-        breached=bool(row.breached), sla_policy=row.sla_policy, timezone=zone)
+        next_due=local(row.next_due, zone),
+        overdue=is_open and row.next_due is not None and row.next_due < now_utc,
+        breached=bool(row.breached), sla_policy=row.sla_policy, timezone=zone,
+        followup_due=local(row.followup_due, zone))
 
 
 def ticket_detail(row: TicketRow, now: dt.datetime, default_zone: str) -> TicketDetail:
@@ -160,7 +159,7 @@ def ticket_detail(row: TicketRow, now: dt.datetime, default_zone: str) -> Ticket
         reported_at=local(row.reported_at, zone), arrived_at=local(row.arrived_at, zone),
         resolved_at=local(row.resolved_at, zone), cause=row.cause,
         cause_detail=row.cause_detail, customer_confirmed=row.customer_confirmed,
-        closed_at=local(row.closed_at, zone), followup_due=local(row.followup_due, zone),
+        closed_at=local(row.closed_at, zone),
         sla_policy_version=row.sla_policy_version, sla_calendar=row.sla_calendar,
         sla_calendar_version=row.sla_calendar_version,
         events=tuple(EventView(e.version, local(e.at, zone), e.kind, e.who, bool(e.public),
@@ -171,14 +170,18 @@ def ticket_detail(row: TicketRow, now: dt.datetime, default_zone: str) -> Ticket
                                local(a.notify_at, zone), a.actions) for a in alarms))
 
 
-def as_json(value: Any) -> Any:
-    """A view (or list of views) as JSON-ready data: instants in ISO 8601 with their offset."""
+def as_json(value: Any, zone: str | None = None) -> Any:
+    """A view (or list of views) as JSON-ready data: instants in ISO 8601 with their
+    offset (moved into `zone` when given)."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: as_json(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {f.name: as_json(getattr(value, f.name), zone)
+                for f in dataclasses.fields(value)}
     if isinstance(value, list | tuple):
-        return [as_json(v) for v in value]
+        return [as_json(v, zone) for v in value]
     if isinstance(value, dict):
-        return {k: as_json(v) for k, v in value.items()}
+        return {k: as_json(v, zone) for k, v in value.items()}
     if isinstance(value, dt.datetime):
+        if zone is not None and value.tzinfo is not None:
+            value = value.astimezone(ZoneInfo(zone))
         return value.isoformat(timespec="seconds")
     return value

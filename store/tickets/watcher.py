@@ -68,15 +68,13 @@ def watch_once(policies: Any, now: dt.datetime | None = None, *,
     service = TicketService(lambda: now, policies=policies, zone=zone, role="admin")
     fired: list[Fired] = []
     for ticket_id in ids:
-        with service._transaction():
+        with service.write_transaction():
             row = TicketRow.get_or_none(TicketRow.id == ticket_id)
             if row is None or row.status not in OPEN_STATUSES:
                 continue
-            skipped: set[str] = set()
+            result = evaluate_ticket(row, policies, now)
+            done = fired_keys(row)
             for _ in range(MAX_ALARMS_PER_PASS):
-                # again after each alarm: its actions (severity, team) may change the policy
-                result = evaluate_ticket(row, policies, now)
-                done = fired_keys(row) | skipped
                 waiting = [a for a in result.due if a.key not in done]
                 if not waiting:
                     break
@@ -85,11 +83,15 @@ def watch_once(policies: Any, now: dt.datetime | None = None, *,
                                  if (c.clock, c.cycle) == (alarm.clock, alarm.cycle)
                                  and c.deadline is not None), alarm.due_at)
                 outcome = _fire(row, alarm, deadline, now, policies, service, result.timezone)
-                if outcome is None:
-                    skipped.add(alarm.key)
-                else:
+                done.add(alarm.key)
+                if outcome is not None:
                     fired.append(outcome)
-                row = TicketRow.get_by_id(ticket_id)
+                version = (TicketRow.select(TicketRow.version)
+                           .where(TicketRow.id == ticket_id).scalar())
+                if version != row.version:
+                    # its actions (severity, team) may change the policy: evaluate again
+                    row = TicketRow.get_by_id(ticket_id)
+                    result = evaluate_ticket(row, policies, now)
             refresh(row, policies, now)
     return PassReport(len(ids), tuple(fired))
 
@@ -111,8 +113,10 @@ def _fire(row: TicketRow, alarm: Alarm, deadline: dt.datetime, now: dt.datetime,
     if alarm.kind == "warning" and _breached_already(row, alarm):
         done.append("none: its breach has fired")
     for action in alarm.actions if not done else ():
-        done.append(_act(row, alarm, action, deadline, now, when, service, zone))
-        row = TicketRow.get_by_id(row.id)
+        outcome, changed = _act(row, alarm, action, deadline, now, when, service, zone)
+        done.append(outcome)
+        if changed:
+            row = TicketRow.get_by_id(row.id)
     TicketAlarm.update(actions=", ".join(done)).where(TicketAlarm.id == claim.id).execute()
     log.info("ticket=%s alarm=%s actions=%s", row.number, alarm.key, ", ".join(done))
     return Fired(row.number, alarm.key, local(alarm.due_at, zone), local(when, zone),
@@ -126,7 +130,8 @@ def _breached_already(row: TicketRow, alarm: Alarm) -> bool:
 
 
 def _act(row: TicketRow, alarm: Alarm, action: str, deadline: dt.datetime, now: dt.datetime,
-         when: dt.datetime | None, service: TicketService, zone: str) -> str:
+         when: dt.datetime | None, service: TicketService, zone: str) -> tuple[str, bool]:
+    """Do one action; what was done, and whether the ticket changed."""
     if action == "notify":
         to = row.assignee or row.assign_team or DISPATCH
         clock = alarm.clock.replace("_", " ")
@@ -135,19 +140,19 @@ def _act(row: TicketRow, alarm: Alarm, action: str, deadline: dt.datetime, now: 
             to=to, ticket=row.id, at=utc_naive(now), notify_at=utc_naive(when),
             text=f"ticket {row.number} ({row.type}, severity {row.severity}) {what} its "
                  f"{clock} time limit due {shown(local(deadline, zone))}")
-        return f"notified {to}"
+        return f"notified {to}", False
     if action == "raise_severity":
         if row.severity <= 1:
-            return "severity already 1"
+            return "severity already 1", False
         service.set_severity(row.number, row.severity - 1, who=WATCHER)
-        return f"severity {row.severity} -> {row.severity - 1}"
+        return f"severity {row.severity} -> {row.severity - 1}", True
     if action.startswith("reassign:"):
         team = action.split(":", 1)[1]
         if row.assign_team == team and row.status == "dispatched":
-            return f"already with {team}"
+            return f"already with {team}", False
         service.reassign(row.number, team, who=WATCHER)
-        return f"reassigned to {team}"
-    return f"unknown action {action}"
+        return f"reassigned to {team}", True
+    return f"unknown action {action}", False
 
 
 def run_watcher(policies: Any, interval: float, *, stop: threading.Event | None = None,
