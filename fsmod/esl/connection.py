@@ -39,6 +39,10 @@ class FrameConnection:
     def __init__(self, sock: gsocket.socket, *, from_client: bool = False,
                  parser: FrameParser | None = None) -> None:
         self.sock = sock
+        if sock.family in (gsocket.AF_INET, gsocket.AF_INET6):
+            # small frames back to back (a reply, then events): without this, Nagle's
+            # algorithm and delayed ACKs hold the second one for tens of milliseconds
+            sock.setsockopt(gsocket.IPPROTO_TCP, gsocket.TCP_NODELAY, 1)
         self.parser = parser or FrameParser(from_client=from_client)
         self._ready: list[Frame] = []
         self.closed = False

@@ -1,0 +1,232 @@
+"""The applications the fake switch runs, keeping FreeSWITCH's key rules.
+
+Recorded in outbound-dtmf-bargein and outbound-call, and kept here:
+- play_and_get_digits listens from the first moment of its prompt; the
+  first key stops the prompt; keys queued are taken at once; the entry ends
+  at the terminator (not kept), at the maximum (later keys stay queued), or
+  when the inter-key time runs out (`timeout`, digits kept); too few digits
+  is `failure`; the variable is set only when digits were collected.
+- playback takes keys one per frame: a key in `playback_terminators`
+  (default `*`, `none` for none) stops it (`playback_terminator_used`), any
+  other is lost; the response is FILE PLAYED either way, FILE NOT FOUND for
+  a missing file, PLAYBACK ERROR when the call hangs up during it.
+- sleep ends early when a key arrives but does not take it.
+An application FreeSWITCH does not know hangs the call up with
+DESTINATION_OUT_OF_ORDER and sends no CHANNEL_EXECUTE
+(switch_core_session_execute_application).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import gevent
+
+from fsmod.fake.call import FRAME, FakeCall, PendingApp
+from fsmod.vocab import EventName, HangupCause, PlaybackResponse, ReadResult
+
+_TONE = re.compile(r"tone_stream://%\((\d+),(\d+)")
+_SILENCE = re.compile(r"silence_stream://(\d+)")
+
+
+def sound_seconds(call: FakeCall, uri: str) -> float | None:
+    """How long `uri` plays, or None when a file of it is missing."""
+    if uri.startswith("file_string://"):
+        parts = [sound_seconds(call, p) for p in uri[len("file_string://"):].split("!")]
+        return None if any(p is None for p in parts) else sum(p or 0.0 for p in parts)
+    if match := _TONE.match(uri):
+        return (int(match.group(1)) + int(match.group(2))) / 1000
+    if match := _SILENCE.match(uri):
+        return int(match.group(1)) / 1000
+    if uri in call.script.missing:
+        return None
+    return call.script.durations.get(uri, call.script.default_duration)
+
+
+def run_app(call: FakeCall, pending: PendingApp) -> None:
+    handler = APPS.get(pending.app)
+    if handler is None:
+        call.hangup(HangupCause.DESTINATION_OUT_OF_ORDER.value)
+        return
+    data = [("Application-Data", pending.arg)] if pending.arg else []
+    call.variables["current_application"] = pending.app
+    if pending.arg:
+        call.variables["current_application_data"] = pending.arg
+    call.fire(EventName.CHANNEL_EXECUTE, [("Application", pending.app), *data,
+                                          ("Application-UUID", pending.event_uuid)])
+    response = handler(call, pending.arg) or "_none_"
+    call.last_response = response
+    if response != "_none_":
+        call.variables["current_application_response"] = response
+    call.fire(EventName.CHANNEL_EXECUTE_COMPLETE, [
+        ("Application", pending.app), *data, ("Application-Response", response),
+        ("Application-UUID", pending.event_uuid)])
+
+
+def _answer(call: FakeCall, arg: str) -> str:
+    call.sleep(FRAME)
+    call.answer()
+    return "_none_"
+
+
+def _set(call: FakeCall, arg: str) -> str:
+    name, _, value = arg.partition("=")
+    if value:
+        call.variables[name] = value
+    else:
+        call.variables.pop(name, None)
+    return "_none_"
+
+
+def _terminators(call: FakeCall) -> str:
+    keys = call.variables.get("playback_terminators", "*")
+    return "" if keys.lower() == "none" else keys
+
+
+def _play(call: FakeCall, seconds: float, terminators: str) -> str | None:
+    """Play for `seconds`, taking keys one per frame; returns the terminator that
+    stopped it, `hangup`, or None when it played to the end."""
+    end = gevent.get_hub().loop.now() + seconds * call.switch.scale
+    while True:
+        left = (end - gevent.get_hub().loop.now()) / call.switch.scale
+        if left <= 0:
+            return None
+        why = call.wait(left)
+        if why == "hangup":
+            return "hangup"
+        if why == "key":
+            key = call.take_key()
+            if key in terminators:
+                return key
+            call.sleep(FRAME)
+
+
+def _playback(call: FakeCall, arg: str) -> str:
+    call.variables.pop("playback_terminator_used", None)
+    seconds = sound_seconds(call, arg)
+    if seconds is None:
+        return PlaybackResponse.NOT_FOUND.value
+    stopped = _play(call, seconds, _terminators(call))
+    call.variables["playback_ms"] = str(int(seconds * 1000))
+    if stopped == "hangup":
+        return PlaybackResponse.ERROR.value
+    if stopped:
+        call.variables["playback_terminator_used"] = stopped
+    return PlaybackResponse.PLAYED.value
+
+
+def _speak(call: FakeCall, arg: str) -> str:
+    text = arg.split("|", 2)[-1]
+    _play(call, 0.08 * len(text), _terminators(call))
+    return "_none_"
+
+
+def _sleep(call: FakeCall, arg: str) -> str:
+    call.wait(int(arg or "0") / 1000)
+    return "_none_"
+
+
+def _hangup(call: FakeCall, arg: str) -> str:
+    call.hangup(arg or "NORMAL_CLEARING")
+    return "_none_"
+
+
+def _pagd(call: FakeCall, arg: str) -> str:
+    argv = arg.split(" ", 10)
+    argv += [""] * (11 - len(argv))
+    min_digits, max_digits = int(argv[0] or 0), int(argv[1] or 0)
+    tries = max(1, int(argv[2] or 1))
+    timeout = max(1000, int(argv[3] or 1000)) / 1000
+    terminators = argv[4] or "#"
+    prompt, invalid, var, regex = argv[5], argv[6], argv[7], argv[8]
+    digit_timeout = (int(argv[9]) / 1000) if argv[9] else timeout
+    max_digits = max(max_digits, min_digits)
+    for attempt in range(tries):
+        result, digits, terminator = _read(
+            call, prompt, min_digits, max_digits, timeout, digit_timeout, terminators)
+        if result == "hangup":
+            return "_none_"
+        if terminator:
+            call.variables["read_terminator_used"] = terminator
+        if result != ReadResult.FAILURE and regex and not re.fullmatch(regex, digits):
+            call.variables[f"{var}_invalid"] = digits
+            result = ReadResult.FAILURE
+        call.variables["read_result"] = result.value
+        if result != ReadResult.FAILURE:
+            if var:
+                call.variables[var] = digits
+            return "_none_"
+        if attempt + 1 < tries and invalid:
+            seconds = sound_seconds(call, invalid) or 0.0
+            if _play(call, seconds, "") == "hangup":
+                return "_none_"
+    return "_none_"
+
+
+def _read(call: FakeCall, prompt: str, min_digits: int, max_digits: int, timeout: float,
+          digit_timeout: float, terminators: str) -> tuple[ReadResult | str, str, str]:
+    digits, terminator = "", ""
+    seconds = sound_seconds(call, prompt) or 0.0
+    why = call.wait(seconds)                       # the prompt, until the first key
+    if why == "hangup":
+        return "hangup", "", ""
+    call.variables["playback_ms"] = str(int(seconds * 1000))
+    while True:
+        while call.dtmf:
+            key = call.take_key()
+            if key in terminators:
+                terminator = key
+                break
+            digits += key
+            if len(digits) >= max_digits:
+                break
+        if terminator or len(digits) >= max_digits:
+            ok = len(digits) >= min_digits and digits
+            return (ReadResult.SUCCESS if ok else ReadResult.FAILURE), digits, terminator
+        why = call.wait(digit_timeout if digits else timeout)
+        if why == "hangup":
+            return "hangup", digits, ""
+        if why == "timeout":
+            if digits and len(digits) >= min_digits:
+                return ReadResult.TIMEOUT, digits, ""
+            return ReadResult.FAILURE, digits, ""
+
+
+def _record_session(call: FakeCall, arg: str) -> str:
+    call.recording = arg
+    call.fire(EventName.RECORD_START, [("Record-File-Path", arg)])
+    return "_none_"
+
+
+def _outcome_app(name: str) -> Callable[[FakeCall, str], str]:
+    """callcenter and txfax: wait for the scripted outcome, set its variables."""
+
+    def run(call: FakeCall, arg: str) -> str:
+        outcome = call.script.outcomes.get(name)
+        if outcome is None:
+            call.wait(None, keys=False)           # nobody answers: until the caller leaves
+            return "_none_"
+        if call.wait(outcome.after, keys=False) == "hangup":
+            return "_none_"
+        call.variables.update(outcome.variables)
+        if outcome.hangup:
+            call.hangup()
+        return "_none_"
+
+    return run
+
+
+APPS: dict[str, Callable[[FakeCall, str], str]] = {
+    "answer": _answer,
+    "playback": _playback,
+    "play_and_get_digits": _pagd,
+    "set": _set,
+    "export": _set,
+    "speak": _speak,
+    "sleep": _sleep,
+    "hangup": _hangup,
+    "record_session": _record_session,
+    "callcenter": _outcome_app("callcenter"),
+    "txfax": _outcome_app("txfax"),
+}
