@@ -137,3 +137,48 @@ def form(frame: Frame) -> tuple:
         return (kind, frame.names, frame.get("Content-Disposition"), frame.get("Linger-Time"),
                 frame.text)
     return (kind, type(message).__name__)
+
+
+class Client:
+    """A minimal ESL client for tests: sends commands, keeps every event it
+    reads, and waits for replies or events with deadlines."""
+
+    def __init__(self, conn: FrameConnection) -> None:
+        self.conn = conn
+        self.events: list = []
+        self.notices: list = []
+
+    def read(self, timeout: float = 3.0):
+        frame = self.conn.read(timeout=timeout)
+        message = classify(frame)
+        if frame.content_type.startswith("text/event-"):
+            self.events.append(message.event)
+        elif frame.content_type == "text/disconnect-notice":
+            self.notices.append(message)
+        return message
+
+    def send(self, text: str, headers: tuple[tuple[str, str], ...] = ()) -> None:
+        from fsmod.esl import encode_frame
+
+        self.conn.send(encode_frame(Frame(headers, command=text)))
+
+    def ask(self, text: str, headers: tuple[tuple[str, str], ...] = (), timeout: float = 3.0):
+        """Send and return the reply (command/reply or api/response)."""
+        self.send(text, headers)
+        while True:
+            message = self.read(timeout)
+            if type(message).__name__ in ("CommandReply", "ApiResponse"):
+                return message
+
+    def until(self, test: Callable, timeout: float = 3.0):
+        """Read until `test(message)` holds; returns that message."""
+        with gevent.Timeout(timeout, AssertionError(f"nothing satisfied the test in {timeout}s")):
+            while True:
+                message = self.read(timeout)
+                if test(message):
+                    return message
+
+    def completion(self, event_uuid: str, timeout: float = 3.0):
+        return self.until(lambda m: getattr(m, "event", None) is not None
+                          and m.event.name == "CHANNEL_EXECUTE_COMPLETE"
+                          and m.event.application_uuid == event_uuid, timeout).event
