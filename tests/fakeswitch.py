@@ -10,6 +10,7 @@ that carry meaning), with UUIDs replaced so two runs compare.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -34,7 +35,7 @@ UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
 
 KEY_VARIABLES = {
     "read_result", "read_terminator_used", "playback_terminator_used", "playback_terminators",
-    "hangup_cause", "hangup_cause_q850", "current_application", "sf_test", "acct", "sf_pin",
+    "hangup_cause", "hangup_cause_q850", "sf_test", "acct", "sf_pin",
     "sf_pin2", "sf_ta_playback", "sf_ta_sleep", "sf_ta_idle", "nokeys",
 }
 
@@ -73,15 +74,35 @@ class Replayed:
     expected: list[Frame]
 
 
-def replay(name: str, conn: FrameConnection, *, uuid_map: Callable[[str], str] = lambda s: s,
+def _uuids_of(frame: Frame) -> list[str]:
+    """The call UUIDs a frame tells the client (to address the calls later)."""
+    try:
+        event = event_of(frame)
+    except Exception:
+        return []
+    found = [event.unique_id] if event.unique_id else []
+    if event.name == "BACKGROUND_JOB":
+        found += UUID.findall(event.body)
+    return found
+
+
+def replay(name: str, conn: FrameConnection, *,
            at_frame: dict[int, Callable[[], None]] | None = None,
            timeout: float = 5.0) -> Replayed:
     """Drive `conn` with capture `name`'s commands; `at_frame[n]` runs once n
-    frames have arrived (something the capture's other side did: a shutdown)."""
+    frames have arrived (something the capture's other side did: a shutdown).
+    Call UUIDs the real switch gave are replaced in the commands by those the
+    fake gave in the same place."""
     rows = eslcaptures.load(name)
     expected = [FrameParser().feed(r.data)[0] for r in rows if not r.sent]
     got: list[Frame] = []
     hooks = dict(at_frame or {})
+    mapping: dict[str, str] = {}
+
+    def uuid_map(text: str) -> str:
+        for real, ours in mapping.items():
+            text = text.replace(real, ours)
+        return text
 
     def read_until(count: int) -> bool:
         while len(got) < count:
@@ -92,6 +113,10 @@ def replay(name: str, conn: FrameConnection, *, uuid_map: Callable[[str], str] =
                 got.append(conn.read(timeout=timeout))
             except (FrameTimeout, ConnectionClosed):
                 return False
+            at = len(got) - 1
+            if at < len(expected):
+                pairs = zip(_uuids_of(expected[at]), _uuids_of(got[at]), strict=False)
+                mapping.update(pairs)
         return True
 
     before = 0
@@ -114,7 +139,7 @@ def _norm(text: str) -> str:
     return UUID.sub("<uuid>", text)
 
 
-def form(frame: Frame) -> tuple:
+def form(frame: Frame, variables: bool = True) -> tuple:
     """What must be the same between the real switch's frame and the fake's."""
     kind = frame.content_type
     if kind in ("text/event-plain", "text/event-json") or frame.get("Event-Name"):
@@ -122,16 +147,20 @@ def form(frame: Frame) -> tuple:
         names = tuple(sorted(k for k in event.headers if not k.startswith("variable_")))
         detail: tuple = (event.get("Application"), event.get("Application-Response"),
                          event.get("DTMF-Digit"), event.get("Hangup-Cause"), event.subclass)
-        variables: tuple = ()
-        if event.name in ("CHANNEL_EXECUTE_COMPLETE", "CHANNEL_HANGUP_COMPLETE"):
+        shown: tuple = ()
+        if variables and event.name in ("CHANNEL_EXECUTE_COMPLETE", "CHANNEL_HANGUP_COMPLETE"):
             # the results a client reads; other events carry them at moments that vary
-            variables = tuple(sorted((k, _norm(v)) for k, v in event.variables.items()
-                                     if k in KEY_VARIABLES))
-        return (kind, event.name, detail, names, variables, _norm(event.body)[:3])
+            shown = tuple(sorted((k, _norm(v)) for k, v in event.variables.items()
+                                 if k in KEY_VARIABLES))
+        return (kind, event.name, detail, names, shown, _norm(event.body)[:3])
     message = classify(frame)
     if kind == "command/reply":
         return (kind, _norm(frame.get("Reply-Text") or ""), frame.names)
     if kind == "api/response":
+        if frame.text.startswith("{"):
+            table = json.loads(frame.text)
+            rows = table.get("rows") or [{}]
+            return (kind, "json", table.get("row_count"), tuple(rows[0]))
         return (kind, _norm(frame.text).split(" ")[0].split("\n")[0])
     if kind == "text/disconnect-notice":
         return (kind, frame.names, frame.get("Content-Disposition"), frame.get("Linger-Time"),

@@ -303,15 +303,38 @@ def test_an_unknown_application_hangs_the_call_up(fake, server):
     assert not [e for e in client.events if e.name == "CHANNEL_EXECUTE"]
 
 
-def test_uuid_send_dtmf_from_the_control_side_reaches_the_call(fake, server):
-    client, uuid = _call(fake, server, CallScript())
+def test_a_loopback_originate_reaches_the_socket_and_keys_cross_the_legs(fake, server):
+    """As in inbound-control / outbound-call: the b-leg runs the socket session,
+    keys sent to the a-leg (uuid_send_dtmf) come in on the b-leg."""
+    fake.dialplan["7000"] = ("127.0.0.1", server.port)
+    control_side = _control(fake)
+    control_side.ask("event plain BACKGROUND_JOB CHANNEL_CREATE CHANNEL_ANSWER "
+                     "CHANNEL_HANGUP_COMPLETE")
+    frame, job = fsapi.originate("loopback/7000", apps.AppCall("park"), variables={
+        "origination_caller_id_number": "13800000001", "sf_campaign": "7"}).bgapi()
+    control_side.ask(frame.command, frame.headers)
+    client = Client(server.next())
+    data = client.ask("connect").channel_data
+    assert data.variables["sf_campaign"] == "7"
+    assert data.get("Caller-Caller-ID-Number") == "13800000001"
+    client.ask("myevents")
     _run(client, apps.answer())
+    done = control_side.until(lambda m: isinstance(m, EventMessage)
+                              and m.event.name == "BACKGROUND_JOB").event
+    a_leg = done.body.split()[1]
+    assert done.body.startswith("+OK ") and done.job_uuid == job and a_leg != data.unique_id
     ex = execute(_digits(Sound.tone(3000, 0, 440)))
     client.ask(ex.frame.command, ex.frame.headers)
-    control_side = _control(fake)
-    sent = control_side.ask(fsapi.uuid_send_dtmf(uuid, "42#").api().command)
-    assert sent.body == f"+OK {uuid} sent DTMF 42#.\n"
+    sent = control_side.ask(fsapi.uuid_send_dtmf(a_leg, "42#").api().command)
+    assert sent.body == f"+OK {a_leg} sent DTMF 42#.\n"
     assert client.completion(ex.event_uuid).variables["sf_x"] == "42"
+    control_side.ask(fsapi.uuid_kill(a_leg).api().command)
+    ends = [control_side.until(lambda m: isinstance(m, EventMessage)
+                               and m.event.name == "CHANNEL_HANGUP_COMPLETE").event
+            for _ in range(2)]
+    assert {e.get("Call-Direction") for e in ends} == {"inbound", "outbound"}
+    created = [e for e in control_side.events if e.name == "CHANNEL_CREATE"]
+    assert [e.get("Channel-Name") for e in created] == ["loopback/7000-a", "loopback/7000-b"]
 
 
 def test_an_outbound_client_that_never_connects_loses_the_call(fake, server):

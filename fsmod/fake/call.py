@@ -51,13 +51,20 @@ class PendingApp:
 class FakeCall:
     """A channel as FreeSWITCH keeps it; the fake's applications act on it."""
 
-    def __init__(self, switch: FakeFreeSWITCH, script: CallScript, socket_host: str,
-                 socket_arg: str) -> None:
+    def __init__(self, switch: FakeFreeSWITCH, script: CallScript, socket_host: str = "",
+                 socket_arg: str = "", *, direction: str = "inbound", leg: str = "b") -> None:
+        """A leg: `inbound` (the b-leg the dialplan routes, e.g. to the outbound
+        socket) or `outbound` (the a-leg an originate creates). With no socket
+        the leg is parked (`park`), as `&park()` or the fake's default route."""
         self.switch = switch
         self.script = script
+        self.direction = direction
         self.uuid = str(uuidlib.uuid4())
         self.socket_uuid = str(uuidlib.uuid4())
-        self.name = f"loopback/{script.destination}-b"
+        self.base_app, self.base_arg = ("socket", socket_arg) if socket_host else ("park", "")
+        self.peer: FakeCall | None = None
+        self.answered = gevent.event.Event()
+        self.name = f"loopback/{script.destination}-{leg}"
         self.created_us = int(time.time() * 1_000_000)
         self.answered_us = 0
         self.hangup_us = 0
@@ -77,15 +84,16 @@ class FakeCall:
         self._wake = gevent.event.Event()
         self._on_end: list[Callable[[], None]] = []
         self.variables: dict[str, str] = {
-            "direction": "inbound", "uuid": self.uuid,
+            "direction": direction, "uuid": self.uuid,
             "session_id": str(switch.next_session_id()), "channel_name": self.name,
             "read_codec": "L16", "read_rate": "8000", "write_codec": "L16", "write_rate": "8000",
             "origination_caller_id_number": script.caller,
             **script.variables,
             "call_uuid": self.uuid,
-            "current_application_data": socket_arg, "current_application": "socket",
-            "socket_host": socket_host,
         }
+        if socket_host:
+            self.variables.update({"current_application_data": socket_arg,
+                                   "current_application": "socket", "socket_host": socket_host})
         self._runner: gevent.Greenlet | None = None
 
     # ---- the channel as events show it --------------------------------------------------
@@ -93,12 +101,18 @@ class FakeCall:
     def profile(self, prefix: str) -> list[tuple[str, str]]:
         """The caller profile block (`Caller-…`, or `Channel-…` in CHANNEL_DATA)."""
         s = self.script
-        rows = [("Direction", "inbound"), ("Logical-Direction", "inbound"), ("Dialplan", "xml")]
-        if s.caller_name:
-            rows.append(("Caller-ID-Name", s.caller_name))
-        rows += [("Caller-ID-Number", s.caller), ("Orig-Caller-ID-Number", s.caller),
-                 ("Callee-ID-Name", "Outbound Call"), ("Callee-ID-Number", s.destination),
-                 ("ANI", s.caller), ("Destination-Number", s.destination),
+        rows = [("Direction", self.direction), ("Logical-Direction", self.direction),
+                ("Dialplan", "xml")]
+        if self.direction == "outbound" and self.state == "CS_REPORTING":
+            # an a-leg reports the far end as its caller at the end (switch_channel_flip_cid)
+            rows += [("Caller-ID-Name", "Outbound Call"), ("Caller-ID-Number", s.destination),
+                     ("Orig-Caller-ID-Number", s.caller), ("Callee-ID-Number", s.caller)]
+        else:
+            if s.caller_name:
+                rows.append(("Caller-ID-Name", s.caller_name))
+            rows += [("Caller-ID-Number", s.caller), ("Orig-Caller-ID-Number", s.caller),
+                     ("Callee-ID-Name", "Outbound Call"), ("Callee-ID-Number", s.destination)]
+        rows += [("ANI", s.caller), ("Destination-Number", s.destination),
                  ("Unique-ID", self.uuid), ("Source", "mod_loopback"), ("Context", "default"),
                  ("Channel-Name", self.name), ("Profile-Index", "1")]
         times = {"Profile-Created-Time": self.created_us, "Channel-Created-Time": self.created_us,
@@ -112,8 +126,9 @@ class FakeCall:
     def channel_headers(self, with_cause: bool = True) -> list[tuple[str, str]]:
         rows = [("Channel-State", self.state), ("Channel-Call-State", self.call_state),
                 ("Channel-State-Number", str(self.state_number)), ("Channel-Name", self.name),
-                ("Unique-ID", self.uuid), ("Call-Direction", "inbound"),
-                ("Presence-Call-Direction", "inbound"), ("Channel-HIT-Dialplan", "true"),
+                ("Unique-ID", self.uuid), ("Call-Direction", self.direction),
+                ("Presence-Call-Direction", self.direction),
+                ("Channel-HIT-Dialplan", "true" if self.direction == "inbound" else "false"),
                 ("Channel-Call-UUID", self.uuid), ("Answer-State", self.answer_state)]
         if with_cause and self.hangup_cause:
             rows.append(("Hangup-Cause", self.hangup_cause))
@@ -173,6 +188,8 @@ class FakeCall:
         self._wake.set()
 
     def start(self) -> None:
+        if self.base_app == "park":
+            self.variables["current_application"] = "park"
         self._runner = gevent.spawn(self._run)
         for press in self.script.keys:
             gevent.spawn_later(press.at * self.switch.scale, self.press, press.keys)
@@ -211,12 +228,18 @@ class FakeCall:
     # ---- the end ----------------------------------------------------------------------------
 
     def answer(self) -> None:
+        """Answer; a loopback leg's peer answers with it (the a-leg's event first)."""
         if self.answered_us or self.gone:
             return
         self.answered_us = int(time.time() * 1_000_000)
+        if self.peer is not None and self.direction == "inbound":
+            self.peer.answer()
         self.call_state, self.answer_state = "ACTIVE", "answered"
         self.variables["endpoint_disposition"] = "ANSWER"
         self.fire(EventName.CHANNEL_ANSWER)
+        self.answered.set()
+        if self.peer is not None and self.direction == "outbound":
+            self.peer.answer()
 
     def hangup(self, cause: str = "NORMAL_CLEARING") -> None:
         """The line goes: CHANNEL_HANGUP now; the rest once the running
@@ -232,6 +255,9 @@ class FakeCall:
         self.gone = True
         self._signal.set()
         self._wake.set()
+        self.answered.set()
+        if self.peer is not None:
+            self.peer.hangup(cause)              # loopback: the other leg goes too
         if self._runner is None:
             self._finish()
 
@@ -240,8 +266,8 @@ class FakeCall:
             return
         self.fire(EventName.CHANNEL_UNPARK)
         self.fire(EventName.CHANNEL_EXECUTE_COMPLETE, [
-            ("Application", "socket"),
-            ("Application-Data", self.variables.get("current_application_data", "")),
+            ("Application", self.base_app),
+            *([("Application-Data", self.base_arg)] if self.base_arg else []),
             ("Application-Response", self.last_response),
             ("Application-UUID", self.socket_uuid),
         ])

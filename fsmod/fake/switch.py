@@ -12,6 +12,7 @@ the 11 s shutdown delay), so a 20 s capture replays in a second.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 import uuid as uuidlib
@@ -62,6 +63,8 @@ class FakeFreeSWITCH:
         self.listeners: set[Listener] = set()
         self.fired: list[Fired] = []
         self.stalled = False
+        self.dialplan: dict[str, tuple[str, int]] = {}
+        """Extension to outbound socket (host, port): a loopback b-leg goes there."""
         self.originate_outcomes: dict[str, str] = {}
         """Endpoint to hangup cause for `originate` (`loopback/7017`: USER_BUSY)."""
         self.on_originate: Callable[[str, dict[str, str]], CallScript] | None = None
@@ -150,11 +153,7 @@ class FakeFreeSWITCH:
         call = FakeCall(self, script, host, f"{host}:{port} async full")
         self.calls[call.uuid] = call
         self._sessions_since_start += 1
-        sock = gsocket.create_connection((host, port), timeout=5)
-        sock.settimeout(None)
-        session = OutboundSession(self, sock, call)
-        self.listeners.add(session)
-        gevent.spawn(session.serve)
+        self._connect(call, host, port)
         return call
 
     def forget(self, call: FakeCall) -> None:
@@ -177,17 +176,21 @@ class FakeFreeSWITCH:
         assert self.heartbeat
         while True:
             gevent.sleep(self.heartbeat * self.scale)
-            up = int((time.time() - self.started) * 1000)
-            self.fire(EventName.HEARTBEAT.value, self.identity.plain_event(EventName.HEARTBEAT, [
-                ("Event-Info", "System Ready"), ("Up-Time", _uptime(up)),
-                ("FreeSWITCH-Version", "1.10.12-release~64bit"), ("Uptime-msec", str(up)),
-                ("Session-Count", str(len(self.calls))), ("Max-Sessions", "1000"),
-                ("Session-Per-Sec", "30"), ("Session-Per-Sec-Last", "0"),
-                ("Session-Per-Sec-Max", "0"), ("Session-Per-Sec-FiveMin", "0"),
-                ("Session-Since-Startup", str(self._sessions_since_start)),
-                ("Session-Peak-Max", "0"), ("Session-Peak-FiveMin", "0"),
-                ("Idle-CPU", "99.000000"),
-            ]))
+            self.beat()
+
+    def beat(self) -> None:
+        """Fire one HEARTBEAT now."""
+        up = int((time.time() - self.started) * 1000)
+        self.fire(EventName.HEARTBEAT.value, self.identity.plain_event(EventName.HEARTBEAT, [
+            ("Event-Info", "System Ready"), ("Up-Time", _uptime(up)),
+            ("FreeSWITCH-Version", "1.10.12-release~64bit"), ("Uptime-msec", str(up)),
+            ("Session-Count", str(len(self.calls))), ("Max-Sessions", "1000"),
+            ("Session-Per-Sec", "30"), ("Session-Per-Sec-Last", "0"),
+            ("Session-Per-Sec-Max", "0"), ("Session-Per-Sec-FiveMin", "0"),
+            ("Session-Since-Startup", str(self._sessions_since_start)),
+            ("Session-Peak-Max", "0"), ("Session-Peak-FiveMin", "0"),
+            ("Idle-CPU", "99.000000"),
+        ]))
 
     # ---- api ----------------------------------------------------------------------------------
 
@@ -253,7 +256,10 @@ class FakeFreeSWITCH:
         call = self._call(uuid)
         if call is None:
             return "-ERR No such channel!\n"
-        call.press(keys.strip())
+        if call.peer is not None:
+            # the keys go out of this leg: on loopback they come in on the other one
+            # (capture inbound-dtmf-bargein-control); on a phone line, to the phone
+            call.peer.press(keys.strip())
         return f"+OK {uuid} sent DTMF {keys.strip()}.\n"
 
     def api_fsctl(self, args: str) -> str:
@@ -264,8 +270,15 @@ class FakeFreeSWITCH:
 
     def api_originate(self, args: str) -> str:
         """`originate {vars}ENDPOINT &socket(HOST:PORT async full)` or `&park()`.
-        A scripted failure (originate_outcomes) answers `-ERR CAUSE`; a call to
-        the outbound socket connects there; anything else is parked."""
+
+        A scripted failure (`originate_outcomes`) answers `-ERR CAUSE`. A
+        `loopback/EXT` endpoint makes two legs as mod_loopback does: the a-leg
+        (outbound) runs the application, the b-leg (inbound) is routed by
+        `dialplan` (EXT to an outbound socket) or else answered and parked;
+        both answer together, keys sent to the a-leg come out on the b-leg,
+        and a hangup of either ends both. The answer is `+OK <a-leg uuid>`
+        once the call is answered.
+        """
         if not args:
             return ORIGINATE_USAGE
         variables, endpoint, then = _parse_originate(args)
@@ -278,18 +291,95 @@ class FakeFreeSWITCH:
             script = CallScript(caller=variables.get("origination_caller_id_number", "0000000000"),
                                 destination=destination)
         script.variables = {**variables, **script.variables}
-        if then.startswith("&socket(") and then.endswith(")"):
-            target = then[len("&socket("):-1].split(" ")[0]
-            host, _, port = target.rpartition(":")
-            try:
-                call = self.place_call(script, host, int(port))
-            except OSError:
-                return "-ERR DESTINATION_OUT_OF_ORDER\n"
+        target = _socket_target(then)
+        if not endpoint.startswith("loopback/"):
+            call = self._leg(script, target, "outbound", "a")
             return f"+OK {call.uuid}\n"
-        call = FakeCall(self, script, "", "")
+        a_leg = FakeCall(self, script, direction="outbound", leg="a")
+        b_script = CallScript(**{**script.__dict__, "variables": dict(script.variables)})
+        route = self.dialplan.get(destination)
+        b_leg = FakeCall(self, b_script, *((route[0], f"{route[0]}:{route[1]} async full")
+                                           if route else ("", "")), leg="b")
+        a_leg.peer, b_leg.peer = b_leg, a_leg
+        for leg in (a_leg, b_leg):
+            self.calls[leg.uuid] = leg
+            leg.fire(EventName.CHANNEL_CREATE)
+        self._sessions_since_start += 2
+        if route:
+            self._connect(b_leg, *route)
+        else:
+            b_leg.start()
+            b_leg.answer()
+        if target:
+            self._connect(a_leg, *target)
+        else:
+            a_leg.start()
+        if not b_leg.answered.wait(60 * self.scale) or b_leg.gone:
+            a_leg.hangup("NO_ANSWER")
+            return "-ERR NO_ANSWER\n"
+        return f"+OK {a_leg.uuid}\n"
+
+    def _leg(self, script: CallScript, target: tuple[str, int] | None, direction: str,
+             leg: str) -> FakeCall:
+        call = FakeCall(self, script, direction=direction, leg=leg)
         self.calls[call.uuid] = call
-        call.answer()
-        return f"+OK {call.uuid}\n"
+        self._sessions_since_start += 1
+        if target:
+            self._connect(call, *target)
+        else:
+            call.start()
+            call.answer()
+        return call
+
+    def _connect(self, call: FakeCall, host: str, port: int) -> None:
+        call.base_app, call.base_arg = "socket", f"{host}:{port} async full"
+        call.variables.update({"current_application_data": call.base_arg,
+                               "current_application": "socket", "socket_host": host})
+        try:
+            sock = gsocket.create_connection((host, port), timeout=5)
+        except OSError:
+            call.hangup(HangupCause.DESTINATION_OUT_OF_ORDER.value)
+            return
+        sock.settimeout(None)
+        session = OutboundSession(self, sock, call)
+        self.listeners.add(session)
+        gevent.spawn(session.serve)
+
+    def api_show(self, args: str) -> str:
+        """`show channels as json`: the columns 1.10.12 prints."""
+        if args != "channels as json":
+            return "-ERR the fake shows only `channels as json`\n"
+        rows = [_channel_row(c) for c in self.calls.values() if not c.gone]
+        return json.dumps({"row_count": len(rows), "rows": rows}, separators=(",", ":"))
+
+
+def _socket_target(then: str) -> tuple[str, int] | None:
+    if not (then.startswith("&socket(") and then.endswith(")")):
+        return None
+    host, _, port = then[len("&socket("):-1].split(" ")[0].rpartition(":")
+    return (host, int(port)) if port.isdigit() else None
+
+
+def _channel_row(call: FakeCall) -> dict[str, str]:
+    created = call.created_us // 1_000_000
+    s = call.script
+    running = call.running
+    return {
+        "uuid": call.uuid, "direction": call.direction,
+        "created": time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(created)),
+        "created_epoch": str(created), "name": call.name, "state": call.state,
+        "cid_name": "", "cid_num": s.caller, "ip_addr": "", "dest": s.destination,
+        "application": running.app if running else call.base_app,
+        "application_data": running.arg if running else call.base_arg,
+        "dialplan": "xml", "context": "default", "read_codec": "L16", "read_rate": "8000",
+        "read_bit_rate": "128000", "write_codec": "L16", "write_rate": "8000",
+        "write_bit_rate": "128000", "secure": "", "hostname": call.switch.identity.hostname,
+        "presence_id": "", "presence_data": "", "accountcode": "", "callstate": call.call_state,
+        "callee_name": "", "callee_num": "", "callee_direction": "", "call_uuid": call.uuid,
+        "sent_callee_name": "", "sent_callee_num": "", "initial_cid_name": "",
+        "initial_cid_num": s.caller, "initial_ip_addr": "", "initial_dest": s.destination,
+        "initial_dialplan": "xml", "initial_context": "default",
+    }
 
 
 def _parse_originate(args: str) -> tuple[dict[str, str], str, str]:
