@@ -36,7 +36,8 @@ UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
 KEY_VARIABLES = {
     "read_result", "read_terminator_used", "playback_terminator_used", "playback_terminators",
     "hangup_cause", "hangup_cause_q850", "sf_test", "acct", "sf_pin",
-    "sf_pin2", "sf_ta_playback", "sf_ta_sleep", "sf_ta_idle", "nokeys",
+    "sf_pin2", "sf_ta_playback", "sf_ta_sleep", "sf_ta_idle", "nokeys", "cc_cause",
+    "cc_cancel_reason", "cc_agent_bridged", "fax_success", "fax_result_code", "fax_result_text",
 }
 
 

@@ -19,7 +19,7 @@ import pytest
 from fakeswitch import OutboundServer, form, inbound, replay
 
 from fsmod.esl import ConnectionClosed
-from fsmod.fake import CallScript, FakeFreeSWITCH, Press
+from fsmod.fake import CallScript, FakeFreeSWITCH, Outcome, Press
 
 SCALE = 0.1
 
@@ -31,13 +31,8 @@ LEFT = {
     "inbound-fax-failures-control": "spandsp CUSTOM events, busy originate of a fax",
     "inbound-originate-outcomes": "progress, answer and hangup events of both loopback legs",
     "inbound-recording-control": "RECORD_START/STOP of `record`",
-    "outbound-callcenter-agent-answers": "the agent bridge after callcenter completes",
-    "outbound-queue-call": "linger notice racing the callcenter completion",
     "outbound-originate-answered": "bridge outcomes (originate_disposition, DIALSTATUS)",
     "outbound-recording": "record with silence detection and RECORD_* events",
-    "outbound-txfax": "txfax CUSTOM spandsp events and the fax variables",
-    "outbound-txfax-hangup": "txfax interrupted by the far end",
-    "outbound-txfax-silence": "txfax timing out",
 }
 
 
@@ -82,7 +77,9 @@ def test_every_capture_is_covered_or_listed_as_left():
     covered = {"inbound-auth-bad", "inbound-json-events", "inbound-shutdown-command",
                "inbound-kill9", "inbound-control", "inbound-heartbeat-shutdown",
                "inbound-dtmf-bargein-control", "outbound-call", "outbound-dtmf-bargein",
-               "outbound-shutdown", "outbound-kill9"}
+               "outbound-shutdown", "outbound-kill9", "outbound-queue-call",
+               "outbound-callcenter-agent-answers", "outbound-txfax", "outbound-txfax-hangup",
+               "outbound-txfax-silence"}
     assert covered | set(LEFT) == set(eslcaptures.names())
     assert not covered & set(LEFT)
 
@@ -174,3 +171,55 @@ def test_outbound_kill9(fake, outbound_server):
     _assert_same_form(result)
     fake.kill()
     _closes_without_a_word(conn)
+
+
+def test_outbound_queue_call(fake, outbound_server):
+    """The caller hangs up while waiting in the queue: mod_callcenter notices a
+    moment later, so the linger notice comes before the app's completion."""
+    result, _ = _outbound("outbound-queue-call", fake, outbound_server,
+                          CallScript(hangup_at=6.0))
+    _assert_same_form(result)
+
+
+def test_outbound_callcenter_agent_answers(fake, outbound_server):
+    script = CallScript(caller="13800000021", caller_name="Zhang", park_event=False,
+                        outcomes={"callcenter": Outcome(
+        after=0.1, talk=2.0, variables={"cc_agent": "1002@default"})})
+    result, _ = _outbound("outbound-callcenter-agent-answers", fake, outbound_server, script)
+    _assert_same_form(result)
+
+
+FAX_DROPPED = {"fax_success": "0", "fax_result_code": "49",
+               "fax_result_text": "The call dropped prematurely",
+               "fax_document_transferred_pages": "0"}
+
+
+def test_outbound_txfax(fake, outbound_server):
+    """A fax that succeeds: the result is set, the far end hangs up, and only
+    then does txfax complete; the +OK of our hangup comes after the linger notice."""
+    script = CallScript(outcomes={"txfax": Outcome(after=16.2, hangup=True, variables={
+        "fax_success": "1", "fax_result_code": "0", "fax_result_text": "OK"})})
+    result, _ = _outbound("outbound-txfax", fake, outbound_server, script)
+    _assert_same_form(result)
+
+
+def test_outbound_txfax_hangup(fake, outbound_server):
+    script = CallScript(park_event=False, outcomes={"txfax": Outcome(
+        after=6.0, hangup=True, variables=FAX_DROPPED,
+        events=("spandsp::txfaxnegociateresult", "spandsp::txfaxresult"))})
+    result, _ = _outbound("outbound-txfax-hangup", fake, outbound_server, script)
+    _assert_same_form(result)
+
+
+def test_outbound_txfax_silence(outbound_server):
+    fake = FakeFreeSWITCH(scale=0.02, heartbeat=None).start()
+    try:
+        script = CallScript(park_event=False, outcomes={"txfax": Outcome(
+            after=60.0, variables={
+                "fax_success": "0", "fax_result_code": "2",
+                "fax_result_text": "Timed out waiting for initial communication"},
+            events=("spandsp::txfaxresult",))})
+        result, _ = _outbound("outbound-txfax-silence", fake, outbound_server, script)
+        _assert_same_form(result)
+    finally:
+        fake.stop()

@@ -63,6 +63,15 @@ class FakeCall:
         self.socket_uuid = str(uuidlib.uuid4())
         self.base_app, self.base_arg = ("socket", socket_arg) if socket_host else ("park", "")
         self.peer: FakeCall | None = None
+        self.other: list[tuple[str, str]] | None = None
+        """The bridged party's profile (`Other-Leg-*`) once a bridge is set up."""
+        self.socket_done = False
+        self.transfer_source = ""
+        """Set once the call was moved by uuid_bridge (`EPOCH:UUID:uuid_br:OTHER`)."""
+        self.handed_over: float | None = None
+        """Set by an application that hands the call over (callcenter answered):
+        the socket session ends and the call talks for that many seconds."""
+        self._on_hangup: list[Callable[[], None]] = []
         self.answered = gevent.event.Event()
         self.name = f"loopback/{script.destination}-{leg}"
         self.created_us = int(time.time() * 1_000_000)
@@ -108,13 +117,17 @@ class FakeCall:
             rows += [("Caller-ID-Name", "Outbound Call"), ("Caller-ID-Number", s.destination),
                      ("Orig-Caller-ID-Number", s.caller), ("Callee-ID-Number", s.caller)]
         else:
-            if s.caller_name:
-                rows.append(("Caller-ID-Name", s.caller_name))
-            rows += [("Caller-ID-Number", s.caller), ("Orig-Caller-ID-Number", s.caller),
+            named = [("Caller-ID-Name", s.caller_name)] if s.caller_name else []
+            orig = [("Orig-Caller-ID-Name", s.caller_name)] if s.caller_name else []
+            rows += [*named, ("Caller-ID-Number", s.caller), *orig,
+                     ("Orig-Caller-ID-Number", s.caller),
                      ("Callee-ID-Name", "Outbound Call"), ("Callee-ID-Number", s.destination)]
         rows += [("ANI", s.caller), ("Destination-Number", s.destination),
-                 ("Unique-ID", self.uuid), ("Source", "mod_loopback"), ("Context", "default"),
-                 ("Channel-Name", self.name), ("Profile-Index", "1")]
+                 ("Unique-ID", self.uuid), ("Source", "mod_loopback")]
+        if self.transfer_source:
+            rows.append(("Transfer-Source", self.transfer_source))
+        rows += [("Context", "default"), ("Channel-Name", self.name),
+                 ("Profile-Index", "2" if self.transfer_source else "1")]
         times = {"Profile-Created-Time": self.created_us, "Channel-Created-Time": self.created_us,
                  "Channel-Answered-Time": self.answered_us,
                  "Channel-Hangup-Time": self.hangup_us}
@@ -135,7 +148,10 @@ class FakeCall:
         rows += [("Channel-Read-Codec-Name", "L16"), ("Channel-Read-Codec-Rate", "8000"),
                  ("Channel-Read-Codec-Bit-Rate", "128000"), ("Channel-Write-Codec-Name", "L16"),
                  ("Channel-Write-Codec-Rate", "8000"), ("Channel-Write-Codec-Bit-Rate", "128000")]
-        return rows + self.profile("Caller-")
+        rows += self.profile("Caller-")
+        if self.other is not None:
+            rows += [("Other-Type", "originatee"), *self.other]
+        return rows
 
     def channel_data(self) -> list[tuple[str, str]]:
         """CHANNEL_DATA as the `connect` reply carries it."""
@@ -200,6 +216,9 @@ class FakeCall:
     def on_end(self, callback: Callable[[], None]) -> None:
         self._on_end.append(callback)
 
+    def on_hangup(self, callback: Callable[[], None]) -> None:
+        self._on_hangup.append(callback)
+
     def _run(self) -> None:
         from fsmod.fake.media import run_app
 
@@ -213,6 +232,9 @@ class FakeCall:
                     run_app(self, self.running)
                 finally:
                     self.running = None
+                if self.handed_over is not None and not self.gone:
+                    self._hand_over(self.handed_over)
+                    break
                 if self.dtmf and not self.gone:
                     self.take_key()                # the first pass of the park loop
                 continue
@@ -253,6 +275,8 @@ class FakeCall:
         self.state_number = 10
         self.fire(EventName.CHANNEL_HANGUP)
         self.gone = True
+        for callback in self._on_hangup:
+            callback()
         self._signal.set()
         self._wake.set()
         self.answered.set()
@@ -261,9 +285,9 @@ class FakeCall:
         if self._runner is None:
             self._finish()
 
-    def _finish(self) -> None:
-        if self.ended.is_set():
-            return
+    def _end_socket(self) -> None:
+        """The socket (or park) application completes: the session's part is over."""
+        self.socket_done = True
         self.fire(EventName.CHANNEL_UNPARK)
         self.fire(EventName.CHANNEL_EXECUTE_COMPLETE, [
             ("Application", self.base_app),
@@ -271,6 +295,42 @@ class FakeCall:
             ("Application-Response", self.last_response),
             ("Application-UUID", self.socket_uuid),
         ])
+
+    def _set_state(self, state: str, number: int) -> None:
+        self.state, self.state_number = state, number
+        self.fire(EventName.CHANNEL_STATE)
+
+    def _hand_over(self, talk: float) -> None:
+        """After `callcenter` answered (capture outbound-callcenter-agent-answers):
+        the socket application ends, the channel runs uuid_bridge to the agent's
+        leg, talks, and is hung up when the agent hangs up."""
+        self._end_socket()
+        self._set_state("CS_HIBERNATE", 8)
+        self._set_state("CS_RESET", 9)
+        self._set_state("CS_SOFT_EXECUTE", 3)
+        other = self.variables.get("bridge_uuid", "")
+        self.fire(EventName.CHANNEL_EXECUTE, [("Application", "uuid_bridge"),
+                                              ("Application-Data", other)])
+        bridge = [("Bridge-A-Unique-ID", self.uuid), ("Bridge-B-Unique-ID", other)]
+        self._fire_bridge(EventName.CHANNEL_BRIDGE, bridge)
+        self.wait(talk, keys=False)
+        if not self.gone:
+            self.variables.update({"last_bridge_to": other,
+                                   "bridge_hangup_cause": "NORMAL_CLEARING",
+                                   "last_bridge_hangup_cause": "NORMAL_CLEARING"})
+            self._fire_bridge(EventName.CHANNEL_UNBRIDGE, bridge)
+            self._set_state("CS_EXECUTE", 4)
+            self.hangup("NORMAL_CLEARING")
+
+    def _fire_bridge(self, name: EventName, bridge: list[tuple[str, str]]) -> None:
+        headers = self.switch.identity.channel_event(name, self)
+        self.switch.fire(name.value, headers[:13] + bridge + headers[13:], unique_id=self.uuid)
+
+    def _finish(self) -> None:
+        if self.ended.is_set():
+            return
+        if not self.socket_done:
+            self._end_socket()
         self.state = "CS_HANGUP"
         self.fire(EventName.CHANNEL_STATE)
         if self.recording:

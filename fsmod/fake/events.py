@@ -53,7 +53,7 @@ WITH_VARIABLES = frozenset({
     EventName.CHANNEL_UNPARK, EventName.CHANNEL_BRIDGE, EventName.CHANNEL_UNBRIDGE,
     EventName.CHANNEL_HANGUP, EventName.CHANNEL_HANGUP_COMPLETE, EventName.CHANNEL_DATA,
     EventName.CHANNEL_EXECUTE, EventName.CHANNEL_EXECUTE_COMPLETE, EventName.CHANNEL_PROGRESS,
-    EventName.CHANNEL_HOLD, EventName.RECORD_START, EventName.RECORD_STOP,
+    EventName.CHANNEL_HOLD, EventName.RECORD_START, EventName.RECORD_STOP, EventName.CUSTOM,
 })
 """Channel events that carry `variable_*` (DTMF and CHANNEL_STATE do not)."""
 
@@ -69,12 +69,15 @@ class Identity:
     started: float = field(default_factory=time.time)
     _sequence: itertools.count = field(default_factory=lambda: itertools.count(1000))
 
-    def core(self, name: str) -> Headers:
+    def core(self, name: str, subclass: str = "",
+             origin: tuple[str, str, int] | None = None) -> Headers:
         now = time.time()
-        file, function, line = ORIGIN.get(name, ("switch_event.c", "switch_event_fire", 0))
+        file, function, line = origin or ORIGIN.get(
+            name, ("switch_event.c", "switch_event_fire", 0))
         local = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(now))
         gmt = time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(now))
         return [
+            *([("Event-Subclass", subclass)] if subclass else []),
             ("Event-Name", name), ("Core-UUID", self.core_uuid),
             ("FreeSWITCH-Hostname", self.hostname), ("FreeSWITCH-Switchname", self.hostname),
             ("FreeSWITCH-IPv4", self.ipv4), ("FreeSWITCH-IPv6", self.ipv6),
@@ -85,10 +88,11 @@ class Identity:
             ("Event-Sequence", str(next(self._sequence))),
         ]
 
-    def channel_event(self, name: EventName, call: FakeCall, tail: Headers | None = None
+    def channel_event(self, name: EventName, call: FakeCall, tail: Headers | None = None,
+                      subclass: str = "", origin: tuple[str, str, int] | None = None
                       ) -> Headers:
         """A channel event of `call` as it is now."""
-        headers = self.core(name.value)
+        headers = self.core(name.value, subclass, origin)
         if name == EventName.CHANNEL_HANGUP_COMPLETE:
             headers.append(("Hangup-Cause", call.hangup_cause or "NORMAL_CLEARING"))
         headers += call.channel_headers(with_cause=name != EventName.CHANNEL_HANGUP_COMPLETE)

@@ -19,11 +19,14 @@ DESTINATION_OUT_OF_ORDER and sends no CHANNEL_EXECUTE
 from __future__ import annotations
 
 import re
+import time
+import uuid as uuidlib
 from collections.abc import Callable
 
 import gevent
 
 from fsmod.fake.call import FRAME, FakeCall, PendingApp
+from fsmod.fake.script import Outcome
 from fsmod.vocab import EventName, HangupCause, PlaybackResponse, ReadResult
 
 _TONE = re.compile(r"tone_stream://%\((\d+),(\d+)")
@@ -199,22 +202,119 @@ def _record_session(call: FakeCall, arg: str) -> str:
     return "_none_"
 
 
-def _outcome_app(name: str) -> Callable[[FakeCall, str], str]:
-    """callcenter and txfax: wait for the scripted outcome, set its variables."""
+def _now() -> str:
+    return str(int(time.time()))
 
-    def run(call: FakeCall, arg: str) -> str:
-        outcome = call.script.outcomes.get(name)
-        if outcome is None:
-            call.wait(None, keys=False)           # nobody answers: until the caller leaves
-            return "_none_"
-        if call.wait(outcome.after, keys=False) == "hangup":
-            return "_none_"
+
+def _callcenter(call: FakeCall, arg: str) -> str:
+    """mod_callcenter's member side (captures outbound-queue-call and
+    outbound-callcenter-agent-answers): joined at once; a caller who leaves is
+    noticed a moment later (`cc_cause=cancel`, BREAK_OUT); an agent who answers
+    ends the app with `cc_cause=answered` and the call is bridged to them."""
+    call.variables.update({"cc_side": "member", "cc_member_uuid": str(uuidlib.uuid4()),
+                           "cc_queue_joined_epoch": _now(), "cc_queue": arg})
+    outcome = call.script.outcomes.get("callcenter")
+    why = call.wait(None if outcome is None else outcome.after, keys=False)
+    if why == "hangup" or outcome is None:
+        call.sleep(2 * FRAME)                       # the member thread notices
+        call.variables.update({"cc_queue_canceled_epoch": _now(), "cc_cause": "cancel",
+                               "cc_cancel_reason": "BREAK_OUT"})
+        return "_none_"
+    if outcome.cause != "answered":
+        call.variables.update({"cc_queue_canceled_epoch": _now(), "cc_cause": "cancel",
+                               "cc_cancel_reason": outcome.cause})
+        return "_none_"
+    agent_uuid = str(uuidlib.uuid4())
+    agent = outcome.variables.get("cc_agent", "1001@default")
+    call.variables.update({
+        "cc_agent_uuid": agent_uuid, "uuid_bridge": agent_uuid,
+        "bridge_channel": "loopback/agent-a", "bridge_uuid": agent_uuid,
+        "cc_agent_bridged": "true", "cc_agent": agent, "cc_queue_answered_epoch": _now(),
+        "cc_cause": "answered", **outcome.variables,
+    })
+    call.other = _other_leg(call, agent_uuid)
+    call.transfer_source = f"{_now()}:{uuidlib.uuid4()}:uuid_br:{agent_uuid}"
+    call.handed_over = outcome.talk
+    return "_none_"
+
+
+def _other_leg(call: FakeCall, uuid: str) -> list[tuple[str, str]]:
+    s = call.script
+    rows = [("Direction", "outbound"), ("Logical-Direction", "inbound"), ("Dialplan", "xml")]
+    if s.caller_name:
+        rows += [("Caller-ID-Name", s.caller_name)]
+    rows += [("Caller-ID-Number", s.caller)]
+    if s.caller_name:
+        rows += [("Orig-Caller-ID-Name", s.caller_name)]
+    rows += [("Orig-Caller-ID-Number", s.caller), ("Callee-ID-Name", "Outbound Call"),
+             ("Callee-ID-Number", "agent"), ("ANI", s.caller), ("Destination-Number", "agent"),
+             ("Unique-ID", uuid), ("Source", "mod_loopback"), ("Context", "default"),
+             ("Channel-Name", "loopback/agent-a")]
+    now = str(int(time.time() * 1_000_000))
+    rows += [("Profile-Created-Time", now), ("Channel-Created-Time", now),
+             ("Channel-Answered-Time", now)]
+    rows += [(k, "0") for k in ("Channel-Progress-Time", "Channel-Progress-Media-Time",
+                                "Channel-Hangup-Time", "Channel-Transfer-Time",
+                                "Channel-Resurrect-Time", "Channel-Bridged-Time",
+                                "Channel-Last-Hold", "Channel-Hold-Accum")]
+    rows += [("Screen-Bit", "true"), ("Privacy-Hide-Name", "false"),
+             ("Privacy-Hide-Number", "false")]
+    return [("Other-Leg-" + k, v) for k, v in rows]
+
+
+FAX_OK = {"fax_success": "1", "fax_result_code": "0", "fax_result_text": "OK",
+          "fax_document_transferred_pages": "1", "fax_document_total_pages": "1",
+          "fax_ecm_used": "on", "fax_transfer_rate": "14400"}
+
+
+def _txfax(call: FakeCall, arg: str) -> str:
+    """mod_spandsp's txfax: the result variables are set, then (a fax machine
+    hangs up at the end) the call is hung up, and only then does the app
+    complete (captures outbound-txfax, -hangup, -silence)."""
+    outcome = call.script.outcomes.get("txfax") or Outcome(after=5.0, variables=FAX_OK,
+                                                          hangup=True)
+    call.variables.update({"fax_filename": arg, "fax_ecm_requested": "1"})
+    negotiate = [e for e in outcome.events if e != "spandsp::txfaxresult"]
+    if negotiate and call.wait(outcome.after * 0.8, keys=False) != "hangup":
+        for subclass in negotiate:
+            _fax_event(call, subclass, ("mod_spandsp_fax.c", "phase_b_handler", 386))
+    if call.wait(outcome.after * (0.2 if negotiate else 1.0), keys=False) != "hangup":
         call.variables.update(outcome.variables)
         if outcome.hangup:
             call.hangup()
-        return "_none_"
+    else:
+        call.variables.update(outcome.variables)
+    if "spandsp::txfaxresult" in outcome.events:
+        _fax_event(call, "spandsp::txfaxresult", ("mod_spandsp_fax.c", "phase_e_handler", 676))
+    return "_none_"
 
-    return run
+
+_NEGOTIATED = ("transfer_rate", "ecm_used", "t38_status", "local_station_id",
+               "remote_station_id", "document_total_pages")
+_RESULT = ("success", "result_code", "result_text", "document_transferred_pages",
+           "document_total_pages", "image_resolution", "image_size", "bad_rows", "transfer_rate",
+           "ecm_used", "t38_status", "local_station_id", "remote_station_id")
+_FAX_DEFAULTS = {"transfer_rate": "14400", "ecm_used": "on", "t38_status": "off",
+                 "local_station_id": "", "remote_station_id": "SpanDSP Fax Ident",
+                 "document_total_pages": "1", "document_transferred_pages": "0",
+                 "image_resolution": "8040x7700", "image_size": "0", "bad_rows": "0",
+                 "success": "0", "result_code": "0", "result_text": ""}
+
+
+def _fax_event(call: FakeCall, subclass: str, origin: tuple[str, str, int]) -> None:
+    """A CUSTOM spandsp event: the call's channel data and the `fax-*` headers."""
+    negotiated = subclass != "spandsp::txfaxresult"
+    keys = _NEGOTIATED if negotiated else _RESULT
+    values = {k: call.variables.get("fax_" + k, _FAX_DEFAULTS[k]) for k in keys}
+    values["local_station_id"] = call.variables.get("fax_ident", values["local_station_id"])
+    if not negotiated and "fax_remote_station_id" not in call.variables:
+        del values["remote_station_id"]     # never negotiated: no far station (silence)
+    for k, v in values.items():
+        call.variables.setdefault("fax_" + k, v)
+    tail = [("uuid", call.uuid)] if negotiated else []
+    tail += [("fax-" + k.replace("_", "-"), v) for k, v in values.items()]
+    headers = call.switch.identity.channel_event(EventName.CUSTOM, call, tail, subclass, origin)
+    call.switch.fire(EventName.CUSTOM.value, headers, unique_id=call.uuid)
 
 
 APPS: dict[str, Callable[[FakeCall, str], str]] = {
@@ -227,6 +327,6 @@ APPS: dict[str, Callable[[FakeCall, str], str]] = {
     "sleep": _sleep,
     "hangup": _hangup,
     "record_session": _record_session,
-    "callcenter": _outcome_app("callcenter"),
-    "txfax": _outcome_app("txfax"),
+    "callcenter": _callcenter,
+    "txfax": _txfax,
 }

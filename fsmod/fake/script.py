@@ -34,6 +34,9 @@ class Outcome:
     talk: float = 1.0
     variables: dict[str, str] = field(default_factory=dict)
     hangup: bool = False
+    events: tuple[str, ...] = ()
+    """CUSTOM subclasses fired on the way (`spandsp::txfaxnegociateresult` part-way,
+    `spandsp::txfaxresult` with the result, after the hangup if there is one)."""
 
 
 @dataclass

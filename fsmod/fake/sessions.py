@@ -23,6 +23,7 @@ from gevent import socket as gsocket
 from fsmod.esl.connection import ConnectionClosed, FrameConnection, FrameTimeout
 from fsmod.esl.frame import Frame, FrameError
 from fsmod.fake import wire
+from fsmod.fake.call import FRAME
 from fsmod.vocab import MYEVENTS, EventName
 
 if TYPE_CHECKING:
@@ -274,7 +275,10 @@ class OutboundSession(Listener):
         self.connected = False
         self.myevents = False
         self.linger: int | None = None        # None: no linger; -1: for ever
+        self.noticed = False
+        self.deferred: list[bytes] = []
         call.on_end(self._call_ended)
+        call.on_hangup(self._call_hung_up)
 
     def own_call(self) -> FakeCall | None:
         return self.call
@@ -331,7 +335,25 @@ class OutboundSession(Listener):
             super().cmd_sendmsg(rest, frame)
             self.call.fire(EventName.CHANNEL_PARK)
             return
+        if not rest and self.call.gone and not self.call.ended.is_set():
+            # the channel is hanging up: the +OK comes after its last events and the
+            # linger notice (capture outbound-txfax)
+            self.deferred.append(wire.reply("+OK"))
+            return
         super().cmd_sendmsg(rest, frame)
+
+    def _call_hung_up(self) -> None:
+        gevent.spawn(self._early_notice)
+
+    def _early_notice(self) -> None:
+        """The listener sends the linger notice as soon as it finds nothing more
+        to write after the hangup: before an application that takes a moment to
+        finish completes (callcenter, capture outbound-queue-call), after the
+        last events when they come at once (outbound-call)."""
+        self.call.sleep(FRAME)
+        if self.linger is not None and not self.call.ended.is_set() and not self.noticed:
+            self.noticed = True
+            self.send(wire.linger_notice(self.call.uuid, self.call.name, self.linger))
 
     def _call_ended(self) -> None:
         """After CHANNEL_HANGUP_COMPLETE: the linger notice, or the goodbye now."""
@@ -341,7 +363,12 @@ class OutboundSession(Listener):
             self.send(wire.goodbye(self.call.uuid))
             self.close()
             return
-        self.send(wire.linger_notice(self.call.uuid, self.call.name, self.linger))
+        if not self.noticed:
+            self.noticed = True
+            self.send(wire.linger_notice(self.call.uuid, self.call.name, self.linger))
+        for reply in self.deferred:
+            self.send(reply)
+        self.deferred.clear()
         if self.linger > 0:
             gevent.spawn_later(self.linger * self.switch.scale, self._linger_over)
 
