@@ -162,7 +162,8 @@ def form(frame: Frame, variables: bool = True) -> tuple:
             table = json.loads(frame.text)
             rows = table.get("rows") or [{}]
             return (kind, "json", table.get("row_count"), tuple(rows[0]))
-        return (kind, _norm(frame.text).split(" ")[0].split("\n")[0])
+        word = _norm(frame.text).split(" ")[0].split("\n")[0]
+        return (kind, "<number>" if word.isdigit() else word)
     if kind == "text/disconnect-notice":
         return (kind, frame.names, frame.get("Content-Disposition"), frame.get("Linger-Time"),
                 frame.text)

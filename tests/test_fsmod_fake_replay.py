@@ -31,8 +31,6 @@ LEFT = {
     "inbound-fax-failures-control": "spandsp CUSTOM events, busy originate of a fax",
     "inbound-originate-outcomes": "progress, answer and hangup events of both loopback legs",
     "inbound-recording-control": "RECORD_START/STOP of `record`",
-    "outbound-originate-answered": "bridge outcomes (originate_disposition, DIALSTATUS)",
-    "outbound-recording": "record with silence detection and RECORD_* events",
 }
 
 
@@ -79,7 +77,7 @@ def test_every_capture_is_covered_or_listed_as_left():
                "inbound-dtmf-bargein-control", "outbound-call", "outbound-dtmf-bargein",
                "outbound-shutdown", "outbound-kill9", "outbound-queue-call",
                "outbound-callcenter-agent-answers", "outbound-txfax", "outbound-txfax-hangup",
-               "outbound-txfax-silence"}
+               "outbound-txfax-silence", "outbound-originate-answered", "outbound-recording"}
     assert covered | set(LEFT) == set(eslcaptures.names())
     assert not covered & set(LEFT)
 
@@ -223,3 +221,25 @@ def test_outbound_txfax_silence(outbound_server):
         _assert_same_form(result)
     finally:
         fake.stop()
+
+
+def test_outbound_originate_answered(fake, outbound_server):
+    """Bridges that fail: busy, a leg timeout, no route (continue_on_fail=true:
+    each completes and the call goes on), then a rejection that hangs up."""
+    script = CallScript(variables={"sf_campaign": "7", "sf_target": "43"}, outcomes={
+        "loopback/7017": Outcome(after=0.0, cause="USER_BUSY"),
+        "loopback/7019": Outcome(after=3.85, cause="ALLOTTED_TIMEOUT"),
+        "loopback/5550000/sf": Outcome(after=0.0, cause="NO_ROUTE_DESTINATION"),
+        "loopback/7021": Outcome(after=0.0, cause="CALL_REJECTED"),
+    })
+    result, _ = _outbound("outbound-originate-answered", fake, outbound_server, script)
+    _assert_same_form(result)
+
+
+def test_outbound_recording(fake, outbound_server):
+    """record ending by silence, by its limit (a # that is no terminator is
+    lost), by # once it is a terminator; record_session stopped by the hangup."""
+    script = CallScript(park_event=False, speech={"/srv/rec/sf-until-silence.wav": 3.9},
+                        keys=[Press(7.04, "#"), Press(10.35, "#")])
+    result, _ = _outbound("outbound-recording", fake, outbound_server, script)
+    _assert_same_form(result)

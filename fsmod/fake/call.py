@@ -312,17 +312,17 @@ class FakeCall:
         self.fire(EventName.CHANNEL_EXECUTE, [("Application", "uuid_bridge"),
                                               ("Application-Data", other)])
         bridge = [("Bridge-A-Unique-ID", self.uuid), ("Bridge-B-Unique-ID", other)]
-        self._fire_bridge(EventName.CHANNEL_BRIDGE, bridge)
+        self.fire_bridge(EventName.CHANNEL_BRIDGE, bridge)
         self.wait(talk, keys=False)
         if not self.gone:
             self.variables.update({"last_bridge_to": other,
                                    "bridge_hangup_cause": "NORMAL_CLEARING",
                                    "last_bridge_hangup_cause": "NORMAL_CLEARING"})
-            self._fire_bridge(EventName.CHANNEL_UNBRIDGE, bridge)
+            self.fire_bridge(EventName.CHANNEL_UNBRIDGE, bridge)
             self._set_state("CS_EXECUTE", 4)
             self.hangup("NORMAL_CLEARING")
 
-    def _fire_bridge(self, name: EventName, bridge: list[tuple[str, str]]) -> None:
+    def fire_bridge(self, name: EventName, bridge: list[tuple[str, str]]) -> None:
         headers = self.switch.identity.channel_event(name, self)
         self.switch.fire(name.value, headers[:13] + bridge + headers[13:], unique_id=self.uuid)
 

@@ -317,6 +317,79 @@ def _fax_event(call: FakeCall, subclass: str, origin: tuple[str, str, int]) -> N
     call.switch.fire(EventName.CUSTOM.value, headers, unique_id=call.uuid)
 
 
+_DIALSTATUS = {"USER_BUSY": "BUSY", "NO_ANSWER": "NOANSWER", "CALL_REJECTED": "DONTCALL"}
+_VAR_BLOCK = re.compile(r"^(\{[^}]*\}|\[[^\]]*\])+")
+
+
+def _bridge(call: FakeCall, arg: str) -> str:
+    """`bridge DIAL` with the outcome the script gives for the endpoint
+    (capture outbound-originate-answered): a failure sets
+    originate_disposition, DIALSTATUS, originate_failed_cause … and hangs the
+    call up unless `continue_on_fail` allows the cause; an answer bridges,
+    talks, and (hangup_after_bridge) ends the call."""
+    endpoint = _VAR_BLOCK.sub("", arg)
+    outcome = call.script.outcomes.get(endpoint, Outcome(after=0.5, cause="answered"))
+    leg = str(uuidlib.uuid4())
+    if call.wait(outcome.after, keys=False) == "hangup":
+        return "_none_"
+    dest = endpoint.rsplit("/", 1)[-1]
+    call.variables.update({"originate_signal_bond": leg,
+                           "originated_legs": f"{leg};Outbound Call;{dest}"})
+    if outcome.cause == "answered":
+        call.other = _other_leg(call, leg)
+        bridge = [("Bridge-A-Unique-ID", call.uuid), ("Bridge-B-Unique-ID", leg)]
+        call.fire_bridge(EventName.CHANNEL_BRIDGE, bridge)
+        call.wait(outcome.talk, keys=False)
+        call.variables.update({"last_bridge_to": leg, "bridge_hangup_cause": "NORMAL_CLEARING",
+                               "last_bridge_hangup_cause": "NORMAL_CLEARING", **outcome.variables})
+        if not call.gone:
+            call.fire_bridge(EventName.CHANNEL_UNBRIDGE, bridge)
+            if call.variables.get("hangup_after_bridge", "").lower() == "true":
+                call.hangup("NORMAL_CLEARING")
+        return "_none_"
+    cause = outcome.cause
+    call.variables.update({
+        "last_bridge_hangup_cause": cause, "originate_disposition": cause,
+        "DIALSTATUS": _DIALSTATUS.get(cause, cause), "originate_causes": f"{leg};{cause}",
+        "originate_failed_cause": cause, **outcome.variables})
+    allowed = call.variables.get("continue_on_fail", "false").lower()
+    if allowed != "true" and cause not in allowed.upper().split(","):
+        call.hangup(cause)
+    return "_none_"
+
+
+def _record(call: FakeCall, arg: str) -> str:
+    """`record PATH [MAX_S [THRESHOLD [SILENCE_S]]]` (capture outbound-recording):
+    ends by silence (the caller spoke `CallScript.speech[PATH]` seconds, then
+    SILENCE_S of silence), by MAX_S, by a key in playback_terminators (other
+    keys are lost), or by the hangup."""
+    argv = arg.split(" ")
+    path = argv[0]
+    limit = float(argv[1].lstrip("+")) if len(argv) > 1 and argv[1] else 3600.0
+    hits = float(argv[3]) if len(argv) > 3 and argv[3] else 0.0
+    speech = call.script.speech.get(path)
+    silence_end = speech + hits if (speech is not None and hits) else None
+    length = min(limit, silence_end) if silence_end is not None else limit
+    call.variables.pop("playback_terminator_used", None)
+    if hits or len(argv) > 2:
+        call.variables["silence_hits_exhausted"] = "false"
+    call.fire(EventName.RECORD_START, [("Record-File-Path", path)])
+    started = time.monotonic()
+    stopped = _play(call, length, _terminators(call))
+    seconds = (time.monotonic() - started) / call.switch.scale
+    if stopped and stopped != "hangup":
+        call.variables["playback_terminator_used"] = stopped
+    elif stopped is None and silence_end is not None and silence_end <= limit:
+        call.variables["silence_hits_exhausted"] = "true"
+    ms = int(seconds * 1000)
+    size = str(ms * 16)
+    call.variables.update({"record_record_file_size": size, "record_file_size": size,
+                           "record_seconds": str(ms // 1000), "record_ms": str(ms),
+                           "record_samples": str(ms * 8)})
+    call.fire(EventName.RECORD_STOP, [("Record-File-Path", path)])
+    return "_none_"
+
+
 APPS: dict[str, Callable[[FakeCall, str], str]] = {
     "answer": _answer,
     "playback": _playback,
@@ -328,5 +401,7 @@ APPS: dict[str, Callable[[FakeCall, str], str]] = {
     "hangup": _hangup,
     "record_session": _record_session,
     "callcenter": _callcenter,
+    "bridge": _bridge,
+    "record": _record,
     "txfax": _txfax,
 }

@@ -57,6 +57,8 @@ class CallScript:
     """FreeSWITCH parks the call when `connect` arrives; whether CHANNEL_PARK
     reaches the socket depends on `myevents` winning that race (captures
     differ: outbound-call has it, outbound-recording does not)."""
+    speech: dict[str, float] = field(default_factory=dict)
+    """By recording path: seconds the caller speaks before falling silent."""
     outcomes: dict[str, Outcome] = field(default_factory=dict)
     """By application name (`callcenter`, `txfax`) or bridge endpoint."""
     connect_timeout: float = 25.0
