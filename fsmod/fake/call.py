@@ -35,6 +35,9 @@ log = logging.getLogger(__name__)
 FRAME = 0.02
 """One media frame (20 ms): the pace at which FreeSWITCH takes keys off the queue."""
 
+MIN_FRAME = 0.02
+"""Real seconds an idle frame lasts at least, whatever the clock's scale."""
+
 _PROFILE_TIMES = ("Profile-Created-Time", "Channel-Created-Time", "Channel-Answered-Time",
                   "Channel-Progress-Time", "Channel-Progress-Media-Time", "Channel-Hangup-Time",
                   "Channel-Transfer-Time", "Channel-Resurrect-Time", "Channel-Bridged-Time",
@@ -239,13 +242,26 @@ class FakeCall:
                     self.take_key()                # the first pass of the park loop
                 continue
             if self.dtmf:
-                self.sleep(FRAME)
+                self._idle_frame()
                 if self.dtmf and not self.pending and not self.gone:
                     self.take_key()                # nobody listens: the key is lost
                 continue
             self._wake.clear()
             self._wake.wait()
         self._finish()
+
+    def _idle_frame(self) -> None:
+        """One frame of the park loop, ended early by a command to run. Never
+        shorter than a real 20 ms, even on a scaled clock: it is the window in
+        which a client's next sendmsg still catches a waiting key, and a client
+        needs real time to send it."""
+        deadline = time.monotonic() + max(FRAME * self.switch.scale, MIN_FRAME)
+        while not self.pending and not self.gone:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            self._wake.clear()
+            self._wake.wait(left)
 
     # ---- the end ----------------------------------------------------------------------------
 
