@@ -16,6 +16,8 @@ import eslcaptures
 import gevent
 import pytest
 from gevent import socket as gsocket
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from fsmod.esl import (
     ApiResponse,
@@ -293,3 +295,51 @@ def test_frames_read_from_a_socket_in_order():
     with pytest.raises(ConnectionClosed) as caught:
         conn.read(timeout=2)
     assert not caught.value.mid_frame
+
+
+# ---- properties ------------------------------------------------------------------------
+
+
+_NAME = st.from_regex(r"[A-Za-z][A-Za-z0-9_-]{0,20}", fullmatch=True).filter(
+    lambda n: n.lower() != "content-length")
+_VALUE = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\r\n"),
+                 max_size=40).map(lambda v: v.strip(" "))
+
+
+@settings(max_examples=300, deadline=None)
+@given(headers=st.lists(st.tuples(_NAME, _VALUE), min_size=1, max_size=8),
+       body=st.binary(max_size=200), cuts=st.lists(st.integers(1, 50), max_size=10))
+def test_any_frame_written_reads_back_the_same_however_it_is_cut(headers, body, cuts):
+    full = headers + ([("Content-Length", str(len(body)))] if body else [])
+    frame = Frame(tuple(full), body)
+    raw = encode_frame(frame) * 2
+    parser, frames, at = FrameParser(), [], 0
+    for cut in [*cuts, len(raw)]:
+        frames += parser.feed(raw[at:at + cut])
+        at += cut
+    frames += parser.feed(raw[at:])
+    assert frames == [frame, frame]
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.binary(max_size=3000))
+def test_arbitrary_bytes_give_frames_or_a_frame_error_and_stay_bounded(data):
+    parser = FrameParser(max_header_bytes=512, max_body_bytes=1024)
+    try:
+        for frame in parser.feed(data):
+            classify(frame)
+    except FrameError:
+        return
+    assert parser.buffered <= 512 + 1024 + 2
+
+
+def test_other_content_types_are_typed_not_raised():
+    log = Frame((("Content-Type", "log/data"), ("Content-Length", "4"), ("Log-Level", "7")),
+                b"line")
+    message = classify(log)
+    assert (type(message).__name__, message.level, message.text) == ("LogData", 7, "line")
+    rude = Frame((("Content-Type", "text/rude-rejection"), ("Content-Length", "24")),
+                 b"Access Denied, go away.\n")
+    assert type(classify(rude)).__name__ == "RudeRejection"
+    xml = Frame((("Content-Type", "text/event-xml"), ("Content-Length", "7")), b"<event>")
+    assert isinstance(classify(xml), OtherMessage)
