@@ -30,7 +30,6 @@ LEFT = {
     "inbound-fax-control": "spandsp CUSTOM events",
     "inbound-fax-failures-control": "spandsp CUSTOM events, busy originate of a fax",
     "inbound-originate-outcomes": "progress, answer and hangup events of both loopback legs",
-    "inbound-recording-control": "RECORD_START/STOP of `record`",
 }
 
 
@@ -77,7 +76,8 @@ def test_every_capture_is_covered_or_listed_as_left():
                "inbound-dtmf-bargein-control", "outbound-call", "outbound-dtmf-bargein",
                "outbound-shutdown", "outbound-kill9", "outbound-queue-call",
                "outbound-callcenter-agent-answers", "outbound-txfax", "outbound-txfax-hangup",
-               "outbound-txfax-silence", "outbound-originate-answered", "outbound-recording"}
+               "outbound-txfax-silence", "outbound-originate-answered", "outbound-recording",
+               "inbound-recording-control"}
     assert covered | set(LEFT) == set(eslcaptures.names())
     assert not covered & set(LEFT)
 
@@ -243,3 +243,25 @@ def test_outbound_recording(fake, outbound_server):
                         keys=[Press(7.04, "#"), Press(10.35, "#")])
     result, _ = _outbound("outbound-recording", fake, outbound_server, script)
     _assert_same_form(result)
+
+
+def test_inbound_recording_control_with_its_call(fake, outbound_server):
+    """Both sides at once, as they were recorded: the control connection
+    originates a loopback call whose b-leg reaches the outbound socket, where
+    outbound-recording's session runs; the control side's `uuid_send_dtmf #`
+    to the a-leg is lost during the 3 s recording and ends the one that has
+    `#` as terminator; the control side sees every RECORD_START/STOP."""
+    fake.dialplan["7000"] = ("127.0.0.1", outbound_server.port)
+    fake.on_originate = lambda endpoint, variables: CallScript(
+        caller="13800000031", destination="7000", park_event=False,
+        speech={"/srv/rec/sf-until-silence.wav": 3.9})
+    call_side: dict[str, object] = {}
+
+    def run_call() -> None:
+        call_side["result"] = replay("outbound-recording", outbound_server.next(timeout=10))
+
+    greenlet = gevent.spawn(run_call)
+    result = replay("inbound-recording-control", inbound(fake.port))
+    greenlet.join(timeout=10)
+    _assert_same_form(result, variables=False)
+    _assert_same_form(call_side["result"])

@@ -24,7 +24,7 @@ from gevent import socket as gsocket
 from gevent.server import StreamServer
 
 from fsmod.fake import wire
-from fsmod.fake.call import FakeCall
+from fsmod.fake.call import FRAME, MIN_FRAME, FakeCall
 from fsmod.fake.events import Identity
 from fsmod.fake.script import CallScript
 from fsmod.fake.sessions import InboundSession, Listener, OutboundSession
@@ -317,6 +317,9 @@ class FakeFreeSWITCH:
         if not b_leg.answered.wait(60 * self.scale) or b_leg.gone:
             a_leg.hangup("NO_ANSWER")
             return "-ERR NO_ANSWER\n"
+        # the originate thread returns a couple of frames after the answer (captures:
+        # 20-40 ms, by which time the socket session has started its first app)
+        gevent.sleep(max(2 * FRAME * self.scale, 2 * MIN_FRAME))
         return f"+OK {a_leg.uuid}\n"
 
     def _leg(self, script: CallScript, target: tuple[str, int] | None, direction: str,
