@@ -31,7 +31,7 @@ from fsmod.esl import (
 from fsmod.fake import CallScript, FakeFreeSWITCH, Press
 from fsmod.vocab import EventName
 
-SCALE = 0.05
+SCALE = 0.1
 
 
 @pytest.fixture
@@ -123,7 +123,7 @@ def test_filters_let_only_matching_events_through(fake):
 
 
 def test_heartbeats_come_at_their_interval():
-    fake = FakeFreeSWITCH(scale=SCALE, heartbeat=2.0).start()     # every 0.1 s here
+    fake = FakeFreeSWITCH(scale=SCALE, heartbeat=1.0).start()     # every 0.1 s here
     try:
         client = _control(fake)
         client.ask("event plain HEARTBEAT")
@@ -235,9 +235,9 @@ def test_keys_pressed_while_no_application_runs_are_lost(fake, server):
 
 
 def test_no_terminator_is_sent_as_none_and_then_hash_is_no_terminator(fake, server):
-    client, _ = _call(fake, server, CallScript(keys=[Press(0.3, "1#")]))
+    client, _ = _call(fake, server, CallScript(keys=[Press(1.0, "1#")]))
     _run(client, apps.answer())
-    done = _run(client, _digits(Sound.silence(100), terminators_keys="", max_digits=2,
+    done = _run(client, _digits(Sound.tone(4000, 0, 440), terminators_keys="", max_digits=2,
                                 regex="[0-9#]+"))
     assert done.variables["sf_x"] == "1#"
 
@@ -338,7 +338,7 @@ def test_a_loopback_originate_reaches_the_socket_and_keys_cross_the_legs(fake, s
 
 
 def test_an_outbound_client_that_never_connects_loses_the_call(fake, server):
-    script = CallScript(connect_timeout=2.0)               # 0.1 s here
+    script = CallScript(connect_timeout=1.0)               # 0.1 s here
     call = fake.place_call(script, "127.0.0.1", server.port)
     conn = server.next()
     gevent.sleep(0.5)
