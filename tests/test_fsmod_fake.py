@@ -364,3 +364,17 @@ def test_frames_the_fake_writes_parse_back_exactly(fake, server):
         assert event.unique_id
     raw = encode_frame(FrameParser(from_client=True).feed(b"api status\n\n")[0])
     assert raw == b"api status\n\n"
+
+
+def test_the_fake_records_what_it_was_sent_and_what_it_fired(fake, server):
+    client, uuid = _call(fake, server, CallScript())
+    answer = execute(apps.answer())
+    client.ask(answer.frame.command, answer.frame.headers)
+    client.completion(answer.event_uuid)
+    sent = fake.commands_for(uuid)
+    assert [f.command for f in sent] == ["connect", "myevents", "linger", "sendmsg"]
+    assert sent[-1].get("Event-UUID") == answer.event_uuid
+    assert sent[-1].get("execute-app-name") == "answer"
+    names = [f.name for f in fake.fired if f.unique_id == uuid]
+    assert names == ["CHANNEL_PARK", "CHANNEL_EXECUTE", "CHANNEL_ANSWER",
+                     "CHANNEL_EXECUTE_COMPLETE"]

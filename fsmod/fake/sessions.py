@@ -12,6 +12,7 @@ through one queue so replies and events never interleave inside a frame.
 
 from __future__ import annotations
 
+import collections
 import logging
 import re
 from typing import TYPE_CHECKING
@@ -49,7 +50,7 @@ class Listener:
         self.filters: list[tuple[str, str]] = []
         self.own_uuid = ""           # myevents: only this call's channel events
         self.closed = False
-        self.received: list[Frame] = []
+        self.received: collections.deque[Frame] = collections.deque(maxlen=1000)
         self._writer = gevent.spawn(self._write)
 
     # ---- writing ----------------------------------------------------------------------
@@ -85,10 +86,14 @@ class Listener:
 
     # ---- events ---------------------------------------------------------------------------
 
-    def offer(self, name: str, headers: list[tuple[str, str]], body: str, unique_id: str) -> None:
-        if self.closed or not self._wants(name, dict(headers), unique_id):
+    def offer(self, name: str, headers: list[tuple[str, str]], lookup: dict[str, str], body: str,
+              unique_id: str) -> None:
+        """Send the event if this socket wants it (`lookup`: its headers as a
+        dict, built once per event by the switch)."""
+        if self.closed or (self.own_uuid and unique_id and unique_id != self.own_uuid):
             return
-        self.send(wire.event(headers, body, self.fmt))
+        if self._wants(name, lookup, unique_id):
+            self.send(wire.event(headers, body, self.fmt))
 
     def _wants(self, name: str, headers: dict[str, str], unique_id: str) -> bool:
         mine = bool(self.own_uuid) and unique_id == self.own_uuid

@@ -12,6 +12,7 @@ the 11 s shutdown delay), so a 20 s capture replays in a second.
 
 from __future__ import annotations
 
+import collections
 import json
 import logging
 import time
@@ -23,6 +24,7 @@ import gevent
 from gevent import socket as gsocket
 from gevent.server import StreamServer
 
+from fsmod.esl.frame import Frame
 from fsmod.fake import wire
 from fsmod.fake.call import FRAME, MIN_FRAME, FakeCall
 from fsmod.fake.events import Identity
@@ -61,7 +63,8 @@ class FakeFreeSWITCH:
         self.identity = Identity()
         self.calls: dict[str, FakeCall] = {}
         self.listeners: set[Listener] = set()
-        self.fired: list[Fired] = []
+        self.fired: collections.deque[Fired] = collections.deque(maxlen=10000)
+        """The latest events fired (bounded: the demo runs for days)."""
         self.stalled = False
         self.dialplan: dict[str, tuple[str, int]] = {}
         """Extension to outbound socket (host, port): a loopback b-leg goes there."""
@@ -156,6 +159,12 @@ class FakeFreeSWITCH:
         self._connect(call, host, port)
         return call
 
+    def commands_for(self, uuid: str) -> list[Frame]:
+        """What the call's socket session was sent (connect, sendmsg …), in order."""
+        return [frame for listener in list(self.listeners)
+                if isinstance(listener, OutboundSession) and listener.call.uuid == uuid
+                for frame in listener.received]
+
     def forget(self, call: FakeCall) -> None:
         self.calls.pop(call.uuid, None)
 
@@ -169,8 +178,9 @@ class FakeFreeSWITCH:
     def fire(self, name: str, headers: list[tuple[str, str]], body: str = "",
              unique_id: str = "") -> None:
         self.fired.append(Fired(name, unique_id, headers, body))
+        lookup = dict(headers)
         for listener in list(self.listeners):
-            listener.offer(name, headers, body, unique_id)
+            listener.offer(name, headers, lookup, body, unique_id)
 
     def _heartbeats(self) -> None:
         assert self.heartbeat
