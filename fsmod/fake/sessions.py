@@ -310,7 +310,7 @@ class OutboundSession(Listener):
             self.send(wire.reply("-ERR aready enabled."))   # sic, as 1.10.12 says it
             return
         self.myevents = True
-        self.own_uuid = self.call.uuid
+        self.switch.restrict(self, self.call.uuid)
         if rest.split(" ")[-1] in ("plain", "json"):
             self.fmt = rest.split(" ")[-1]
         self.send(wire.reply("+OK Events Enabled"))

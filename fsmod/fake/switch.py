@@ -63,6 +63,8 @@ class FakeFreeSWITCH:
         self.identity = Identity()
         self.calls: dict[str, FakeCall] = {}
         self.listeners: set[Listener] = set()
+        self._open: set[Listener] = set()
+        self._own: dict[str, set[Listener]] = {}
         self.fired: collections.deque[Fired] = collections.deque(maxlen=10000)
         """The latest events fired (bounded: the demo runs for days)."""
         self.stalled = False
@@ -142,11 +144,26 @@ class FakeFreeSWITCH:
 
     def _accept(self, sock: gsocket.socket, address: object) -> None:
         session = InboundSession(self, sock)
-        self.listeners.add(session)
+        self.attach(session)
         session.serve()
 
     def detach(self, listener: Listener) -> None:
         self.listeners.discard(listener)
+        self._open.discard(listener)
+        if listener.own_uuid in self._own:
+            self._own[listener.own_uuid].discard(listener)
+            if not self._own[listener.own_uuid]:
+                del self._own[listener.own_uuid]
+
+    def attach(self, listener: Listener) -> None:
+        self.listeners.add(listener)
+        self._open.add(listener)
+
+    def restrict(self, listener: Listener, uuid: str) -> None:
+        """`myevents`: from now on `listener` hears only `uuid`'s channel events."""
+        self._open.discard(listener)
+        listener.own_uuid = uuid
+        self._own.setdefault(uuid, set()).add(listener)
 
     # ---- calls -------------------------------------------------------------------------------
 
@@ -179,7 +196,13 @@ class FakeFreeSWITCH:
              unique_id: str = "") -> None:
         self.fired.append(Fired(name, unique_id, headers, body))
         lookup = dict(headers)
-        for listener in list(self.listeners):
+        # a session restricted to its call (myevents) hears only that call's events
+        # and those with no Unique-ID: index them, so a busy switch is not O(calls²)
+        if unique_id:
+            targets = [*self._open, *self._own.get(unique_id, ())]
+        else:
+            targets = list(self.listeners)
+        for listener in targets:
             listener.offer(name, headers, lookup, body, unique_id)
 
     def _heartbeats(self) -> None:
@@ -355,7 +378,7 @@ class FakeFreeSWITCH:
             return
         sock.settimeout(None)
         session = OutboundSession(self, sock, call)
-        self.listeners.add(session)
+        self.attach(session)
         gevent.spawn(session.serve)
 
     def api_show(self, args: str) -> str:
