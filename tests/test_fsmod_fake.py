@@ -378,3 +378,20 @@ def test_the_fake_records_what_it_was_sent_and_what_it_fired(fake, server):
     names = [f.name for f in fake.fired if f.unique_id == uuid]
     assert names == ["CHANNEL_PARK", "CHANNEL_EXECUTE", "CHANNEL_ANSWER",
                      "CHANNEL_EXECUTE_COMPLETE"]
+
+
+def test_a_dropped_socket_is_closed_without_a_word_and_the_switch_stays_up(fake, server):
+    client, uuid = _call(fake, server, CallScript())
+    _run(client, apps.answer())
+    control_side = _control(fake)
+    fake.drop(uuid)
+    with pytest.raises(ConnectionError) as caught:
+        client.read(timeout=2)
+    assert not getattr(caught.value, "mid_frame", False)
+    assert control_side.ask("api status").body.startswith("UP ")     # still there
+    gevent.sleep(0.1)
+    assert fake.api(f"uuid_getvar {uuid} uuid") == "-ERR No such channel!\n"  # call gone too
+    fake.drop()
+    with pytest.raises(ConnectionError):
+        control_side.read(timeout=2)
+    assert _control(fake).ask("api status").ok                         # and takes new ones

@@ -299,6 +299,10 @@ class OutboundSession(Listener):
         self.received.append(first)
         self.handle(first)
         super().serve()
+        if not self.call.gone:
+            # the socket went while the call was up: without socket_resume the
+            # switch hangs the call up (UNVERIFIED which cause; NORMAL_CLEARING here)
+            self.call.hangup()
 
     def cmd_connect(self, rest: str, frame: Frame) -> None:
         self.connected = True

@@ -137,6 +137,15 @@ class FakeFreeSWITCH:
         if self._server:
             self._server.stop(timeout=1)
 
+    def drop(self, uuid: str = "") -> None:
+        """Cut sockets without a word, the switch staying up: the socket session of
+        call `uuid`, or every control connection when no uuid is given (a network
+        loss, as opposed to `kill`)."""
+        for listener in list(self.listeners):
+            mine = isinstance(listener, OutboundSession) and listener.call.uuid == uuid
+            if mine or (not uuid and isinstance(listener, InboundSession)):
+                listener.close(abrupt=True)
+
     def inject(self, data: bytes) -> None:
         """Write raw bytes to every connection (a malformed or oversized frame)."""
         for listener in list(self.listeners):
