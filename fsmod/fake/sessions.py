@@ -281,6 +281,7 @@ class OutboundSession(Listener):
         self.myevents = False
         self.linger: int | None = None        # None: no linger; -1: for ever
         self.noticed = False
+        self.parked = False
         self.deferred: list[bytes] = []
         call.on_end(self._call_ended)
         call.on_hangup(self._call_hung_up)
@@ -339,8 +340,8 @@ class OutboundSession(Listener):
 
     def cmd_sendmsg(self, rest: str, frame: Frame) -> None:
         if not rest and not self.call.answered_us and self.call.script.park_event \
-                and not getattr(self, "_parked", False):
-            self._parked = True
+                and not self.parked:
+            self.parked = True
             super().cmd_sendmsg(rest, frame)
             self.call.fire(EventName.CHANNEL_PARK)
             return
