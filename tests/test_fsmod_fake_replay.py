@@ -3,10 +3,9 @@ with frames of the same form as the real 1.10.12 did (same Content-Types in
 the same order, the same events with the same header names, the same
 replies, application responses, keys and key variables).
 
-Covered here: inbound-auth-bad, inbound-json-events, inbound-shutdown-command,
-inbound-kill9, inbound-control, inbound-heartbeat-shutdown,
-inbound-dtmf-bargein-control, outbound-call, outbound-dtmf-bargein,
-outbound-shutdown, outbound-kill9. The rest are listed in LEFT with what the fake still lacks.
+Covered here: 19 captures, listed in `test_every_capture_is_covered_or_listed_as_left`
+(inbound-recording-control together with its call's outbound-recording).
+The rest are listed in LEFT with what the fake still lacks for them.
 """
 
 from __future__ import annotations
