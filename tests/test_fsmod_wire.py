@@ -343,3 +343,38 @@ def test_other_content_types_are_typed_not_raised():
     assert type(classify(rude)).__name__ == "RudeRejection"
     xml = Frame((("Content-Type", "text/event-xml"), ("Content-Length", "7")), b"<event>")
     assert isinstance(classify(xml), OtherMessage)
+
+
+def test_commands_with_cr_are_read_as_freeswitch_reads_them_and_bodies_keep_theirs():
+    parser = FrameParser(from_client=True)
+    raw = (b"\r\n\r\nsendmsg\r\ncall-command: execute\r\nexecute-app-name: playback\r\n"
+           b"content-length: 5\r\n\r\na\r\nbc")
+    frames = []
+    for i in range(len(raw)):                     # one byte at a time
+        frames += parser.feed(raw[i:i + 1])
+    assert len(frames) == 1
+    frame = frames[0]
+    assert frame.command == "sendmsg"
+    assert frame.get("execute-app-name") == "playback"
+    assert frame.body == b"a\r\nbc"
+
+
+@settings(max_examples=300, deadline=None)
+@given(headers=st.lists(st.tuples(_NAME, _VALUE.map(lambda v: v.replace("\r", ""))),
+                        max_size=6),
+       body=st.binary(max_size=100), crlf=st.booleans(),
+       cuts=st.lists(st.integers(1, 30), max_size=10))
+def test_any_command_reads_back_with_or_without_cr_however_it_is_cut(headers, body, crlf, cuts):
+    full = headers + ([("Content-Length", str(len(body)))] if body else [])
+    frame = Frame(tuple(full), body, command="sendmsg")
+    raw = encode_frame(frame)
+    head, _, rest = raw.partition(b"\n\n")
+    if crlf:
+        raw = head.replace(b"\n", b"\r\n") + b"\r\n\r\n" + rest
+    raw = b"\r\n" + raw + raw
+    parser, frames, at = FrameParser(from_client=True), [], 0
+    for cut in cuts:
+        frames += parser.feed(raw[at:at + cut])
+        at += cut
+    frames += parser.feed(raw[at:])
+    assert frames == [frame, frame]

@@ -62,11 +62,14 @@ class FrameParser:
         if self._pending is None:
             if self.from_client:
                 self._skip_leading_blank_lines()
-            end = self._find_end_of_headers()
-            if end is None:
+            found = self._find_end_of_headers()
+            if found is None:
                 return None
+            end, consumed = found
             block = bytes(self._buffer[:end])
-            del self._buffer[: end + 2]
+            if self.from_client:
+                block = block.replace(b"\r", b"")      # FreeSWITCH ignores CR in commands
+            del self._buffer[:consumed]
             self._scanned = 0
             headers, command = self._parse_block(block)
             length = self._content_length(headers)
@@ -86,24 +89,41 @@ class FrameParser:
         if skip:
             del self._buffer[:skip]
 
-    def _find_end_of_headers(self) -> int | None:
-        """Index of the blank line ending the header block, or None if not yet
-        here (searching only what is new, so a slow peer costs linear time)."""
-        if self.from_client and b"\r" in self._buffer:
-            # FreeSWITCH ignores CR in commands; drop it before looking for \n\n.
-            self._buffer[:] = self._buffer.replace(b"\r", b"")
+    def _find_end_of_headers(self) -> tuple[int, int] | None:
+        """Where the header block ends and how many bytes it and its blank line
+        take, or None if not yet here (searching only what is new, so a slow
+        peer costs linear time). From a client, a line holding only CR is
+        blank too; CRs in a body are left alone."""
         start = max(0, self._scanned - 1)
-        end = self._buffer.find(b"\n\n", start)
-        if end < 0:
+        if self.from_client:
+            # resume at the last line end seen: a blank line may be "\n\r\n" split anywhere
+            found = self._client_blank_line(max(0, self._buffer.rfind(b"\n", 0, start + 1)))
+        else:
+            end = self._buffer.find(b"\n\n", start)
+            found = None if end < 0 else (end, end + 2)
+        if found is None:
             self._scanned = len(self._buffer)
             if len(self._buffer) > self.max_header_bytes:
                 raise FrameError(
                     f"header block longer than {self.max_header_bytes} bytes without an end"
                 )
             return None
-        if end > self.max_header_bytes:
-            raise FrameError(f"header block of {end} bytes, over {self.max_header_bytes}")
-        return end
+        if found[0] > self.max_header_bytes:
+            raise FrameError(f"header block of {found[0]} bytes, over {self.max_header_bytes}")
+        return found
+
+    def _client_blank_line(self, start: int) -> tuple[int, int] | None:
+        at = self._buffer.find(b"\n", start)
+        while at >= 0:
+            nxt = at + 1
+            while nxt < len(self._buffer) and self._buffer[nxt] == 0x0D:
+                nxt += 1
+            if nxt < len(self._buffer) and self._buffer[nxt] == 0x0A:
+                return at, nxt + 1
+            if nxt >= len(self._buffer):
+                return None
+            at = self._buffer.find(b"\n", nxt)
+        return None
 
     def _parse_block(self, block: bytes) -> tuple[tuple[tuple[str, str], ...], str]:
         try:
