@@ -1,0 +1,407 @@
+"""The applications the fake switch runs, keeping FreeSWITCH's key rules.
+
+Recorded in outbound-dtmf-bargein and outbound-call, and kept here:
+- play_and_get_digits listens from the first moment of its prompt; the
+  first key stops the prompt; keys queued are taken at once; the entry ends
+  at the terminator (not kept), at the maximum (later keys stay queued), or
+  when the inter-key time runs out (`timeout`, digits kept); too few digits
+  is `failure`; the variable is set only when digits were collected.
+- playback takes keys one per frame: a key in `playback_terminators`
+  (default `*`, `none` for none) stops it (`playback_terminator_used`), any
+  other is lost; the response is FILE PLAYED either way, FILE NOT FOUND for
+  a missing file, PLAYBACK ERROR when the call hangs up during it.
+- sleep ends early when a key arrives but does not take it.
+An application FreeSWITCH does not know hangs the call up with
+DESTINATION_OUT_OF_ORDER and sends no CHANNEL_EXECUTE
+(switch_core_session_execute_application).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid as uuidlib
+from collections.abc import Callable
+
+import gevent
+
+from fsmod.fake.call import FRAME, FakeCall, PendingApp
+from fsmod.fake.script import Outcome
+from fsmod.vocab import EventName, HangupCause, PlaybackResponse, ReadResult
+
+_TONE = re.compile(r"tone_stream://%\((\d+),(\d+)")
+_SILENCE = re.compile(r"silence_stream://(\d+)")
+
+
+def sound_seconds(call: FakeCall, uri: str) -> float | None:
+    """How long `uri` plays, or None when a file of it is missing."""
+    if uri.startswith("file_string://"):
+        parts = [sound_seconds(call, p) for p in uri[len("file_string://"):].split("!")]
+        return None if any(p is None for p in parts) else sum(p or 0.0 for p in parts)
+    if match := _TONE.match(uri):
+        return (int(match.group(1)) + int(match.group(2))) / 1000
+    if match := _SILENCE.match(uri):
+        return int(match.group(1)) / 1000
+    if uri in call.script.missing:
+        return None
+    return call.script.durations.get(uri, call.script.default_duration)
+
+
+def run_app(call: FakeCall, pending: PendingApp) -> None:
+    handler = APPS.get(pending.app)
+    if handler is None:
+        call.hangup(HangupCause.DESTINATION_OUT_OF_ORDER.value)
+        return
+    data = [("Application-Data", pending.arg)] if pending.arg else []
+    call.variables["current_application"] = pending.app
+    if pending.arg:
+        call.variables["current_application_data"] = pending.arg
+    call.fire(EventName.CHANNEL_EXECUTE, [("Application", pending.app), *data,
+                                          ("Application-UUID", pending.event_uuid)])
+    response = handler(call, pending.arg) or "_none_"
+    call.last_response = response
+    if response != "_none_":
+        call.variables["current_application_response"] = response
+    call.fire(EventName.CHANNEL_EXECUTE_COMPLETE, [
+        ("Application", pending.app), *data, ("Application-Response", response),
+        ("Application-UUID", pending.event_uuid)])
+
+
+def _answer(call: FakeCall, arg: str) -> str:
+    call.sleep(FRAME)
+    call.answer()
+    return "_none_"
+
+
+def _set(call: FakeCall, arg: str) -> str:
+    name, _, value = arg.partition("=")
+    if value:
+        call.variables[name] = value
+    else:
+        call.variables.pop(name, None)
+    return "_none_"
+
+
+def _terminators(call: FakeCall) -> str:
+    keys = call.variables.get("playback_terminators", "*")
+    return "" if keys.lower() == "none" else keys
+
+
+def _play(call: FakeCall, seconds: float, terminators: str) -> str | None:
+    """Play for `seconds`, taking keys one per frame; returns the terminator that
+    stopped it, `hangup`, or None when it played to the end."""
+    end = gevent.get_hub().loop.now() + seconds * call.switch.scale
+    while True:
+        left = (end - gevent.get_hub().loop.now()) / call.switch.scale
+        if left <= 0:
+            return None
+        why = call.wait(left)
+        if why == "hangup":
+            return "hangup"
+        if why == "key":
+            key = call.take_key()
+            if key in terminators:
+                return key
+            call.sleep(FRAME)
+
+
+def _playback(call: FakeCall, arg: str) -> str:
+    call.variables.pop("playback_terminator_used", None)
+    seconds = sound_seconds(call, arg)
+    if seconds is None:
+        return PlaybackResponse.NOT_FOUND.value
+    stopped = _play(call, seconds, _terminators(call))
+    call.variables["playback_ms"] = str(int(seconds * 1000))
+    if stopped == "hangup":
+        return PlaybackResponse.ERROR.value
+    if stopped:
+        call.variables["playback_terminator_used"] = stopped
+    return PlaybackResponse.PLAYED.value
+
+
+def _speak(call: FakeCall, arg: str) -> str:
+    text = arg.split("|", 2)[-1]
+    _play(call, 0.08 * len(text), _terminators(call))
+    return "_none_"
+
+
+def _sleep(call: FakeCall, arg: str) -> str:
+    call.wait(int(arg or "0") / 1000)
+    return "_none_"
+
+
+def _hangup(call: FakeCall, arg: str) -> str:
+    call.hangup(arg or "NORMAL_CLEARING")
+    return "_none_"
+
+
+def _pagd(call: FakeCall, arg: str) -> str:
+    argv = arg.split(" ", 10)
+    argv += [""] * (11 - len(argv))
+    min_digits, max_digits = int(argv[0] or 0), int(argv[1] or 0)
+    tries = max(1, int(argv[2] or 1))
+    timeout = max(1000, int(argv[3] or 1000)) / 1000
+    terminators = argv[4] or "#"
+    prompt, invalid, var, regex = argv[5], argv[6], argv[7], argv[8]
+    digit_timeout = (int(argv[9]) / 1000) if argv[9] else timeout
+    max_digits = max(max_digits, min_digits)
+    for attempt in range(tries):
+        result, digits, terminator = _read(
+            call, prompt, min_digits, max_digits, timeout, digit_timeout, terminators)
+        if result == "hangup":
+            return "_none_"
+        if terminator:
+            call.variables["read_terminator_used"] = terminator
+        if result != ReadResult.FAILURE and regex and not re.fullmatch(regex, digits):
+            call.variables[f"{var}_invalid"] = digits
+            result = ReadResult.FAILURE
+        call.variables["read_result"] = result.value
+        if result != ReadResult.FAILURE:
+            if var:
+                call.variables[var] = digits
+            return "_none_"
+        if attempt + 1 < tries and invalid:
+            seconds = sound_seconds(call, invalid) or 0.0
+            if _play(call, seconds, "") == "hangup":
+                return "_none_"
+    return "_none_"
+
+
+def _read(call: FakeCall, prompt: str, min_digits: int, max_digits: int, timeout: float,
+          digit_timeout: float, terminators: str) -> tuple[ReadResult | str, str, str]:
+    digits, terminator = "", ""
+    seconds = sound_seconds(call, prompt) or 0.0
+    why = call.wait(seconds)                       # the prompt, until the first key
+    if why == "hangup":
+        return "hangup", "", ""
+    call.variables["playback_ms"] = str(int(seconds * 1000))
+    while True:
+        while call.dtmf:
+            key = call.take_key()
+            if key in terminators:
+                terminator = key
+                break
+            digits += key
+            if len(digits) >= max_digits:
+                break
+        if terminator or len(digits) >= max_digits:
+            ok = len(digits) >= min_digits and digits
+            return (ReadResult.SUCCESS if ok else ReadResult.FAILURE), digits, terminator
+        why = call.wait(digit_timeout if digits else timeout)
+        if why == "hangup":
+            return "hangup", digits, ""
+        if why == "timeout":
+            if digits and len(digits) >= min_digits:
+                return ReadResult.TIMEOUT, digits, ""
+            return ReadResult.FAILURE, digits, ""
+
+
+def _record_session(call: FakeCall, arg: str) -> str:
+    call.recording = arg
+    call.fire(EventName.RECORD_START, [("Record-File-Path", arg)])
+    return "_none_"
+
+
+def _now() -> str:
+    return str(int(time.time()))
+
+
+def _callcenter(call: FakeCall, arg: str) -> str:
+    """mod_callcenter's member side (captures outbound-queue-call and
+    outbound-callcenter-agent-answers): joined at once; a caller who leaves is
+    noticed a moment later (`cc_cause=cancel`, BREAK_OUT); an agent who answers
+    ends the app with `cc_cause=answered` and the call is bridged to them."""
+    call.variables.update({"cc_side": "member", "cc_member_uuid": str(uuidlib.uuid4()),
+                           "cc_queue_joined_epoch": _now(), "cc_queue": arg})
+    outcome = call.script.outcomes.get("callcenter")
+    why = call.wait(None if outcome is None else outcome.after, keys=False)
+    if why == "hangup" or outcome is None:
+        call.sleep(2 * FRAME)                       # the member thread notices
+        call.variables.update({"cc_queue_canceled_epoch": _now(), "cc_cause": "cancel",
+                               "cc_cancel_reason": "BREAK_OUT"})
+        return "_none_"
+    if outcome.cause != "answered":
+        call.variables.update({"cc_queue_canceled_epoch": _now(), "cc_cause": "cancel",
+                               "cc_cancel_reason": outcome.cause})
+        return "_none_"
+    agent_uuid = str(uuidlib.uuid4())
+    agent = outcome.variables.get("cc_agent", "1001@default")
+    call.variables.update({
+        "cc_agent_uuid": agent_uuid, "uuid_bridge": agent_uuid,
+        "bridge_channel": "loopback/agent-a", "bridge_uuid": agent_uuid,
+        "cc_agent_bridged": "true", "cc_agent": agent, "cc_queue_answered_epoch": _now(),
+        "cc_cause": "answered", **outcome.variables,
+    })
+    call.other = _other_leg(call, agent_uuid)
+    call.transfer_source = f"{_now()}:{uuidlib.uuid4()}:uuid_br:{agent_uuid}"
+    call.handed_over = outcome.talk
+    return "_none_"
+
+
+def _other_leg(call: FakeCall, uuid: str) -> list[tuple[str, str]]:
+    s = call.script
+    rows = [("Direction", "outbound"), ("Logical-Direction", "inbound"), ("Dialplan", "xml")]
+    if s.caller_name:
+        rows += [("Caller-ID-Name", s.caller_name)]
+    rows += [("Caller-ID-Number", s.caller)]
+    if s.caller_name:
+        rows += [("Orig-Caller-ID-Name", s.caller_name)]
+    rows += [("Orig-Caller-ID-Number", s.caller), ("Callee-ID-Name", "Outbound Call"),
+             ("Callee-ID-Number", "agent"), ("ANI", s.caller), ("Destination-Number", "agent"),
+             ("Unique-ID", uuid), ("Source", "mod_loopback"), ("Context", "default"),
+             ("Channel-Name", "loopback/agent-a")]
+    now = str(int(time.time() * 1_000_000))
+    rows += [("Profile-Created-Time", now), ("Channel-Created-Time", now),
+             ("Channel-Answered-Time", now)]
+    rows += [(k, "0") for k in ("Channel-Progress-Time", "Channel-Progress-Media-Time",
+                                "Channel-Hangup-Time", "Channel-Transfer-Time",
+                                "Channel-Resurrect-Time", "Channel-Bridged-Time",
+                                "Channel-Last-Hold", "Channel-Hold-Accum")]
+    rows += [("Screen-Bit", "true"), ("Privacy-Hide-Name", "false"),
+             ("Privacy-Hide-Number", "false")]
+    return [("Other-Leg-" + k, v) for k, v in rows]
+
+
+FAX_OK = {"fax_success": "1", "fax_result_code": "0", "fax_result_text": "OK",
+          "fax_document_transferred_pages": "1", "fax_document_total_pages": "1",
+          "fax_ecm_used": "on", "fax_transfer_rate": "14400"}
+
+
+def _txfax(call: FakeCall, arg: str) -> str:
+    """mod_spandsp's txfax: the result variables are set, then (a fax machine
+    hangs up at the end) the call is hung up, and only then does the app
+    complete (captures outbound-txfax, -hangup, -silence)."""
+    outcome = call.script.outcomes.get("txfax") or Outcome(after=5.0, variables=FAX_OK,
+                                                          hangup=True)
+    call.variables.update({"fax_filename": arg, "fax_ecm_requested": "1"})
+    negotiate = [e for e in outcome.events if e != "spandsp::txfaxresult"]
+    if negotiate and call.wait(outcome.after * 0.8, keys=False) != "hangup":
+        for subclass in negotiate:
+            _fax_event(call, subclass, ("mod_spandsp_fax.c", "phase_b_handler", 386))
+    if call.wait(outcome.after * (0.2 if negotiate else 1.0), keys=False) != "hangup":
+        call.variables.update(outcome.variables)
+        if outcome.hangup:
+            call.hangup()
+    else:
+        call.variables.update(outcome.variables)
+    if "spandsp::txfaxresult" in outcome.events:
+        _fax_event(call, "spandsp::txfaxresult", ("mod_spandsp_fax.c", "phase_e_handler", 676))
+    return "_none_"
+
+
+_NEGOTIATED = ("transfer_rate", "ecm_used", "t38_status", "local_station_id",
+               "remote_station_id", "document_total_pages")
+_RESULT = ("success", "result_code", "result_text", "document_transferred_pages",
+           "document_total_pages", "image_resolution", "image_size", "bad_rows", "transfer_rate",
+           "ecm_used", "t38_status", "local_station_id", "remote_station_id")
+_FAX_DEFAULTS = {"transfer_rate": "14400", "ecm_used": "on", "t38_status": "off",
+                 "local_station_id": "", "remote_station_id": "SpanDSP Fax Ident",
+                 "document_total_pages": "1", "document_transferred_pages": "0",
+                 "image_resolution": "8040x7700", "image_size": "0", "bad_rows": "0",
+                 "success": "0", "result_code": "0", "result_text": ""}
+
+
+def _fax_event(call: FakeCall, subclass: str, origin: tuple[str, str, int]) -> None:
+    """A CUSTOM spandsp event: the call's channel data and the `fax-*` headers."""
+    negotiated = subclass != "spandsp::txfaxresult"
+    keys = _NEGOTIATED if negotiated else _RESULT
+    values = {k: call.variables.get("fax_" + k, _FAX_DEFAULTS[k]) for k in keys}
+    values["local_station_id"] = call.variables.get("fax_ident", values["local_station_id"])
+    if not negotiated and "fax_remote_station_id" not in call.variables:
+        del values["remote_station_id"]     # never negotiated: no far station (silence)
+    for k, v in values.items():
+        call.variables.setdefault("fax_" + k, v)
+    tail = [("uuid", call.uuid)] if negotiated else []
+    tail += [("fax-" + k.replace("_", "-"), v) for k, v in values.items()]
+    headers = call.switch.identity.channel_event(EventName.CUSTOM, call, tail, subclass, origin)
+    call.switch.fire(EventName.CUSTOM.value, headers, unique_id=call.uuid)
+
+
+_DIALSTATUS = {"USER_BUSY": "BUSY", "NO_ANSWER": "NOANSWER", "CALL_REJECTED": "DONTCALL"}
+_VAR_BLOCK = re.compile(r"^(\{[^}]*\}|\[[^\]]*\])+")
+
+
+def _bridge(call: FakeCall, arg: str) -> str:
+    """`bridge DIAL` with the outcome the script gives for the endpoint
+    (capture outbound-originate-answered): a failure sets
+    originate_disposition, DIALSTATUS, originate_failed_cause … and hangs the
+    call up unless `continue_on_fail` allows the cause; an answer bridges,
+    talks, and (hangup_after_bridge) ends the call."""
+    endpoint = _VAR_BLOCK.sub("", arg)
+    outcome = call.script.outcomes.get(endpoint, Outcome(after=0.5, cause="answered"))
+    leg = str(uuidlib.uuid4())
+    if call.wait(outcome.after, keys=False) == "hangup":
+        return "_none_"
+    dest = endpoint.rsplit("/", 1)[-1]
+    call.variables.update({"originate_signal_bond": leg,
+                           "originated_legs": f"{leg};Outbound Call;{dest}"})
+    if outcome.cause == "answered":
+        call.other = _other_leg(call, leg)
+        bridge = [("Bridge-A-Unique-ID", call.uuid), ("Bridge-B-Unique-ID", leg)]
+        call.fire_bridge(EventName.CHANNEL_BRIDGE, bridge)
+        call.wait(outcome.talk, keys=False)
+        call.variables.update({"last_bridge_to": leg, "bridge_hangup_cause": "NORMAL_CLEARING",
+                               "last_bridge_hangup_cause": "NORMAL_CLEARING", **outcome.variables})
+        if not call.gone:
+            call.fire_bridge(EventName.CHANNEL_UNBRIDGE, bridge)
+            if call.variables.get("hangup_after_bridge", "").lower() == "true":
+                call.hangup("NORMAL_CLEARING")
+        return "_none_"
+    cause = outcome.cause
+    call.variables.update({
+        "last_bridge_hangup_cause": cause, "originate_disposition": cause,
+        "DIALSTATUS": _DIALSTATUS.get(cause, cause), "originate_causes": f"{leg};{cause}",
+        "originate_failed_cause": cause, **outcome.variables})
+    allowed = call.variables.get("continue_on_fail", "false").lower()
+    if allowed != "true" and cause not in allowed.upper().split(","):
+        call.hangup(cause)
+    return "_none_"
+
+
+def _record(call: FakeCall, arg: str) -> str:
+    """`record PATH [MAX_S [THRESHOLD [SILENCE_S]]]` (capture outbound-recording):
+    ends by silence (the caller spoke `CallScript.speech[PATH]` seconds, then
+    SILENCE_S of silence), by MAX_S, by a key in playback_terminators (other
+    keys are lost), or by the hangup."""
+    argv = arg.split(" ")
+    path = argv[0]
+    limit = float(argv[1].lstrip("+")) if len(argv) > 1 and argv[1] else 3600.0
+    hits = float(argv[3]) if len(argv) > 3 and argv[3] else 0.0
+    speech = call.script.speech.get(path)
+    silence_end = speech + hits if (speech is not None and hits) else None
+    length = min(limit, silence_end) if silence_end is not None else limit
+    call.variables.pop("playback_terminator_used", None)
+    if hits or len(argv) > 2:
+        call.variables["silence_hits_exhausted"] = "false"
+    call.fire(EventName.RECORD_START, [("Record-File-Path", path)])
+    started = time.monotonic()
+    stopped = _play(call, length, _terminators(call))
+    seconds = (time.monotonic() - started) / call.switch.scale
+    if stopped and stopped != "hangup":
+        call.variables["playback_terminator_used"] = stopped
+    elif stopped is None and silence_end is not None and silence_end <= limit:
+        call.variables["silence_hits_exhausted"] = "true"
+    ms = int(seconds * 1000)
+    size = str(ms * 16)
+    call.variables.update({"record_record_file_size": size, "record_file_size": size,
+                           "record_seconds": str(ms // 1000), "record_ms": str(ms),
+                           "record_samples": str(ms * 8)})
+    call.fire(EventName.RECORD_STOP, [("Record-File-Path", path)])
+    return "_none_"
+
+
+APPS: dict[str, Callable[[FakeCall, str], str]] = {
+    "answer": _answer,
+    "playback": _playback,
+    "play_and_get_digits": _pagd,
+    "set": _set,
+    "export": _set,
+    "speak": _speak,
+    "sleep": _sleep,
+    "hangup": _hangup,
+    "record_session": _record_session,
+    "callcenter": _callcenter,
+    "bridge": _bridge,
+    "record": _record,
+    "txfax": _txfax,
+}
