@@ -23,7 +23,8 @@ from dataclasses import dataclass
 import peewee
 
 from store.db import current_schema
-from store.models import backoffice, calls, customers, tickets
+from store.migrations.v1_customers import CustomerV1
+from store.models import backoffice, calls, customers, gas, tickets
 from store.models.base import BaseModel
 
 
@@ -56,11 +57,24 @@ class SchemaError(Exception):
 
 
 def _customers_and_accounts(db: peewee.Database) -> None:
-    db.create_tables(customers.MODELS)
+    # one table at a time: create_tables would also make the models' FK targets (today's
+    # Customer), and the customer table must be migration 1's own shape
+    CustomerV1.create_table()
+    for name in customers.MIGRATION_1[1:]:
+        getattr(customers, name).create_table()
 
 
 def _calls_tickets_and_writes(db: peewee.Database) -> None:
     db.create_tables([*calls.MODELS, *tickets.MODELS, *backoffice.MODELS])
+
+
+def _gas_data_and_contacts(db: peewee.Database) -> None:
+    # one ALTER both databases take as it is: SQLite's migrator would rebuild the table
+    # for NOT NULL, and dropping the old one would cascade to the phones and meters
+    db.execute_sql('ALTER TABLE "customer" ADD COLUMN "status" VARCHAR(10) '
+                   "DEFAULT 'active' NOT NULL CHECK (status "
+                   f"{customers.choice(customers.CUSTOMER_STATUSES)})")
+    db.create_tables([customers.Contact, *gas.MODELS])
 
 
 MIGRATIONS: tuple[Migration, ...] = (
@@ -68,9 +82,11 @@ MIGRATIONS: tuple[Migration, ...] = (
               _customers_and_accounts),
     Migration(2, "call records, segments, queue waits, tickets, ticket audit, back-office writes",
               _calls_tickets_and_writes),
+    Migration(3, "customer status, contact history, supply areas, tariffs, payments, fees, "
+                 "applications, interruptions, incidents", _gas_data_and_contacts),
 )
 
-MODELS = (*customers.MODELS, *calls.MODELS, *tickets.MODELS, *backoffice.MODELS)
+MODELS = (*customers.MODELS, *calls.MODELS, *tickets.MODELS, *backoffice.MODELS, *gas.MODELS)
 
 LATEST = MIGRATIONS[-1].version
 
