@@ -3,7 +3,8 @@
 Field names and codes are the catalogue's (flows/catalog.toml,
 `switchflow catalog customer`). Bills decide what is owed: the latest
 month's bill is the current one (`amount_due` while unpaid and not yet
-due); unpaid bills past their due date are arrears, with their late fees.
+due); unpaid bills past their due date are arrears, with their late fees
+computed from the rule in settings (store/latefees.py) as of `today`.
 """
 
 from __future__ import annotations
@@ -12,12 +13,14 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from store.latefees import LateFeeRule
 from store.models.customers import Bill, Customer, Meter, MonthlyUsage, Phone, Reading
 from store.pins import PinLimits, clear_failures, locked, note_failure, pin_matches
 
 
 def verified_customer(account: str, pin: str, caller: str | None, limits: PinLimits,
-                      now: dt.datetime, today: dt.date) -> dict[str, Any] | None:
+                      now: dt.datetime, today: dt.date,
+                      rule: LateFeeRule) -> dict[str, Any] | None:
     """The customer's record when `pin` is the account's and neither the account
     nor the calling number is locked out; else None (the reasons are not told apart).
 
@@ -30,10 +33,10 @@ def verified_customer(account: str, pin: str, caller: str | None, limits: PinLim
         note_failure(account, caller, limits, now)
         return None
     clear_failures(account)
-    return customer_record(customer, today)
+    return customer_record(customer, today, rule)
 
 
-def customer_record(customer: Customer, today: dt.date) -> dict[str, Any]:
+def customer_record(customer: Customer, today: dt.date, rule: LateFeeRule) -> dict[str, Any]:
     """Every field of the catalogue's `customer` record, from the account's rows."""
     return {
         "account": customer.account,
@@ -45,7 +48,7 @@ def customer_record(customer: Customer, today: dt.date) -> dict[str, Any]:
         "balance": customer.balance,
         **_meter_fields(customer),
         **_usage_fields(customer, today),
-        **_bill_fields(customer, today),
+        **_bill_fields(customer, today, rule),
     }
 
 
@@ -86,7 +89,7 @@ def _usage_fields(customer: Customer, today: dt.date) -> dict[str, Any]:
     }
 
 
-def _bill_fields(customer: Customer, today: dt.date) -> dict[str, Any]:
+def _bill_fields(customer: Customer, today: dt.date, rule: LateFeeRule) -> dict[str, Any]:
     current = (Bill.select().where(Bill.customer == customer)
                .order_by(Bill.month.desc()).first())
     overdue = list(Bill.select().where(Bill.customer == customer, ~Bill.paid,
@@ -97,5 +100,5 @@ def _bill_fields(customer: Customer, today: dt.date) -> dict[str, Any]:
         "due_date": current.due_date if current else None,
         "arrears": sum((b.amount for b in overdue), Decimal(0)),
         "arrears_months": len(overdue),
-        "late_fee": sum((b.late_fee for b in overdue), Decimal(0)),
+        "late_fee": sum((rule.fee(b.amount, b.due_date, today) for b in overdue), Decimal(0)),
     }
