@@ -29,7 +29,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "catalog": ("cli.catalog", "catalog",
                 "What flows may name: lookups, functions, tickets, faxes, queues."),
     "db": ("cli.db", "db", "Create, upgrade and fill the database: init, migrate, seed-demo."),
-    "customer": ("cli.customer", "customer", "Show a customer's account, bills, usage and history."),
+    "customer": ("cli.customer", "customer",
+                 "Show a customer's account, bills, usage and history."),
 }
 
 
