@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from store.latefees import LateFeeRule
+from store.models.base import database
 from store.models.customers import Bill, Customer, Meter, MonthlyUsage, Phone, Reading
 from store.pins import PinLimits, clear_failures, locked, note_failure, pin_matches
 
@@ -25,15 +26,23 @@ def verified_customer(account: str, pin: str, caller: str | None, limits: PinLim
     nor the calling number is locked out; else None (the reasons are not told apart).
 
     `now` is UTC (naive) for the failure count, `today` the local date for bills.
+    No transaction is open while the PIN is checked (tens of milliseconds in a
+    worker thread, other calls running meanwhile): SQLite could not turn a read
+    that old into a write, and PostgreSQL would hold a pooled connection idle
+    in a transaction. Two wrong PINs checked at once may both be counted after
+    the limit was reached; neither gets in.
     """
-    if locked(account, caller, limits, now):
-        return None
-    customer = Customer.get_or_none(Customer.account == account)
+    with database.atomic():
+        if locked(account, caller, limits, now):
+            return None
+        customer = Customer.get_or_none(Customer.account == account)
     if not pin_matches(customer.pin_hash if customer else None, pin):
-        note_failure(account, caller, limits, now)
+        with database.atomic():
+            note_failure(account, caller, limits, now)
         return None
-    clear_failures(account)
-    return customer_record(customer, today, rule)
+    with database.atomic():
+        clear_failures(account)
+        return customer_record(customer, today, rule)
 
 
 def customer_record(customer: Customer, today: dt.date, rule: LateFeeRule) -> dict[str, Any]:

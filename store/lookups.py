@@ -9,7 +9,7 @@ lookup), None outside a call or when the caller ID is withheld (withheld
 callers are not counted together, only per account).
 
 Each lookup runs in its own connection context (a pooled PostgreSQL
-connection per greenlet) and transaction.
+connection per greenlet in a monkey-patched process).
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ def register_store_lookups(registry: Registry, settings: Settings,
     @registry.lookup("customer")
     def customer(account: str, pin: str) -> dict[str, Any] | None:
         instant = clock()
-        with database.connection_context(), database.atomic():
+        with database.connection_context():
             return verified_customer(account, pin, calling_number(), limits,
                                      instant.astimezone(dt.UTC).replace(tzinfo=None),
                                      instant.astimezone(zone).date(), rule)
