@@ -31,6 +31,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "db": ("cli.db", "db", "Create, upgrade and fill the database: init, migrate, seed-demo."),
     "customer": ("cli.customer", "customer",
                  "Show a customer's account, bills, usage and history."),
+    "ticket": ("cli.ticket", "ticket",
+               "Work orders: list, show, create, dispatch, resolve, time limits."),
 }
 
 

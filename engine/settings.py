@@ -78,6 +78,7 @@ class PathSettings:
     prompts: Path     # the prompt catalogues every CLI command loads; must exist
     catalog: Path     # the catalogue file flows are checked against (engine.catalog)
     outbox: Path      # call records the store did not take (engine.seams.records)
+    sla: Path         # tickets' time-limit policies (engine.sla.policy.load_policies)
 
 
 @dataclass(frozen=True)
@@ -275,6 +276,7 @@ SCHEMA: dict[str, dict[str, _Key]] = {
         "prompts": _with(_text(r"(?s).+", "a directory path", Path), "prompts"),
         "catalog": _with(_text(r"(?s).+", "a file path", Path), "flows/catalog.toml"),
         "outbox": _with(_text(r"(?s).+", "a directory path", Path), "var/outbox"),
+        "sla": _with(_text(r"(?s).+", "a file path", Path), "conf/sla.toml"),
     },
     "store": {
         "url": _with(_text(r"sqlite:///.*|postgres(ql)?://.+",

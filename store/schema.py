@@ -22,10 +22,10 @@ from dataclasses import dataclass
 
 import peewee
 
-from store.db import current_schema
+from store.db import bind, current_schema
 from store.migrations.v1_customers import CustomerV1
 from store.models import backoffice, calls, customers, gas, tickets
-from store.models.base import BaseModel
+from store.models.base import BaseModel, database
 
 
 class SchemaVersion(BaseModel):
@@ -65,7 +65,14 @@ def _customers_and_accounts(db: peewee.Database) -> None:
 
 
 def _calls_tickets_and_writes(db: peewee.Database) -> None:
-    db.create_tables([*calls.MODELS, *tickets.MODELS, *backoffice.MODELS])
+    from store.migrations.v2_tickets import TicketRowV2
+    db.create_tables([*calls.MODELS, TicketRowV2])
+    db.create_tables([tickets.TicketAudit, *backoffice.MODELS])
+
+
+def _ticket_lifecycle(db: peewee.Database) -> None:
+    from store.migrations.m4_tickets import upgrade
+    upgrade(db)
 
 
 def _gas_data_and_contacts(db: peewee.Database) -> None:
@@ -84,6 +91,8 @@ MIGRATIONS: tuple[Migration, ...] = (
               _calls_tickets_and_writes),
     Migration(3, "customer status, contact history, supply areas, tariffs, payments, fees, "
                  "applications, interruptions, incidents", _gas_data_and_contacts),
+    Migration(4, "ticket lifecycle: assignee, version, repair and time-limit columns; "
+                 "ticket events, alarms, notifications", _ticket_lifecycle),
 )
 
 MODELS = (*customers.MODELS, *calls.MODELS, *tickets.MODELS, *backoffice.MODELS, *gas.MODELS)
@@ -111,7 +120,13 @@ def pending(db: peewee.Database) -> list[Migration]:
 
 
 def migrate(db: peewee.Database) -> list[Applied]:
-    """Apply every pending migration in order, each in its own transaction."""
+    """Apply every pending migration in order, each in its own transaction.
+
+    The models are bound to `db` first: a migration's model statements and
+    its raw SQL must go through one connection, or its transaction is not one.
+    """
+    if database.obj is not db:
+        bind(db)
     if current_version(db) is None:
         db.create_tables([SchemaVersion])
     done = []

@@ -57,6 +57,7 @@ def test_defaults():
     assert s.sim.start.weekday() == 0                       # a Monday
     assert s.paths.flows == Path("flows") and s.paths.prompts == Path("prompts")
     assert s.paths.outbox == Path("var/outbox")
+    assert s.paths.sla == Path("conf/sla.toml")
     assert s.paths.catalog == Path("flows/catalog.toml")
     assert s.store.url == "sqlite:///var/switchflow.db"
     assert (s.store.pin_max_failures, s.store.pin_lockout) == (5, 30 * 60_000)

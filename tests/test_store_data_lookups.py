@@ -194,7 +194,7 @@ def test_the_rule_itself():
     due = dt.date(2026, 10, 27)
     assert rule.fee(100, due, dt.date(2026, 11, 26)) == 3      # 30 days of 0.1%
     assert rule.fee(100, due, due) == 0
-    assert "0.1% of the overdue amount per day" == rule.describe()
+    assert rule.describe() == "0.1% of the overdue amount per day"
 
 
 def test_year_usage_is_this_years_months_and_tiers_follow_it(store, seeded):

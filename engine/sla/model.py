@@ -67,6 +67,7 @@ class ClockState:
     warn_at: dt.datetime | None    # when the warning is due; None while paused
     stopped_at: dt.datetime | None # when its stop event happened
     state: str                     # one of CLOCK_STATES
+    period: int = 1                # the update clock: which restart of it (see Alarm.period)
 
 
 @dataclass(frozen=True)
@@ -79,10 +80,14 @@ class Alarm:
     due_at: dt.datetime
     actions: tuple[str, ...]       # "notify", "raise_severity", "reassign:TEAM"
     urgent: bool                   # ignores quiet hours (emergencies)
+    period: int = 1                # the update clock: 1 + public updates since it first ran
 
     @property
     def key(self) -> str:
-        return f"{self.clock}/{self.cycle}/{self.kind}"
+        """`clock/cycle/kind`; the update clock's later periods add `/period`, so each
+        restart of it may warn and breach once again."""
+        base = f"{self.clock}/{self.cycle}/{self.kind}"
+        return base if self.period == 1 else f"{base}/{self.period}"
 
 
 @dataclass(frozen=True)
