@@ -219,8 +219,8 @@ def _date(value: dt.date | str | None) -> dt.date | None:
 
 
 def _open_tickets(account: str, phones: list[str], zone: dt.tzinfo) -> list[TicketView]:
-    """Tickets not closed that name the account, or were opened from one of its phones."""
-    about = TicketRow.fields.contains(f'"account": "{account}"')
+    """Tickets not closed that are on the account, or were opened from one of its phones."""
+    about = TicketRow.account == account
     if phones:
         about = about | TicketRow.caller.in_(phones)
     rows = (TicketRow.select().where(about, TicketRow.status != "closed")

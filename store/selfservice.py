@@ -30,7 +30,7 @@ TICKET_STATUS = {"new": "open", "dispatched": "dispatched", "accepted": "dispatc
 STATUS_NAMES = {"open": "已受理，正在安排派单", "dispatched": "已派单，维修人员正在途中",
                 "on_site": "维修人员正在现场处理", "resolved": "已处理完毕", "closed": "已办结"}
 CLOSED_SHOWN_DAYS = 7          # a closed ticket is followed up this long after closing
-CALLBACK_SEARCH_DAYS = 90      # how far back a callback number in a ticket's fields is sought
+CALLBACK_SEARCH_DAYS = 30      # how far back a callback number in a ticket's fields is sought
 INTERRUPTIONS_AHEAD = dt.timedelta(days=7)
 
 
@@ -98,7 +98,8 @@ def _number_forms(phone: str) -> set[str]:
 
 
 def _closed_at(ticket: TicketRow) -> dt.datetime | None:
-    """When the ticket was last closed, from its audit log."""
+    """When the ticket was last closed, from its audit log (tickets closed before
+    migration 4 have no closed_at)."""
     row = (TicketAudit.select(TicketAudit.at)
            .where(TicketAudit.ticket == ticket, TicketAudit.field == "status",
                   TicketAudit.new == "closed")
@@ -123,7 +124,7 @@ def ticket_progress_record(phone: str, now: dt.datetime, zone: dt.tzinfo
     seen: dict[int, TicketRow] = {t.id: t for t in (*by_caller, *by_callback)}
     for ticket in sorted(seen.values(), key=lambda t: (t.created_at, t.id), reverse=True):
         if ticket.status == "closed":
-            closed = _closed_at(ticket)
+            closed = ticket.closed_at or _closed_at(ticket)
             if closed is None or closed < now - dt.timedelta(days=CLOSED_SHOWN_DAYS):
                 continue
         status = TICKET_STATUS.get(ticket.status, "open")

@@ -50,8 +50,9 @@ def test_seeding_is_deterministic(store_db):
 def test_customer_show_gives_an_agent_the_account_at_a_glance(db_url, store_db):
     seed_demo(store_db, local_today(load_settings(env={})))   # the command's today
     TicketRow.create(number="261126000042", type="repair", severity=2, status="dispatched",
+                     account="12345678",
                      fields=json.dumps({"account": "12345678", "callback": "13800000001"}),
-                     call_id="c1", caller="13800000001", flow="hotline", node="repair_report",
+                     call_id="c1", caller="02100000000", flow="hotline", node="repair_report",
                      created_at=dt.datetime(2026, 11, 26, 1, 0))
     result = switchflow(db_url, "customer", "show", "12345678")
     assert result.exit_code == 0, result.output
