@@ -100,7 +100,7 @@ def seed_demo(db: peewee.Database, today: dt.date, rule: LateFeeRule = DEFAULT_R
     registry = demo_registry(today=today)
     zone = get_zone(timezone)
     with db.atomic():
-        _reference_data(today, report.written)
+        seed_reference(today, report.written)
     book = TariffBook(Tariff.select())
     for account, (pin, area) in DEMO_ACCOUNTS.items():
         outcome = registry.call_lookup("customer", [account, pin], {})
@@ -128,7 +128,7 @@ def seed_demo(db: peewee.Database, today: dt.date, rule: LateFeeRule = DEFAULT_R
 
 # ---------------------------------------------------------------- reference data
 
-def _reference_data(today: dt.date, written: Written) -> None:
+def seed_reference(today: dt.date, written: Written) -> None:
     """Supply areas, the tariff in force (since July of last year) and the one before,
     and the fee schedule; rows with the same keys are replaced."""
     SupplyArea.delete().where(SupplyArea.postcode.in_(list(AREAS))).execute()

@@ -113,11 +113,19 @@ def insert_rows(db: peewee.Database, model: type[peewee.Model], fields: Sequence
     peewee's insert_many spends far longer composing SQL than the database
     takes to store the rows, so the statement is written once: PostgreSQL
     takes the rows by COPY, SQLite by executemany of one prepared INSERT.
-    Values go through each field's db_value, as peewee's own inserts do.
+    Values go through each field's db_value, and fields left out get their
+    model default, as peewee's own inserts do.
     """
     if not rows:
         return
     db = getattr(db, "obj", None) or db          # the database behind the models' proxy
+    given = {f.name for f in fields}
+    defaulted = [f for f in model._meta.sorted_fields
+                 if f.name not in given and not f.primary_key and f.default is not None]
+    if defaulted:
+        extra = tuple(f.default() if callable(f.default) else f.default for f in defaulted)
+        fields = (*fields, *defaulted)
+        rows = [(*row, *extra) for row in rows]
     table = _quoted(model._meta.table_name)
     columns = ", ".join(_quoted(f.column_name) for f in fields)
     converters = [f.db_value for f in fields]
