@@ -20,9 +20,9 @@ import datetime as dt
 import os
 from dataclasses import dataclass
 
-from gevent.threadpool import ThreadPool
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from gevent.threadpool import ThreadPool
 
 from store.models.customers import PinFailure
 
