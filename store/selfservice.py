@@ -11,6 +11,7 @@ time (naive, in engine.timezone), as the catalogue's datetimes are.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 from engine.demo import national_number
@@ -30,7 +31,7 @@ TICKET_STATUS = {"new": "open", "dispatched": "dispatched", "accepted": "dispatc
 STATUS_NAMES = {"open": "已受理，正在安排派单", "dispatched": "已派单，维修人员正在途中",
                 "on_site": "维修人员正在现场处理", "resolved": "已处理完毕", "closed": "已办结"}
 CLOSED_SHOWN_DAYS = 7          # a closed ticket is followed up this long after closing
-CALLBACK_SEARCH_DAYS = 30      # how far back a callback number in a ticket's fields is sought
+CALLBACK_SEARCH_DAYS = 7       # how far back a callback number in a ticket's fields is sought
 INTERRUPTIONS_AHEAD = dt.timedelta(days=7)
 
 
@@ -109,32 +110,43 @@ def _closed_at(ticket: TicketRow) -> dt.datetime | None:
 
 def ticket_progress_record(phone: str, now: dt.datetime, zone: dt.tzinfo
                            ) -> dict[str, Any] | None:
-    """The latest repair or leak ticket opened from this number or with it as the
-    callback number, unless it was closed more than 7 days before `now` (UTC)."""
-    forms = _number_forms(phone)
+    """The latest repair or leak ticket opened from this number (else, within the last
+    7 days, one with it as the callback number), unless it was closed more than 7
+    days before `now` (UTC)."""
     types = list(FOLLOWED_TICKETS)
-    by_caller = (TicketRow.select().where(TicketRow.type.in_(types), TicketRow.caller.in_(forms))
+    by_caller = (TicketRow.select()
+                 .where(TicketRow.type.in_(types), TicketRow.caller.in_(_number_forms(phone)))
                  .order_by(TicketRow.created_at.desc()).limit(10))
-    since = now - dt.timedelta(days=CALLBACK_SEARCH_DAYS)
-    national = national_number(phone) or phone
-    by_callback = (TicketRow.select().where(
-        TicketRow.type.in_(types), TicketRow.created_at >= since,
-        TicketRow.fields.contains(f'"callback": "{national}"'))
-        .order_by(TicketRow.created_at.desc()).limit(10))
-    seen: dict[int, TicketRow] = {t.id: t for t in (*by_caller, *by_callback)}
-    for ticket in sorted(seen.values(), key=lambda t: (t.created_at, t.id), reverse=True):
+    ticket = _followed(by_caller, now)
+    if ticket is None:
+        # a callback number given on another phone is only in the ticket's fields: a scan,
+        # so only over the last days' tickets (an indexed callback column would lift this)
+        national = national_number(phone) or phone
+        by_callback = (TicketRow.select().where(
+            TicketRow.created_at >= now - dt.timedelta(days=CALLBACK_SEARCH_DAYS),
+            TicketRow.type.in_(types), TicketRow.fields.contains(f'"callback": "{national}"'))
+            .order_by(TicketRow.created_at.desc()).limit(10))
+        ticket = _followed(by_callback, now)
+    if ticket is None:
+        return None
+    status = TICKET_STATUS.get(ticket.status, "open")
+    return {
+        "ticket_no": ticket.number, "type": ticket.type,
+        "type_name": FOLLOWED_TICKETS[ticket.type],
+        "status": status, "status_name": STATUS_NAMES[status],
+        "created": local(ticket.created_at, zone),
+        "has_eta": False, "eta": None,      # the store keeps no agreed visit time yet
+    }
+
+
+def _followed(tickets: Iterable[TicketRow], now: dt.datetime) -> TicketRow | None:
+    """The first ticket not closed more than CLOSED_SHOWN_DAYS before `now`."""
+    for ticket in tickets:
         if ticket.status == "closed":
             closed = ticket.closed_at or _closed_at(ticket)
             if closed is None or closed < now - dt.timedelta(days=CLOSED_SHOWN_DAYS):
                 continue
-        status = TICKET_STATUS.get(ticket.status, "open")
-        return {
-            "ticket_no": ticket.number, "type": ticket.type,
-            "type_name": FOLLOWED_TICKETS[ticket.type],
-            "status": status, "status_name": STATUS_NAMES[status],
-            "created": local(ticket.created_at, zone),
-            "has_eta": False, "eta": None,      # the store keeps no agreed visit time yet
-        }
+        return ticket
     return None
 
 
