@@ -75,6 +75,7 @@ from store.lookups import register_store_lookups  # noqa: E402
 from store.models.base import database  # noqa: E402
 from store.models.calls import CallRow  # noqa: E402
 from store.models.customers import Customer, MonthlyUsage  # noqa: E402
+from store.models.gas import Tariff  # noqa: E402
 from store.models.tickets import TicketRow  # noqa: E402
 from store.pins import hash_pin  # noqa: E402
 from store.schema import migrate  # noqa: E402
@@ -110,7 +111,7 @@ def seed(db: peewee.Database, scale: float) -> dict:
     started = time.perf_counter()
     with db.atomic():
         seed_reference(TODAY, written)
-    book = TariffBook(__import__("store.models.gas", fromlist=["Tariff"]).Tariff.select())
+    book = TariffBook(Tariff.select())
     gen = Generator(TODAY, LateFeeRule.from_settings(load_settings(env={})), book, seed=11,
                     shape=Shape(months=20, reading_months=2, bill_months=3, payments=False,
                                 contacts=False))
@@ -130,10 +131,7 @@ def seed(db: peewee.Database, scale: float) -> dict:
     _calls(db, max(300, round(150_000 * scale)), written)
     timings["calls_s"] = round(time.perf_counter() - t0, 1)
     t0 = time.perf_counter()
-    if isinstance(db, peewee.PostgresqlDatabase):
-        db.execute_sql("ANALYZE")
-    else:
-        db.execute_sql("ANALYZE")
+    db.execute_sql("ANALYZE")          # fresh statistics, as after any bulk load
     timings["analyze_s"] = round(time.perf_counter() - t0, 1)
     timings["total_s"] = round(time.perf_counter() - started, 1)
     rows = dict(written.rows)
@@ -367,11 +365,13 @@ def main() -> None:
               f"({seeded['rows_per_s']:,} rows/s): {seeded['rows']}", flush=True)
         results = measure(seeded["customers"], args.samples, args.concurrent)
     finally:
-        db.close() if not schema else db.close_all()
         if schema:
+            db.close_all()
             admin = open_database(url)
             admin.execute_sql(f"DROP SCHEMA {schema} CASCADE")
             admin.close()
+        else:
+            db.close()
         if tmp:
             tmp.cleanup()
     for name, r in results.items():

@@ -30,7 +30,17 @@ from engine.calendars.clock import get_zone
 from engine.demo import demo_registry
 from store.latefees import CENT, LateFeeRule
 from store.models.customers import Bill, Contact, Customer, Meter, MonthlyUsage, Phone, Reading
-from store.models.gas import Application, Fee, Incident, Interruption, Payment, SupplyArea, Tariff
+from store.models.gas import (
+    APPLICATION_KINDS,
+    APPLICATION_STAGES,
+    Application,
+    Fee,
+    Incident,
+    Interruption,
+    Payment,
+    SupplyArea,
+    Tariff,
+)
 from store.pins import hash_pin
 from store.seed_bulk import (
     AREAS,
@@ -112,8 +122,9 @@ def seed_demo(db: peewee.Database, today: dt.date, rule: LateFeeRule = DEFAULT_R
             _write_account(outcome.value, pin_hash, area, today, rule, book, report.written)
         report.accounts.append(account)
     with db.atomic():
-        Customer.delete().where(Customer.account.between(
-            str(GENERATED_FIRST), str(GENERATED_LAST))).execute()
+        Customer.delete().where(      # the generated accounts only: 8 digits from 60000001
+            Customer.account.between(str(GENERATED_FIRST), str(GENERATED_LAST)),
+            peewee.fn.LENGTH(Customer.account) == len(str(GENERATED_FIRST))).execute()
     if customers:
         generator = Generator(today, rule, book)
         generate_customers(db, customers, generator, report.written, hash_pin(GENERATED_PIN),
@@ -320,7 +331,6 @@ def _write_contacts(customer: Customer, r: dict[str, Any], today: dt.date,
 
 def _applications(registry, today: dt.date, generated: int, written: Written) -> None:
     """The demo's four applications, and one per kind and stage on generated accounts."""
-    from store.models.gas import APPLICATION_KINDS, APPLICATION_STAGES
     Application.delete().where(
         Application.number.in_(DEMO_APPLICATIONS) | Application.number.startswith("89")
     ).execute()
