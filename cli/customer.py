@@ -40,13 +40,16 @@ def show(account: str, fmt: str) -> None:
     from engine.calendars.clock import get_zone
     from store.customerview import customer_view
     from store.latefees import LateFeeRule
-    from store.schema import pending
+    from store.schema import current_version, pending
 
     if not account.isdigit():
         raise click.BadParameter(f"{account!r} is not an account number (digits)",
                                  param_hint="ACCOUNT")
     settings = cli_settings()
     with opened(settings, announce=fmt != "json") as database:
+        if current_version(database) is None:
+            raise click.ClickException("this database has no switchflow schema: "
+                                       "run `switchflow db init` and `db seed-demo`")
         if pending(database):
             raise click.ClickException("the database's schema is not up to date: "
                                        "run `switchflow db migrate` first")

@@ -87,3 +87,9 @@ def test_customer_show_of_an_unknown_account_says_so(db_url, store_db):
     assert result.exit_code == 1 and "no customer with account 99999999" in result.stderr
     bad = switchflow(db_url, "customer", "show", "12ab")
     assert bad.exit_code == 2 and "not an account number" in bad.stderr
+
+
+def test_customer_show_on_a_database_never_initialised_says_what_to_run(db_url):
+    result = switchflow(db_url, "customer", "show", "12345678")
+    assert result.exit_code == 1 and "switchflow db init" in result.stderr
+    assert "Traceback" not in result.output
