@@ -10,6 +10,8 @@ computed from the rule in settings (store/latefees.py) as of `today`.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from decimal import Decimal
 from typing import Any
 
@@ -30,8 +32,9 @@ from store.pins import PinLimits, clear_failures, locked, note_failure, pin_matc
 
 
 def verified_customer(account: str, pin: str, caller: str | None, limits: PinLimits,
-                      now: dt.datetime, today: dt.date,
-                      rule: LateFeeRule) -> dict[str, Any] | None:
+                      now: dt.datetime, today: dt.date, rule: LateFeeRule,
+                      session: Callable[[], AbstractContextManager[Any]] = nullcontext
+                      ) -> dict[str, Any] | None:
     """The customer's record when `pin` is the account's and neither the account
     nor the calling number is locked out; else None (the reasons are not told apart).
 
@@ -40,19 +43,22 @@ def verified_customer(account: str, pin: str, caller: str | None, limits: PinLim
     worker thread, other calls running meanwhile): SQLite could not turn a read
     that old into a write, and PostgreSQL would hold a pooled connection idle
     in a transaction. Two wrong PINs checked at once may both be counted after
-    the limit was reached; neither gets in.
+    the limit was reached; neither gets in. `session` gives a connection for
+    each part around the check (store.lookups: on a pool, none is held meanwhile).
     """
-    if locked(account, caller, limits, now):
-        return None
-    customer = Customer.get_or_none(Customer.account == account)
+    with session():
+        if locked(account, caller, limits, now):
+            return None
+        customer = Customer.get_or_none(Customer.account == account)
     if not pin_matches(customer.pin_hash if customer else None, pin):
-        with database.atomic():
+        with session(), database.atomic():
             note_failure(account, caller, limits, now)
         return None
-    if PinFailure.select().where(PinFailure.account == account).exists():
-        with database.atomic():         # a write only when there is something to clear
-            clear_failures(account)
-    return customer_record(customer, today, rule)
+    with session():
+        if PinFailure.select().where(PinFailure.account == account).exists():
+            with database.atomic():         # a write only when there is something to clear
+                clear_failures(account)
+        return customer_record(customer, today, rule)
 
 
 def customer_record(customer: Customer, today: dt.date, rule: LateFeeRule) -> dict[str, Any]:

@@ -8,15 +8,23 @@ the current call's (engine.lookups.context, set by the session around each
 lookup), None outside a call or when the caller ID is withheld (withheld
 callers are not counted together, only per account).
 
-Each lookup runs in its own connection context (a pooled PostgreSQL
-connection per greenlet in a monkey-patched process).
+Each lookup runs on a connection of its own (`lookup_connection`): on
+PostgreSQL one from the pool, which calls wait for in turn (a gevent
+semaphore as large as the pool: woken when one is free, where the pool
+itself would make them poll every 100 ms), and which is closed, not handed
+back, when the lookup failed or was cut off by its timeout mid-query (it
+may still be busy with that query).
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
+
+from gevent.lock import BoundedSemaphore
+from playhouse.pool import PooledDatabase
 
 from engine.calendars.clock import get_zone
 from engine.demo import national_number
@@ -24,6 +32,7 @@ from engine.lookups.context import current_call
 from engine.lookups.registry import Registry
 from engine.settings import Settings
 from store.accounts import verified_customer
+from store.db import PG_POOL_SIZE
 from store.latefees import LateFeeRule
 from store.models.base import database
 from store.pins import PinLimits
@@ -52,6 +61,37 @@ def calling_number() -> str | None:
     return call.caller_number if call is not None else None
 
 
+_GATES: dict[int, BoundedSemaphore] = {}
+
+
+@contextlib.contextmanager
+def lookup_connection() -> Iterator[None]:
+    """A connection for one lookup, given back when it is done (see the module's docstring)."""
+    db = database.obj
+    pooled = isinstance(db, PooledDatabase)
+    gate = _GATES.setdefault(id(db), BoundedSemaphore(PG_POOL_SIZE)) if pooled else None
+    if gate is not None:
+        gate.acquire()
+    opened = db.is_closed()
+    try:
+        if opened:
+            db.connect()
+        yield
+    except BaseException:
+        if opened and not db.is_closed():
+            if pooled:
+                db.manual_close()   # it may still be running the query that was cut off
+            else:
+                db.close()
+        raise
+    else:
+        if opened:
+            db.close()
+    finally:
+        if gate is not None:
+            gate.release()
+
+
 def register_store_lookups(registry: Registry, settings: Settings,
                            now: Callable[[], dt.datetime] | None = None) -> Registry:
     """Register the store's lookups and functions on `registry` (STORE_NAMES).
@@ -70,40 +110,43 @@ def register_store_lookups(registry: Registry, settings: Settings,
     @registry.lookup("customer")
     def customer(account: str, pin: str) -> dict[str, Any] | None:
         instant = clock()
-        with database.connection_context():
-            return verified_customer(account, pin, calling_number(), limits,
-                                     instant.astimezone(dt.UTC).replace(tzinfo=None),
-                                     instant.astimezone(zone).date(), rule)
+        check = (account, pin, calling_number(), limits,
+                 instant.astimezone(dt.UTC).replace(tzinfo=None),
+                 instant.astimezone(zone).date(), rule)
+        if isinstance(database.obj, PooledDatabase):    # no connection held during the hash
+            return verified_customer(*check, session=lookup_connection)
+        with lookup_connection():                       # SQLite: opening one costs more
+            return verified_customer(*check)
 
     @registry.lookup("application")
     def application(number: str) -> dict[str, Any] | None:
-        with database.connection_context():
+        with lookup_connection():
             return application_record(number)
 
     @registry.lookup("interruptions")
     def interruptions(area: str) -> dict[str, Any] | None:
-        with database.connection_context():
+        with lookup_connection():
             return interruptions_record(area, utc_now(), zone)
 
     @registry.lookup("ticket_progress")
     def ticket_progress(phone: str) -> dict[str, Any] | None:
-        with database.connection_context():
+        with lookup_connection():
             return ticket_progress_record(phone, utc_now(), zone)
 
     @registry.function("incident_active")
     def incident_active() -> bool:
-        with database.connection_context():
+        with lookup_connection():
             return current_incident(utc_now()) is not None
 
     @registry.function("incident_area")
     def incident_area() -> str:
-        with database.connection_context():
+        with lookup_connection():
             incident = current_incident(utc_now())
         return incident.area if incident else ""
 
     @registry.function("incident_since")
     def incident_since() -> dt.datetime | None:
-        with database.connection_context():
+        with lookup_connection():
             incident = current_incident(utc_now())
         return local(incident.since, zone) if incident else None
 

@@ -6,23 +6,19 @@ table leaks; what protects an account on the phone is the lockout: after
 calling number, is refused even the right PIN until its oldest counted
 failure is `window` old. A right PIN clears the account's failures.
 
-Hashing costs tens of milliseconds of processor time, so it runs in a thread
-pool of its own (argon2-cffi releases the GIL while it hashes): the other
-calls keep running meanwhile. The pool has about as many threads as the
-machine has processors: more would not hash faster, only crowd out the hub
-(gevent's default pool of 10 let 100 PIN checks at once delay the other
-calls by 60 ms on two processors; two threads, 15 ms).
+Hashing costs tens of milliseconds of processor time, so it runs in gevent's
+thread pool (argon2-cffi releases the GIL while it hashes): the other calls
+keep running meanwhile.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
 from dataclasses import dataclass
 
+import gevent
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from gevent.threadpool import ThreadPool
 
 from store.models.customers import PinFailure
 
@@ -30,15 +26,6 @@ from store.models.customers import PinFailure
 _HASHER = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
 # a hash to check against when the account does not exist, so both take as long
 _NOBODY = _HASHER.hash("no such account")
-_POOL: ThreadPool | None = None
-
-
-def _pool() -> ThreadPool:
-    """The hashing threads, made on first use (a pool belongs to the hub that made it)."""
-    global _POOL
-    if _POOL is None:
-        _POOL = ThreadPool(min(4, max(2, os.cpu_count() or 1)))
-    return _POOL
 
 
 @dataclass(frozen=True)
@@ -51,7 +38,7 @@ class PinLimits:
 
 def hash_pin(pin: str) -> str:
     """The argon2id hash to store for `pin`."""
-    return _pool().apply(_HASHER.hash, (pin,))
+    return gevent.get_hub().threadpool.apply(_HASHER.hash, (pin,))
 
 
 def pin_matches(stored: str | None, pin: str) -> bool:
@@ -61,7 +48,7 @@ def pin_matches(stored: str | None, pin: str) -> bool:
             return _HASHER.verify(stored or _NOBODY, pin) and stored is not None
         except (VerificationError, InvalidHashError):
             return False
-    return _pool().apply(verify)
+    return gevent.get_hub().threadpool.apply(verify)
 
 
 def locked(account: str, caller: str | None, limits: PinLimits, now: dt.datetime) -> bool:
