@@ -30,6 +30,7 @@ import tomllib
 import zoneinfo
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -85,6 +86,8 @@ class StoreSettings:
     url: str
     pin_max_failures: int  # wrong PINs in pin_lockout before an account or number is locked
     pin_lockout: int       # milliseconds: the window wrong PINs are counted in
+    late_fee_rate: Decimal  # a fraction of the overdue amount, charged per day (0.001 = 0.1%)
+    late_fee_grace: int     # days after a bill's due date before late fees start
 
 
 @dataclass(frozen=True)
@@ -226,6 +229,20 @@ def _one_of(choices: tuple[str, ...]) -> _Key:
     return _Key(None, parse, "one of " + ", ".join(f'"{c}"' for c in choices))
 
 
+def _percent(lo: str, hi: str) -> _Key:
+    """A percentage written as text ("0.1%"), read as a Decimal fraction (0.001)."""
+    low, high = Decimal(lo), Decimal(hi)
+
+    def parse(value: Any) -> Decimal:
+        if not isinstance(value, str) or not re.fullmatch(r"\d{1,3}(\.\d{1,4})?%", value):
+            raise _Bad
+        percent = Decimal(value[:-1])
+        if not low <= percent <= high:
+            raise _Bad
+        return percent / 100
+    return _Key(None, parse, f'a percentage such as "0.1%" ({lo}%..{hi}%)')
+
+
 def _with(key: _Key, default: Any, secret: bool = False) -> _Key:
     return _Key(default, key.parse, key.expected, key.kind, secret)
 
@@ -292,6 +309,8 @@ SCHEMA: dict[str, dict[str, _Key]] = {
                      "sqlite:///var/switchflow.db"),
         "pin_max_failures": _with(_whole(1, 100), 5),
         "pin_lockout": _with(_duration(60_000, 86_400_000), "30m"),
+        "late_fee_rate": _with(_percent("0", "5"), "0.1%"),
+        "late_fee_grace": _with(_whole(0, 365), 0),
     },
     "esl": {
         "host": _with(_text(r"[A-Za-z0-9.:_-]+", 'a host name or address such as "127.0.0.1"'),
