@@ -132,3 +132,10 @@ def _table(v) -> None:
         click.echo(f"  {k.at:%Y-%m-%d %H:%M}  {k.channel:<7} {k.direction:<3} {k.summary}{agent}")
     if not v.contacts:
         click.echo("  none")
+    _heading("Back-office writes from calls")
+    for w in v.writes:
+        values = ", ".join(f"{k}={val}" for k, val in w.values.items() if k != "account")
+        click.echo(f"  {w.at:%Y-%m-%d %H:%M}  {w.reference or '-'}  {w.name}  {values}"
+                   f"  (flow {w.flow})")
+    if not v.writes:
+        click.echo("  none")

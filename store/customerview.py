@@ -16,6 +16,7 @@ from decimal import Decimal
 import peewee
 
 from store.latefees import LateFeeRule
+from store.models.backoffice import SubmitRow
 from store.models.customers import Bill, Contact, Customer, Meter, MonthlyUsage, Phone, Reading
 from store.models.gas import Application, Payment, SupplyArea
 from store.models.tickets import TicketRow
@@ -24,6 +25,7 @@ from store.selfservice import KIND_NAMES, STAGE_NAMES, local
 SHOWN_MONTHS = 12
 SHOWN_CONTACTS = 10
 SHOWN_PAYMENTS = 12
+SHOWN_WRITES = 10
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,17 @@ class ContactView:
 
 
 @dataclass(frozen=True)
+class WriteView:
+    """A back-office write a caller made for the account (`submit`, e.g. a meter reading)."""
+
+    reference: str | None
+    name: str
+    values: dict[str, object]  # as the flow gave them, secrets masked
+    at: dt.datetime            # local, when it was accepted
+    flow: str
+
+
+@dataclass(frozen=True)
 class CustomerView:
     account: str
     name: str
@@ -130,6 +143,7 @@ class CustomerView:
     applications: list[ApplicationView] = field(default_factory=list)
     open_tickets: list[TicketView] = field(default_factory=list)
     contacts: list[ContactView] = field(default_factory=list)
+    writes: list[WriteView] = field(default_factory=list)
 
     def to_json(self) -> str:
         """The view as JSON: dates ISO, money and volumes as numbers."""
@@ -189,6 +203,7 @@ def customer_view(account: str, today: dt.date, rule: LateFeeRule,
         contacts=[ContactView(local(k.at, zone), k.channel, k.direction, k.summary, k.agent)
                   for k in Contact.select().where(Contact.customer == c)
                   .order_by(Contact.at.desc()).limit(SHOWN_CONTACTS)],
+        writes=_writes(c.account, zone),
     )
 
 
@@ -227,3 +242,23 @@ def _open_tickets(account: str, phones: list[str], zone: dt.tzinfo) -> list[Tick
             .order_by(TicketRow.created_at.desc()).limit(20))
     return [TicketView(t.number, t.type, t.severity, t.status, local(t.created_at, zone))
             for t in rows]
+
+
+def _writes(account: str, zone: dt.tzinfo) -> list[WriteView]:
+    """The latest writes whose `account` value is this account.
+
+    The values are JSON as the flow gave them; the text match narrows the rows
+    and the parsed value decides, so 1234567 never matches 12345678.
+    """
+    rows = (SubmitRow.select().where(SubmitRow.values.contains(account))
+            .order_by(SubmitRow.accepted_at.desc()).limit(SHOWN_WRITES * 5))
+    out = []
+    for row in rows:
+        try:
+            values = json.loads(row.values)
+        except ValueError:
+            continue
+        if isinstance(values, dict) and str(values.get("account")) == account:
+            out.append(WriteView(row.reference, row.name, values,
+                                 local(row.accepted_at, zone), row.flow))
+    return out[:SHOWN_WRITES]
