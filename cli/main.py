@@ -32,6 +32,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "report": ("cli.report", "report", "Reports on calls, IVR exits, tickets and agents."),
     "ticket": ("cli.ticket", "ticket",
                "Work orders: list, show, create, dispatch, resolve, time limits."),
+    "conf": ("cli.conf", "conf", "Write and check the FreeSWITCH (and Kamailio) configuration."),
+    "prompts": ("cli.prompts", "prompts", "Build the prompt audio FreeSWITCH plays."),
 }
 
 
