@@ -579,7 +579,8 @@ def _read_env(env: Mapping[str, str]) -> dict[tuple[str, str, str], Any]:
         section = name[len(ENV_PREFIX):].partition("_")[0].lower()
         if section in MAP_SECTIONS:
             raise SettingsError(f"{name}: [{section}] is set in a settings file only "
-                                f"(its keys are the flows' names)")
+                                + ("(its keys are the flows' names)" if section == "queues"
+                                   else "(its keys are names of your own)"))
         if section in SCHEMA or did_you_mean(section, SCHEMA):
             hint = did_you_mean(name, names)
             raise SettingsError(f"{name}: not a setting" + (f"; {hint}" if hint else
