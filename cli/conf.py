@@ -106,6 +106,8 @@ def check(folder: Path) -> None:
     (`kamailio -c`) with several nodes. Exit status 1 when anything is wrong.
     """
     from fsmod.config.check import check as check_folder
+    from fsmod.config.check import kamailio_available
+    from fsmod.config.render import KAMAILIO_CFG
 
     if not folder.is_dir():
         raise click.UsageError(f"no such folder: {folder}")
@@ -113,6 +115,9 @@ def check(folder: Path) -> None:
     found = check_folder(folder, settings, flow_routes(settings))
     for finding in found:
         click.echo(str(finding))
+    if (folder / KAMAILIO_CFG).is_file() and not kamailio_available():
+        click.echo(f"note: kamailio is not installed here, so {KAMAILIO_CFG} was not run "
+                   "through `kamailio -c`; check it on the Kamailio host")
     if found:
         click.echo(f"{len(found)} problem{'s' if len(found) != 1 else ''} in {folder}")
         raise SystemExit(1)

@@ -300,6 +300,16 @@ def test_one_node_writes_no_kamailio(tmp_path):
     assert not (tmp_path / "out" / "kamailio").exists()
 
 
+def test_files_an_earlier_render_left_are_pointed_out(tmp_path):
+    out = tmp_path / "out"
+    render(several_nodes(tmp_path), FLOWS, agents_file(tmp_path), out)
+    back_to_one = settings_from(tmp_path)
+    result = render(back_to_one, FLOWS, agents_file(tmp_path), out)
+    left = [n for n in result.notes if "left from an earlier render" in n]
+    assert [n.split(" is left")[0] for n in left] == [
+        str(out / "kamailio/dispatcher.list"), str(out / "kamailio/kamailio.cfg")]
+
+
 def test_several_nodes_write_a_dispatcher_list_of_every_node(tmp_path):
     out = tmp_path / "out"
     render(several_nodes(tmp_path), FLOWS, agents_file(tmp_path), out)

@@ -254,4 +254,22 @@ def render(settings: Settings, flows: Iterable[FlowRoute], cc: CallcenterFile,
            out: Path) -> Rendered:
     """Render everything into `out`; nothing is written when any value is refused."""
     texts, notes = render_texts(settings, flows, cc)
-    return Rendered(write_files(texts, out), notes)
+    rendered = Rendered(write_files(texts, out), notes)
+    for left in leftovers(out, texts):
+        rendered.notes.append(f"{out / left} is left from an earlier render and is no longer "
+                              "part of the configuration (the settings changed): remove it, "
+                              "here and where it was installed")
+    return rendered
+
+
+def leftovers(out: Path, texts: Mapping[str, str]) -> list[str]:
+    """Files an earlier render wrote that these settings no longer produce (a trunk
+    taken away, fewer nodes, another dialplan context)."""
+    found = []
+    for pattern in ("kamailio/*", "freeswitch/sip_profiles/external/*.xml",
+                    "freeswitch/dialplan/*/switchflow.xml"):
+        for path in sorted(out.glob(pattern)):
+            rel = path.relative_to(out).as_posix()
+            if path.is_file() and rel not in texts:
+                found.append(rel)
+    return found
