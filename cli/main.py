@@ -34,6 +34,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
                  "Show a customer's account, bills, usage and history."),
     "ticket": ("cli.ticket", "ticket",
                "Work orders: list, show, create, dispatch, resolve, time limits."),
+    "conf": ("cli.conf", "conf", "Write and check the FreeSWITCH (and Kamailio) configuration."),
+    "prompts": ("cli.prompts", "prompts", "Build the prompt audio FreeSWITCH plays."),
 }
 
 
