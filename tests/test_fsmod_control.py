@@ -269,3 +269,31 @@ def test_several_nodes_each_with_its_link():
 def test_outbound_server_fixture_is_available():
     server = OutboundServer()
     server.stop()
+
+
+def test_json_events_work_the_same(fake):
+    ctl = Control(ControlConfig((NodeConfig("fs", "127.0.0.1", fake.port, "ClueCon"),), TIMING),
+                  event_format="json").start()
+    try:
+        assert ctl.wait_up(3)
+        switch = FsSwitch(ctl, audit_interval=0)
+        uuid = park_call(ctl)
+        job = ctl.bgapi(ApiCommand(f"uuid_kill {uuid} NO_USER_RESPONSE"))
+        assert job.wait(2) == "+OK\n"
+        end = switch.watch(uuid)
+        assert (end.cause, end.hangup_by) == ("NO_USER_RESPONSE", "caller")
+    finally:
+        ctl.stop()
+
+
+def test_audit_ends_a_watch_whose_end_event_was_lost(fake, control):
+    switch = FsSwitch(control, audit_interval=0.2).start()
+    uuid = park_call(control)
+    watcher = gevent.spawn(switch.watch, uuid)
+    gevent.sleep(0.05)
+    call = fake.calls[uuid]
+    call.gone = True                        # the channel vanishes without its events
+    fake.forget(call)
+    end = watcher.get(timeout=3)
+    assert end.hangup_by == "switch"
+    switch.stop()
