@@ -106,6 +106,11 @@ class FsSwitch:
         """Say which node carries channel `uuid` (the outbound server knows)."""
         self._tracks.setdefault(uuid, Track()).node = node
 
+    def node_of(self, uuid: str) -> str | None:
+        """The node channel `uuid` is on, as far as its events or `attribute` said."""
+        track = self._tracks.get(uuid)
+        return track.node or None if track is not None else None
+
     def note_engine_hangup(self, uuid: str) -> None:
         """The engine is hanging this channel up: its end is the engine's."""
         self._tracks.setdefault(uuid, Track()).engine_hangup = True
