@@ -337,3 +337,22 @@ def test_bridge_agent_fail_is_typed_from_the_real_capture():
     assert CcAction.BRIDGE_AGENT_FAIL in actions and CcAction.MEMBER_QUEUE_END in actions
     fail = found[actions.index(CcAction.BRIDGE_AGENT_FAIL)]
     assert fail.agent == "1001@default" and fail.queue == "support@default"
+
+
+def test_the_sessions_own_end_counts_once_and_serves_while_the_link_is_down(
+        fake, control, server):
+    switch = FsSwitch(control, audit_interval=0)
+    call = fake.place_call(CallScript(hangup_at=2.0), "127.0.0.1", server.port)
+    session = Client(server.next())
+    session.ask("connect")
+    session.ask("myevents")
+    session.ask("linger")
+    fake.drop()                                # the control link misses the end
+    own = session.until(lambda m: getattr(m, "event", None) is not None
+                        and m.event.name == "CHANNEL_HANGUP_COMPLETE").event
+    switch.observe("fs", own)                  # as the ESL channel passes it on
+    end = switch.watch(call.uuid)
+    assert (end.cause, end.hangup_by) == ("NORMAL_CLEARING", "caller")
+    switch.observe("fs", own)                  # the same end again: not a second call's
+    with pytest.raises(gevent.Timeout):
+        gevent.with_timeout(0.3, switch.watch, call.uuid)
