@@ -292,7 +292,9 @@ class ControlLink:
                 return
             except _Down as down:
                 self.last_error = down.reason
-                if down.shutdown:
+                if self._stopping:
+                    log.info("%s: control link closed", self.name)
+                elif down.shutdown:
                     log.warning("%s: FreeSWITCH is shutting down (%s); reconnecting when it is "
                                 "back", self.name, down.reason)
                 elif self.state == LinkState.UP:
