@@ -80,11 +80,24 @@ def collect(control: Control) -> list:
 def test_each_failed_originate_is_typed(fake, control, server, cause):
     fake.originate_outcomes["loopback/13900000001"] = cause
     originator = Originator(control, socket_host="127.0.0.1", socket_port=server.port)
+    legs: list = []
+    control.subscribe(lambda node, event: event.name.startswith("CHANNEL_HANGUP")
+                      and legs.append(event))
     report = originator.originate(OriginateRequest("loopback/13900000001", flow="survey",
-                                                   campaign="7", target="42"))
+                                                   campaign="7", target="42", timeout_s=3))
     assert (report.outcome, report.result.cause) == (OriginateOutcome(cause), HangupCause(cause))
     assert not report.answered and not report.lost
     assert (report.node, len(report.job_uuid)) == ("fs", 36)
+    if cause == "NO_ANSWER":
+        assert report.seconds >= 3 * SCALE                 # it rang for originate_timeout
+    # both loopback legs hang up with the cause and the campaign's variables
+    gevent.sleep(0.05)
+    first, second = ("outbound", "inbound") if cause == "NO_ANSWER" else ("inbound", "outbound")
+    assert [(e.name, e.get("Call-Direction")) for e in legs] == [
+        ("CHANNEL_HANGUP", first), ("CHANNEL_HANGUP", second),
+        ("CHANNEL_HANGUP_COMPLETE", first), ("CHANNEL_HANGUP_COMPLETE", second)]
+    assert {(e.get("Hangup-Cause"), e.variables["sf_campaign"], e.variables["sf_target"])
+            for e in legs} == {(cause, "7", "42")}
 
 
 def test_answered_originate_reaches_the_outbound_socket_with_its_variables(
