@@ -129,7 +129,7 @@ def test_heartbeat_loss_reconnects():
 
 
 def test_jobs_are_matched_by_job_uuid_out_of_order(fake, control):
-    fake.originate_outcomes.update({"loopback/busy": "USER_BUSY", "loopback/gone": "NO_ANSWER"})
+    fake.originate_outcomes.update({"loopback/busy": "USER_BUSY", "loopback/gone": "CALL_REJECTED"})
 
     def slow(endpoint, variables):
         gevent.sleep(0.3)
@@ -152,7 +152,7 @@ def test_jobs_are_matched_by_job_uuid_out_of_order(fake, control):
     gevent.joinall(list(greenlets.values()), timeout=5)
     got = {name: g.value for name, g in greenlets.items()}
     assert got["busy"] == "-ERR USER_BUSY\n"
-    assert got["gone"] == "-ERR NO_ANSWER\n"
+    assert got["gone"] == "-ERR CALL_REJECTED\n"
     assert got["status"].startswith("UP ")
     assert got["slow"].startswith("+OK ")
     assert finished[-1] == "slow"                   # sent first, finished last

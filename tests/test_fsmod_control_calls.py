@@ -369,3 +369,33 @@ def test_the_sessions_own_end_counts_once_and_serves_while_the_link_is_down(
     switch.observe("fs", own)                  # the same end again: not a second call's
     with pytest.raises(gevent.Timeout):
         gevent.with_timeout(0.3, switch.watch, call.uuid)
+
+
+def _real_end(cause: str, sequence: str):
+    """The caller's CHANNEL_HANGUP_COMPLETE of capture inbound-callcenter-agent-answers,
+    with another cause and Event-Sequence (a later call on the same UUID)."""
+    from fsmod.esl.events import Event
+    for data in eslcaptures.received("inbound-callcenter-agent-answers"):
+        if b"CHANNEL_HANGUP_COMPLETE" in data and b"Unique-ID: dd0047b8" in data:
+            event = classify(FrameParser().feed(data)[0]).event
+            headers = dict(event.headers)
+            headers.update({"Hangup-Cause": cause, "Event-Sequence": sequence})
+            return Event(headers, event.body)
+    raise AssertionError("no end in the capture")
+
+
+def test_reused_uuid_ends_go_to_watchers_in_call_order(control):
+    switch = FsSwitch(control, audit_interval=0)
+    uuid = "dd0047b8-b74d-4a80-9ec7-1685da24f4e5"
+    first = gevent.spawn(switch.watch, uuid)
+    gevent.sleep(0.01)
+    second = gevent.spawn(switch.watch, uuid)
+    gevent.sleep(0.01)
+    switch.observe("fs", _real_end("NORMAL_CLEARING", "1"))
+    switch.observe("fs", _real_end("USER_BUSY", "2"))
+    assert first.get(timeout=1).cause == "NORMAL_CLEARING"
+    assert second.get(timeout=1).cause == "USER_BUSY"
+    # and ends that came before anyone watched are handed out in the same order
+    switch.observe("fs", _real_end("CALL_REJECTED", "3"))
+    switch.observe("fs", _real_end("NO_ANSWER", "4"))
+    assert [switch.watch(uuid).cause for _ in range(2)] == ["CALL_REJECTED", "NO_ANSWER"]
