@@ -399,3 +399,17 @@ def test_reused_uuid_ends_go_to_watchers_in_call_order(control):
     switch.observe("fs", _real_end("CALL_REJECTED", "3"))
     switch.observe("fs", _real_end("NO_ANSWER", "4"))
     assert [switch.watch(uuid).cause for _ in range(2)] == ["CALL_REJECTED", "NO_ANSWER"]
+
+
+def test_caller_who_hangs_up_while_talking_to_the_agent(fake, control, server):
+    switch = FsSwitch(control, audit_interval=0)
+    script = CallScript(caller="13800000023", hangup_at=15.0, outcomes={
+        "callcenter": Outcome(after=5.0, talk=60.0, variables={"cc_agent": "1003@default"})})
+    call = fake.place_call(script, "127.0.0.1", server.port)
+    session = Client(server.next())
+    session.ask("connect")
+    session.ask("myevents")
+    session.conn.send(sendmsg.execute(apps.callcenter("sales@default")).frame)
+    end = switch.watch(call.uuid)
+    assert (end.cause, end.hangup_by, end.agent) == ("NORMAL_CLEARING", "caller", "1003@default")
+    assert 700 <= end.talk_ms <= 1300                  # 10 s of talk on the scaled clock
