@@ -321,3 +321,11 @@ def test_filters_narrow_what_the_link_hears(fake):
         assert set(heard) == {"CHANNEL_HANGUP_COMPLETE"}
     finally:
         ctl.stop()
+
+
+def test_a_password_that_cannot_be_sent_is_a_clear_error(fake):
+    ctl = make(fake, password="two words").start()
+    with pytest.raises(AuthFailed, match=r"cannot be sent.*without spaces"):
+        ctl.wait_up(3)
+    assert ctl.links["fs"].attempts == 1
+    ctl.stop()
