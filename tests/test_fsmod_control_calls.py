@@ -12,11 +12,13 @@ from gevent.server import StreamServer
 
 from fsmod.commands import apps, sendmsg
 from fsmod.commands.api import AgentState, AgentStatus, ApiCommand, Hold
+from fsmod.commands.sounds import Sound
 from fsmod.commands.validate import CommandValueError
 from fsmod.control import (
     AgentEvent,
     CallCenter,
     CallControl,
+    CallOp,
     CcAction,
     Control,
     ControlConfig,
@@ -413,3 +415,22 @@ def test_caller_who_hangs_up_while_talking_to_the_agent(fake, control, server):
     end = switch.watch(call.uuid)
     assert (end.cause, end.hangup_by, end.agent) == ("NORMAL_CLEARING", "caller", "1003@default")
     assert 700 <= end.talk_ms <= 1300                  # 10 s of talk on the scaled clock
+
+
+def test_panel_operations_answer_as_the_real_switch(fake, control):
+    """The answers of capture inbound-call-control, typed."""
+    ops = CallControl(control)
+    switch = FsSwitch(control, audit_interval=0)
+    one = control.api(ApiCommand("originate loopback/7000 &park()")).split()[1]
+    two = control.api(ApiCommand("originate loopback/7001 &park()")).split()[1]
+    assert ops.hold(one) == CallOp(True, "+OK Success")
+    assert ops.hold(one, Hold.OFF) == CallOp(False, "-ERR Operation failed")   # loopback
+    assert ops.broadcast(one, Sound.tone(500, 0, 800)).text == "+OK Message sent"
+    assert ops.bridge(one, two) == CallOp(True, f"+OK {two}")
+    assert ops.bridge(one, "00000000-0000-0000-0000-000000000000").text == "-ERR Invalid uuid"
+    watcher = gevent.spawn(switch.watch, one)
+    gevent.sleep(0.05)
+    assert ops.transfer(two, "7600").ok            # moving B out of the bridge hangs A up
+    end = watcher.get(timeout=3)
+    assert (end.cause, end.hangup_by) == ("NORMAL_CLEARING", "far_end")
+    assert ops.transfer(one, "7500").gone
