@@ -1,0 +1,289 @@
+"""The fake switch's control side beyond the basic api: mod_callcenter's
+agents and tiers (`callcenter_config`) with their CUSTOM `callcenter::info`
+events, the member events of a queued call (fired by the callcenter
+application through `cc_member`), and `uuid_exists`.
+
+Forms are those of captures inbound-callcenter-control and
+inbound-callcenter-agent-answers: `+OK\\n` answers, the `|` tables of
+`queue list agents|members`, `CC-Action` events with the CC-* headers in
+the captured order. A mixin of FakeFreeSWITCH.
+"""
+
+from __future__ import annotations
+
+import shlex
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import gevent
+
+from fsmod.vocab import EventName
+
+if TYPE_CHECKING:
+    from fsmod.fake.call import FakeCall
+    from fsmod.fake.events import Identity
+
+AGENT_COLUMNS = ("name|instance_id|uuid|type|contact|status|state|max_no_answer|wrap_up_time|"
+                 "reject_delay_time|busy_delay_time|no_answer_delay_time|last_bridge_start|"
+                 "last_bridge_end|last_offered_call|last_status_change|no_answer_count|"
+                 "calls_answered|talk_time|ready_time|external_calls_count")
+MEMBER_COLUMNS = ("queue|instance_id|uuid|session_uuid|cid_number|cid_name|system_epoch|"
+                  "joined_epoch|rejoined_epoch|bridge_epoch|abandoned_epoch|base_score|"
+                  "skill_score|serving_agent|serving_system|state|score")
+ORIGIN = ("mod_callcenter.c", "cc_agent_update", 1067)
+
+
+@dataclass
+class FakeAgent:
+    name: str
+    kind: str = "callback"
+    contact: str = ""
+    status: str = "Logged Out"
+    state: str = "Waiting"
+    changed: int = 0
+
+
+class CallcenterControl:
+    """`api_callcenter_config`, `api_uuid_exists`, `cc_member` (see the module)."""
+
+    calls: dict[str, FakeCall]
+    identity: Identity
+
+    def fire(self, name: str, headers: list[tuple[str, str]], body: str = "",
+             unique_id: str = "") -> None:
+        raise NotImplementedError
+
+    @property
+    def agents(self) -> dict[str, FakeAgent]:
+        found = self.__dict__.get("_cc_agents")
+        if found is None:
+            found = self.__dict__["_cc_agents"] = {}
+        return found
+
+    @property
+    def tiers(self) -> set[tuple[str, str]]:
+        found = self.__dict__.get("_cc_tiers")
+        if found is None:
+            found = self.__dict__["_cc_tiers"] = set()
+        return found
+
+    def _cc_fire(self, rows: list[tuple[str, str]], function: str = "cc_agent_update",
+                 line: int = 1067, call: FakeCall | None = None) -> None:
+        """A `callcenter::info` event, fired after the reply of the command that
+        caused it (as the real switch's agent and member threads do); with
+        `call`, as a channel event of the member's leg (member-queue-start,
+        bridge-agent-start/end, member-queue-end carry the channel)."""
+        origin = ("mod_callcenter.c", function, line)
+        if call is not None:
+            headers = self.identity.channel_event(EventName.CUSTOM, call, rows,
+                                                  "callcenter::info", origin)
+            uuid = call.uuid
+        else:
+            headers = self.identity.core(EventName.CUSTOM.value, "callcenter::info", origin)
+            headers += rows
+            uuid = ""
+        gevent.spawn(self.fire, EventName.CUSTOM.value, headers, "", uuid)
+
+    def failed_legs(self, endpoint: str, variables: dict[str, str], cause: str) -> None:
+        """The two loopback legs of an originate that fails (capture
+        inbound-originate-outcomes): created, for NO_ANSWER ringing
+        (CHANNEL_PROGRESS on both) for `originate_timeout` seconds (scaled;
+        60 by default), then CHANNEL_HANGUP of both legs and their
+        CHANNEL_HANGUP_COMPLETE (the b-leg first for a refusal, the a-leg first
+        for NO_ANSWER), with the cause and the `{…}` variables on both; the
+        job's `-ERR CAUSE` comes after (on the real switch it sometimes
+        overtakes the last events)."""
+        from fsmod.fake.call import FakeCall
+        from fsmod.fake.script import CallScript
+
+        destination = endpoint.rsplit("/", 1)[-1]
+        script = CallScript(caller=variables.get("origination_caller_id_number", "0000000000"),
+                            destination=destination, variables=dict(variables))
+        a_leg = FakeCall(self, script, direction="outbound", leg="a")  # type: ignore[arg-type]
+        b_leg = FakeCall(self, CallScript(**{**script.__dict__, "variables": dict(variables)}),
+                         leg="b")  # type: ignore[arg-type]
+        for leg in (a_leg, b_leg):
+            self.calls[leg.uuid] = leg
+            leg._runner = gevent.spawn(lambda: None)   # no park loop: we end the legs here
+            leg.fire(EventName.CHANNEL_CREATE)
+        if cause == "NO_ANSWER":
+            for leg in (a_leg, b_leg):
+                leg.call_state, leg.answer_state = "RINGING", "ringing"
+                leg.fire(EventName.CHANNEL_PROGRESS)
+            try:
+                ring = float(variables.get("originate_timeout", "60"))
+            except ValueError:
+                ring = 60.0
+            gevent.sleep(ring * self.scale)  # type: ignore[attr-defined]
+        # a refusal comes from the b-leg; an originate that times out cancels the a-leg
+        first, second = (a_leg, b_leg) if cause == "NO_ANSWER" else (b_leg, a_leg)
+        first.hangup(cause)
+        second.hangup(cause)
+        first._finish()
+        second._finish()
+
+    @property
+    def bridged(self) -> dict[str, str]:
+        """uuid_bridge pairs, both ways."""
+        found = self.__dict__.get("_bridged")
+        if found is None:
+            found = self.__dict__["_bridged"] = {}
+        return found
+
+    def _live(self, uuid: str) -> FakeCall | None:
+        call = self.calls.get(uuid)
+        return None if call is None or call.gone else call
+
+    def api_uuid_hold(self, args: str) -> str:
+        """`uuid_hold [off|toggle] UUID`: loopback legs keep no hold state, so
+        `off` fails and `toggle` holds again (capture inbound-call-control)."""
+        words = args.split()
+        mode = words[0] if words and words[0] in ("off", "toggle") else ""
+        call = self._live(words[-1] if words else "")
+        if call is None:
+            return "-ERR No such channel!\n"
+        if mode == "off":
+            return "-ERR Operation failed\n"
+        call.fire(EventName.CHANNEL_HOLD)
+        return "+OK Success\n"
+
+    def api_uuid_broadcast(self, args: str) -> str:
+        words = args.split()
+        if len(words) < 2 or self._live(words[0]) is None:
+            return "-ERR No such channel!\n"
+        return "+OK Message sent\n"
+
+    def api_uuid_bridge(self, args: str) -> str:
+        """`uuid_bridge A B`: `+OK B` and one CHANNEL_BRIDGE; `-ERR Invalid uuid`."""
+        words = args.split()
+        if len(words) != 2:
+            return "-ERR Invalid uuid\n"
+        a, b = self._live(words[0]), self._live(words[1])
+        if a is None or b is None:
+            return "-ERR Invalid uuid\n"
+        self.bridged[a.uuid], self.bridged[b.uuid] = b.uuid, a.uuid
+        a.fire_bridge(EventName.CHANNEL_BRIDGE, [("Bridge-A-Unique-ID", a.uuid),
+                                                 ("Bridge-B-Unique-ID", b.uuid)])
+        return f"+OK {b.uuid}\n"
+
+    def api_uuid_transfer(self, args: str) -> str:
+        """`uuid_transfer UUID [-bleg|-both] DEST XML CONTEXT`: a leg moved out of
+        a uuid_bridge leaves its partner alone, and the partner is hung up."""
+        words = args.split()
+        call = self._live(words[0]) if words else None
+        if call is None:
+            return "-ERR No such channel!\n"
+        other = self.bridged.pop(call.uuid, "")
+        if other:
+            self.bridged.pop(other, None)
+            partner = self._live(other)
+            if partner is not None:
+                partner.fire_bridge(EventName.CHANNEL_UNBRIDGE, [
+                    ("Bridge-A-Unique-ID", partner.uuid), ("Bridge-B-Unique-ID", call.uuid)])
+                partner.hangup("NORMAL_CLEARING")
+        return "+OK\n"
+
+    def api_uuid_exists(self, args: str) -> str:
+        call = self.calls.get(args.strip())
+        return "true" if call is not None and not call.gone else "false"
+
+    def api_callcenter_config(self, args: str) -> str:
+        try:
+            words = shlex.split(args)
+        except ValueError:
+            return "-ERR Invalid syntax\n"
+        if words[:2] == ["agent", "add"] and len(words) >= 3:
+            if words[2] in self.agents:
+                return "-ERR Agent already exist!\n"
+            kind = words[3] if len(words) > 3 else "callback"
+            self.agents[words[2]] = FakeAgent(words[2], kind)
+            self._cc_fire([("CC-Agent", words[2]), ("CC-Agent-Type", kind),
+                           ("CC-Action", "agent-add")], "cc_agent_add", 0)
+            return "+OK\n"
+        if words[:2] == ["agent", "del"] and len(words) == 3:
+            if self.agents.pop(words[2], None) is None:
+                return "-ERR Invalid Agent!\n"
+            self.tiers.difference_update({t for t in self.tiers if t[1] == words[2]})
+            self._cc_fire([("CC-Agent", words[2]), ("CC-Action", "agent-del")])
+            return "+OK\n"
+        if words[:2] == ["agent", "set"] and len(words) == 5:
+            agent = self.agents.get(words[3])
+            if agent is None:
+                return "-ERR Invalid Agent!\n"
+            what, value = words[2], words[4]
+            if what == "status":
+                agent.status, agent.changed = value, int(time.time())
+                self._cc_fire([("CC-Agent", agent.name), ("CC-Action", "agent-status-change"),
+                               ("CC-Agent-Status", value)])
+            elif what == "state":
+                agent.state = value
+                self._cc_fire([("CC-Agent", agent.name), ("CC-Action", "agent-state-change"),
+                               ("CC-Agent-State", value)])
+            elif what == "contact":
+                agent.contact = value
+                self._cc_fire([("CC-Agent", agent.name), ("CC-Action", "agent-contact-change"),
+                               ("CC-Agent-Contact", value)])
+            else:
+                return "-ERR Invalid Agent Update!\n"
+            return "+OK\n"
+        if words[:2] == ["tier", "add"] and len(words) >= 4:
+            if words[3] not in self.agents:
+                return "-ERR Invalid Agent!\n"
+            self.tiers.add((words[2], words[3]))
+            return "+OK\n"
+        if words[:2] == ["tier", "del"] and len(words) == 4:
+            self.tiers.discard((words[2], words[3]))
+            return "+OK\n"
+        if words[:3] == ["queue", "list", "agents"] and len(words) == 4:
+            rows = [AGENT_COLUMNS]
+            for queue, name in sorted(self.tiers):
+                if queue == words[3] and name in self.agents:
+                    a = self.agents[name]
+                    rows.append(f"{a.name}|single_box||{a.kind}|{a.contact}|{a.status}|{a.state}"
+                                f"|0|0|0|0|0|0|0|0|{a.changed}|0|0|0|0|0")
+            return "\n".join(rows) + "\n+OK\n"
+        if words[:3] == ["queue", "list", "members"] and len(words) == 4:
+            rows = [MEMBER_COLUMNS]
+            for call in self.calls.values():
+                v = call.variables
+                if v.get("cc_queue") == words[3] and v.get("cc_side") == "member" \
+                        and not call.gone and "cc_cause" not in v:
+                    rows.append(f"{words[3]}|single_box|{v.get('cc_member_uuid', '')}|"
+                                f"{call.uuid}|{call.script.caller}|{call.script.caller_name}|"
+                                f"{v.get('cc_queue_joined_epoch', '0')}|"
+                                f"{v.get('cc_queue_joined_epoch', '0')}|0|0|0|0|0|||Waiting|0")
+            return "\n".join(rows) + "\n+OK\n"
+        if words[:2] == ["queue", "load"] or words[:2] == ["queue", "reload"]:
+            return "+OK\n"
+        return "-ERR Invalid syntax\n"
+
+    def cc_member(self, call: FakeCall, action: str, extra: list[tuple[str, str]] = ()) -> None:
+        """A member event of the queued call `call` (member-queue-start …), and
+        the queue's members-count where mod_callcenter sends one."""
+        v = call.variables
+        queue = v.get("cc_queue", "")
+        name = [("CC-Member-CID-Name", call.script.caller_name)] if call.script.caller_name else []
+        rows = [("CC-Queue", queue), ("CC-Action", action), *extra,
+                ("CC-Member-UUID", v.get("cc_member_uuid", "")),
+                ("CC-Member-Session-UUID", call.uuid), *name,
+                ("CC-Member-CID-Number", call.script.caller)]
+        with_channel = action != "agent-offering"
+        function = ("callcenter_function" if action == "member-queue-start"
+                    else "outbound_agent_thread_run")
+        self._cc_fire(rows, function, 0, call if with_channel else None)
+        if action in ("member-queue-start", "member-queue-end", "bridge-agent-start"):
+            waiting = sum(1 for c in self.calls.values()
+                          if c.variables.get("cc_queue") == queue and not c.gone
+                          and "cc_cause" not in c.variables and c is not call)
+            waiting += action == "member-queue-start"
+            self._cc_fire([("CC-Queue", queue), ("CC-Action", "members-count"),
+                           ("CC-Count", str(waiting)), ("CC-Selection", "Single-Queue")],
+                          "cc_queue_count", 878)
+
+    def cc_agent_state(self, name: str, state: str) -> None:
+        agent = self.agents.get(name)
+        if agent is not None:
+            agent.state = state
+        self._cc_fire([("CC-Agent", name), ("CC-Action", "agent-state-change"),
+                       ("CC-Agent-State", state)])
