@@ -93,14 +93,19 @@ def test_settings_refuse_no_password_outside_demo(tmp_path):
     with pytest.raises(SettingsError, match=r"esl\.password is not set"):
         control_config(load_settings(env={}))
     s = load_settings(env={"SWITCHFLOW_ESL_PASSWORD": "pw",
-                           "SWITCHFLOW_ESL_NODES": "fs2=10.0.0.2:8021,fs3=10.0.0.3:8022",
                            "SWITCHFLOW_ESL_HEARTBEAT_MISSES": "4"})
     config = control_config(s)
-    assert [(n.name, n.host, n.port) for n in config.nodes] == [
-        ("fs", "127.0.0.1", 8021), ("fs2", "10.0.0.2", 8021), ("fs3", "10.0.0.3", 8022)]
+    assert [(n.name, n.host, n.port) for n in config.nodes] == [("fs", "127.0.0.1", 8021)]
     assert config.timing.silence_limit == 80.0
-    with pytest.raises(SettingsError, match=r"esl\.nodes"):
-        load_settings(env={"SWITCHFLOW_ESL_NODES": "fs2=10.0.0.2"})
+    assert (config.outbound_host, config.outbound_port) == ("127.0.0.1", 8084)
+    # several nodes: the same [nodes] the rendered configuration lists, each on [esl] port
+    mine = tmp_path / "switchflow.toml"
+    mine.write_text('[esl]\nport = 8022\n[nodes]\nfs2 = "10.0.0.2"\nfs3 = "10.0.0.3"\n'
+                    '[outbound]\nhost = "10.0.0.9"\n')
+    config = control_config(load_settings(mine, env={"SWITCHFLOW_ESL_PASSWORD": "pw"}))
+    assert [(n.name, n.host, n.port) for n in config.nodes] == [
+        ("fs2", "10.0.0.2", 8022), ("fs3", "10.0.0.3", 8022)]
+    assert config.outbound_host == "10.0.0.9"
 
 
 def test_stalled_reply_meets_its_deadline_and_the_silent_link_is_replaced(fake, control):

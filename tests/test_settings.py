@@ -239,7 +239,7 @@ def test_unknown_key_with_did_you_mean(toml):
 def test_unknown_key_without_a_close_name_lists_the_keys(toml):
     path = toml("[esl]\nusername = \"fs\"\n")
     assert error_of(path) == (
-        f"{path}: unknown key esl.username; [esl] has host, port, password, nodes, outbound, "
+        f"{path}: unknown key esl.username; [esl] has host, port, password, "
         "api_timeout, heartbeat_interval, heartbeat_misses, reconnect_min, reconnect_max, "
         "lost_grace")
 

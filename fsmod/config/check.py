@@ -31,9 +31,9 @@ from fsmod.config.render import (
     FlowRoute,
     dialplan_file,
     gateway_file,
-    nodes,
     planned,
 )
+from fsmod.nodes import nodes
 
 RENDER_AGAIN = "run `switchflow conf render --out DIR` again"
 

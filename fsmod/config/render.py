@@ -24,6 +24,7 @@ import jinja2
 from engine.settings import DEMO_ESL_PASSWORD, Settings, SettingsError
 from fsmod.config.callcenter import CallcenterFile
 from fsmod.config.values import RenderError, dialled_number, literal, number_pattern, secret
+from fsmod.nodes import nodes
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "conf"
 BANNER = "written by `switchflow conf render` from the settings; change those, not this file"
@@ -95,13 +96,6 @@ def esl_password(settings: Settings) -> str:
             "guess: set another under [esl] or in SWITCHFLOW_ESL_PASSWORD (only demo mode, "
             "engine.demo = true, may use it)")
     return secret("esl.password", password)
-
-
-def nodes(settings: Settings) -> list[tuple[str, str]]:
-    """(name, host) of each FreeSWITCH node; one node at [esl] host when [nodes] is empty."""
-    if settings.nodes:
-        return sorted(settings.nodes.items())
-    return [("fs1", settings.esl.host)]
 
 
 def _loopback(host: str) -> bool:

@@ -1,9 +1,10 @@
 """Which FreeSWITCH nodes the control connections reach, and their timing.
 
-Read from settings `[esl]` (`host`, `port`, `password`, `nodes`, the timing
-keys): one node at host:port named "fs", plus any listed in `nodes` as
-`NAME=HOST:PORT,…`. The password is required outside demo mode
-(`Settings.esl_password` refuses to go on without one), so a control
+The nodes are fsmod.nodes' list (settings `[nodes]`, or the one node "fs" at
+`[esl] host`), each on `[esl] port`; the timing keys are `[esl]`'s; originated
+calls are sent to `[outbound]`, where `switchflow serve` listens. The password
+is required outside demo mode (`Settings.esl_password` refuses to go on
+without one), so a control
 connection never starts with FreeSWITCH's well-known default by accident.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from engine.settings import Settings
+from fsmod.nodes import nodes as fs_nodes
 
 
 @dataclass(frozen=True)
@@ -56,20 +58,10 @@ def control_config(settings: Settings) -> ControlConfig:
     (outside demo mode)."""
     esl = settings.esl
     password = settings.esl_password()
-    nodes = [NodeConfig("fs", esl.host, esl.port, password)]
-    for item in filter(None, esl.nodes.split(",")):
-        name, _, address = item.partition("=")
-        host, _, port = address.rpartition(":")
-        nodes.append(NodeConfig(name, host, int(port), password))
-    names = [n.name for n in nodes]
-    if len(set(names)) != len(names):
-        from engine.settings import SettingsError
-        raise SettingsError(f"esl.nodes: node names must differ (got {', '.join(names)}; "
-                            '"fs" is the node at esl.host:esl.port)')
+    nodes = [NodeConfig(name, host, esl.port, password) for name, host in fs_nodes(settings)]
     timing = LinkTiming(
         api_timeout=esl.api_timeout / 1000, heartbeat_interval=esl.heartbeat_interval / 1000,
         heartbeat_misses=esl.heartbeat_misses, reconnect_min=esl.reconnect_min / 1000,
         reconnect_max=max(esl.reconnect_max, esl.reconnect_min) / 1000,
         lost_grace=esl.lost_grace / 1000)
-    host, _, port = esl.outbound.rpartition(":")
-    return ControlConfig(tuple(nodes), timing, host, int(port))
+    return ControlConfig(tuple(nodes), timing, settings.outbound.host, settings.outbound.port)
