@@ -426,3 +426,16 @@ def test_one_calls_failure_does_not_touch_another(rig):
     r.settle()
     assert r.results[good.uuid] == "fine"
     assert r.server.stats.failed == 1
+
+
+def test_a_prompt_key_that_cannot_be_a_path_is_skipped_not_a_crash(rig):
+    def handler(ch: ESLChannel):
+        ch.play(Media((PromptPart("../../etc/passwd", "zh-CN", "x"),
+                       PromptPart("welcome", "zh-CN", "欢迎"))))
+        ch.hangup()
+        return "done"
+
+    r = rig(handler)
+    call = r.call(CallScript())
+    assert r.results[call.uuid] == "done"
+    assert [g for a, g in r.sent(call) if a == "playback"] == [path("welcome")]

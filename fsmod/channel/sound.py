@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from engine.channel.media import Media, PromptPart, SayPart, TextPart
 from engine.speech.safe_text import neutralise, speakable_text
-from fsmod.commands import apps
+from fsmod.commands import apps, validate
 from fsmod.commands.sendmsg import AppCall
 from fsmod.commands.sounds import Sound
 
@@ -62,12 +62,17 @@ def steps(media: Media, voice: Voice, call_id: str) -> list[Step]:
             out.append(Files(Sound.files(list(files))))
             files.clear()
 
-    silent = []
+    silent: list[TextPart] = []
     for part in media.parts:
-        if isinstance(part, PromptPart):
-            files.append(prompt_path(voice, part.lang, part.key))
-        elif isinstance(part, SayPart):
-            files.extend(prompt_path(voice, part.lang, key) for key in part.files)
+        if isinstance(part, PromptPart | SayPart):
+            keys = [part.key] if isinstance(part, PromptPart) else list(part.files)
+            try:
+                paths = [validate.file_path("prompt", prompt_path(voice, part.lang, key))
+                         for key in keys]
+            except validate.CommandValueError as error:
+                log.warning("call=%s a prompt that cannot be played: %s", call_id, error)
+                continue
+            files.extend(paths)
         elif isinstance(part, TextPart):
             text = neutralise(str(part.text)).strip()
             if part.untrusted and not speakable_text(str(part.text)):
@@ -76,9 +81,14 @@ def steps(media: Media, voice: Voice, call_id: str) -> list[Step]:
             if voice.tts_engine is None or not text:
                 silent.append(part)
                 continue
+            try:
+                speech = Speech(apps.speak(voice.tts_engine, media.voice or voice.tts_voice,
+                                           text.replace("|", " ")))
+            except validate.CommandValueError as error:
+                log.warning("call=%s text that cannot be spoken: %s", call_id, error)
+                continue
             flush()
-            out.append(Speech(apps.speak(voice.tts_engine, media.voice or voice.tts_voice,
-                                         text.replace("|", " "))))
+            out.append(speech)
     flush()
     if silent:
         log.warning("call=%s %d text part(s) not heard: no TTS engine is configured",
