@@ -107,12 +107,14 @@ def test_prompts_heard_as_files_per_language_and_say_lists(rig):
         ch.play(Media((PromptPart("balance", "zh-CN", "余额"),
                        SayPart("money", "96.50元", "九十六元五角", ("say/90", "say/6"), "zh-CN"))))
         ch.hangup()
-        return ch.caller, ch.called, ch.variables.get("sf_flow")
+        return (ch.caller, ch.called, ch.direction, ch.variables.get("sf_flow"),
+                ch.variables.get("sf_campaign"), ch.variables.get("sf_target"))
 
     r = rig(handler)
     call = r.call(CallScript(caller="13800000021", destination="95158",
-                             variables={"sf_flow": "hotline"}))
-    assert r.results[call.uuid] == ("13800000021", "95158", "hotline")
+                             variables={"sf_flow": "hotline", "sf_campaign": "7",
+                                        "sf_target": "42"}))
+    assert r.results[call.uuid] == ("13800000021", "95158", "inbound", "hotline", "7", "42")
     sent = r.sent(call)
     assert sent[0] == ("answer", "")
     assert ("set", "playback_terminators=none") in sent
