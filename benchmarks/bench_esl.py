@@ -17,7 +17,10 @@ Printed and saved (JSON): calls/s (calls finished over the wall time from
 the first call placed to the last record committed), p50/p99 of a command's
 round trip (sendmsg or api written, its reply read), and this process's CPU
 seconds per call (user + system, from getrusage, all of it: engine, flows,
-sockets, records). No greenswitch baseline is run here (see the report).
+sockets, records). `--bare` drives the same caller's path straight on
+ESLChannel (record_session, answer, the welcome, two reads, the hold prompt,
+the queue) with no engine: the ESL layer's own cost, the baseline the engine
+is compared with here (bare greenswitch is not installed).
 """
 
 from __future__ import annotations
@@ -122,12 +125,33 @@ class EventSocketEnds:
         return self._queue(uuid).get(timeout=600)
 
 
+def bare_call(channel) -> None:
+    """The hotline caller's path with no engine: what the ESL layer alone costs."""
+    from engine.channel.media import Media, PromptPart
+    from engine.channel.requests import PHONE_KEYS, DigitRequest, QueueRequest
+
+    def prompt(key: str) -> Media:
+        return Media((PromptPart(key, "zh-CN", key),))
+
+    channel.start_recording(f"{channel.uuid}.wav")
+    channel.answer()
+    channel.play(prompt("welcome"), PHONE_KEYS)
+    channel.collect(DigitRequest(prompt("main_menu"), 1, 1, 5000, 3000, "#"))
+    channel.collect(DigitRequest(prompt("repair_menu"), 1, 1, 5000, 3000, "#"))
+    channel.play(prompt("queue_hold"))
+    channel.queue(QueueRequest("repair@default", "repair", priority=20,
+                               export={"sf_call_id": channel.uuid, "sf_flow": "hotline",
+                                       "sf_caller": channel.caller, "sf_path": "main>repair"}))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--calls", type=int, default=1000)
     parser.add_argument("--rate", type=float, default=50.0, help="calls placed per second")
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "bench_esl.json"))
+    parser.add_argument("--bare", action="store_true",
+                        help="the same caller's path driven straight on ESLChannel, no engine")
     parser.add_argument("--fake-side", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.fake_side:
@@ -164,9 +188,15 @@ def main() -> None:
 
     wire_session.SocketSession.command = timed
 
+    finished: list[str] = []
+
     def handle(channel) -> None:
         channel.clock = clock
-        calls.handle(channel)
+        if args.bare:
+            bare_call(channel)
+        else:
+            calls.handle(channel)
+        finished.append(channel.uuid)
 
     server = OutboundServer(handle, port=0, max_calls=args.calls + 10).start()
     cpu0 = resource.getrusage(resource.RUSAGE_SELF)
@@ -174,7 +204,8 @@ def main() -> None:
     child.stdin.write(f"127.0.0.1 {server.port} {args.calls} {args.rate}\n")
     child.stdin.flush()
     stats = server.stats
-    while len(sink.records) + stats.failed + stats.refused < args.calls:
+    done = finished if args.bare else sink.records
+    while len(done) + stats.failed + stats.refused < args.calls:
         gevent.sleep(0.1)
         if time.perf_counter() - wall0 > 900:
             break
@@ -187,16 +218,19 @@ def main() -> None:
     answered = sum(1 for r in sink.records if r.agent)
     trips.sort()
     result = {
-        "calls": args.calls, "scale": args.scale, "records": len(sink.records),
+        "mode": "bare ESLChannel" if args.bare else "engine (Calls, hotline flow)",
+        "calls": args.calls, "scale": args.scale, "finished": len(done),
+        "records": len(sink.records),
         "answered_by_agent": answered, "peak_concurrent": server.stats.peak,
         "ended_in_error": sum(1 for r in sink.records if r.end_reason == "error"),
         "refused": server.stats.refused, "failed": server.stats.failed,
-        "wall_s": round(wall, 2), "calls_per_s": round(len(sink.records) / wall, 1),
+        "wall_s": round(wall, 2), "calls_per_s": round(len(done) / wall, 1),
         "command_round_trip_ms": {
             "p50": round(1000 * statistics.median(trips), 2),
             "p99": round(1000 * trips[int(0.99 * (len(trips) - 1))], 2),
             "count": len(trips)},
-        "cpu_s_per_call": round(cpu / max(1, len(sink.records)), 4),
+        "cpu_s_per_call": round(cpu / max(1, len(done)), 4),
+        "commands_per_call": round(len(trips) / max(1, len(done)), 1),
     }
     print(json.dumps(result, indent=2))
     Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
