@@ -58,6 +58,8 @@ def run_app(call: FakeCall, pending: PendingApp) -> None:
         call.variables["current_application_data"] = pending.arg
     call.fire(EventName.CHANNEL_EXECUTE, [("Application", pending.app), *data,
                                           ("Application-UUID", pending.event_uuid)])
+    for hook in list(call.on_execute):
+        hook(pending)
     response = handler(call, pending.arg) or "_none_"
     call.last_response = response
     if response != "_none_":
@@ -98,6 +100,8 @@ def _play(call: FakeCall, seconds: float, terminators: str) -> str | None:
         why = call.wait(left)
         if why == "hangup":
             return "hangup"
+        if why == "break":
+            return None
         if why == "key":
             key = call.take_key()
             if key in terminators:
@@ -217,6 +221,10 @@ def _callcenter(call: FakeCall, arg: str) -> str:
     switch.cc_member(call, "member-queue-start")
     outcome = call.script.outcomes.get("callcenter")
     why = call.wait(None if outcome is None else outcome.after, keys=False)
+    if why == "break":                              # uuid_break: the member breaks out
+        call.variables.update({"cc_queue_canceled_epoch": _now(), "cc_cause": "cancel",
+                               "cc_cancel_reason": "BREAK_OUT"})
+        return "_none_"
     if why == "hangup" or outcome is None:
         call.sleep(2 * FRAME)                       # the member thread notices
         call.variables.update({"cc_queue_canceled_epoch": _now(), "cc_cause": "cancel",
@@ -418,7 +426,20 @@ def _record(call: FakeCall, arg: str) -> str:
     return "_none_"
 
 
+def _sched_hangup(call: FakeCall, arg: str) -> str:
+    """`sched_hangup +SECONDS [CAUSE]`: the switch hangs the call up then, whatever
+    runs (bridged to an agent too); a later schedule replaces this one."""
+    when, _, cause = arg.partition(" ")
+    if call.scheduled is not None:
+        call.scheduled.kill(block=False)
+    seconds = float(when.lstrip("+") or 0)
+    call.scheduled = gevent.spawn_later(seconds * call.switch.scale, call.hangup,
+                                        cause or HangupCause.ALLOTTED_TIMEOUT.value)
+    return "_none_"
+
+
 APPS: dict[str, Callable[[FakeCall, str], str]] = {
+    "sched_hangup": _sched_hangup,
     "answer": _answer,
     "playback": _playback,
     "play_and_get_digits": _pagd,
