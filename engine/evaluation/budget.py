@@ -21,12 +21,12 @@ without yielding, which holds up the others just the same).
 from __future__ import annotations
 
 import contextlib
-import threading
 from collections.abc import Iterator
 from time import perf_counter
 
 import gevent
 import greenlet
+from gevent.monkey import get_original
 
 from engine.control import FlowError
 from ivrlang.timespec import format_duration
@@ -52,7 +52,10 @@ class _SwitchClock:
             self.previous(event, args)
 
 
-_local = threading.local()
+# the real thread's storage: under gevent's monkey-patching `threading.local`
+# is per greenlet, which would give every call a clock of its own, each
+# chained onto the last one's trace function
+_local = get_original("threading", "local")()
 
 
 def _switch_clock() -> _SwitchClock:
