@@ -32,6 +32,9 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "report": ("cli.report", "report", "Reports on calls, IVR exits, tickets and agents."),
     "ticket": ("cli.ticket", "ticket",
                "Work orders: list, show, create, dispatch, resolve, time limits."),
+    "serve": ("cli.serve", "serve", "Take calls from FreeSWITCH; metrics, status, ticket watcher."),
+    "status": ("cli.status", "status",
+               "What the running serve is doing: nodes, calls, flows, watcher."),
 }
 
 
