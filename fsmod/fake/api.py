@@ -1,7 +1,7 @@
 """The api commands the fake FreeSWITCH answers (`api` and `bgapi`), as 1.10.12 does.
 
 `status`, `originate` (loopback legs, the outbound socket, scripted
-failures), `uuid_kill`, `uuid_getvar`, `uuid_setvar`, `uuid_send_dtmf`,
+failures), `uuid_kill`, `uuid_break`, `uuid_getvar`, `uuid_setvar`, `uuid_send_dtmf`,
 `show channels as json`, `fsctl shutdown`; any other answers
 `-ERR NAME Command not found!` (capture inbound-control). A mixin of
 FakeFreeSWITCH, kept apart so the switch's own module stays about sockets,
@@ -109,6 +109,15 @@ class ApiCommands:
             call.variables[parts[1]] = parts[2]
         elif len(parts) == 2:
             call.variables.pop(parts[1], None)
+        return "+OK\n"
+
+    def api_uuid_break(self, args: str) -> str:
+        """`uuid_break UUID [all]`: stop what the call's application waits on (its
+        playback; a callcenter member breaks out of the queue: BREAK_OUT)."""
+        call = self._call(args.split(" ")[0])
+        if call is None:
+            return "-ERR No such channel!\n"
+        call.interrupt()
         return "+OK\n"
 
     def api_uuid_send_dtmf(self, args: str) -> str:

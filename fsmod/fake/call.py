@@ -17,7 +17,7 @@ import collections
 import logging
 import time
 import uuid as uuidlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -28,6 +28,7 @@ from fsmod.fake.script import CallScript
 from fsmod.vocab import EventName, HangupCause
 
 if TYPE_CHECKING:
+    from fsmod.esl.frame import Frame
     from fsmod.fake.switch import FakeFreeSWITCH
 
 log = logging.getLogger(__name__)
@@ -92,6 +93,11 @@ class FakeCall:
         self.running: PendingApp | None = None
         self.last_response = "_none_"
         self.recording: str | None = None
+        self.broken = False
+        self.commands: Sequence[Frame] = ()
+        """What the call's socket session was sent, kept after the session closed."""
+        """`uuid_break`: the running application's wait ends (playback stops, a queue
+        member breaks out)."""
         self._signal = gevent.event.Event()
         self._wake = gevent.event.Event()
         self._on_end: list[Callable[[], None]] = []
@@ -179,6 +185,9 @@ class FakeCall:
         while True:
             if self.gone:
                 return "hangup"
+            if self.broken:
+                self.broken = False
+                return "break"
             if keys and self.dtmf:
                 return "key"
             left = None if deadline is None else deadline - time.monotonic()
@@ -186,6 +195,12 @@ class FakeCall:
                 return "timeout"
             self._signal.clear()
             self._signal.wait(left)
+
+    def interrupt(self) -> None:
+        """`uuid_break UUID all`: the application running now stops waiting."""
+        if self.running is not None:
+            self.broken = True
+            self._signal.set()
 
     def take_key(self) -> str:
         """Dequeue one key: FreeSWITCH fires the DTMF event at this moment."""

@@ -98,6 +98,8 @@ def _play(call: FakeCall, seconds: float, terminators: str) -> str | None:
         why = call.wait(left)
         if why == "hangup":
             return "hangup"
+        if why == "break":
+            return None
         if why == "key":
             key = call.take_key()
             if key in terminators:
@@ -215,6 +217,10 @@ def _callcenter(call: FakeCall, arg: str) -> str:
                            "cc_queue_joined_epoch": _now(), "cc_queue": arg})
     outcome = call.script.outcomes.get("callcenter")
     why = call.wait(None if outcome is None else outcome.after, keys=False)
+    if why == "break":                              # uuid_break: the member breaks out
+        call.variables.update({"cc_queue_canceled_epoch": _now(), "cc_cause": "cancel",
+                               "cc_cancel_reason": "BREAK_OUT"})
+        return "_none_"
     if why == "hangup" or outcome is None:
         call.sleep(2 * FRAME)                       # the member thread notices
         call.variables.update({"cc_queue_canceled_epoch": _now(), "cc_cause": "cancel",

@@ -283,6 +283,7 @@ class OutboundSession(Listener):
         self.noticed = False
         self.parked = False
         self.deferred: list[bytes] = []
+        call.commands = self.received        # still readable once the session is gone
         call.on_end(self._call_ended)
         call.on_hangup(self._call_hung_up)
 
@@ -300,7 +301,7 @@ class OutboundSession(Listener):
         self.received.append(first)
         self.handle(first)
         super().serve()
-        if not self.call.gone:
+        if not self.call.gone and not self.call.socket_done:
             # the socket went while the call was up: without socket_resume the
             # switch hangs the call up (UNVERIFIED which cause; NORMAL_CLEARING here)
             self.call.hangup()
