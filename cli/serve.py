@@ -99,10 +99,14 @@ def assemble(settings: Settings) -> Assembled:
 
 
 def telephony(settings: Settings, demo: bool) -> Any:
-    """The FreeSWITCH side: the outbound socket server and the control links (fsmod)."""
-    raise click.ClickException(
-        "this build cannot take calls yet: the outbound socket server (fsmod/server) and "
-        "the control connection (fsmod/control) of issue 9 are not in it")
+    """The FreeSWITCH side: the outbound socket server and the control links (fsmod);
+    in demo mode against the fake FreeSWITCH, started in this process."""
+    from fsmod.service.freeswitch import FreeSwitchTelephony
+
+    try:
+        return FreeSwitchTelephony.demo(settings) if demo else FreeSwitchTelephony(settings)
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @click.command(short_help="Take calls from FreeSWITCH; metrics, status, ticket watcher.")
@@ -138,7 +142,7 @@ def serve(demo: bool) -> None:
     monkey.patch_all()      # before psycopg is imported: the store's waits must yield
 
     from fsmod.service.logs import setup_logging
-    from fsmod.service.service import Service
+    from fsmod.service.service import Service, ServiceError
 
     setup_logging(settings.serve.log_format)
     built = assemble(settings)
@@ -147,9 +151,6 @@ def serve(demo: bool) -> None:
                       demo=demo)
     try:
         service.start()
-    except OSError as exc:
-        side.close()
-        raise click.ClickException(
-            f"cannot listen on {settings.serve.metrics_host}:{settings.serve.metrics_port} "
-            f"for metrics and status: {exc.strerror} (setting serve.metrics_port)") from None
+    except ServiceError as exc:
+        raise click.ClickException(str(exc)) from None
     sys.exit(service.run())

@@ -55,8 +55,13 @@ log = logging.getLogger(__name__)
 
 SHUTDOWN_CAUSE = "SYSTEM_SHUTDOWN"   # the cause a line still in a flow is hung up with
 LINES_STOP_S = 10.0        # how long stopped flows may take to leave their lines
+ENDS_GRACE_S = 5.0         # how long the switch may take to report the ends of lines hung up
 RECORDS_WAIT_S = 60.0      # how long the sink may take with the last records (retries, outbox)
 LineHandler = Callable[..., None]
+
+
+class ServiceError(Exception):
+    """The service cannot start; the message says what to change."""
 
 
 class Telephony(Protocol):
@@ -179,11 +184,22 @@ class Service:
         self._http = WSGIServer((serve.metrics_host, serve.metrics_port),
                                 status_app(self.metrics.registry, self.status), log=None,
                                 error_log=logging.getLogger("fsmod.service.http"))
-        self._http.start()
+        try:
+            self._http.start()
+        except OSError as exc:
+            raise ServiceError(f"cannot listen on {serve.metrics_host}:{serve.metrics_port} "
+                               f"for metrics and status: {exc.strerror or exc} (settings "
+                               "serve.metrics_host, serve.metrics_port)") from None
+        try:
+            self.telephony.start(self.handle_line)
+        except OSError as exc:
+            self._http.stop(timeout=1)
+            self.telephony.close()
+            raise ServiceError(f"cannot take calls: {exc.strerror or exc} (is another serve "
+                               "running? settings [esl] outbound)") from None
         if self.policies is not None:
             self._greenlets.append(gevent.spawn(self._watch_tickets))
         self._greenlets.extend(gevent.spawn(worker) for worker in self.workers)
-        self.telephony.start(self.handle_line)
         self.state = "running"
         log.info("serving %d flows; metrics and status on http://%s:%d/ (demo=%s)",
                  len(self.calls.flows), serve.metrics_host, self.http_port, self.demo)
@@ -317,6 +333,8 @@ class Service:
             if self._lines:
                 log.warning("stopping %d calls still in a flow", len(self._lines))
                 gevent.killall(list(self._lines), block=True, timeout=LINES_STOP_S)
+            # the switch reports the ends of the lines just hung up on the control link
+            self._all_ended.wait(ENDS_GRACE_S)
             self.telephony.close()
             if not self._all_ended.wait(RECORDS_WAIT_S):
                 log.error("%d call records not yet through the sink at exit: %s",
