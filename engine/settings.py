@@ -92,6 +92,16 @@ class EslSettings:
     host: str
     port: int
     password: str = field(repr=False)  # "" means not set
+    # the control connections (fsmod.control): more FreeSWITCH nodes beside host:port,
+    # "NAME=HOST:PORT,…" ("" = the one node at host:port, named "fs")
+    nodes: str = ""
+    outbound: str = "127.0.0.1:8084"   # where originated calls join the engine (`socket` app)
+    api_timeout: int = 10_000          # ms: an api reply later than this is an error
+    heartbeat_interval: int = 20_000   # ms: FreeSWITCH's event-heartbeat-interval
+    heartbeat_misses: int = 3          # silent intervals before the link is called dead
+    reconnect_min: int = 1_000         # ms: first wait before reconnecting
+    reconnect_max: int = 30_000        # ms: longest wait between attempts
+    lost_grace: int = 60_000           # ms: a link down this long ends its calls' watches
 
 
 @dataclass(frozen=True)
@@ -315,6 +325,17 @@ SCHEMA: dict[str, dict[str, _Key]] = {
         "password": _with(_text(r"[^\x00-\x1f\x7f]*",
                                 "a password without line breaks or control characters"),
                           "", secret=True),
+        "nodes": _with(_text(r"|[A-Za-z0-9_-]{1,32}=[A-Za-z0-9.:_-]+:\d{1,5}"
+                             r"(,[A-Za-z0-9_-]{1,32}=[A-Za-z0-9.:_-]+:\d{1,5})*",
+                             'a list "NAME=HOST:PORT,NAME=HOST:PORT" (or "")'), ""),
+        "outbound": _with(_text(r"[A-Za-z0-9.:_-]+:\d{1,5}",
+                                'the outbound socket server as "HOST:PORT"'), "127.0.0.1:8084"),
+        "api_timeout": _with(_duration(100, 300_000), "10s"),
+        "heartbeat_interval": _with(_duration(1_000, 600_000), "20s"),
+        "heartbeat_misses": _with(_whole(1, 100), 3),
+        "reconnect_min": _with(_duration(10, 60_000), "1s"),
+        "reconnect_max": _with(_duration(100, 600_000), "30s"),
+        "lost_grace": _with(_duration(0, 3_600_000), "60s"),
     },
     "dial": {kind: _Key(template, _dial_template,
                         'a FreeSWITCH dial string with one {target} and no spaces, such as '

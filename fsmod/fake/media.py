@@ -215,6 +215,8 @@ def _callcenter(call: FakeCall, arg: str) -> str:
     ends the app with `cc_cause=answered` and the call is bridged to them."""
     call.variables.update({"cc_side": "member", "cc_member_uuid": str(uuidlib.uuid4()),
                            "cc_queue_joined_epoch": _now(), "cc_queue": arg})
+    switch = call.switch
+    switch.cc_member(call, "member-queue-start")
     outcome = call.script.outcomes.get("callcenter")
     why = call.wait(None if outcome is None else outcome.after, keys=False)
     if why == "break":                              # uuid_break: the member breaks out
@@ -225,13 +227,39 @@ def _callcenter(call: FakeCall, arg: str) -> str:
         call.sleep(2 * FRAME)                       # the member thread notices
         call.variables.update({"cc_queue_canceled_epoch": _now(), "cc_cause": "cancel",
                                "cc_cancel_reason": "BREAK_OUT"})
+        switch.cc_member(call, "member-queue-end", [("CC-Cause", "Cancel"),
+                                                    ("CC-Cancel-Reason", "BREAK_OUT")])
         return "_none_"
     if outcome.cause != "answered":
         call.variables.update({"cc_queue_canceled_epoch": _now(), "cc_cause": "cancel",
                                "cc_cancel_reason": outcome.cause})
+        switch.cc_member(call, "member-queue-end", [("CC-Cause", "Cancel"),
+                                                    ("CC-Cancel-Reason", outcome.cause)])
         return "_none_"
     agent_uuid = str(uuidlib.uuid4())
     agent = outcome.variables.get("cc_agent", "1001@default")
+    answered = _now()
+    agent_rows = [("CC-Agent", agent), ("CC-Agent-System", "single_box"),
+                  ("CC-Agent-UUID", agent_uuid), ("CC-Agent-Called-Time", answered),
+                  ("CC-Agent-Answered-Time", answered),
+                  ("CC-Member-Joined-Time", call.variables["cc_queue_joined_epoch"])]
+    switch.cc_agent_state(agent, "Receiving")
+    switch.cc_member(call, "agent-offering", [("CC-Agent", agent), ("CC-Agent-Type", "callback"),
+                                              ("CC-Agent-System", "single_box")])
+    switch.cc_member(call, "bridge-agent-start", agent_rows)
+    switch.cc_agent_state(agent, "In a queue call")
+
+    def _bridge_over() -> None:
+        ended = _now()
+        switch.cc_member(call, "bridge-agent-end", [
+            ("CC-Hangup-Cause", "SUCCESS"), *agent_rows[:3], ("CC-Agent-Bridged", "true"),
+            *agent_rows[3:], ("CC-Bridge-Terminated-Time", ended)])
+        switch.cc_member(call, "member-queue-end", [
+            ("CC-Hangup-Cause", "SUCCESS"), ("CC-Cause", "Terminated"), *agent_rows[:5],
+            ("CC-Member-Leaving-Time", ended), agent_rows[5]])
+        switch.cc_agent_state(agent, "Waiting")
+
+    call.on_hangup(_bridge_over)
     call.variables.update({
         "cc_agent_uuid": agent_uuid, "uuid_bridge": agent_uuid,
         "bridge_channel": "loopback/agent-a", "bridge_uuid": agent_uuid,

@@ -27,6 +27,7 @@ from fsmod.esl.frame import Frame
 from fsmod.fake import wire
 from fsmod.fake.api import ApiCommands, uptime
 from fsmod.fake.call import FakeCall
+from fsmod.fake.control import CallcenterControl
 from fsmod.fake.events import Identity
 from fsmod.fake.script import CallScript
 from fsmod.fake.sessions import InboundSession, Listener, OutboundSession
@@ -47,15 +48,18 @@ class Fired:
     body: str = ""
 
 
-class FakeFreeSWITCH(ApiCommands):
+class FakeFreeSWITCH(ApiCommands, CallcenterControl):
     """A FreeSWITCH 1.10.12 as far as the event socket shows it."""
 
     def __init__(self, *, password: str = "ClueCon", scale: float = 1.0,
-                 heartbeat: float | None = 20.0, host: str = "127.0.0.1") -> None:
+                 heartbeat: float | None = 20.0, host: str = "127.0.0.1",
+                 port: int = 0) -> None:
+        """`port` 0: an ephemeral one (a test restarting a switch gives the old one)."""
         self.password = password
         self.scale = scale
         self.heartbeat = heartbeat
         self.host = host
+        self.listen_port = port
         self.identity = Identity()
         self.calls: dict[str, FakeCall] = {}
         self.listeners: set[Listener] = set()
@@ -83,7 +87,7 @@ class FakeFreeSWITCH(ApiCommands):
         return self._server.server_port
 
     def start(self) -> FakeFreeSWITCH:
-        self._server = StreamServer((self.host, 0), self._accept)
+        self._server = StreamServer((self.host, self.listen_port), self._accept)
         self._server.start()
         if self.heartbeat:
             self._heart = gevent.spawn(self._heartbeats)

@@ -1,0 +1,163 @@
+"""The fake switch's control side beyond the basic api: mod_callcenter's
+agents and tiers (`callcenter_config`) with their CUSTOM `callcenter::info`
+events, the member events of a queued call (fired by the callcenter
+application through `cc_member`), and `uuid_exists`.
+
+Forms are those of captures inbound-callcenter-control and
+inbound-callcenter-agent-answers: `+OK\\n` answers, the `|` tables of
+`queue list agents|members`, `CC-Action` events with the CC-* headers in
+the captured order. A mixin of FakeFreeSWITCH.
+"""
+
+from __future__ import annotations
+
+import shlex
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from fsmod.vocab import EventName
+
+if TYPE_CHECKING:
+    from fsmod.fake.call import FakeCall
+    from fsmod.fake.events import Identity
+
+AGENT_COLUMNS = ("name|instance_id|uuid|type|contact|status|state|max_no_answer|wrap_up_time|"
+                 "reject_delay_time|busy_delay_time|no_answer_delay_time|last_bridge_start|"
+                 "last_bridge_end|last_offered_call|last_status_change|no_answer_count|"
+                 "calls_answered|talk_time|ready_time|external_calls_count")
+MEMBER_COLUMNS = ("queue|instance_id|uuid|session_uuid|cid_number|cid_name|system_epoch|"
+                  "joined_epoch|rejoined_epoch|bridge_epoch|abandoned_epoch|base_score|"
+                  "skill_score|serving_agent|serving_system|state|score")
+ORIGIN = ("mod_callcenter.c", "cc_agent_update", 1067)
+
+
+@dataclass
+class FakeAgent:
+    name: str
+    kind: str = "callback"
+    contact: str = ""
+    status: str = "Logged Out"
+    state: str = "Waiting"
+    changed: int = 0
+
+
+class CallcenterControl:
+    """`api_callcenter_config`, `api_uuid_exists`, `cc_member` (see the module)."""
+
+    calls: dict[str, FakeCall]
+    identity: Identity
+
+    def fire(self, name: str, headers: list[tuple[str, str]], body: str = "",
+             unique_id: str = "") -> None:
+        raise NotImplementedError
+
+    @property
+    def agents(self) -> dict[str, FakeAgent]:
+        found = self.__dict__.get("_cc_agents")
+        if found is None:
+            found = self.__dict__["_cc_agents"] = {}
+        return found
+
+    @property
+    def tiers(self) -> set[tuple[str, str]]:
+        found = self.__dict__.get("_cc_tiers")
+        if found is None:
+            found = self.__dict__["_cc_tiers"] = set()
+        return found
+
+    def _cc_fire(self, rows: list[tuple[str, str]], function: str = "cc_agent_update",
+                 line: int = 1067) -> None:
+        headers = self.identity.core(EventName.CUSTOM.value, "callcenter::info",
+                                     ("mod_callcenter.c", function, line))
+        self.fire(EventName.CUSTOM.value, headers + rows)
+
+    def api_uuid_exists(self, args: str) -> str:
+        call = self.calls.get(args.strip())
+        return "true" if call is not None and not call.gone else "false"
+
+    def api_callcenter_config(self, args: str) -> str:
+        try:
+            words = shlex.split(args)
+        except ValueError:
+            return "-ERR Invalid syntax\n"
+        if words[:2] == ["agent", "add"] and len(words) >= 3:
+            if words[2] in self.agents:
+                return "-ERR Agent already exist!\n"
+            self.agents[words[2]] = FakeAgent(words[2], words[3] if len(words) > 3 else "callback")
+            self._cc_fire([("CC-Agent", words[2]), ("CC-Action", "agent-add")])
+            return "+OK\n"
+        if words[:2] == ["agent", "del"] and len(words) == 3:
+            if self.agents.pop(words[2], None) is None:
+                return "-ERR Invalid Agent!\n"
+            self.tiers.difference_update({t for t in self.tiers if t[1] == words[2]})
+            self._cc_fire([("CC-Agent", words[2]), ("CC-Action", "agent-del")])
+            return "+OK\n"
+        if words[:2] == ["agent", "set"] and len(words) == 5:
+            agent = self.agents.get(words[3])
+            if agent is None:
+                return "-ERR Invalid Agent!\n"
+            what, value = words[2], words[4]
+            if what == "status":
+                agent.status, agent.changed = value, int(time.time())
+                self._cc_fire([("CC-Agent", agent.name), ("CC-Action", "agent-status-change"),
+                               ("CC-Agent-Status", value)])
+            elif what == "state":
+                agent.state = value
+                self._cc_fire([("CC-Agent", agent.name), ("CC-Action", "agent-state-change"),
+                               ("CC-Agent-State", value)])
+            elif what == "contact":
+                agent.contact = value
+                self._cc_fire([("CC-Agent", agent.name), ("CC-Action", "agent-contact-change"),
+                               ("CC-Agent-Contact", value)])
+            else:
+                return "-ERR Invalid Agent Update!\n"
+            return "+OK\n"
+        if words[:2] == ["tier", "add"] and len(words) >= 4:
+            if words[3] not in self.agents:
+                return "-ERR Invalid Agent!\n"
+            self.tiers.add((words[2], words[3]))
+            return "+OK\n"
+        if words[:2] == ["tier", "del"] and len(words) == 4:
+            self.tiers.discard((words[2], words[3]))
+            return "+OK\n"
+        if words[:3] == ["queue", "list", "agents"] and len(words) == 4:
+            rows = [AGENT_COLUMNS]
+            for queue, name in sorted(self.tiers):
+                if queue == words[3] and name in self.agents:
+                    a = self.agents[name]
+                    rows.append(f"{a.name}|single_box||{a.kind}|{a.contact}|{a.status}|{a.state}"
+                                f"|0|0|0|0|0|0|0|0|{a.changed}|0|0|0|0|0")
+            return "\n".join(rows) + "\n+OK\n"
+        if words[:3] == ["queue", "list", "members"] and len(words) == 4:
+            rows = [MEMBER_COLUMNS]
+            for call in self.calls.values():
+                v = call.variables
+                if v.get("cc_queue") == words[3] and v.get("cc_side") == "member" \
+                        and not call.gone and "cc_cause" not in v:
+                    rows.append(f"{words[3]}|single_box|{v.get('cc_member_uuid', '')}|"
+                                f"{call.uuid}|{call.script.caller}|{call.script.caller_name}|"
+                                f"{v.get('cc_queue_joined_epoch', '0')}|"
+                                f"{v.get('cc_queue_joined_epoch', '0')}|0|0|0|0|0|||Waiting|0")
+            return "\n".join(rows) + "\n+OK\n"
+        if words[:2] == ["queue", "load"] or words[:2] == ["queue", "reload"]:
+            return "+OK\n"
+        return "-ERR Invalid syntax\n"
+
+    def cc_member(self, call: FakeCall, action: str, extra: list[tuple[str, str]] = ()) -> None:
+        """A member event of the queued call `call` (member-queue-start …)."""
+        v = call.variables
+        rows = [("CC-Queue", v.get("cc_queue", "")), ("CC-Action", action), *extra,
+                ("CC-Member-UUID", v.get("cc_member_uuid", "")),
+                ("CC-Member-Session-UUID", call.uuid),
+                ("CC-Member-CID-Name", call.script.caller_name or call.script.caller),
+                ("CC-Member-CID-Number", call.script.caller)]
+        self._cc_fire(rows, "cc_member_thread_run" if "member" in action
+                      else "outbound_agent_thread_run", 0)
+
+    def cc_agent_state(self, name: str, state: str) -> None:
+        agent = self.agents.get(name)
+        if agent is not None:
+            agent.state = state
+        self._cc_fire([("CC-Agent", name), ("CC-Action", "agent-state-change"),
+                       ("CC-Agent-State", state)])
