@@ -9,12 +9,14 @@ here: every request to it is made from a thread of the hub's pool.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import io
 import json
 import logging
 import os
 import signal
 import socket
+import time
 import urllib.request
 
 import gevent
@@ -269,3 +271,35 @@ def test_a_repeated_error_is_held_back_and_counted():
     logger.error("database down: %s", "refused")
     last = out.getvalue().splitlines()[-1]
     assert "suppressed=97" in last
+
+
+
+def test_the_watcher_fires_due_alarms_and_counts_them(env):
+    from cli.serve import assemble
+
+    made = CliRunner().invoke(cli, ["ticket", "create", "--type", "repair", "--severity",
+                                    "1", "--account", "12345678", "--note", "leak",
+                                    "--format", "json"], env=env)
+    assert made.exit_code == 0, made.output
+    settings = load_settings(env=env)
+    settings = dataclasses.replace(settings, serve=dataclasses.replace(
+        settings.serve, metrics_port=0, watcher_interval=1000))
+    built = assemble(settings)
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(days=3)
+    svc = Service(settings, built.flows, built.runtime, SimTelephony(),
+                  policies=built.policies, watcher_now=lambda: later).start()
+    try:
+        deadline = time.monotonic() + 10
+        while svc.status().watcher.passes < 1 and time.monotonic() < deadline:
+            gevent.sleep(0.1)
+        watcher = json.loads(status_cli(svc, "--format", "json").output)["watcher"]
+        assert watcher["running"] and watcher["alarms_fired"] >= 1
+        metrics = in_thread(get, f"http://127.0.0.1:{svc.http_port}/metrics")
+        breaches = [line for line in metrics.splitlines()
+                    if line.startswith('switchflow_ticket_alarms_total{kind="breach"}')]
+        assert breaches and float(breaches[0].split()[-1]) >= 1
+        shown = status_cli(svc).output
+        assert f"{watcher['alarms_fired']} alarms fired" in shown
+    finally:
+        svc.stop()
+        assert svc._done.wait(20)

@@ -20,16 +20,23 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import logging
+import time
+from collections.abc import Callable
 from typing import Any
+
+import gevent
 
 from engine.settings import Settings
 from fsmod.channel.channel import ESLChannel
-from fsmod.control import Control, FsSwitch, control_config
+from fsmod.commands.api import ApiCommand
+from fsmod.control import Control, ControlError, FsSwitch, control_config
 from fsmod.server import OutboundServer
 
 from .status import NodeStatus
 
 log = logging.getLogger(__name__)
+
+PROBE_EVERY_S = 15.0     # `api status` on each link that is up: the command round trip measured
 
 
 class FreeSwitchTelephony:
@@ -43,6 +50,7 @@ class FreeSwitchTelephony:
         self.control = Control(self.config)
         self.switch = FsSwitch(self.control)
         self.server: OutboundServer | None = None
+        self._probe: gevent.Greenlet | None = None
         self._hosts = {node.host: node.name for node in self.config.nodes}
 
     @classmethod
@@ -62,9 +70,11 @@ class FreeSwitchTelephony:
         assert self.server is not None, "start() first"
         return self.server.port
 
-    def start(self, lines: Any) -> None:
+    def start(self, lines: Any, round_trip: Callable[[str, float], None] | None = None) -> None:
         self.control.start()
         self.switch.start()
+        if round_trip is not None:
+            self._probe = gevent.spawn(self._probe_links, round_trip)
 
         def handle(channel: ESLChannel) -> None:
             node = self._node_of(channel)
@@ -86,6 +96,23 @@ class FreeSwitchTelephony:
         data = channel.session.data
         return (data.get("FreeSWITCH-Hostname") if data is not None else None) or ""
 
+    def _probe_links(self, round_trip: Callable[[str, float], None]) -> None:
+        """Time an `api status` on every link that is up, every PROBE_EVERY_S."""
+        with contextlib.suppress(ControlError):
+            self.control.wait_up(PROBE_EVERY_S)
+        while True:
+            for name, link in self.control.links.items():
+                if not link.is_up:
+                    continue
+                started = time.perf_counter()
+                try:
+                    link.api(ApiCommand("status"))
+                except ControlError as exc:
+                    log.warning("%s: the round-trip probe failed: %s", name, exc)
+                    continue
+                round_trip("api", time.perf_counter() - started)
+            gevent.sleep(PROBE_EVERY_S)
+
     def stop_accepting(self) -> None:
         if self.server is not None:
             # the listening socket closes; sessions already running go on
@@ -102,6 +129,8 @@ class FreeSwitchTelephony:
         return out
 
     def close(self) -> None:
+        if self._probe is not None:
+            self._probe.kill(block=False)
         self.switch.stop()
         if self.server is not None:
             self.server.stop(timeout=1)

@@ -69,9 +69,11 @@ class Telephony(Protocol):
 
     switch: Switch
 
-    def start(self, lines: LineHandler) -> None:
+    def start(self, lines: LineHandler,
+              round_trip: Callable[[str, float], None] | None = None) -> None:
         """Start accepting calls; each new line goes to `lines(channel, node=NAME)`,
-        run in a greenlet of its own that ends when the line is done."""
+        run in a greenlet of its own that ends when the line is done. `round_trip(kind,
+        seconds)` is told how long ESL commands took (the metrics)."""
 
     def stop_accepting(self) -> None:
         """Take no new call (lines handed back to a flow of a call in progress may still come)."""
@@ -124,6 +126,8 @@ class ServiceCalls(Calls):
         call, name = super()._admit(channel, flow)
         self.service._admitted(call.record)
         update_call(call_id=call.record.call_id, flow=name or "")
+        log.info("line from %s to %s%s", call.record.caller or "?", channel.called or "?",
+                 " (handed back)" if call.record.segments else "")
         return call, name
 
 
@@ -137,19 +141,33 @@ class _Watcher:
     stop: Event = field(default_factory=Event)   # gevent's: waiting on it yields
 
 
+class _LastError(logging.Handler):
+    """Keeps the watcher's last error for `switchflow status` (the watcher logs, goes on)."""
+
+    def __init__(self, watcher: _Watcher) -> None:
+        super().__init__(logging.ERROR)
+        self.watcher = watcher
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.watcher.last_error = record.getMessage()
+
+
 class Service:
     """One serve process: build it, `start()`, then `run()` until a signal (or `stop()`)."""
 
     def __init__(self, settings: Settings, flows: Iterable[Mapping[str, Any]], runtime: Runtime,
                  telephony: Telephony, *, policies: Any = None, demo: bool = False,
-                 workers: Iterable[Callable[[], None]] = ()) -> None:
+                 workers: Iterable[Callable[[], None]] = (),
+                 watcher_now: Callable[[], dt.datetime] | None = None) -> None:
         """`policies`: the tickets' time-limit policies; with them the ticket watcher runs
-        (the store is in use). `workers`: more greenlets to run for the service's life."""
+        (the store is in use). `workers`: more greenlets to run for the service's life.
+        `watcher_now`: the watcher's clock (default the wall clock; tests move it on)."""
         self.settings = settings
         self.demo = demo
         self.telephony = telephony
         self.policies = policies
         self.workers = list(workers)
+        self.watcher_now = watcher_now
         self.metrics = ServiceMetrics(Gauges(self._in_progress_by_flow, self._links,
                                              self._outbox_depth))
         self.runtime = replace(runtime, sink=CountingSink(runtime.sink, self),
@@ -191,7 +209,7 @@ class Service:
                                f"for metrics and status: {exc.strerror or exc} (settings "
                                "serve.metrics_host, serve.metrics_port)") from None
         try:
-            self.telephony.start(self.handle_line)
+            self.telephony.start(self.handle_line, self.metrics.esl_round_trip)
         except OSError as exc:
             self._http.stop(timeout=1)
             self.telephony.close()
@@ -272,13 +290,17 @@ class Service:
                 kind = fired.key.split("/")[2]      # clock/cycle/kind[/period]
                 self.metrics.alarms.labels(kind).inc()
 
+        errors = _LastError(self._watcher)
+        watcher_log = logging.getLogger("store.tickets.watcher")
+        watcher_log.addHandler(errors)
         self._watcher.running = True
         try:
             run_watcher(self.policies, self.settings.serve.watcher_interval / 1000,
                         stop=self._watcher.stop, zone=self.settings.engine.timezone,
-                        on_pass=said)
+                        on_pass=said, **({"now": self.watcher_now} if self.watcher_now else {}))
         finally:
             self._watcher.running = False
+            watcher_log.removeHandler(errors)
 
     # ------------------------------------------------------------ status
 
