@@ -49,19 +49,23 @@ def _get(url: str) -> str:
 class Serve:
     """`switchflow serve` in a child process, pointed at the fake."""
 
-    def __init__(self, env: dict[str, str], tmp_path: Path, fake: FakeFreeSWITCH) -> None:
+    def __init__(self, env: dict[str, str], tmp_path: Path, fake: FakeFreeSWITCH | None,
+                 *args: str) -> None:
+        """Against `fake`; None: `serve --demo` (its own fake inside)."""
         self.outbound = free_port()
         self.metrics = free_port()
         self.env = {**os.environ, **env, "PYTHONPATH": str(ROOT),
-                    "SWITCHFLOW_ESL_PORT": str(fake.port),
-                    "SWITCHFLOW_ESL_PASSWORD": PASSWORD,
                     "SWITCHFLOW_ESL_OUTBOUND": f"127.0.0.1:{self.outbound}",
                     "SWITCHFLOW_SERVE_METRICS_PORT": str(self.metrics),
                     "SWITCHFLOW_SERVE_WATCHER_INTERVAL": "1s"}
+        self.env.pop("SWITCHFLOW_ESL_PASSWORD", None)
+        if fake is not None:
+            self.env.update({"SWITCHFLOW_ESL_PORT": str(fake.port),
+                             "SWITCHFLOW_ESL_PASSWORD": PASSWORD})
         self.log = tmp_path / "serve.log"
         with self.log.open("wb") as out:
             self.proc = subprocess.Popen(
-                [sys.executable, "-c", "from cli.main import main; main()", "serve"],
+                [sys.executable, "-c", "from cli.main import main; main()", "serve", *args],
                 cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT)
 
     def url(self, path: str) -> str:
@@ -158,3 +162,17 @@ def test_sigterm_during_a_call_ends_it_cleanly_saves_the_record_and_exits_0(serv
     assert row.flow == "hotline" and row.end_reason == "stopped"
     after = serve.status()
     assert after.exit_code == 1 and "switchflow serve is not running" in after.output
+
+
+def test_demo_mode_runs_against_the_fake_inside_without_a_password(env, tmp_path):
+    serve = Serve(env, tmp_path, None, "--demo")
+    try:
+        status = serve.wait_up()
+        assert status["demo"] is True and [n["name"] for n in status["nodes"]] == ["fs"]
+        shown = serve.status()
+        assert shown.exit_code == 0 and "switchflow serve (demo): running" in shown.output
+        serve.proc.send_signal(signal.SIGINT)
+        assert serve.proc.wait(60) == 0, serve.output()
+        assert "stopped" in serve.output()
+    finally:
+        serve.stop()
