@@ -1,4 +1,5 @@
-"""`switchflow test`: run the `test` blocks of flows on the simulator."""
+"""`switchflow test`: run the `test` blocks of flows on the simulator, or on the wire
+(`--wire`: the engine on the ESL channel, over TCP, against the fake FreeSWITCH)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ import click
 from engine.settings import SettingsError, load_settings
 from engine.sim import flowtest
 from engine.sim.flowtest import Coverage, coverage_of, run_test
+from fsmod.fake.switch import FakeFreeSWITCH
+from fsmod.wiretest import run_wire_test
 
 from .mutation import mutate_flow
 from .output import engine_logs_as_lines, show
@@ -29,11 +32,18 @@ from .project import compile_checked, demo_runtime, find_flow_files, flow_names
 @click.option("--strict", is_flag=True,
               help="Every test is strict: whatever is played or said before an expectation "
                    "and not named by one fails the test.")
+@click.option("--wire", is_flag=True,
+              help="Run the tests with the engine on the ESL channel over TCP against the "
+                   "fake FreeSWITCH instead of the simulator.")
+@click.option("--scale", type=click.FloatRange(0.001, 1.0), default=0.02, show_default=True,
+              help="With --wire: how fast the fake switch's clock runs (0.02: 50 times "
+                   "faster than real time).")
 @click.option("--mutate", is_flag=True,
               help="Mutation testing: change each flow in small caller-visible ways and "
                    "report the changes no test catches (--fail-under applies to the score).")
 def test(paths: tuple[str, ...], keyword: str | None, verbose: bool, show_coverage: bool,
-         fail_under: float | None, hangup_everywhere: bool, strict: bool, mutate: bool) -> None:
+         fail_under: float | None, hangup_everywhere: bool, strict: bool, wire: bool,
+         scale: float, mutate: bool) -> None:
     """Run the `test` blocks of flows (default: the flows folder, flows/) on the simulator.
 
     Lookups a test does not `given` answer from the demo data.
@@ -47,8 +57,12 @@ def test(paths: tuple[str, ...], keyword: str | None, verbose: bool, show_covera
       switchflow test --coverage --fail-under 100 --hangup-everywhere
       switchflow test --strict flows/emergency.flow
       switchflow test --mutate flows/hotline.flow
+      switchflow test --wire flows/hotline.flow
     """
     inject = hangup_everywhere
+    if wire and (inject or mutate):
+        raise click.UsageError("--wire runs each test once: leave out --hangup-everywhere "
+                               "and --mutate")
     engine_logs_as_lines()
     try:
         settings = load_settings()
@@ -63,6 +77,7 @@ def test(paths: tuple[str, ...], keyword: str | None, verbose: bool, show_covera
     if mutate:
         _mutation(files, runtime, verbose, fail_under, strict)
         return
+    fake = _fake_switch(scale) if wire else None
     started = time.perf_counter()
     passed = failed = broken = available = 0
     total = Coverage()
@@ -82,8 +97,11 @@ def test(paths: tuple[str, ...], keyword: str | None, verbose: bool, show_covera
             label = f"{path}::{t['name']}"
             if keyword and keyword.lower() not in label.lower():
                 continue
-            result = (flowtest.hangup_everywhere if inject else run_test)(ir, t, runtime,
-                                                                           strict=strict)
+            if fake is not None:
+                result = run_wire_test(ir, t, runtime, fake, strict=strict)
+            else:
+                result = (flowtest.hangup_everywhere if inject else run_test)(ir, t, runtime,
+                                                                               strict=strict)
             if result.record:
                 cov.nodes |= set(result.record.path)
                 cov.keys |= set(result.record.keys)
@@ -113,6 +131,8 @@ def test(paths: tuple[str, ...], keyword: str | None, verbose: bool, show_covera
                    f"({len(total.nodes & total.all_nodes)}/{len(total.all_nodes)} nodes, "
                    f"{len(total.keys & total.all_keys)}/{len(total.all_keys)} keys)")
     elapsed = time.perf_counter() - started
+    if fake is not None:
+        fake.stop()
     if keyword and not passed + failed:
         raise click.UsageError(f"no test matches -k {keyword!r} "
                                f"({available} test{'s' * (available != 1)} in {len(files)} "
@@ -123,6 +143,10 @@ def test(paths: tuple[str, ...], keyword: str | None, verbose: bool, show_covera
     click.echo(f"\n{summary} in {elapsed:.2f}s")
     if failed or broken or (fail_under is not None and total.percent < fail_under):
         raise SystemExit(1)
+
+
+def _fake_switch(scale: float) -> FakeFreeSWITCH:
+    return FakeFreeSWITCH(scale=scale, heartbeat=None).start()
 
 
 def _mutation(files: list[Path], runtime, verbose: bool, fail_under: float | None,

@@ -14,7 +14,8 @@ send_fax), which return it; the next method then raises.
 
 `listener`, when given, is told what the caller heard and did as
 `(kind, value)` pairs with the simulator's event names (answer, play, say,
-lost, record, queue, agent, bridge, fax, hangup, caller_hangup): the flow
+lost, record, queue, agent, bridge, fax, hangup, caller_hangup; and
+`collect` with the DigitRequest as play_and_get_digits starts): the flow
 tests over the wire read the same timeline as on the simulator.
 """
 
@@ -202,8 +203,10 @@ class ESLChannel(Channel):
         if done is None:
             self.session.hangup(HangupCause.RECOVERY_ON_TIMER_EXPIRE.value)
             raise CallGone(HangupCause.RECOVERY_ON_TIMER_EXPIRE.value)
-        used = done.variables.get("playback_terminator_used", "")
-        stop = used if used and used in terminators and used in run.keys else None
+        # the switch takes keys one at a time and stops at the first terminator: that
+        # is the one it names in playback_terminator_used (which speak may not set, and
+        # which keeps an earlier playback's value), so the keys it took decide
+        stop = next((k for k in run.keys if k in terminators), None)
         lost = list(run.keys)
         if stop is not None:
             lost.remove(stop)
@@ -267,6 +270,7 @@ class ESLChannel(Channel):
             terminators_keys="".join(k for k in PHONE_KEYS if k in request.terminators),
             prompt=prompt, variable=variable, digit_timeout_ms=max(1, request.interdigit_ms),
             regex=DIGIT_REGEX)
+        self._emit("collect", request)
         limit = (self.limits.play + timeout / 1000
                  + request.max_digits * max(1, request.interdigit_ms) / 1000 + 5)
         try:

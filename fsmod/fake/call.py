@@ -94,6 +94,7 @@ class FakeCall:
         self.last_response = "_none_"
         self.recording: str | None = None
         self.broken = False
+        self.scheduled: gevent.Greenlet | None = None     # sched_hangup
         self.commands: Sequence[Frame] = ()
         """What the call's socket session was sent, kept after the session closed."""
         """`uuid_break`: the running application's wait ends (playback stops, a queue
@@ -101,6 +102,8 @@ class FakeCall:
         self._signal = gevent.event.Event()
         self._wake = gevent.event.Event()
         self._on_end: list[Callable[[], None]] = []
+        self.on_execute: list[Callable[[PendingApp], None]] = []
+        """Told of each application as it starts (a scripted caller that reacts to it)."""
         self.variables: dict[str, str] = {
             "direction": direction, "uuid": self.uuid,
             "session_id": str(switch.next_session_id()), "channel_name": self.name,
@@ -360,6 +363,8 @@ class FakeCall:
     def _finish(self) -> None:
         if self.ended.is_set():
             return
+        if self.scheduled is not None:
+            self.scheduled.kill(block=False)
         if not self.socket_done:
             self._end_socket()
         self.state = "CS_HANGUP"

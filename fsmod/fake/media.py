@@ -58,6 +58,8 @@ def run_app(call: FakeCall, pending: PendingApp) -> None:
         call.variables["current_application_data"] = pending.arg
     call.fire(EventName.CHANNEL_EXECUTE, [("Application", pending.app), *data,
                                           ("Application-UUID", pending.event_uuid)])
+    for hook in list(call.on_execute):
+        hook(pending)
     response = handler(call, pending.arg) or "_none_"
     call.last_response = response
     if response != "_none_":
@@ -424,7 +426,20 @@ def _record(call: FakeCall, arg: str) -> str:
     return "_none_"
 
 
+def _sched_hangup(call: FakeCall, arg: str) -> str:
+    """`sched_hangup +SECONDS [CAUSE]`: the switch hangs the call up then, whatever
+    runs (bridged to an agent too); a later schedule replaces this one."""
+    when, _, cause = arg.partition(" ")
+    if call.scheduled is not None:
+        call.scheduled.kill(block=False)
+    seconds = float(when.lstrip("+") or 0)
+    call.scheduled = gevent.spawn_later(seconds * call.switch.scale, call.hangup,
+                                        cause or HangupCause.ALLOTTED_TIMEOUT.value)
+    return "_none_"
+
+
 APPS: dict[str, Callable[[FakeCall, str], str]] = {
+    "sched_hangup": _sched_hangup,
     "answer": _answer,
     "playback": _playback,
     "play_and_get_digits": _pagd,
