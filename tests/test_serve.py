@@ -165,7 +165,7 @@ def test_sigterm_during_a_call_ends_it_cleanly_record_saved_exit_0(service):
     line.join(5)
     (row,) = CallRow.select()
     assert row.end_reason == "stopped"
-    assert (row.hangup_by, row.hangup_cause) == ("engine", "SYSTEM_SHUTDOWN")
+    assert (row.hangup_by, row.hangup_cause) == ("engine", "MANAGER_REQUEST")
     assert service.side.closed
 
 

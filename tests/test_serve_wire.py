@@ -46,6 +46,13 @@ def _get(url: str) -> str:
         return reply.read().decode("utf-8")
 
 
+def _try_get(url: str) -> str | None:
+    try:
+        return _get(url)
+    except OSError:
+        return None
+
+
 class Serve:
     """`switchflow serve` in a child process, pointed at the fake."""
 
@@ -57,7 +64,8 @@ class Serve:
         self.env = {**os.environ, **env, "PYTHONPATH": str(ROOT),
                     "SWITCHFLOW_ESL_OUTBOUND": f"127.0.0.1:{self.outbound}",
                     "SWITCHFLOW_SERVE_METRICS_PORT": str(self.metrics),
-                    "SWITCHFLOW_SERVE_WATCHER_INTERVAL": "1s"}
+                    "SWITCHFLOW_SERVE_WATCHER_INTERVAL": "1s",
+                    "SWITCHFLOW_SERVE_DRAIN": "2s"}
         self.env.pop("SWITCHFLOW_ESL_PASSWORD", None)
         if fake is not None:
             self.env.update({"SWITCHFLOW_ESL_PORT": str(fake.port),
@@ -75,11 +83,11 @@ class Serve:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             assert self.proc.poll() is None, self.output()
-            try:
-                status = json.loads(in_thread(_get, self.url("/status")))
-            except OSError:
+            text = in_thread(_try_get, self.url("/status"))
+            if text is None:
                 gevent.sleep(0.2)
                 continue
+            status = json.loads(text)
             if all(node["up"] for node in status["nodes"]):
                 return status
             gevent.sleep(0.2)
@@ -134,15 +142,15 @@ def rows(timeout: float = 20.0, n: int = 1) -> list[CallRow]:
 
 def test_a_hotline_call_over_tcp_ends_with_its_record_in_the_store(serve, fake):
     serve.wait_up()
-    call = fake.place_call(CallScript(destination="95158", keys=[Press(2.0, "3")],
-                                      hangup_at=4.0), "127.0.0.1", serve.outbound)
+    call = fake.place_call(CallScript(destination="95158", keys=[Press(3.0, "3")],
+                                      hangup_at=30.0), "127.0.0.1", serve.outbound)
     gevent.sleep(1.0)
     shown = serve.status()
     assert "Calls in progress: 1" in shown.output, shown.output + serve.output()
     assert call.ended.wait(30)
     (row,) = rows()
     assert (row.flow, row.end_reason, row.hangup_by) == ("hotline", "caller_hangup", "caller")
-    assert "queries" in row.path
+    assert "queries" in json.loads(row.body)["path"]
     metrics = in_thread(_get, serve.url("/metrics"))
     assert 'switchflow_calls_total{end_reason="caller_hangup",flow="hotline"} 1.0' in metrics
     assert 'switchflow_link_up{node="fs"} 1.0' in metrics
@@ -152,14 +160,16 @@ def test_a_hotline_call_over_tcp_ends_with_its_record_in_the_store(serve, fake):
 
 def test_sigterm_during_a_call_ends_it_cleanly_saves_the_record_and_exits_0(serve, fake):
     serve.wait_up()
-    call = fake.place_call(CallScript(destination="95158", hangup_at=600.0), "127.0.0.1",
-                           serve.outbound)
+    # every prompt lasts 60 s (scaled): the call is still in its welcome at the signal
+    call = fake.place_call(CallScript(destination="95158", default_duration=600.0,
+                                      hangup_at=1200.0), "127.0.0.1", serve.outbound)
     gevent.sleep(1.0)
     serve.proc.send_signal(signal.SIGTERM)
     assert serve.proc.wait(60) == 0, serve.output()
     assert call.ended.wait(5)
     (row,) = rows()
     assert row.flow == "hotline" and row.end_reason == "stopped"
+    assert (row.hangup_by, row.hangup_cause) == ("engine", "MANAGER_REQUEST")
     after = serve.status()
     assert after.exit_code == 1 and "switchflow serve is not running" in after.output
 

@@ -82,11 +82,20 @@ class FreeSwitchTelephony:
             lines(channel, node=node)
 
         self.server = OutboundServer(handle, host=self.config.outbound_host,
-                                     port=self.config.outbound_port)
+                                     port=self.config.outbound_port,
+                                     listener_for=self._engine_hangups)
         self.server.start()
         log.info("outbound socket server on %s:%d; control links to %s",
                  self.config.outbound_host, self.server.port,
                  ", ".join(f"{n.name}={n.host}:{n.port}" for n in self.config.nodes))
+
+    def _engine_hangups(self, uuid: str) -> Callable[[str, Any], None]:
+        """The line's own events: when the engine hangs it up (a flow's `hangup`, the
+        shutdown), the switch is told, so the call's end says the engine ended it."""
+        def heard(kind: str, value: Any) -> None:
+            if kind == "hangup":
+                self.switch.note_engine_hangup(uuid)
+        return heard
 
     def _node_of(self, channel: ESLChannel) -> str:
         with contextlib.suppress(OSError, AttributeError):

@@ -53,7 +53,9 @@ from .status import FlowCounts, NodeStatus, ServiceStatus, WatcherStatus
 
 log = logging.getLogger(__name__)
 
-SHUTDOWN_CAUSE = "SYSTEM_SHUTDOWN"   # the cause a line still in a flow is hung up with
+# the cause a line still in a flow is hung up with at shutdown: FreeSWITCH's for a hangup an
+# API client asked for (SYSTEM_SHUTDOWN would say FreeSWITCH itself went down)
+SHUTDOWN_CAUSE = "MANAGER_REQUEST"
 LINES_STOP_S = 10.0        # how long stopped flows may take to leave their lines
 ENDS_GRACE_S = 5.0         # how long the switch may take to report the ends of lines hung up
 RECORDS_WAIT_S = 60.0      # how long the sink may take with the last records (retries, outbox)
