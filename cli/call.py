@@ -33,7 +33,6 @@ from .output import engine_logs_as_lines, show
 from .project import compile_checked, demo_runtime, library_usage
 
 KEYS = frozenset("0123456789*#")
-STORE_LOOKUPS = ("customer",)   # what `--db` answers from the store; the rest stays demo data
 FAILED_ENDS = ("error", "loop_guard", "fell_off")   # the flow or the engine failed the call
 KEYS_HELP = "press 0-9, * or #; t lets the timeout pass, h hangs up"
 
@@ -221,19 +220,21 @@ def _check_start(ir, node: str) -> None:
 @click.option("--no-agents", is_flag=True, help="Queues time out (no agent answers).")
 @click.option("--hand-back", "hand_back", metavar="FLOW",
               help="After the agent, hand the caller back to FLOW (e.g. satisfaction_survey).")
-@click.option("--incident", is_flag=True, help="Demo data: a gas incident is running.")
+@click.option("--incident", is_flag=True, help="Demo data: a gas incident is running "
+              "(without --db).")
 @click.option("--trace", is_flag=True, help="Show nodes as they are entered and the trace.")
 @click.option("--db", "use_db", is_flag=True,
-              help="Use the store ([store] url or SWITCHFLOW_DB): its customers and PINs, "
-                   "and it keeps the tickets, writes and call record (run `switchflow db "
-                   "init` and `db seed-demo` first).")
+              help="Use the store ([store] url or SWITCHFLOW_DB) for every lookup (customers, "
+                   "PINs, applications, interruptions, tickets, incidents); it keeps the "
+                   "tickets, writes and call record (run `switchflow db init` and `db "
+                   "seed-demo` first).")
 def call(flow: str, caller: str | None, lang: str | None, script: str | None, at: str | None,
          start_node: str | None, no_agents: bool, hand_back: str | None, incident: bool,
          trace: bool, use_db: bool) -> None:
     """Call FLOW on the simulator: hear its prompts, press keys.
 
     Lookups answer from the demo data (accounts in engine/demo.py, e.g.
-    account 12345678, PIN 123456). Type keys when asked, `t` to let the
+    account 12345678, PIN 123456), or with --db from the store. Type keys when asked, `t` to let the
     timeout pass, `h` to hang up. An agent who answers talks with you for
     three minutes (simulated). `goto flow` goes on into the other flows of
     FLOW's folder. At the end the path taken, the agent, the talk time and
@@ -252,9 +253,13 @@ def call(flow: str, caller: str | None, lang: str | None, script: str | None, at
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from None
     path = Path(flow)
-    # the demo data is dated [sim] start, as in `switchflow test`
+    if use_db and incident:
+        raise click.BadParameter("--incident declares the demo data's incident; with --db the "
+                                 "store's incidents count", param_hint="--incident")
+    # the demo data is dated [sim] start, as in `switchflow test`; with --db, the store
+    # answers every lookup and function and no demo data is left
     runtime = demo_runtime(settings, incident=incident or None, near=path.parent,
-                           skip=STORE_LOOKUPS if use_db else (),
+                           skip=_store_names() if use_db else (),
                            today=settings.sim.start.date())
     ir, checked = compile_checked(path, runtime.catalog)
     if ir is None and checked.ok:
@@ -313,6 +318,11 @@ def call(flow: str, caller: str | None, lang: str | None, script: str | None, at
         raise SystemExit(1)
 
 
+def _store_names() -> tuple[str, ...]:
+    from store.lookups import STORE_NAMES
+    return STORE_NAMES
+
+
 def _with_store(runtime, settings, channel: SimChannel):
     """The runtime with the store's customers, desk, back office and record sink."""
     from store.db import StoreError
@@ -323,8 +333,10 @@ def _with_store(runtime, settings, channel: SimChannel):
         parts = store_runtime_parts(settings)
     except StoreError as exc:
         raise click.ClickException(str(exc)) from None
-    register_store_lookups(runtime.registry, settings, caller=lambda: channel.caller,
-                           now=channel.clock.now)
+    register_store_lookups(runtime.registry, settings, now=channel.clock.now)
+    missing = runtime.registry.missing()
+    if missing:     # a catalogue entry the store has no implementation of
+        raise click.ClickException("the store does not implement " + ", ".join(missing))
     return dataclasses.replace(runtime, sink=parts.sink, desk=parts.desk,
                                back_office=parts.back_office)
 

@@ -17,7 +17,7 @@ from .project import cli_settings, read_catalog
 WIDTH = 78
 
 
-@click.command(short_help="List what flows may name: lookups, functions, tickets, faxes, queues.")
+@click.command(short_help="What flows may name: lookups, functions, tickets, faxes, queues.")
 @click.argument("name", required=False)
 def catalog(name: str | None) -> None:
     """List the catalogue ([paths] catalog): lookups with their parameters,

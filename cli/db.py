@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -30,14 +31,15 @@ def db() -> None:
 
 
 @contextlib.contextmanager
-def opened(settings: Settings) -> Iterator[peewee.Database]:
-    """The settings' database, connected and named; its problems as one-line errors."""
+def opened(settings: Settings, announce: bool = True) -> Iterator[peewee.Database]:
+    """The settings' database, connected and named (on stderr unless `announce`, so
+    JSON output stays JSON); its problems as one-line errors."""
     from store.db import DatabaseUrl, StoreError, connect
     try:
         database = connect(settings.store.url)
     except StoreError as e:
         raise click.ClickException(str(e)) from None
-    click.echo(f"database {DatabaseUrl.parse(settings.store.url).shown}")
+    click.echo(f"database {DatabaseUrl.parse(settings.store.url).shown}", err=not announce)
     try:
         yield database
     except peewee.DatabaseError as e:
@@ -95,17 +97,25 @@ def migrate() -> None:
         _apply(database)
 
 
-@db.command("seed-demo", short_help="Write the demo accounts README's tours use.")
-def seed_demo() -> None:
+@db.command("seed-demo", short_help="Write README's demo accounts and generated customers.")
+@click.option("--customers", type=click.IntRange(0, 1_000_000), default=200, show_default=True,
+              help="How many generated customers to add (accounts 60000001 …, PIN 888888).")
+def seed_demo(customers: int) -> None:
     """Write the demo accounts (12345678 PIN 123456, 11223344 PIN 111111,
-    87654321 PIN 654321, …: see engine/demo.py) with their meters, usage and
-    bills as of today. Seeding again replaces them; other accounts stay.
+    87654321 PIN 654321, …: see engine/demo.py) with 24 months of usage,
+    tiered bills, payments and contacts as of today, their applications and
+    the planned interruption; then CUSTOMERS generated customers (Shanghai
+    names and addresses, winter peaks, some in arrears), applications in every
+    stage, and the supply areas, tariffs and fee schedule. Seeding again
+    replaces all of it; other accounts stay.
 
     \b
     Example:
       switchflow db seed-demo
+      switchflow db seed-demo --customers 20000
       switchflow call flows/meter_reading.flow --db
     """
+    from store.latefees import LateFeeRule
     from store.schema import pending
     from store.seed import seed_demo as seed
     settings = cli_settings()
@@ -113,8 +123,23 @@ def seed_demo() -> None:
         if pending(database):
             raise click.ClickException("the database's schema is not up to date: "
                                        "run `switchflow db init` (or `db migrate`) first")
-        accounts = seed(database, local_today(settings))
-        click.echo(f"seeded {len(accounts)} demo accounts: {', '.join(accounts)}")
+        with click.progressbar(length=customers, label="generated customers",
+                               hidden=customers < 2000) as bar:
+            report = seed(database, local_today(settings), LateFeeRule.from_settings(settings),
+                          customers=customers, timezone=settings.engine.timezone,
+                          progress=bar.update)
+        click.echo(f"seeded {len(report.accounts)} demo accounts: {', '.join(report.accounts)}")
+        if report.generated:
+            click.echo(f"and {report.generated} generated customers "
+                       f"(accounts {60_000_001}-{60_000_000 + report.generated}, PIN 888888)")
+        click.echo(f"{report.written.total} rows written in {report.seconds:.1f} s: " +
+                   ", ".join(f"{table} {n}" for table, n in report.written.rows.items()))
+        from store.tickets.seed import seed_demo_tickets
+        from store.tickets.sla import load_ticket_policies
+        numbers = seed_demo_tickets(dt.datetime.now(dt.UTC), report.accounts,
+                                    load_ticket_policies(settings))
+        click.echo(f"and {len(numbers)} demo tickets in every state, some near or past "
+                   "their time limits (`switchflow ticket list`)")
 
 
 BACKUP_FOLDER = Path("var/backups")

@@ -27,14 +27,18 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "test": ("cli.test", "test", "Run the test blocks of flows on the simulator."),
     "call": ("cli.call", "call", "Call a flow on the simulator: hear it, press keys."),
     "catalog": ("cli.catalog", "catalog",
-                "List what flows may name: lookups, functions, tickets, faxes, queues."),
+                "What flows may name: lookups, functions, tickets, faxes, queues."),
     "db": ("cli.db", "db", "Create, upgrade, fill, back up and restore the database."),
     "report": ("cli.report", "report", "Reports on calls, IVR exits, tickets and agents."),
+    "customer": ("cli.customer", "customer",
+                 "Show a customer's account, bills, usage and history."),
     "ticket": ("cli.ticket", "ticket",
                "Work orders: list, show, create, dispatch, resolve, time limits."),
     "serve": ("cli.serve", "serve", "Take calls from FreeSWITCH; metrics, status, ticket watcher."),
     "status": ("cli.status", "status",
                "What the running serve is doing: nodes, calls, flows, watcher."),
+    "conf": ("cli.conf", "conf", "Write and check the FreeSWITCH (and Kamailio) configuration."),
+    "prompts": ("cli.prompts", "prompts", "Build the prompt audio FreeSWITCH plays."),
 }
 
 

@@ -30,6 +30,7 @@ from engine.evaluation.builtins import call_builtin, is_pure_builtin
 from engine.evaluation.expr import evaluate
 from engine.evaluation.secrets import mark_secret, mask
 from engine.interrupt import LineGuard
+from engine.lookups.context import CallContext, in_call
 from engine.lookups.registry import FunctionFailed
 from engine.record import MASK, CallRecord, Segment, TraceEntry
 from engine.runtime import Runtime
@@ -229,10 +230,17 @@ class CallSession:
         if is_pure_builtin(name):   # conversions, slices, rounding, len
             return call_builtin(name, args, kwargs)
         try:
-            return self.rt.registry.call_function(name, args, kwargs,
-                                                  call_id=self.record.call_id)
+            with in_call(self.call_context()):
+                return self.rt.registry.call_function(name, args, kwargs,
+                                                      call_id=self.record.call_id)
         except FunctionFailed as exc:
             raise FlowError(str(exc)) from None
+
+    def call_context(self) -> CallContext:
+        """What the lookups and functions this call runs may know of it (the caller's
+        number for the PIN lockout): engine.lookups.context."""
+        return CallContext(self.record.call_id, self.record.caller, self.record.called,
+                           self.ir["flow"])
 
     def prompt(self, key: str) -> Media:
         return prompt_media(key, self.lang, self.rt.prompts,

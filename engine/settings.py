@@ -14,6 +14,12 @@ value looks like, so every bad value gives the same kind of one-line
 10..1000000`) instead of a traceback from deep inside the engine.
 Relative paths in [paths] are relative to the current directory.
 
+[nodes] is a table too: FreeSWITCH node name -> host, empty for one node
+([esl] host). [outbound], [freeswitch], [trunk], [kamailio] and [nodes] are
+what `switchflow conf render` writes into FreeSWITCH's and Kamailio's
+configuration (fsmod.config); `[paths] callcenter` names mod_callcenter's
+agents and tiers, `[paths] sounds` where `switchflow prompts build` writes.
+
 [queues] is a table whose keys are the flows' own: each queue a flow names
 (`queue general`, or `queue business: skill accounts` as "business/accounts")
 maps to a mod_callcenter queue. A user's file adds or replaces entries one by
@@ -30,6 +36,7 @@ import tomllib
 import zoneinfo
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -78,6 +85,8 @@ class PathSettings:
     catalog: Path     # the catalogue file flows are checked against (engine.catalog)
     outbox: Path      # call records the store did not take (engine.seams.records)
     sla: Path         # tickets' time-limit policies (engine.sla.policy.load_policies)
+    callcenter: Path  # mod_callcenter agents, tiers and queue options (fsmod.config)
+    sounds: Path      # where `switchflow prompts build` writes the prompt audio
 
 
 @dataclass(frozen=True)
@@ -85,6 +94,8 @@ class StoreSettings:
     url: str
     pin_max_failures: int  # wrong PINs in pin_lockout before an account or number is locked
     pin_lockout: int       # milliseconds: the window wrong PINs are counted in
+    late_fee_rate: Decimal  # a fraction of the overdue amount, charged per day (0.001 = 0.1%)
+    late_fee_grace: int     # days after a bill's due date before late fees start
 
 
 @dataclass(frozen=True)
@@ -102,6 +113,48 @@ class EslSettings:
     reconnect_min: int = 1_000         # ms: first wait before reconnecting
     reconnect_max: int = 30_000        # ms: longest wait between attempts
     lost_grace: int = 60_000           # ms: a link down this long ends its calls' watches
+
+
+@dataclass(frozen=True)
+class OutboundSettings:
+    """Where `switchflow serve` listens for FreeSWITCH's outbound socket
+    connections: the rendered dialplan's `socket HOST:PORT async full`."""
+
+    host: str
+    port: int
+
+
+@dataclass(frozen=True)
+class FreeswitchSettings:
+    """What `switchflow conf render` writes into each FreeSWITCH node's config."""
+
+    esl_listen: str      # the address mod_event_socket listens on
+    esl_allow: str       # comma-separated networks (CIDR) allowed on the event socket
+    context: str         # the dialplan context the flows' numbers are routed in
+    sip_port: int        # each node's SIP port that Kamailio (or the trunk) sends calls to
+    sounds_dir: str      # where the built prompts are found on the nodes (absolute)
+    recordings_dir: str  # where record_session writes on the nodes (absolute)
+
+
+@dataclass(frozen=True)
+class TrunkSettings:
+    """The SIP gateway to the carrier; `[dial] number` dials through it."""
+
+    name: str
+    proxy: str            # "" means no trunk is rendered
+    username: str
+    password: str = field(repr=False)
+    register: bool = False
+
+
+@dataclass(frozen=True)
+class KamailioSettings:
+    """The SIP proxy rendered in front of several FreeSWITCH nodes ([nodes])."""
+
+    listen: str          # address Kamailio takes the hotline's calls on
+    port: int
+    probe_interval: int  # milliseconds between OPTIONS probes of each node
+    config_dir: str      # where kamailio.cfg and dispatcher.list go on the Kamailio host
 
 
 @dataclass(frozen=True)
@@ -154,7 +207,12 @@ class Settings:
     dial: DialSettings
     reports: ReportSettings
     serve: ServeSettings
+    outbound: OutboundSettings
+    freeswitch: FreeswitchSettings
+    trunk: TrunkSettings
+    kamailio: KamailioSettings
     queues: Mapping[str, str] = field(default_factory=dict)  # flow queue[/skill] -> queue@domain
+    nodes: Mapping[str, str] = field(default_factory=dict)   # FreeSWITCH node name -> host
     sources: tuple[str, ...] = ()  # files and variables that contributed, in order
 
     def sim_start(self) -> dt.datetime:
@@ -251,6 +309,20 @@ def _one_of(choices: tuple[str, ...]) -> _Key:
     return _Key(None, parse, "one of " + ", ".join(f'"{c}"' for c in choices))
 
 
+def _percent(lo: str, hi: str) -> _Key:
+    """A percentage written as text ("0.1%"), read as a Decimal fraction (0.001)."""
+    low, high = Decimal(lo), Decimal(hi)
+
+    def parse(value: Any) -> Decimal:
+        if not isinstance(value, str) or not re.fullmatch(r"\d{1,3}(\.\d{1,4})?%", value):
+            raise _Bad
+        percent = Decimal(value[:-1])
+        if not low <= percent <= high:
+            raise _Bad
+        return percent / 100
+    return _Key(None, parse, f'a percentage such as "0.1%" ({lo}%..{hi}%)')
+
+
 def _with(key: _Key, default: Any, secret: bool = False) -> _Key:
     return _Key(default, key.parse, key.expected, key.kind, secret)
 
@@ -281,6 +353,36 @@ DEFAULT_QUEUES = {
     "large_accounts": "large_accounts@default",
 }
 
+_HOST = _text(r"[A-Za-z0-9.:_-]{1,253}", 'a host name or address such as "127.0.0.1"')
+_ABSOLUTE = _text(r"/[A-Za-z0-9_.+/-]{0,1023}",
+                  "an absolute path of letters, digits and _ . + - /")
+MAX_NETWORKS = 32  # FreeSWITCH reads at most 32 networks from one inline ACL
+
+
+def _networks(value: Any) -> str:
+    """Comma-separated CIDR networks, checked one by one and written back normalised."""
+    import ipaddress
+
+    if not isinstance(value, str):
+        raise _Bad
+    parts = [p.strip() for p in value.split(",")]
+    if not value.strip() or len(parts) > MAX_NETWORKS:
+        raise _Bad
+    out = []
+    for part in parts:
+        if "/" not in part:
+            raise _Bad(f"{part!r} has no /PREFIX (a single host is ADDRESS/32)")
+        try:
+            out.append(str(ipaddress.ip_network(part, strict=False)))
+        except ValueError:
+            raise _Bad(f"{part!r} is not a network") from None
+    return ",".join(out)
+
+
+_NODE_KEY = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_NODE = _text(r"[A-Za-z0-9.-]{1,253}",
+              'a FreeSWITCH node\'s host name or IPv4 address such as "10.0.0.11"')
+
 _QUEUE_KEY = re.compile(r"[a-z_][a-z0-9_]*(/[a-z_][a-z0-9_]*)?")
 _QUEUE = _text(r"[A-Za-z0-9_.-]+@[A-Za-z0-9_.-]+",
                'a mod_callcenter queue such as "support@default"')
@@ -310,6 +412,8 @@ SCHEMA: dict[str, dict[str, _Key]] = {
         "catalog": _with(_text(r"(?s).+", "a file path", Path), "flows/catalog.toml"),
         "outbox": _with(_text(r"(?s).+", "a directory path", Path), "var/outbox"),
         "sla": _with(_text(r"(?s).+", "a file path", Path), "conf/sla.toml"),
+        "callcenter": _with(_text(r"(?s).+", "a file path", Path), "conf/callcenter.toml"),
+        "sounds": _with(_text(r"(?s).+", "a directory path", Path), "var/sounds"),
     },
     "store": {
         "url": _with(_text(r"sqlite:///.*|postgres(ql)?://.+",
@@ -317,6 +421,8 @@ SCHEMA: dict[str, dict[str, _Key]] = {
                      "sqlite:///var/switchflow.db"),
         "pin_max_failures": _with(_whole(1, 100), 5),
         "pin_lockout": _with(_duration(60_000, 86_400_000), "30m"),
+        "late_fee_rate": _with(_percent("0", "5"), "0.1%"),
+        "late_fee_grace": _with(_whole(0, 365), 0),
     },
     "esl": {
         "host": _with(_text(r"[A-Za-z0-9.:_-]+", 'a host name or address such as "127.0.0.1"'),
@@ -340,6 +446,39 @@ SCHEMA: dict[str, dict[str, _Key]] = {
     "dial": {kind: _Key(template, _dial_template,
                         'a FreeSWITCH dial string with one {target} and no spaces, such as '
                         f'"{template}"') for kind, template in DEFAULT_DIAL.items()},
+    "outbound": {
+        "host": _with(_HOST, "127.0.0.1"),
+        "port": _with(_whole(1, 65535), 8084),
+    },
+    "freeswitch": {
+        "esl_listen": _with(_HOST, "127.0.0.1"),
+        "esl_allow": _Key("127.0.0.1/32", _networks,
+                          'networks in CIDR form, comma-separated, such as "127.0.0.1/32" '
+                          f"(at most {MAX_NETWORKS})"),
+        "context": _with(_text(r"[A-Za-z0-9_-]{1,64}", 'a dialplan context such as "public"'),
+                         "public"),
+        "sip_port": _with(_whole(1, 65535), 5080),
+        "sounds_dir": _with(_ABSOLUTE, "/usr/share/freeswitch/sounds"),
+        "recordings_dir": _with(_ABSOLUTE, "/var/lib/freeswitch/recordings/switchflow"),
+    },
+    "trunk": {
+        "name": _with(_text(r"[A-Za-z0-9_-]{1,64}", 'a gateway name such as "pstn"'), "pstn"),
+        "proxy": _with(_text(r"([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:\d{1,5})?|",
+                             'a host or host:port such as "sip.carrier.example:5060", '
+                             'or "" for no trunk'), ""),
+        "username": _with(_text(r"[A-Za-z0-9_.+-]{0,128}",
+                                "a SIP user name (letters, digits, _ . + -)"), ""),
+        "password": _with(_text(r"[^\x00-\x1f\x7f]{0,128}",
+                                "a password without line breaks or control characters"),
+                          "", secret=True),
+        "register": _Key(False, _boolean, "true or false", kind="bool"),
+    },
+    "kamailio": {
+        "listen": _with(_HOST, "0.0.0.0"),
+        "port": _with(_whole(1, 65535), 5060),
+        "probe_interval": _with(_duration(1000, 600_000), "10s"),
+        "config_dir": _with(_ABSOLUTE, "/etc/kamailio"),
+    },
     "reports": {
         "short_abandon": _with(_duration(0, 300_000), "5s"),
         "service_level_threshold": _with(_duration(1000, 600_000), "20s"),
@@ -358,11 +497,15 @@ SCHEMA: dict[str, dict[str, _Key]] = {
 
 _SECTIONS = {"engine": EngineSettings, "sim": SimSettings, "paths": PathSettings,
              "store": StoreSettings, "esl": EslSettings, "dial": DialSettings,
-             "reports": ReportSettings, "serve": ServeSettings}
+             "reports": ReportSettings, "serve": ServeSettings,
+             "outbound": OutboundSettings,
+             "freeswitch": FreeswitchSettings, "trunk": TrunkSettings,
+             "kamailio": KamailioSettings}
 
 # sections whose keys are the user's own: (key pattern, what a key looks like, value, defaults)
 MAP_SECTIONS: dict[str, tuple[re.Pattern[str], str, _Key, dict[str, str]]] = {
     "queues": (_QUEUE_KEY, 'a flow\'s queue name, or "QUEUE/SKILL"', _QUEUE, DEFAULT_QUEUES),
+    "nodes": (_NODE_KEY, "a node name (letters, digits, _ -)", _NODE, {}),
 }
 
 
@@ -500,7 +643,8 @@ def _read_env(env: Mapping[str, str]) -> dict[tuple[str, str, str], Any]:
         section = name[len(ENV_PREFIX):].partition("_")[0].lower()
         if section in MAP_SECTIONS:
             raise SettingsError(f"{name}: [{section}] is set in a settings file only "
-                                f"(its keys are the flows' names)")
+                                + ("(its keys are the flows' names)" if section == "queues"
+                                   else "(its keys are names of your own)"))
         if section in SCHEMA or did_you_mean(section, SCHEMA):
             hint = did_you_mean(name, names)
             raise SettingsError(f"{name}: not a setting" + (f"; {hint}" if hint else

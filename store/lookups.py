@@ -1,24 +1,52 @@
-"""The store's implementations of the catalogue's lookups, for a Registry.
+"""The store's implementations of every lookup and function the catalogue declares.
 
-So far: `customer(account, pin)` with the PIN check and lockout
-(store/accounts.py). A lookup does not receive the call, so the calling
-number the per-number lockout needs comes from `caller`, a callable the
-engine gives (the current call's caller ID; None or "anonymous" when withheld:
-withheld callers are not counted together, only per account).
+customer (store/accounts.py: PIN, lockout, bill and meter), application,
+interruptions, ticket_progress (store/selfservice.py), incident_active,
+incident_area, incident_since and can_call_back. The per-number PIN lockout
+needs the calling number, which a lookup's parameters do not carry: it is
+the current call's (engine.lookups.context, set by the session around each
+lookup), None outside a call or when the caller ID is withheld (withheld
+callers are not counted together, only per account).
+
+Each lookup runs on a connection of its own (`lookup_connection`): on
+PostgreSQL one from the pool, which calls wait for in turn (a gevent
+semaphore as large as the pool: woken when one is free, where the pool
+itself would make them poll every 100 ms), and which is closed, not handed
+back, when the lookup failed or was cut off by its timeout mid-query (it
+may still be busy with that query).
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
+from gevent.lock import BoundedSemaphore
+from playhouse.pool import PooledDatabase
+
 from engine.calendars.clock import get_zone
+from engine.demo import national_number
+from engine.lookups.context import current_call
 from engine.lookups.registry import Registry
 from engine.settings import Settings
 from store.accounts import verified_customer
+from store.db import PG_POOL_SIZE
+from store.latefees import LateFeeRule
 from store.models.base import database
 from store.pins import PinLimits
+from store.selfservice import (
+    application_record,
+    current_incident,
+    interruptions_record,
+    local,
+    ticket_progress_record,
+)
+
+# what register_store_lookups registers: with it, no demo data is left
+STORE_NAMES = ("customer", "application", "interruptions", "ticket_progress",
+               "incident_active", "incident_area", "incident_since", "can_call_back")
 
 
 def pin_limits(settings: Settings) -> PinLimits:
@@ -27,27 +55,103 @@ def pin_limits(settings: Settings) -> PinLimits:
                      dt.timedelta(milliseconds=settings.store.pin_lockout))
 
 
+def calling_number() -> str | None:
+    """The current call's calling number; None outside a call or when withheld."""
+    call = current_call()
+    return call.caller_number if call is not None else None
+
+
+_GATES: dict[int, BoundedSemaphore] = {}
+
+
+@contextlib.contextmanager
+def lookup_connection() -> Iterator[None]:
+    """A connection for one lookup, given back when it is done (see the module's docstring)."""
+    db = database.obj
+    pooled = isinstance(db, PooledDatabase)
+    gate = _GATES.setdefault(id(db), BoundedSemaphore(PG_POOL_SIZE)) if pooled else None
+    if gate is not None:
+        gate.acquire()
+    opened = db.is_closed()
+    try:
+        if opened:
+            db.connect()
+        yield
+    except BaseException:
+        if opened and not db.is_closed():
+            if pooled:
+                db.manual_close()   # it may still be running the query that was cut off
+            else:
+                db.close()
+        raise
+    else:
+        if opened:
+            db.close()
+    finally:
+        if gate is not None:
+            gate.release()
+
+
 def register_store_lookups(registry: Registry, settings: Settings,
-                           caller: Callable[[], str | None] = lambda: None,
                            now: Callable[[], dt.datetime] | None = None) -> Registry:
-    """Register the store's lookups on `registry` (bound to the store's database).
+    """Register the store's lookups and functions on `registry` (STORE_NAMES).
 
     `now` gives the current instant (aware); by default the wall clock. Local
-    dates (bills due) are read in engine.timezone.
+    dates and times (bills due, interruptions, tickets) are in engine.timezone.
     """
     limits = pin_limits(settings)
+    rule = LateFeeRule.from_settings(settings)
     zone = get_zone(settings.engine.timezone)
     clock = now or (lambda: dt.datetime.now(dt.UTC))
+
+    def utc_now() -> dt.datetime:
+        return clock().astimezone(dt.UTC).replace(tzinfo=None)
 
     @registry.lookup("customer")
     def customer(account: str, pin: str) -> dict[str, Any] | None:
         instant = clock()
-        number = caller()
-        if number in ("", "anonymous"):
-            number = None
-        with database.connection_context(), database.atomic():
-            return verified_customer(account, pin, number, limits,
-                                     instant.astimezone(dt.UTC).replace(tzinfo=None),
-                                     instant.astimezone(zone).date())
+        check = (account, pin, calling_number(), limits,
+                 instant.astimezone(dt.UTC).replace(tzinfo=None),
+                 instant.astimezone(zone).date(), rule)
+        if isinstance(database.obj, PooledDatabase):    # no connection held during the hash
+            return verified_customer(*check, session=lookup_connection)
+        with lookup_connection():                       # SQLite: opening one costs more
+            return verified_customer(*check)
+
+    @registry.lookup("application")
+    def application(number: str) -> dict[str, Any] | None:
+        with lookup_connection():
+            return application_record(number)
+
+    @registry.lookup("interruptions")
+    def interruptions(area: str) -> dict[str, Any] | None:
+        with lookup_connection():
+            return interruptions_record(area, utc_now(), zone)
+
+    @registry.lookup("ticket_progress")
+    def ticket_progress(phone: str) -> dict[str, Any] | None:
+        with lookup_connection():
+            return ticket_progress_record(phone, utc_now(), zone)
+
+    @registry.function("incident_active")
+    def incident_active() -> bool:
+        with lookup_connection():
+            return current_incident(utc_now()) is not None
+
+    @registry.function("incident_area")
+    def incident_area() -> str:
+        with lookup_connection():
+            incident = current_incident(utc_now())
+        return incident.area if incident else ""
+
+    @registry.function("incident_since")
+    def incident_since() -> dt.datetime | None:
+        with lookup_connection():
+            incident = current_incident(utc_now())
+        return local(incident.since, zone) if incident else None
+
+    @registry.function("can_call_back")
+    def can_call_back(phone: str) -> bool:
+        return national_number(phone) is not None
 
     return registry

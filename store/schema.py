@@ -23,7 +23,8 @@ from dataclasses import dataclass
 import peewee
 
 from store.db import bind, current_schema
-from store.models import activity, backoffice, calls, customers, tickets
+from store.migrations.v1_customers import CustomerV1
+from store.models import activity, backoffice, calls, customers, gas, tickets
 from store.models.base import BaseModel, database
 
 
@@ -56,7 +57,11 @@ class SchemaError(Exception):
 
 
 def _customers_and_accounts(db: peewee.Database) -> None:
-    db.create_tables(customers.MODELS)
+    # one table at a time: create_tables would also make the models' FK targets (today's
+    # Customer), and the customer table must be migration 1's own shape
+    CustomerV1.create_table()
+    for name in customers.MIGRATION_1[1:]:
+        getattr(customers, name).create_table()
 
 
 def _calls_tickets_and_writes(db: peewee.Database) -> None:
@@ -70,6 +75,17 @@ def _ticket_lifecycle(db: peewee.Database) -> None:
     upgrade(db)
 
 
+def _gas_data_and_contacts(db: peewee.Database) -> None:
+    # one ALTER both databases take as it is: SQLite's migrator would rebuild the table
+    # for NOT NULL, and dropping the old one would cascade to the phones and meters
+    db.execute_sql('ALTER TABLE "customer" ADD COLUMN "status" VARCHAR(10) '
+                   "DEFAULT 'active' NOT NULL CHECK (status "
+                   f"{customers.choice(customers.CUSTOMER_STATUSES)})")
+    db.create_tables([customers.Contact, *gas.MODELS])
+    # ticket_progress(phone) finds a caller's tickets by the number they called from
+    db.execute_sql('CREATE INDEX IF NOT EXISTS "ticket_row_caller" ON "ticket_row" ("caller")')
+
+
 def _recordings_and_agent_activity(db: peewee.Database) -> None:
     from store.activity import backfill_recordings
     db.create_tables(activity.MODELS)
@@ -81,13 +97,15 @@ MIGRATIONS: tuple[Migration, ...] = (
               _customers_and_accounts),
     Migration(2, "call records, segments, queue waits, tickets, ticket audit, back-office writes",
               _calls_tickets_and_writes),
+    Migration(3, "customer status, contact history, supply areas, tariffs, payments, fees, "
+                 "applications, interruptions, incidents", _gas_data_and_contacts),
     Migration(4, "ticket lifecycle: assignee, version, repair and time-limit columns; "
                  "ticket events, alarms, notifications", _ticket_lifecycle),
     Migration(5, "recordings index, agent activity log", _recordings_and_agent_activity),
 )
 
 MODELS = (*customers.MODELS, *calls.MODELS, *tickets.MODELS, *backoffice.MODELS,
-          *activity.MODELS)
+          *gas.MODELS, *activity.MODELS)
 
 LATEST = MIGRATIONS[-1].version
 

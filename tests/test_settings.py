@@ -250,8 +250,9 @@ def test_unknown_section(toml):
     assert error_of(path) == f"{path}: unknown section [engin]; did you mean [engine]?"
     path = toml("[web]\nport = 80\n", "web.toml")
     assert error_of(path) == (f"{path}: unknown section [web]; sections are "
-                              "[engine], [sim], [paths], [store], [esl], [dial], [reports], "
-                              "[serve], [queues]")
+                              "[engine], [sim], [paths], [store], [esl], [dial], [outbound], "
+                              "[freeswitch], [trunk], [kamailio], [reports], "
+                              "[serve], [queues], [nodes]")
 
 
 def test_section_written_as_a_value(toml):

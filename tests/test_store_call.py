@@ -28,6 +28,13 @@ def test_a_call_with_db_checks_the_pin_in_the_store_and_keeps_the_reading_and_th
     assert write.name == "meter_reading"
     (row,) = CallRow.select()
     assert row.call_id == write.call_id and row.flow == "meter_reading"
+    # the agent sees the reading the caller gave on the account
+    shown = switchflow(db_url, "customer", "show", "12345678")
+    writes = shown.stdout.split("Back-office writes from calls", 1)[1]
+    assert f"{write.reference}  meter_reading  reading=99999" in writes
+    assert "(flow meter_reading)" in writes
+    other = switchflow(db_url, "customer", "show", "11223344").stdout
+    assert "meter_reading" not in other.split("Back-office writes from calls", 1)[1]
 
 
 def test_a_wrong_pin_is_refused_by_the_store(db_url, store_db):

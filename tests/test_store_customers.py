@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from engine.catalog import load_catalog
+from engine.lookups.context import CallContext, in_call
 from engine.lookups.registry import Registry
 from engine.settings import load_settings
 from store.lookups import register_store_lookups
@@ -40,11 +41,11 @@ def lookup(store_db, line):
     seed_demo(store_db, TODAY)
     settings = load_settings(env={"SWITCHFLOW_STORE_PIN_MAX_FAILURES": "3",
                                   "SWITCHFLOW_STORE_PIN_LOCKOUT": "30m"})
-    registry = register_store_lookups(Registry(load_catalog()), settings,
-                                      caller=lambda: line.caller, now=lambda: line.now)
+    registry = register_store_lookups(Registry(load_catalog()), settings, now=lambda: line.now)
 
     def customer(account: str, pin: str):
-        outcome = registry.call_lookup("customer", [account, pin], {})
+        with in_call(CallContext("call-1", line.caller or "")):   # the call's caller ID
+            outcome = registry.call_lookup("customer", [account, pin], {})
         assert outcome.status in ("found", "notfound"), outcome.error
         return outcome.value
     return customer

@@ -76,18 +76,21 @@ def test_db_seed_demo_needs_the_schema_then_writes_the_tour_accounts(db_url):
 
 
 def test_a_database_at_version_1_migrates_to_the_latest_keeping_its_customers(empty_db):
-    import datetime as dt
-
-    from store.models.customers import Customer
+    from store.migrations.v1_customers import CustomerV1
+    from store.models.customers import Customer, Phone
     from store.schema import _customers_and_accounts
-    from store.seed import seed_demo
     empty_db.create_tables([SchemaVersion])
     with empty_db.atomic():            # what switchflow with only migration 1 made
         _customers_and_accounts(empty_db)
         SchemaVersion.create(version=1, name=MIGRATIONS[0].name, applied_at="2026-11-01")
-    seed_demo(empty_db, dt.date(2026, 11, 28))
-    before = sorted(c.account for c in Customer.select())
+    for n, account in enumerate(("12345678", "11223344")):
+        old = CustomerV1.create(account=account, name=f"户{n}", customer_class="residential",
+                                address="徐汇区漕溪北路398弄5号602室", supply_area="200030",
+                                pin_hash="$argon2id$x")
+        Phone.create(customer=old.id, number=f"1380000000{n}")
     applied = migrate(empty_db)
     assert [a.version for a in applied] == [m.version for m in MIGRATIONS[1:]]
-    assert sorted(c.account for c in Customer.select()) == before
+    assert sorted((c.account, c.status) for c in Customer.select()) == [
+        ("11223344", "active"), ("12345678", "active")]
+    assert Phone.select().count() == 2            # the upgrade cascaded nothing away
     assert current_version(empty_db) == LATEST

@@ -4,6 +4,7 @@ from typing import TYPE_CHECKING
 
 from engine.control import EndCall
 from engine.ir import LookupOp
+from engine.lookups.context import in_call
 
 from .base import Action
 
@@ -21,7 +22,8 @@ class Lookup(Action):
         kwargs = {k: call.eval(v) for k, v in op["kwargs"].items()}
         began = call.ms_since_start()
         before = call.clock.now()
-        outcome = call.rt.registry.call_lookup(op["name"], args, kwargs, op.get("timeout"))
+        with in_call(call.call_context()):   # the call's caller, for the PIN lockout
+            outcome = call.rt.registry.call_lookup(op["name"], args, kwargs, op.get("timeout"))
         # the wait takes the call's time: on the wall clock it already has; on a
         # simulated call's clock (a `given … timeout`) it passes now
         passed_ms = (call.clock.now() - before).total_seconds() * 1000

@@ -1,0 +1,1 @@
+"""Prompt audio: where FreeSWITCH finds each prompt (layout) and how it is made (build)."""
