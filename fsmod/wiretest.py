@@ -24,7 +24,7 @@ Three things keep the two in step:
 
 So a test asserts what was heard and which keys were kept or lost, never a
 wall-clock time; the fake's own key rules (outbound-dtmf-bargein) decide
-what is kept. What the wire cannot run yet is reported by `unsupported`.
+what is kept.
 """
 
 from __future__ import annotations
@@ -73,14 +73,6 @@ class ScaledClock:
 
     def now(self) -> dt.datetime:
         return self.start + dt.timedelta(seconds=(time.monotonic() - self.t0) / self.scale)
-
-
-def unsupported(test: Mapping[str, Any]) -> str | None:
-    """Why this test cannot run on the wire yet, or None."""
-    for step in test["steps"]:
-        if step["kind"] == "given" and step["target"] == "hand_back":
-            return "an agent handing the caller back to a flow (needs the control connection)"
-    return None
 
 
 class WireCaller:
@@ -193,26 +185,40 @@ class WireCaller:
     _playing: tuple[int, float] = (0, 0.0)
 
     def _collect(self, request: DigitRequest) -> None:
-        playing, total = self._playing
-        if request.prompt is None or playing != id(request.prompt):
-            total = 0.0
-        elif playing in self.pressed_during:
+        """play_and_get_digits is about to start: the caller's next input answers it,
+        timed from the moment the fake starts it (its prompt's length, then 400 ms)."""
+        if request.prompt is not None and self._playing[0] == id(request.prompt) \
+                and id(request.prompt) in self.pressed_during:
             return                      # the keys come during the prompt
         item = self._next()
-        if item is None:
-            self._later(total + REACTION_MS / 1000, self._hangup_ran_out)
-            return
         if isinstance(item, PressDuring):
+            return
+        if item is None:
+            self._when_read_starts(REACTION_MS / 1000, self._hangup_ran_out)
             return
         kind, value = item
         if kind == "press" and value:
             self._take()
-            self._later(total + REACTION_MS / 1000, self._press, str(value), ("press", value))
+            self._when_read_starts(REACTION_MS / 1000, self._press, str(value), ("press", value))
         elif kind == "hangup":
             self._take()
-            self._later(total, self._hangup)
+            self._when_read_starts(0.0, self._hangup)
         else:
             self._act(item, (kind, value))
+
+    def _when_read_starts(self, after: float, action: Any, *args: Any) -> None:
+        """Run `action` `after` seconds past the end of the next read's prompt."""
+        call = self.call
+        assert call is not None
+
+        def started(app: PendingApp) -> None:
+            if app.app != "play_and_get_digits":
+                return
+            call.on_execute.remove(started)
+            prompt = sound_seconds(call, app.arg.split(" ")[5]) or 0.0
+            self._later(prompt + after, action, *args)
+
+        call.on_execute.append(started)
 
     def _hangup_ran_out(self) -> None:
         """The script is over and the flow still listens: the caller hangs up."""
@@ -301,10 +307,6 @@ def run_wire_test(ir: Mapping[str, Any], test: Mapping[str, Any], runtime: Runti
     """Run one test block with the engine on ESLChannel against `fake` (over TCP)."""
     plan = _plan(test)
     result = TestResult(ir["flow"], ir["source"], test["name"], test["line"])
-    why = unsupported(test)
-    if why:
-        result.problems.append(f"cannot run on the wire yet: {why}")
-        return result
     zone = ZoneInfo(ir["timezone"] or runtime.timezone)
     clock = ScaledClock(dt.datetime.fromisoformat(plan.at).replace(tzinfo=zone), fake.scale)
     sink = MemorySink()

@@ -26,6 +26,7 @@ import logging
 import math
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
@@ -70,19 +71,22 @@ MIN_SPEECH_MS = 500
 (the silence detector's frames add a few milliseconds to an empty one)."""
 
 
+@dataclass(frozen=True)
 class Limits:
-    """How long each kind of application may run before the call is ended (seconds)."""
+    """How long each kind of application may run before the call is ended (seconds).
 
-    def __init__(self, *, command: float = 10.0, play: float = 600.0, record_extra: float = 10.0,
-                 queue: float = 4 * 3600.0, bridge: float = 4 * 3600.0, fax: float = 600.0,
-                 break_grace: float = 5.0) -> None:
-        self.command = command
-        self.play = play
-        self.record_extra = record_extra
-        self.queue = queue
-        self.bridge = bridge
-        self.fax = fax
-        self.break_grace = break_grace
+    `play` bounds one playback (and a read's prompt); `record_extra` is added to a
+    recording's own maximum; `queue` applies when the flow sets no wait limit;
+    `break_grace` is how long a queue member may take to leave after uuid_break.
+    """
+
+    command: float = 10.0
+    play: float = 600.0
+    record_extra: float = 10.0
+    queue: float = 4 * 3600.0
+    bridge: float = 4 * 3600.0
+    fax: float = 600.0
+    break_grace: float = 5.0
 
 
 class ESLChannel(Channel):
