@@ -47,13 +47,9 @@ def assemble(settings: Settings) -> Assembled:
     A flow with errors stops the start (they are shown); the store must be
     reachable and migrated (the message says what to run).
     """
-    from cli.call import STORE_LOOKUPS
+    from cli.call import store_names, with_store
     from cli.output import show
-    from engine.lifecycle import CallsError
-    from fsmod.service.logs import current_call
-    from store.db import StoreError
-    from store.lookups import register_store_lookups
-    from store.runtime import store_runtime_parts
+    from engine.lifecycle import CallsError, routing_table
     from store.tickets.sla import PolicyProblem, load_ticket_policies
 
     from .project import compile_checked, demo_runtime, find_flow_files
@@ -62,7 +58,7 @@ def assemble(settings: Settings) -> Assembled:
     if not folder.is_dir():
         raise click.UsageError(f"the flows folder {folder} does not exist ({folder.absolute()}): "
                                "set `flows` under [paths] or SWITCHFLOW_PATHS_FLOWS")
-    runtime = demo_runtime(settings, near=folder, skip=STORE_LOOKUPS)
+    runtime = demo_runtime(settings, near=folder, skip=store_names())
     flows, failed = [], []
     for path in find_flow_files([str(folder)]):
         ir, checked = compile_checked(path, runtime.catalog)
@@ -78,20 +74,12 @@ def assemble(settings: Settings) -> Assembled:
         raise click.ClickException(f"no flows to serve in {folder}")
     try:
         policies = load_ticket_policies(settings)
-        parts = store_runtime_parts(settings)
-    except (StoreError, PolicyProblem) as exc:
+    except PolicyProblem as exc:
         raise click.ClickException(str(exc)) from None
-
-    def caller() -> str | None:
-        ctx = current_call()
-        return ctx.caller if ctx else None
-
-    register_store_lookups(runtime.registry, settings, caller=caller)
-    runtime = dataclasses.replace(runtime, sink=parts.sink,
-                                  desk=dataclasses.replace(parts.desk, policies=policies),
-                                  back_office=parts.back_office)
+    runtime = with_store(runtime, settings)
+    runtime = dataclasses.replace(runtime, desk=dataclasses.replace(runtime.desk,
+                                                                    policies=policies))
     try:
-        from engine.lifecycle import routing_table
         routing_table(flows)
     except CallsError as exc:
         raise click.ClickException(str(exc)) from None

@@ -173,8 +173,9 @@ def test_backoff_grows_with_jitter_while_the_switch_is_away(fake):
     gevent.sleep(1.0)
     gaps = [b - a for a, b in itertools.pairwise(attempts)]
     assert 5 <= len(attempts) <= 30, attempts
-    assert max(gaps) <= TIMING.reconnect_max * 1.2
+    # waits double from 0.02 s up to 0.1 s, each jittered down to half (plus scheduling)
     assert gaps[0] < TIMING.reconnect_max * 0.8 and max(gaps) > TIMING.reconnect_max * 0.45
+    assert max(gaps) <= TIMING.reconnect_max + 0.1
     assert ctl.links["fs"].state in (LinkState.DOWN, LinkState.CONNECTING)
     back = FakeFreeSWITCH(scale=SCALE, heartbeat=2.0, port=port).start()
     try:
@@ -269,3 +270,54 @@ def test_several_nodes_each_with_its_link():
 def test_outbound_server_fixture_is_available():
     server = OutboundServer()
     server.stop()
+
+
+def test_json_events_work_the_same(fake):
+    ctl = Control(ControlConfig((NodeConfig("fs", "127.0.0.1", fake.port, "ClueCon"),), TIMING),
+                  event_format="json").start()
+    try:
+        assert ctl.wait_up(3)
+        switch = FsSwitch(ctl, audit_interval=0)
+        uuid = park_call(ctl)
+        job = ctl.bgapi(ApiCommand(f"uuid_kill {uuid} NO_USER_RESPONSE"))
+        assert job.wait(2) == "+OK\n"
+        end = switch.watch(uuid)
+        assert (end.cause, end.hangup_by) == ("NO_USER_RESPONSE", "caller")
+    finally:
+        ctl.stop()
+
+
+def test_audit_ends_a_watch_whose_end_event_was_lost(fake, control):
+    switch = FsSwitch(control, audit_interval=0.2).start()
+    uuid = park_call(control)
+    watcher = gevent.spawn(switch.watch, uuid)
+    gevent.sleep(0.05)
+    call = fake.calls[uuid]
+    call.gone = True                        # the channel vanishes without its events
+    fake.forget(call)
+    end = watcher.get(timeout=3)
+    assert end.hangup_by == "switch"
+    switch.stop()
+
+
+def test_filters_narrow_what_the_link_hears(fake):
+    wanted = (("Event-Name", "BACKGROUND_JOB"), ("Event-Name", "HEARTBEAT"),
+              ("Event-Name", "CHANNEL_HANGUP_COMPLETE"))
+    ctl = Control(ControlConfig((NodeConfig("fs", "127.0.0.1", fake.port, "ClueCon"),), TIMING),
+                  filters=wanted).start()
+    heard: list[str] = []
+    ctl.subscribe(lambda node, event: heard.append(event.name))
+    try:
+        assert ctl.wait_up(3)
+        switch = FsSwitch(ctl, audit_interval=0)
+        uuid = park_call(ctl)
+        assert ctl.api(ApiCommand("callcenter_config agent add 1@default")) == "+OK\n"
+        switch.attribute(uuid, "fs")
+        assert switch.node_of(uuid) == "fs"
+        ctl.api(ApiCommand(f"uuid_kill {uuid}"))
+        assert switch.watch(uuid).cause == "NORMAL_CLEARING"
+        gevent.sleep(0.7)                        # past the watchdog's limit: heartbeats pass
+        assert ctl.links["fs"].drops == 0
+        assert set(heard) == {"CHANNEL_HANGUP_COMPLETE"}
+    finally:
+        ctl.stop()

@@ -240,9 +240,10 @@ def test_unknown_key_with_did_you_mean(toml):
 
 def test_unknown_key_without_a_close_name_lists_the_keys(toml):
     path = toml("[esl]\nusername = \"fs\"\n")
-    assert error_of(path) == (f"{path}: unknown key esl.username; [esl] has host, port, "
-                              "password, nodes, outbound, api_timeout, heartbeat_interval, "
-                              "heartbeat_misses, reconnect_min, reconnect_max, lost_grace")
+    assert error_of(path) == (
+        f"{path}: unknown key esl.username; [esl] has host, port, password, nodes, outbound, "
+        "api_timeout, heartbeat_interval, heartbeat_misses, reconnect_min, reconnect_max, "
+        "lost_grace")
 
 
 def test_unknown_section(toml):

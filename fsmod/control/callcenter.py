@@ -119,9 +119,12 @@ class MemberEvent:
 
 @dataclass(frozen=True)
 class QueueCount:
+    """How many callers wait in a queue (members-count)."""
+
     node: str
     queue: str
     count: int
+    action: CcAction = CcAction.MEMBERS_COUNT
 
 
 @dataclass(frozen=True)

@@ -181,10 +181,12 @@ class ControlLink:
     def stop(self) -> None:
         """Close the link and fail whatever waits on it; no reconnect."""
         self._stopping = True
-        if self._conn is not None:
-            with contextlib.suppress(ConnectionClosed, FrameTimeout):
-                self._conn.send(ctl.simple("exit"), timeout=1.0)
-            self._conn.close()
+        conn = self._conn
+        if conn is not None:
+            with self._send_lock, contextlib.suppress(ConnectionClosed, FrameTimeout):
+                self._fifo.append(_Slot(AsyncResult(), abandoned=True))   # `+OK bye`
+                conn.send(ctl.simple("exit"), timeout=1.0)
+            conn.close()
         if self._runner is not None:
             self._runner.join(timeout=2.0)
             self._runner.kill(block=False)
@@ -290,7 +292,9 @@ class ControlLink:
                 return
             except _Down as down:
                 self.last_error = down.reason
-                if down.shutdown:
+                if self._stopping:
+                    log.info("%s: control link closed", self.name)
+                elif down.shutdown:
                     log.warning("%s: FreeSWITCH is shutting down (%s); reconnecting when it is "
                                 "back", self.name, down.reason)
                 elif self.state == LinkState.UP:
@@ -326,6 +330,7 @@ class ControlLink:
         conn = self._conn = FrameConnection(sock)
         try:
             self._handshake(conn)
+            self._fail_waiting("a new session began")    # no stale slot may shift replies
             self.ups += 1
             self.up_since = time.time()
             self.last_heartbeat = time.monotonic()

@@ -72,6 +72,9 @@ class FsSwitch:
         self._ends: dict[str, collections.deque[CallEnd]] = {}
         self._kept: collections.deque[tuple[float, str]] = collections.deque()
         self._ended_by_switch: dict[str, float] = {}
+        self._seen: dict[tuple[str, str, str, str], float] = {}
+        self._seen_order: collections.deque[tuple[float, tuple[str, str, str, str]]] = \
+            collections.deque()
         self._nodes = {name: _Node(up=link.is_up) for name, link in control.links.items()}
         self._audit: gevent.Greenlet | None = None
         control.subscribe(self._on_event, self._on_state)
@@ -106,6 +109,11 @@ class FsSwitch:
         """Say which node carries channel `uuid` (the outbound server knows)."""
         self._tracks.setdefault(uuid, Track()).node = node
 
+    def node_of(self, uuid: str) -> str | None:
+        """The node channel `uuid` is on, as far as its events or `attribute` said."""
+        track = self._tracks.get(uuid)
+        return track.node or None if track is not None else None
+
     def note_engine_hangup(self, uuid: str) -> None:
         """The engine is hanging this channel up: its end is the engine's."""
         self._tracks.setdefault(uuid, Track()).engine_hangup = True
@@ -129,6 +137,13 @@ class FsSwitch:
 
     # ---- events ------------------------------------------------------------------------
 
+    def observe(self, node: str, event: Event) -> None:
+        """An event of the call seen elsewhere: the ESL channel passes its own
+        session's CHANNEL_HANGUP_COMPLETE (it has it with linger), so a call's
+        end is known even while the control link is down. The same end
+        arriving twice (here and on the control link) counts once."""
+        self._on_event(node, event)
+
     def _on_event(self, node: str, event: Event) -> None:
         name = event.name
         if name not in TRACKED:
@@ -141,6 +156,15 @@ class FsSwitch:
             track.node = node
             note(track, event)
             return
+        stamp = (uuid, event.get("Core-UUID", ""), event.get("Event-Sequence", ""),
+                 event.get("Event-Date-Timestamp", ""))
+        if stamp in self._seen:
+            return                                  # the same end, from the other path
+        now = time.monotonic()
+        self._seen[stamp] = now
+        self._seen_order.append((now, stamp))
+        while self._seen_order and now - self._seen_order[0][0] > self.keep_unwatched:
+            self._seen.pop(self._seen_order.popleft()[1], None)
         track = self._tracks.pop(uuid, None) or Track()
         track.node = node
         if uuid in self._ended_by_switch:

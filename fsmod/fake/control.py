@@ -16,6 +16,8 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import gevent
+
 from fsmod.vocab import EventName
 
 if TYPE_CHECKING:
@@ -67,10 +69,21 @@ class CallcenterControl:
         return found
 
     def _cc_fire(self, rows: list[tuple[str, str]], function: str = "cc_agent_update",
-                 line: int = 1067) -> None:
-        headers = self.identity.core(EventName.CUSTOM.value, "callcenter::info",
-                                     ("mod_callcenter.c", function, line))
-        self.fire(EventName.CUSTOM.value, headers + rows)
+                 line: int = 1067, call: FakeCall | None = None) -> None:
+        """A `callcenter::info` event, fired after the reply of the command that
+        caused it (as the real switch's agent and member threads do); with
+        `call`, as a channel event of the member's leg (member-queue-start,
+        bridge-agent-start/end, member-queue-end carry the channel)."""
+        origin = ("mod_callcenter.c", function, line)
+        if call is not None:
+            headers = self.identity.channel_event(EventName.CUSTOM, call, rows,
+                                                  "callcenter::info", origin)
+            uuid = call.uuid
+        else:
+            headers = self.identity.core(EventName.CUSTOM.value, "callcenter::info", origin)
+            headers += rows
+            uuid = ""
+        gevent.spawn(self.fire, EventName.CUSTOM.value, headers, "", uuid)
 
     def api_uuid_exists(self, args: str) -> str:
         call = self.calls.get(args.strip())
@@ -84,8 +97,10 @@ class CallcenterControl:
         if words[:2] == ["agent", "add"] and len(words) >= 3:
             if words[2] in self.agents:
                 return "-ERR Agent already exist!\n"
-            self.agents[words[2]] = FakeAgent(words[2], words[3] if len(words) > 3 else "callback")
-            self._cc_fire([("CC-Agent", words[2]), ("CC-Action", "agent-add")])
+            kind = words[3] if len(words) > 3 else "callback"
+            self.agents[words[2]] = FakeAgent(words[2], kind)
+            self._cc_fire([("CC-Agent", words[2]), ("CC-Agent-Type", kind),
+                           ("CC-Action", "agent-add")], "cc_agent_add", 0)
             return "+OK\n"
         if words[:2] == ["agent", "del"] and len(words) == 3:
             if self.agents.pop(words[2], None) is None:
@@ -145,15 +160,27 @@ class CallcenterControl:
         return "-ERR Invalid syntax\n"
 
     def cc_member(self, call: FakeCall, action: str, extra: list[tuple[str, str]] = ()) -> None:
-        """A member event of the queued call `call` (member-queue-start …)."""
+        """A member event of the queued call `call` (member-queue-start …), and
+        the queue's members-count where mod_callcenter sends one."""
         v = call.variables
-        rows = [("CC-Queue", v.get("cc_queue", "")), ("CC-Action", action), *extra,
+        queue = v.get("cc_queue", "")
+        name = [("CC-Member-CID-Name", call.script.caller_name)] if call.script.caller_name else []
+        rows = [("CC-Queue", queue), ("CC-Action", action), *extra,
                 ("CC-Member-UUID", v.get("cc_member_uuid", "")),
-                ("CC-Member-Session-UUID", call.uuid),
-                ("CC-Member-CID-Name", call.script.caller_name or call.script.caller),
+                ("CC-Member-Session-UUID", call.uuid), *name,
                 ("CC-Member-CID-Number", call.script.caller)]
-        self._cc_fire(rows, "cc_member_thread_run" if "member" in action
-                      else "outbound_agent_thread_run", 0)
+        with_channel = action != "agent-offering"
+        function = ("callcenter_function" if action == "member-queue-start"
+                    else "outbound_agent_thread_run")
+        self._cc_fire(rows, function, 0, call if with_channel else None)
+        if action in ("member-queue-start", "member-queue-end", "bridge-agent-start"):
+            waiting = sum(1 for c in self.calls.values()
+                          if c.variables.get("cc_queue") == queue and not c.gone
+                          and "cc_cause" not in c.variables and c is not call)
+            waiting += action == "member-queue-start"
+            self._cc_fire([("CC-Queue", queue), ("CC-Action", "members-count"),
+                           ("CC-Count", str(waiting)), ("CC-Selection", "Single-Queue")],
+                          "cc_queue_count", 878)
 
     def cc_agent_state(self, name: str, state: str) -> None:
         agent = self.agents.get(name)

@@ -34,13 +34,12 @@ CONTEXT_FIELDS = ("call_id", "uuid", "flow", "node")
 
 @dataclass(frozen=True)
 class CallContext:
-    """The fields a call's log lines carry; `caller` is for the store's lookups only."""
+    """The fields a call's log lines carry."""
 
     call_id: str = ""
     uuid: str = ""
     flow: str = ""
     node: str = ""
-    caller: str = ""
 
 
 _current: contextvars.ContextVar[CallContext | None] = contextvars.ContextVar(

@@ -232,7 +232,7 @@ class Service:
         me = gevent.getcurrent()
         self._lines[me] = channel
         ctx = CallContext(call_id=channel.variables.get("sf_call_id", ""), uuid=channel.uuid,
-                          node=node, caller=channel.caller)
+                          node=node)
         try:
             with call_context(ctx):
                 self.calls.handle(channel, observer=self._observe)
