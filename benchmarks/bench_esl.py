@@ -1,15 +1,17 @@
 """Concurrent calls through the hotline flow over TCP against the fake FreeSWITCH.
 
-    python benchmarks/bench_esl.py [--calls 1000] [--scale 0.1] [--out FILE]
+    python benchmarks/bench_esl.py [--calls 1000] [--rate 50] [--scale 1.0] [--out FILE]
 
 The fake switch runs in a child process (its CPU is not ours); this process
 runs the engine: the outbound server, `Calls` with the shipped hotline,
 emergency and faxback flows, and a minimal Switch that reads
 CHANNEL_HANGUP_COMPLETE from the fake's event socket (on a real switch
-fsmod/control does this). Every call is placed at once; each caller hears
-the welcome and the main menu, presses 2 during it, 1 during the repair
-menu, and is queued to the repair desk, where an agent answers a second
-later (the socket session ends there) and talks for a second.
+fsmod/control does this). Each caller hears
+the welcome and the main menu (prompts of 10 s), presses 2 during the menu,
+1 during the repair menu, and is queued to the repair desk, where an agent
+answers 5 s later (the socket session ends there) and talks for 5 s. Calls
+arrive at `--rate` a second, so at the default 50/s all 1,000 are up at once
+for a while (each lasts about 40 s).
 
 Printed and saved (JSON): calls/s (calls finished over the wall time from
 the first call placed to the last record committed), p50/p99 of a command's
@@ -32,13 +34,11 @@ import time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from gevent import monkey
-
-monkey.patch_all()
-
-import gevent  # noqa: E402
-import gevent.queue  # noqa: E402
-from gevent import socket as gsocket  # noqa: E402
+# No gevent.monkey.patch_all(): patched, threading.local becomes per greenlet and
+# engine/evaluation/budget.py then gives every call its own switch clock (see the report).
+import gevent
+import gevent.queue
+from gevent import socket as gsocket
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -69,12 +69,14 @@ def fake_side(scale: float) -> None:
     stdin = FileObjectThread(sys.stdin)       # reading it must not stop the fake's loop
     fake = FakeFreeSWITCH(scale=scale, heartbeat=None).start()
     print(fake.port, flush=True)
-    host, port, count = stdin.readline().split()
-    script = dict(default_duration=3.0, keys=[Press(4.5, "2"), Press(7.5, "1")],
+    host, port, count, rate = stdin.readline().split()
+    script = dict(default_duration=10.0, keys=[Press(15.0, "2"), Press(25.0, "1")],
                   destination="95158")
     calls = []
+    began = time.monotonic()
     for n in range(int(count)):
-        outcomes = {"callcenter": Outcome(after=1.0, talk=1.0,
+        gevent.sleep(max(0.0, began + n / float(rate) - time.monotonic()))
+        outcomes = {"callcenter": Outcome(after=5.0, talk=5.0,
                                           variables={"cc_agent": "1001@default"})}
         calls.append(fake.place_call(CallScript(caller=f"138{n:08d}", outcomes=outcomes,
                                                 **script), host, int(port)))
@@ -123,8 +125,9 @@ class EventSocketEnds:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--calls", type=int, default=1000)
-    parser.add_argument("--scale", type=float, default=0.1)
-    parser.add_argument("--out", default=str(ROOT / "benchmarks" / "bench_esl.json"))
+    parser.add_argument("--rate", type=float, default=50.0, help="calls placed per second")
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "bench_esl.json"))
     parser.add_argument("--fake-side", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.fake_side:
@@ -168,9 +171,10 @@ def main() -> None:
     server = OutboundServer(handle, port=0, max_calls=args.calls + 10).start()
     cpu0 = resource.getrusage(resource.RUSAGE_SELF)
     wall0 = time.perf_counter()
-    child.stdin.write(f"127.0.0.1 {server.port} {args.calls}\n")
+    child.stdin.write(f"127.0.0.1 {server.port} {args.calls} {args.rate}\n")
     child.stdin.flush()
-    while len(sink.records) < args.calls:
+    stats = server.stats
+    while len(sink.records) + stats.failed + stats.refused < args.calls:
         gevent.sleep(0.1)
         if time.perf_counter() - wall0 > 900:
             break
@@ -185,6 +189,7 @@ def main() -> None:
     result = {
         "calls": args.calls, "scale": args.scale, "records": len(sink.records),
         "answered_by_agent": answered, "peak_concurrent": server.stats.peak,
+        "ended_in_error": sum(1 for r in sink.records if r.end_reason == "error"),
         "refused": server.stats.refused, "failed": server.stats.failed,
         "wall_s": round(wall, 2), "calls_per_s": round(len(sink.records) / wall, 1),
         "command_round_trip_ms": {

@@ -101,3 +101,25 @@ def test_the_scaled_clock_runs_flow_time_faster():
     clock = ScaledClock(start, 0.01)
     time.sleep(0.05)
     assert 4.0 <= (clock.now() - start).total_seconds() < 30.0
+
+
+def test_switchflow_test_wire_runs_the_same_tests(monkeypatch):
+    from click.testing import CliRunner
+
+    from cli.main import cli
+
+    monkeypatch.chdir(ROOT)
+    result = CliRunner().invoke(cli, ["test", "--wire", "flows/hotline.flow", "-k",
+                                      "presses 1 during the welcome", "-v"])
+    assert result.exit_code == 0, result.output
+    assert "PASSED" in result.output and "1 passed, 0 failed" in result.output
+
+
+def test_switchflow_test_wire_refuses_mutation(monkeypatch):
+    from click.testing import CliRunner
+
+    from cli.main import cli
+
+    monkeypatch.chdir(ROOT)
+    result = CliRunner().invoke(cli, ["test", "--wire", "--mutate", "flows/hotline.flow"])
+    assert result.exit_code == 2 and "--wire runs each test once" in result.output
