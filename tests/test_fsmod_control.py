@@ -129,7 +129,7 @@ def test_heartbeat_loss_reconnects():
 
 
 def test_jobs_are_matched_by_job_uuid_out_of_order(fake, control):
-    fake.originate_outcomes.update({"loopback/busy": "USER_BUSY", "loopback/gone": "NO_ANSWER"})
+    fake.originate_outcomes.update({"loopback/busy": "USER_BUSY", "loopback/gone": "CALL_REJECTED"})
 
     def slow(endpoint, variables):
         gevent.sleep(0.3)
@@ -152,7 +152,7 @@ def test_jobs_are_matched_by_job_uuid_out_of_order(fake, control):
     gevent.joinall(list(greenlets.values()), timeout=5)
     got = {name: g.value for name, g in greenlets.items()}
     assert got["busy"] == "-ERR USER_BUSY\n"
-    assert got["gone"] == "-ERR NO_ANSWER\n"
+    assert got["gone"] == "-ERR CALL_REJECTED\n"
     assert got["status"].startswith("UP ")
     assert got["slow"].startswith("+OK ")
     assert finished[-1] == "slow"                   # sent first, finished last
@@ -321,3 +321,11 @@ def test_filters_narrow_what_the_link_hears(fake):
         assert set(heard) == {"CHANNEL_HANGUP_COMPLETE"}
     finally:
         ctl.stop()
+
+
+def test_a_password_that_cannot_be_sent_is_a_clear_error(fake):
+    ctl = make(fake, password="two words").start()
+    with pytest.raises(AuthFailed, match=r"cannot be sent.*without spaces"):
+        ctl.wait_up(3)
+    assert ctl.links["fs"].attempts == 1
+    ctl.stop()

@@ -12,11 +12,13 @@ from gevent.server import StreamServer
 
 from fsmod.commands import apps, sendmsg
 from fsmod.commands.api import AgentState, AgentStatus, ApiCommand, Hold
+from fsmod.commands.sounds import Sound
 from fsmod.commands.validate import CommandValueError
 from fsmod.control import (
     AgentEvent,
     CallCenter,
     CallControl,
+    CallOp,
     CcAction,
     Control,
     ControlConfig,
@@ -80,11 +82,24 @@ def collect(control: Control) -> list:
 def test_each_failed_originate_is_typed(fake, control, server, cause):
     fake.originate_outcomes["loopback/13900000001"] = cause
     originator = Originator(control, socket_host="127.0.0.1", socket_port=server.port)
+    legs: list = []
+    control.subscribe(lambda node, event: event.name.startswith("CHANNEL_HANGUP")
+                      and legs.append(event))
     report = originator.originate(OriginateRequest("loopback/13900000001", flow="survey",
-                                                   campaign="7", target="42"))
+                                                   campaign="7", target="42", timeout_s=3))
     assert (report.outcome, report.result.cause) == (OriginateOutcome(cause), HangupCause(cause))
     assert not report.answered and not report.lost
     assert (report.node, len(report.job_uuid)) == ("fs", 36)
+    if cause == "NO_ANSWER":
+        assert report.seconds >= 3 * SCALE                 # it rang for originate_timeout
+    # both loopback legs hang up with the cause and the campaign's variables
+    gevent.sleep(0.05)
+    first, second = ("outbound", "inbound") if cause == "NO_ANSWER" else ("inbound", "outbound")
+    assert [(e.name, e.get("Call-Direction")) for e in legs] == [
+        ("CHANNEL_HANGUP", first), ("CHANNEL_HANGUP", second),
+        ("CHANNEL_HANGUP_COMPLETE", first), ("CHANNEL_HANGUP_COMPLETE", second)]
+    assert {(e.get("Hangup-Cause"), e.variables["sf_campaign"], e.variables["sf_target"])
+            for e in legs} == {(cause, "7", "42")}
 
 
 def test_answered_originate_reaches_the_outbound_socket_with_its_variables(
@@ -356,3 +371,66 @@ def test_the_sessions_own_end_counts_once_and_serves_while_the_link_is_down(
     switch.observe("fs", own)                  # the same end again: not a second call's
     with pytest.raises(gevent.Timeout):
         gevent.with_timeout(0.3, switch.watch, call.uuid)
+
+
+def _real_end(cause: str, sequence: str):
+    """The caller's CHANNEL_HANGUP_COMPLETE of capture inbound-callcenter-agent-answers,
+    with another cause and Event-Sequence (a later call on the same UUID)."""
+    from fsmod.esl.events import Event
+    for data in eslcaptures.received("inbound-callcenter-agent-answers"):
+        if b"CHANNEL_HANGUP_COMPLETE" in data and b"Unique-ID: dd0047b8" in data:
+            event = classify(FrameParser().feed(data)[0]).event
+            headers = dict(event.headers)
+            headers.update({"Hangup-Cause": cause, "Event-Sequence": sequence})
+            return Event(headers, event.body)
+    raise AssertionError("no end in the capture")
+
+
+def test_reused_uuid_ends_go_to_watchers_in_call_order(control):
+    switch = FsSwitch(control, audit_interval=0)
+    uuid = "dd0047b8-b74d-4a80-9ec7-1685da24f4e5"
+    first = gevent.spawn(switch.watch, uuid)
+    gevent.sleep(0.01)
+    second = gevent.spawn(switch.watch, uuid)
+    gevent.sleep(0.01)
+    switch.observe("fs", _real_end("NORMAL_CLEARING", "1"))
+    switch.observe("fs", _real_end("USER_BUSY", "2"))
+    assert first.get(timeout=1).cause == "NORMAL_CLEARING"
+    assert second.get(timeout=1).cause == "USER_BUSY"
+    # and ends that came before anyone watched are handed out in the same order
+    switch.observe("fs", _real_end("CALL_REJECTED", "3"))
+    switch.observe("fs", _real_end("NO_ANSWER", "4"))
+    assert [switch.watch(uuid).cause for _ in range(2)] == ["CALL_REJECTED", "NO_ANSWER"]
+
+
+def test_caller_who_hangs_up_while_talking_to_the_agent(fake, control, server):
+    switch = FsSwitch(control, audit_interval=0)
+    script = CallScript(caller="13800000023", hangup_at=15.0, outcomes={
+        "callcenter": Outcome(after=5.0, talk=60.0, variables={"cc_agent": "1003@default"})})
+    call = fake.place_call(script, "127.0.0.1", server.port)
+    session = Client(server.next())
+    session.ask("connect")
+    session.ask("myevents")
+    session.conn.send(sendmsg.execute(apps.callcenter("sales@default")).frame)
+    end = switch.watch(call.uuid)
+    assert (end.cause, end.hangup_by, end.agent) == ("NORMAL_CLEARING", "caller", "1003@default")
+    assert 700 <= end.talk_ms <= 1300                  # 10 s of talk on the scaled clock
+
+
+def test_panel_operations_answer_as_the_real_switch(fake, control):
+    """The answers of capture inbound-call-control, typed."""
+    ops = CallControl(control)
+    switch = FsSwitch(control, audit_interval=0)
+    one = control.api(ApiCommand("originate loopback/7000 &park()")).split()[1]
+    two = control.api(ApiCommand("originate loopback/7001 &park()")).split()[1]
+    assert ops.hold(one) == CallOp(True, "+OK Success")
+    assert ops.hold(one, Hold.OFF) == CallOp(False, "-ERR Operation failed")   # loopback
+    assert ops.broadcast(one, Sound.tone(500, 0, 800)).text == "+OK Message sent"
+    assert ops.bridge(one, two) == CallOp(True, f"+OK {two}")
+    assert ops.bridge(one, "00000000-0000-0000-0000-000000000000").text == "-ERR Invalid uuid"
+    watcher = gevent.spawn(switch.watch, one)
+    gevent.sleep(0.05)
+    assert ops.transfer(two, "7600").ok            # moving B out of the bridge hangs A up
+    end = watcher.get(timeout=3)
+    assert (end.cause, end.hangup_by) == ("NORMAL_CLEARING", "far_end")
+    assert ops.transfer(one, "7500").gone

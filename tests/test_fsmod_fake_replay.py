@@ -24,11 +24,14 @@ SCALE = 0.1
 
 LEFT = {
     "inbound-call-control": "uuid_hold/bridge/transfer/broadcast, eavesdrop, conference",
-    "inbound-callcenter-control": "mod_callcenter agents, tiers and its CUSTOM events",
+    "inbound-callcenter-control": "a dialplan routing the b-leg into the queue, the agent "
+                                  "contact's legs and their bridge-agent-fail retries, agent "
+                                  "events delayed past the next command's reply",
     "inbound-callcenter-agent-answers": "mod_callcenter member/agent events, agent legs",
     "inbound-fax-control": "spandsp CUSTOM events",
     "inbound-fax-failures-control": "spandsp CUSTOM events, busy originate of a fax",
-    "inbound-originate-outcomes": "progress, answer and hangup events of both loopback legs",
+    "inbound-originate-outcomes": "the job's place among the failed legs' events (it varies "
+                                  "per attempt), the answered call's bridges to more legs",
 }
 
 

@@ -13,10 +13,14 @@ leg's variables lack. Who hung up, in this order:
 - the caller: SIP says the caller's side sent BYE/CANCEL
   (`variable_sip_hangup_disposition` recv_bye, recv_cancel, recv_refuse);
 - the bridged party: the call was bridged and the other side ended the
-  bridge (FreeSWITCH sets `bridge_hangup_cause` / `last_bridge_hangup_cause`
-  on the leg whose peer hung up; capture inbound-callcenter-agent-answers),
-  or SIP says we sent the BYE while bridged: the agent when mod_callcenter
-  bridged it (`cc_agent`), else the far end of a transfer;
+  bridge, or SIP says we sent the BYE while bridged: the agent when
+  mod_callcenter bridged it (`cc_agent`), else the far end of a transfer.
+  The other side ended it when our CHANNEL_UNBRIDGE came first and our
+  CHANNEL_HANGUP at once after it (capture outbound-callcenter-agent-answers);
+  without both events, when FreeSWITCH set `bridge_hangup_cause` /
+  `last_bridge_hangup_cause` on our leg (capture
+  inbound-callcenter-agent-answers; a failed bridge sets the latter too, so
+  it counts only on a call that was bridged);
 - otherwise the caller.
 """
 
@@ -32,6 +36,8 @@ from fsmod.vocab import HangupCause
 SWITCH_CAUSES = frozenset({HangupCause.SYSTEM_SHUTDOWN.value, HangupCause.ALLOTTED_TIMEOUT.value,
                            HangupCause.CRASH.value})
 CALLER_SIP = frozenset({"recv_bye", "recv_cancel", "recv_refuse"})
+FOLLOWS_UNBRIDGE_US = 2_000_000
+"""A hangup this soon after the unbridge was caused by the other side leaving."""
 UNKNOWN_CAUSE = HangupCause.NONE.value
 """The cause given when a call's end was never seen (its node's link was down)."""
 
@@ -46,6 +52,7 @@ class Track:
     other: str = ""
     agent: str = ""
     cause: str = ""                  # Hangup-Cause of a CHANNEL_HANGUP, before the end
+    hangup_us: int = 0               # when that CHANNEL_HANGUP came
     engine_hangup: bool = False
 
 
@@ -74,6 +81,7 @@ def note(track: Track, event: Event) -> None:
         track.unbridged_us = event_us(event)
     elif name == "CHANNEL_HANGUP":
         track.cause = event.get("Hangup-Cause", "") or track.cause
+        track.hangup_us = track.hangup_us or event_us(event)
     agent = event.variables.get("cc_agent")
     if agent and event.variables.get("cc_side") == "member":
         track.agent = agent
@@ -108,7 +116,15 @@ def hangup_by(cause: str, v: dict | object, track: Track, bridged: bool,
     sip = get("sip_hangup_disposition") or ""
     if sip in CALLER_SIP:
         return "caller"
-    other_ended = bool(get("last_bridge_hangup_cause") or get("bridge_hangup_cause"))
+    if track.unbridged_us and track.hangup_us:
+        # seen on the wire: the other side ending the bridge unbridges first and our
+        # leg is hung up at once (capture outbound-callcenter-agent-answers); our own
+        # hangup comes before the unbridge; a call that went on after the bridge
+        # (handed back to a flow) hangs up long after it
+        gap = track.hangup_us - track.unbridged_us
+        other_ended = 0 <= gap <= FOLLOWS_UNBRIDGE_US
+    else:
+        other_ended = bool(get("last_bridge_hangup_cause") or get("bridge_hangup_cause"))
     if bridged and (other_ended or sip == "send_bye"):
         return "agent" if with_agent else "far_end"
     return "caller"

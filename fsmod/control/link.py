@@ -302,6 +302,9 @@ class ControlLink:
                 else:
                     log.info("%s: cannot connect to %s:%d: %s", self.name, self.node.host,
                              self.node.port, down.reason)
+            except Exception as error:            # a bug must not end the reconnect loop
+                self.last_error = f"unexpected error: {error!r}"
+                log.exception("%s: control link failed", self.name)
             finally:
                 if self._conn is not None:
                     self._conn.close()
@@ -357,7 +360,12 @@ class ControlLink:
                              "event_socket.conf.xml): allow this host there")
         if not isinstance(first, AuthRequest):
             raise _Down(f"expected auth/request, got {type(first).__name__}")
-        conn.send(ctl.auth(self.node.password), timeout=t.connect_timeout)
+        try:
+            auth = ctl.auth(self.node.password)
+        except ValueError as error:
+            raise AuthFailed(f"{self.name}: the event-socket password cannot be sent "
+                             f"({error}): set [esl] password to one without spaces") from None
+        conn.send(auth, timeout=t.connect_timeout)
         reply = classify(conn.read(timeout=t.connect_timeout))
         if not (isinstance(reply, CommandReply) and reply.ok):
             raise AuthFailed(f"{self.name}: FreeSWITCH at {self.node.host}:{self.node.port} "

@@ -83,6 +83,8 @@ class FsSwitch:
 
     def watch(self, uuid: str) -> CallEnd:
         """Wait until channel `uuid` has really ended and say how (see the module)."""
+        if self._audit is None and self.audit_interval > 0:
+            self.start()
         kept = self._ends.get(uuid)
         if kept:
             end = kept.popleft()

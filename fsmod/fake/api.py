@@ -54,6 +54,9 @@ class ApiCommands:
     def _connect(self, call: FakeCall, host: str, port: int) -> None:
         raise NotImplementedError
 
+    def failed_legs(self, endpoint: str, variables: dict[str, str], cause: str) -> None:
+        raise NotImplementedError
+
     def background_job(self, job: str, line: str) -> None:
         output = self.api(line)
         command, _, args = line.partition(" ")
@@ -152,7 +155,10 @@ class ApiCommands:
             return ORIGINATE_USAGE
         variables, endpoint, then = _parse_originate(args)
         if endpoint in self.originate_outcomes:
-            return f"-ERR {self.originate_outcomes[endpoint]}\n"
+            cause = self.originate_outcomes[endpoint]
+            if endpoint.startswith("loopback/"):
+                self.failed_legs(endpoint, variables, cause)
+            return f"-ERR {cause}\n"
         destination = endpoint.rsplit("/", 1)[-1]
         if self.on_originate is not None:
             script = self.on_originate(endpoint, variables)

@@ -85,6 +85,105 @@ class CallcenterControl:
             uuid = ""
         gevent.spawn(self.fire, EventName.CUSTOM.value, headers, "", uuid)
 
+    def failed_legs(self, endpoint: str, variables: dict[str, str], cause: str) -> None:
+        """The two loopback legs of an originate that fails (capture
+        inbound-originate-outcomes): created, for NO_ANSWER ringing
+        (CHANNEL_PROGRESS on both) for `originate_timeout` seconds (scaled;
+        60 by default), then CHANNEL_HANGUP of both legs and their
+        CHANNEL_HANGUP_COMPLETE (the b-leg first for a refusal, the a-leg first
+        for NO_ANSWER), with the cause and the `{…}` variables on both; the
+        job's `-ERR CAUSE` comes after (on the real switch it sometimes
+        overtakes the last events)."""
+        from fsmod.fake.call import FakeCall
+        from fsmod.fake.script import CallScript
+
+        destination = endpoint.rsplit("/", 1)[-1]
+        script = CallScript(caller=variables.get("origination_caller_id_number", "0000000000"),
+                            destination=destination, variables=dict(variables))
+        a_leg = FakeCall(self, script, direction="outbound", leg="a")  # type: ignore[arg-type]
+        b_leg = FakeCall(self, CallScript(**{**script.__dict__, "variables": dict(variables)}),
+                         leg="b")  # type: ignore[arg-type]
+        for leg in (a_leg, b_leg):
+            self.calls[leg.uuid] = leg
+            leg._runner = gevent.spawn(lambda: None)   # no park loop: we end the legs here
+            leg.fire(EventName.CHANNEL_CREATE)
+        if cause == "NO_ANSWER":
+            for leg in (a_leg, b_leg):
+                leg.call_state, leg.answer_state = "RINGING", "ringing"
+                leg.fire(EventName.CHANNEL_PROGRESS)
+            try:
+                ring = float(variables.get("originate_timeout", "60"))
+            except ValueError:
+                ring = 60.0
+            gevent.sleep(ring * self.scale)  # type: ignore[attr-defined]
+        # a refusal comes from the b-leg; an originate that times out cancels the a-leg
+        first, second = (a_leg, b_leg) if cause == "NO_ANSWER" else (b_leg, a_leg)
+        first.hangup(cause)
+        second.hangup(cause)
+        first._finish()
+        second._finish()
+
+    @property
+    def bridged(self) -> dict[str, str]:
+        """uuid_bridge pairs, both ways."""
+        found = self.__dict__.get("_bridged")
+        if found is None:
+            found = self.__dict__["_bridged"] = {}
+        return found
+
+    def _live(self, uuid: str) -> FakeCall | None:
+        call = self.calls.get(uuid)
+        return None if call is None or call.gone else call
+
+    def api_uuid_hold(self, args: str) -> str:
+        """`uuid_hold [off|toggle] UUID`: loopback legs keep no hold state, so
+        `off` fails and `toggle` holds again (capture inbound-call-control)."""
+        words = args.split()
+        mode = words[0] if words and words[0] in ("off", "toggle") else ""
+        call = self._live(words[-1] if words else "")
+        if call is None:
+            return "-ERR No such channel!\n"
+        if mode == "off":
+            return "-ERR Operation failed\n"
+        call.fire(EventName.CHANNEL_HOLD)
+        return "+OK Success\n"
+
+    def api_uuid_broadcast(self, args: str) -> str:
+        words = args.split()
+        if len(words) < 2 or self._live(words[0]) is None:
+            return "-ERR No such channel!\n"
+        return "+OK Message sent\n"
+
+    def api_uuid_bridge(self, args: str) -> str:
+        """`uuid_bridge A B`: `+OK B` and one CHANNEL_BRIDGE; `-ERR Invalid uuid`."""
+        words = args.split()
+        if len(words) != 2:
+            return "-ERR Invalid uuid\n"
+        a, b = self._live(words[0]), self._live(words[1])
+        if a is None or b is None:
+            return "-ERR Invalid uuid\n"
+        self.bridged[a.uuid], self.bridged[b.uuid] = b.uuid, a.uuid
+        a.fire_bridge(EventName.CHANNEL_BRIDGE, [("Bridge-A-Unique-ID", a.uuid),
+                                                 ("Bridge-B-Unique-ID", b.uuid)])
+        return f"+OK {b.uuid}\n"
+
+    def api_uuid_transfer(self, args: str) -> str:
+        """`uuid_transfer UUID [-bleg|-both] DEST XML CONTEXT`: a leg moved out of
+        a uuid_bridge leaves its partner alone, and the partner is hung up."""
+        words = args.split()
+        call = self._live(words[0]) if words else None
+        if call is None:
+            return "-ERR No such channel!\n"
+        other = self.bridged.pop(call.uuid, "")
+        if other:
+            self.bridged.pop(other, None)
+            partner = self._live(other)
+            if partner is not None:
+                partner.fire_bridge(EventName.CHANNEL_UNBRIDGE, [
+                    ("Bridge-A-Unique-ID", partner.uuid), ("Bridge-B-Unique-ID", call.uuid)])
+                partner.hangup("NORMAL_CLEARING")
+        return "+OK\n"
+
     def api_uuid_exists(self, args: str) -> str:
         call = self.calls.get(args.strip())
         return "true" if call is not None and not call.gone else "false"

@@ -48,7 +48,7 @@ class Fired:
     body: str = ""
 
 
-class FakeFreeSWITCH(ApiCommands, CallcenterControl):
+class FakeFreeSWITCH(CallcenterControl, ApiCommands):
     """A FreeSWITCH 1.10.12 as far as the event socket shows it."""
 
     def __init__(self, *, password: str = "ClueCon", scale: float = 1.0,
