@@ -259,7 +259,7 @@ def call(flow: str, caller: str | None, lang: str | None, script: str | None, at
     # the demo data is dated [sim] start, as in `switchflow test`; with --db, the store
     # answers every lookup and function and no demo data is left
     runtime = demo_runtime(settings, incident=incident or None, near=path.parent,
-                           skip=_store_names() if use_db else (),
+                           skip=store_names() if use_db else (),
                            today=settings.sim.start.date())
     ir, checked = compile_checked(path, runtime.catalog)
     if ir is None and checked.ok:
@@ -318,13 +318,20 @@ def call(flow: str, caller: str | None, lang: str | None, script: str | None, at
         raise SystemExit(1)
 
 
-def _store_names() -> tuple[str, ...]:
+def store_names() -> tuple[str, ...]:
     from store.lookups import STORE_NAMES
     return STORE_NAMES
 
 
 def _with_store(runtime, settings, channel: SimChannel):
     """The runtime with the store's customers, desk, back office and record sink."""
+    return with_store(runtime, settings, now=channel.clock.now)
+
+
+def with_store(runtime, settings, now=None):
+    """`runtime` with the store's lookups and functions (every one the store implements;
+    `now` their clock, default the wall clock), its ticket desk, back office and record
+    sink (with the outbox): `call --db` and `serve`."""
     from store.db import StoreError
     from store.lookups import register_store_lookups
     from store.runtime import store_runtime_parts
@@ -333,7 +340,7 @@ def _with_store(runtime, settings, channel: SimChannel):
         parts = store_runtime_parts(settings)
     except StoreError as exc:
         raise click.ClickException(str(exc)) from None
-    register_store_lookups(runtime.registry, settings, now=channel.clock.now)
+    register_store_lookups(runtime.registry, settings, now=now)
     missing = runtime.registry.missing()
     if missing:     # a catalogue entry the store has no implementation of
         raise click.ClickException("the store does not implement " + ", ".join(missing))

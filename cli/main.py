@@ -34,6 +34,9 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
                  "Show a customer's account, bills, usage and history."),
     "ticket": ("cli.ticket", "ticket",
                "Work orders: list, show, create, dispatch, resolve, time limits."),
+    "serve": ("cli.serve", "serve", "Take calls from FreeSWITCH; metrics, status, ticket watcher."),
+    "status": ("cli.status", "status",
+               "What the running serve is doing: nodes, calls, flows, watcher."),
     "conf": ("cli.conf", "conf", "Write and check the FreeSWITCH (and Kamailio) configuration."),
     "prompts": ("cli.prompts", "prompts", "Build the prompt audio FreeSWITCH plays."),
 }

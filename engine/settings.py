@@ -179,6 +179,20 @@ class ReportSettings:
     service_level_formula: str    # one of SERVICE_LEVEL_FORMULAS
 
 
+LOG_FORMATS = ("kv", "json")
+
+
+@dataclass(frozen=True)
+class ServeSettings:
+    """`switchflow serve`: its HTTP endpoint, its shutdown, its logs, its ticket watcher."""
+
+    metrics_host: str     # where /metrics (Prometheus) and /status (switchflow status) answer
+    metrics_port: int
+    drain: int            # milliseconds calls in progress may take to finish at shutdown
+    log_format: str       # one of LOG_FORMATS
+    watcher_interval: int  # milliseconds between two passes of the ticket watcher
+
+
 @dataclass(frozen=True)
 class Settings:
     engine: EngineSettings
@@ -188,6 +202,7 @@ class Settings:
     esl: EslSettings
     dial: DialSettings
     reports: ReportSettings
+    serve: ServeSettings
     outbound: OutboundSettings
     freeswitch: FreeswitchSettings
     trunk: TrunkSettings
@@ -461,11 +476,20 @@ SCHEMA: dict[str, dict[str, _Key]] = {
         "service_level_formula": _with(_one_of(SERVICE_LEVEL_FORMULAS),
                                        SERVICE_LEVEL_FORMULAS[0]),
     },
+    "serve": {
+        "metrics_host": _with(_text(r"[A-Za-z0-9.:_-]+",
+                                    'a host name or address such as "127.0.0.1"'), "127.0.0.1"),
+        "metrics_port": _with(_whole(1, 65535), 9464),
+        "drain": _with(_duration(0, 3_600_000), "30s"),
+        "log_format": _with(_one_of(LOG_FORMATS), "kv"),
+        "watcher_interval": _with(_duration(1000, 3_600_000), "30s"),
+    },
 }
 
 _SECTIONS = {"engine": EngineSettings, "sim": SimSettings, "paths": PathSettings,
              "store": StoreSettings, "esl": EslSettings, "dial": DialSettings,
-             "reports": ReportSettings, "outbound": OutboundSettings,
+             "reports": ReportSettings, "serve": ServeSettings,
+             "outbound": OutboundSettings,
              "freeswitch": FreeswitchSettings, "trunk": TrunkSettings,
              "kamailio": KamailioSettings}
 

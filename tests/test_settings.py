@@ -62,6 +62,8 @@ def test_defaults():
     assert s.store.url == "sqlite:///var/switchflow.db"
     assert (s.store.pin_max_failures, s.store.pin_lockout) == (5, 30 * 60_000)
     assert (s.esl.host, s.esl.port, s.esl.password) == ("127.0.0.1", 8021, "")
+    assert (s.serve.metrics_host, s.serve.metrics_port) == ("127.0.0.1", 9464)
+    assert (s.serve.drain, s.serve.log_format, s.serve.watcher_interval) == (30_000, "kv", 30_000)
     assert s.sources == (str(DEFAULTS_PATH),)
 
 
@@ -250,7 +252,8 @@ def test_unknown_section(toml):
     path = toml("[web]\nport = 80\n", "web.toml")
     assert error_of(path) == (f"{path}: unknown section [web]; sections are "
                               "[engine], [sim], [paths], [store], [esl], [dial], [outbound], "
-                              "[freeswitch], [trunk], [kamailio], [reports], [queues], [nodes]")
+                              "[freeswitch], [trunk], [kamailio], [reports], "
+                              "[serve], [queues], [nodes]")
 
 
 def test_section_written_as_a_value(toml):
