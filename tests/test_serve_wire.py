@@ -62,7 +62,7 @@ class Serve:
         self.outbound = free_port()
         self.metrics = free_port()
         self.env = {**os.environ, **env, "PYTHONPATH": str(ROOT),
-                    "SWITCHFLOW_ESL_OUTBOUND": f"127.0.0.1:{self.outbound}",
+                    "SWITCHFLOW_OUTBOUND_PORT": str(self.outbound),
                     "SWITCHFLOW_SERVE_METRICS_PORT": str(self.metrics),
                     "SWITCHFLOW_SERVE_WATCHER_INTERVAL": "1s",
                     "SWITCHFLOW_SERVE_DRAIN": "2s"}

@@ -1,7 +1,7 @@
 """The service's telephony side on FreeSWITCH: the outbound socket server and the
 control links (one per node), and in demo mode the fake FreeSWITCH in this process.
 
-- Lines: fsmod.server.OutboundServer listens where [esl] outbound says (the
+- Lines: fsmod.server.OutboundServer listens where [outbound] says (the
   dialplan's `socket HOST:PORT async full`, and originate's `&socket(...)`);
   each session becomes an ESLChannel handed to the service, with the node it
   came from: the configured node whose host is the peer's address, else the
@@ -59,9 +59,9 @@ class FreeSwitchTelephony:
         from fsmod.fake.switch import FakeFreeSWITCH
 
         fake = FakeFreeSWITCH(scale=scale).start()
-        esl = dataclasses.replace(settings.esl, host="127.0.0.1", port=fake.port, nodes="")
-        settings = dataclasses.replace(
-            settings, esl=esl, engine=dataclasses.replace(settings.engine, demo=True))
+        esl = dataclasses.replace(settings.esl, host="127.0.0.1", port=fake.port)
+        settings = dataclasses.replace(   # the one node: the fake, whatever [nodes] says
+            settings, esl=esl, nodes={}, engine=dataclasses.replace(settings.engine, demo=True))
         side = cls(settings, demo_switch=fake)
         return side
 

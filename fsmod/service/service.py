@@ -216,7 +216,7 @@ class Service:
             self._http.stop(timeout=1)
             self.telephony.close()
             raise ServiceError(f"cannot take calls: {exc.strerror or exc} (is another serve "
-                               "running? settings [esl] outbound)") from None
+                               "running? settings [outbound])") from None
         if self.policies is not None:
             self._greenlets.append(gevent.spawn(self._watch_tickets))
         self._greenlets.extend(gevent.spawn(worker) for worker in self.workers)
