@@ -156,7 +156,9 @@ class CallSession:
         if settings.get("max_call_time"):
             self.channel.schedule_hangup(settings["max_call_time"], "ALLOTTED_TIMEOUT")
         if settings.get("record_calls") and self.record.recording is None:
-            path = f"{self.record.call_id}.wav"
+            # a folder per local day, so operators find, archive and prune by date
+            day = self.clock.now().astimezone(self.zone)
+            path = f"{day:%Y/%m/%d}/{self.record.call_id}.wav"
             self.channel.start_recording(path)
             self.record.recording = path
 

@@ -31,6 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 FLOWS = ROOT / "flows"
 HOTLINE = ("hotline", "emergency", "faxback")   # the hotline hands calls to the other two
 MONDAY_10 = dt.datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def shipped(*names: str) -> list[dict]:
@@ -246,8 +247,10 @@ def test_whole_call_recording_starts_once_at_the_start_of_the_call():
     world = World(shipped(*HOTLINE))
     record, channel = world.call(press("1"))      # both flows ask for record_calls
     sessions = [e for e in channel.events if e.kind == "record_session"]
-    assert [(e.value, e.at_ms) for e in sessions] == [(f"{record.call_id}.wav", 0)]
-    assert record.recording == f"{record.call_id}.wav"
+    # named by the call's local date and its id
+    path = f"{record.started_at.astimezone(SHANGHAI):%Y/%m/%d}/{record.call_id}.wav"
+    assert [(e.value, e.at_ms) for e in sessions] == [(path, 0)]
+    assert record.recording == path and path.startswith("2026/")
     assert channel.events.index(sessions[0]) < channel.events.index(
         next(e for e in channel.events if e.kind == "answer"))
     faxback, _ = world.call(called="8002")       # faxback does not record
