@@ -66,7 +66,8 @@ class Serve:
                     "SWITCHFLOW_SERVE_METRICS_PORT": str(self.metrics),
                     "SWITCHFLOW_SERVE_WATCHER_INTERVAL": "1s",
                     "SWITCHFLOW_SERVE_DRAIN": "2s"}
-        self.env.pop("SWITCHFLOW_ESL_PASSWORD", None)
+        if "SWITCHFLOW_ESL_PASSWORD" not in env:
+            self.env.pop("SWITCHFLOW_ESL_PASSWORD", None)
         if fake is not None:
             self.env.update({"SWITCHFLOW_ESL_PORT": str(fake.port),
                              "SWITCHFLOW_ESL_PASSWORD": PASSWORD})
@@ -184,5 +185,18 @@ def test_demo_mode_runs_against_the_fake_inside_without_a_password(env, tmp_path
         serve.proc.send_signal(signal.SIGINT)
         assert serve.proc.wait(60) == 0, serve.output()
         assert "stopped" in serve.output()
+    finally:
+        serve.stop()
+
+
+def test_demo_mode_links_to_its_fake_even_with_a_password_set_for_real_nodes(env, tmp_path):
+    serve = Serve({**env, "SWITCHFLOW_ESL_PASSWORD": "for-the-real-nodes"}, tmp_path, None,
+                  "--demo")
+    try:
+        serve.wait_up()
+        shown = serve.status()
+        assert shown.exit_code == 0, shown.output
+        (node,) = [line for line in shown.output.splitlines() if line.strip().startswith("fs ")]
+        assert " up " in node, shown.output
     finally:
         serve.stop()

@@ -59,7 +59,9 @@ class FreeSwitchTelephony:
         from fsmod.fake.switch import FakeFreeSWITCH
 
         fake = FakeFreeSWITCH(scale=scale).start()
-        esl = dataclasses.replace(settings.esl, host="127.0.0.1", port=fake.port)
+        # the fake's own address and password, whatever [esl] says for the real nodes
+        esl = dataclasses.replace(settings.esl, host="127.0.0.1", port=fake.port,
+                                  password=fake.password)
         settings = dataclasses.replace(   # the one node: the fake, whatever [nodes] says
             settings, esl=esl, nodes={}, engine=dataclasses.replace(settings.engine, demo=True))
         side = cls(settings, demo_switch=fake)
