@@ -150,3 +150,16 @@ def test_playback_path_finds_the_built_file_the_way_freeswitch_does(tmp_path):
     for bad in ("../etc/passwd", "a b", "x!y", "${x}"):
         with pytest.raises(CommandValueError):
             playback_path("/snd", "zh-CN", bad)
+
+
+def test_serve_plays_the_prompts_where_prompts_build_put_them_on_the_nodes():
+    from engine.settings import load_settings
+    from fsmod.audio.layout import playback_path
+    from fsmod.channel.sound import prompt_path
+    from fsmod.service.freeswitch import node_voice
+
+    settings = load_settings(env={"SWITCHFLOW_FREESWITCH_SOUNDS_DIR": "/srv/sounds"})
+    voice = node_voice(settings)
+    for key in ("welcome", "say/5"):         # a catalogue prompt and a say fragment
+        assert prompt_path(voice, "zh-CN", key) == playback_path("/srv/sounds", "zh-CN", key)
+    assert prompt_path(voice, "en-US", "say/5") == "/srv/sounds/switchflow/en-US/say/5.wav"

@@ -27,7 +27,9 @@ from typing import Any
 import gevent
 
 from engine.settings import Settings
+from fsmod.audio.layout import ROOT as SOUNDS_ROOT
 from fsmod.channel.channel import ESLChannel
+from fsmod.channel.sound import Voice
 from fsmod.commands.api import ApiCommand
 from fsmod.control import Control, ControlError, FsSwitch, control_config
 from fsmod.server import OutboundServer
@@ -85,6 +87,8 @@ class FreeSwitchTelephony:
 
         self.server = OutboundServer(handle, host=self.config.outbound_host,
                                      port=self.config.outbound_port,
+                                     voice=node_voice(self.settings),
+                                     recordings=self.settings.freeswitch.recordings_dir,
                                      listener_for=self._engine_hangups)
         self.server.start()
         log.info("outbound socket server on %s:%d; control links to %s",
@@ -148,3 +152,9 @@ class FreeSwitchTelephony:
         self.control.stop()
         if self.demo_switch is not None:
             self.demo_switch.stop()
+
+
+def node_voice(settings: Settings) -> Voice:
+    """Where the nodes find the prompts `switchflow prompts build` made: the built
+    folder installed at `[freeswitch] sounds_dir` (fsmod/audio/layout.py)."""
+    return Voice(prompts=f"{settings.freeswitch.sounds_dir.rstrip('/')}/{SOUNDS_ROOT}")
