@@ -1,6 +1,7 @@
 """Concurrent calls through the hotline flow over TCP against the fake FreeSWITCH.
 
     python benchmarks/bench_esl.py [--calls 1000] [--rate 50] [--scale 1.0] [--out FILE]
+                                   [--bare | --greenswitch | --compare]
 
 The fake switch runs in a child process (its CPU is not ours); this process
 runs the engine: the outbound server, `Calls` with the shipped hotline,
@@ -19,8 +20,17 @@ round trip (sendmsg or api written, its reply read), and this process's CPU
 seconds per call (user + system, from getrusage, all of it: engine, flows,
 sockets, records). `--bare` drives the same caller's path straight on
 ESLChannel (record_session, answer, the welcome, two reads, the hold prompt,
-the queue) with no engine: the ESL layer's own cost, the baseline the engine
-is compared with here (bare greenswitch is not installed).
+the queue) with no engine: the ESL layer's own cost.
+
+`--greenswitch` drives the same command sequence (the same sendmsg executes,
+byte for byte the same arguments) with bare greenswitch 0.0.19: its
+OutboundESLServer and OutboundSession, each application awaited with
+`call_command(..., block=True)`, which matches completions by application
+name (safe here: one application at a time per call, straight-line). That is
+the baseline of issue 9. `--compare` runs the engine and greenswitch, each in
+a fresh process against a fresh fake, and prints and saves both with the
+ratio of CPU per call (engine / greenswitch; the goal is at most 1.3).
+greenswitch is in the optional `bench` extra (`pip install -e .[bench]`).
 """
 
 from __future__ import annotations
@@ -144,6 +154,136 @@ def bare_call(channel) -> None:
                                        "sf_caller": channel.caller, "sf_path": "main>repair"}))
 
 
+GREENSWITCH_SEQUENCE = (
+    ("set", "playback_terminators=0123456789*#"),
+    ("playback", "welcome"),
+    ("play_and_get_digits", "main_menu 1"),
+    ("play_and_get_digits", "repair_menu 2"),
+    ("set", "playback_terminators=none"),
+    ("playback", "queue_hold"),
+)
+PROMPTS = "/usr/share/switchflow/prompts/zh-CN"
+
+
+def greenswitch_application(finished: list[str], errors: list[str]) -> type:
+    """A greenswitch application sending the commands `bare_call` makes ESLChannel send."""
+    from greenswitch.esl import NotConnectedError, OutboundSessionHasGoneAway
+
+    class HotlineCaller:
+        def __init__(self, session) -> None:
+            self.session = session
+
+        def run(self) -> None:
+            s = self.session
+            uuid = s.session_data.get("Unique-ID") or ""
+
+            def execute(app: str, arg: str | None = None) -> None:
+                # greenswitch waits on CHANNEL_EXECUTE_COMPLETE by application name
+                s.call_command(app, arg, block=True, response_timeout=120)
+
+            try:
+                s.myevents()
+                s.linger(30)
+                execute("record_session", f"{uuid}.wav")
+                execute("answer")
+                for app, arg in GREENSWITCH_SEQUENCE:
+                    if app == "playback":
+                        arg = f"{PROMPTS}/{arg}.wav"
+                    elif app == "play_and_get_digits":
+                        menu, n = arg.split()
+                        arg = (f"1 1 1 5000 # {PROMPTS}/{menu}.wav silence_stream://250 "
+                               f"sf_digits_{n} [\\d*#]+ 3000")
+                    execute(app, arg)
+                caller = s.session_data.get("Caller-Caller-ID-Number") or ""
+                for name, value in (("sf_call_id", uuid), ("sf_flow", "hotline"),
+                                    ("sf_caller", caller), ("sf_path", "main>repair"),
+                                    ("cc_export_vars", "sf_call_id,sf_flow,sf_caller,sf_path"),
+                                    ("cc_base_score", "20")):
+                    execute("set", f"{name}={value}")
+                execute("callcenter", "repair@default")
+                finished.append(uuid)
+            except (NotConnectedError, OutboundSessionHasGoneAway, gevent.Timeout) as error:
+                errors.append(f"{uuid}: {error!r}")
+
+    return HotlineCaller
+
+
+def run_greenswitch(args: argparse.Namespace, child: subprocess.Popen) -> dict:
+    """The same caller's path on bare greenswitch; the same measurements."""
+    from greenswitch import esl as gs
+
+    trips: list[float] = []
+    send = gs.ESLProtocol.send
+
+    def timed(self, data):
+        began = time.perf_counter()
+        try:
+            return send(self, data)
+        finally:
+            trips.append(time.perf_counter() - began)
+
+    gs.ESLProtocol.send = timed
+    finished: list[str] = []
+    errors: list[str] = []
+    probe = gsocket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    server = gs.OutboundESLServer("127.0.0.1", port, greenswitch_application(finished, errors),
+                                  max_connections=args.calls + 10)
+    listener = gevent.spawn(server.listen)
+    gevent.sleep(0.2)
+    assert child.stdin
+    cpu0 = resource.getrusage(resource.RUSAGE_SELF)
+    wall0 = time.perf_counter()
+    child.stdin.write(f"127.0.0.1 {port} {args.calls} {args.rate}\n")
+    child.stdin.flush()
+    while len(finished) + len(errors) < args.calls:
+        gevent.sleep(0.1)
+        if time.perf_counter() - wall0 > 900:
+            break
+    wall = time.perf_counter() - wall0
+    cpu1 = resource.getrusage(resource.RUSAGE_SELF)
+    server.stop()
+    listener.kill(block=False)
+    cpu = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
+    trips.sort()
+    return {
+        "mode": "bare greenswitch 0.0.19 (the same command sequence)",
+        "calls": args.calls, "scale": args.scale, "finished": len(finished),
+        "errors": len(errors), "first_errors": errors[:3],
+        "wall_s": round(wall, 2), "calls_per_s": round(len(finished) / wall, 1),
+        "command_round_trip_ms": {
+            "p50": round(1000 * statistics.median(trips), 2) if trips else None,
+            "p99": round(1000 * trips[int(0.99 * (len(trips) - 1))], 2) if trips else None,
+            "count": len(trips)},
+        "cpu_s_per_call": round(cpu / max(1, len(finished)), 4),
+        "commands_per_call": round(len(trips) / max(1, len(finished)), 1),
+    }
+
+
+def compare(args: argparse.Namespace) -> None:
+    """The engine, then bare greenswitch, each in a fresh process; both and the ratio."""
+    results = ROOT / "benchmarks" / "results"
+    runs = {}
+    for mode in ("engine", "greenswitch"):
+        out = results / f"bench_esl_{mode}_run.json"
+        flags = ["--greenswitch"] if mode == "greenswitch" else []
+        subprocess.run([sys.executable, __file__, "--calls", str(args.calls), "--rate",
+                        str(args.rate), "--scale", str(args.scale), "--out", str(out), *flags],
+                       check=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+        runs[mode] = json.loads(out.read_text())
+        out.unlink()
+    engine, base = runs["engine"]["cpu_s_per_call"], runs["greenswitch"]["cpu_s_per_call"]
+    summary = {
+        "engine": runs["engine"], "greenswitch": runs["greenswitch"],
+        "cpu_per_call_ratio_engine_over_greenswitch": round(engine / base, 2) if base else None,
+        "goal": 1.3,
+    }
+    print(json.dumps({k: v for k, v in summary.items() if not isinstance(v, dict)}, indent=2))
+    Path(args.out).write_text(json.dumps(summary, indent=2) + "\n")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--calls", type=int, default=1000)
@@ -152,10 +292,19 @@ def main() -> None:
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "bench_esl.json"))
     parser.add_argument("--bare", action="store_true",
                         help="the same caller's path driven straight on ESLChannel, no engine")
+    parser.add_argument("--greenswitch", action="store_true",
+                        help="the same command sequence driven by bare greenswitch (baseline)")
+    parser.add_argument("--compare", action="store_true",
+                        help="run the engine and greenswitch, save both and the CPU ratio")
     parser.add_argument("--fake-side", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.fake_side:
         fake_side(args.scale)
+        return
+    if args.compare:
+        if args.out.endswith("bench_esl.json"):
+            args.out = str(ROOT / "benchmarks" / "results" / "bench_esl_greenswitch.json")
+        compare(args)
         return
 
     child = subprocess.Popen([sys.executable, __file__, "--fake-side", "--scale", str(args.scale)],
@@ -163,6 +312,14 @@ def main() -> None:
                              cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert child.stdin and child.stdout
     fake_port = int(child.stdout.readline())
+    if args.greenswitch:
+        result = run_greenswitch(args, child)
+        child.stdin.write("\n")
+        child.stdin.flush()
+        child.wait(timeout=60)
+        print(json.dumps(result, indent=2))
+        Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
+        return
 
     base = demo_runtime(incident=False, today=MONDAY_10.date(), near=ROOT / "flows")
     flows = []
