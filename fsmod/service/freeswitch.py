@@ -32,7 +32,9 @@ from fsmod.channel.channel import ESLChannel
 from fsmod.channel.sound import Voice
 from fsmod.commands.api import ApiCommand
 from fsmod.control import Control, ControlError, FsSwitch, control_config
+from fsmod.esl.events import Event
 from fsmod.server import OutboundServer
+from fsmod.vocab import EventName
 
 from .status import NodeStatus
 
@@ -83,6 +85,7 @@ class FreeSwitchTelephony:
         def handle(channel: ESLChannel) -> None:
             node = self._node_of(channel)
             self.switch.attribute(channel.uuid, node)
+            channel.session.on_event = self._own_end(node)
             lines(channel, node=node)
 
         self.server = OutboundServer(handle, host=self.config.outbound_host,
@@ -94,6 +97,14 @@ class FreeSwitchTelephony:
         log.info("outbound socket server on %s:%d; control links to %s",
                  self.config.outbound_host, self.server.port,
                  ", ".join(f"{n.name}={n.host}:{n.port}" for n in self.config.nodes))
+
+    def _own_end(self, node: str) -> Callable[[Event], None]:
+        """The call's own end as its socket session hears it: counted (once) by the
+        switch, so a call that ends while the control link is down keeps its real cause."""
+        def heard(event: Event) -> None:
+            if event.name == EventName.CHANNEL_HANGUP_COMPLETE:
+                self.switch.observe(node, event)
+        return heard
 
     def _engine_hangups(self, uuid: str) -> Callable[[str, Any], None]:
         """The line's own events: when the engine hangs it up (a flow's `hangup`, the
