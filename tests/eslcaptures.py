@@ -1,9 +1,10 @@
-"""The real FreeSWITCH 1.10.12 traffic in ../shared/esl-captures/, for the fsmod tests.
+"""The real FreeSWITCH 1.10.12 traffic recorded for this project, for the fsmod tests.
 
 Each capture is a list of `Row`s (seconds since the start, direction, the
-frame's exact bytes). The folder is `SWITCHFLOW_ESL_CAPTURES`, else `shared/`
-beside the repository (as the helpers' worktrees and CI have it). Missing
-captures fail the tests that need them: they are the reference, not an extra.
+frame's exact bytes). The folder is `SWITCHFLOW_ESL_CAPTURES`, else
+tests/data/esl-captures/ (a copy of the team's shared ../shared/esl-captures,
+kept in the repository so any checkout can run the tests). Missing captures
+fail the tests that need them: they are the reference, not an extra.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 CAPTURES = Path(
-    os.environ.get("SWITCHFLOW_ESL_CAPTURES", REPO.parent / "shared" / "esl-captures")
+    os.environ.get("SWITCHFLOW_ESL_CAPTURES", REPO / "tests" / "data" / "esl-captures")
 )
 
 
