@@ -22,6 +22,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import gevent
 import pytest
@@ -298,7 +299,9 @@ def test_caller_hangs_up_during_a_prompt(service, caplog):
     assert (record.flow, record.end_reason, record.hangup_cause, record.hangup_by) == (
         "hotline", "caller_hangup", "NORMAL_CLEARING", "caller")
     assert record.path[0] == "start" and record.keys == []
-    assert record.recording == f"{record.call_id}.wav"       # record_calls
+    # record_calls: filed by the call's local date and its id
+    local_day = record.started_at.astimezone(ZoneInfo("Asia/Shanghai"))
+    assert record.recording == f"{local_day:%Y/%m/%d}/{record.call_id}.wav"
     played = [(f.get("execute-app-name"), f.get("execute-app-arg")) for f in call.commands
               if f.get("execute-app-name")]
     assert played[-1] == ("playback", f"{PROMPTS}/zh-CN/welcome.wav")   # cut short
