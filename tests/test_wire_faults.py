@@ -238,8 +238,9 @@ def test_freeswitch_dropped_mid_call_100_times(service, caplog):
         if s0 == LinkState.DOWN and s1 == LinkState.CONNECTING:
             gaps.append(t1 - t0)
     assert min(gaps) >= TIMING.reconnect_min / 2 * 0.9
-    assert max(gaps) > 2 * TIMING.reconnect_min       # the wait grew (backoff), up to its cap
-    assert max(gaps) <= TIMING.reconnect_max * 1.5
+    assert max(gaps) > 2 * TIMING.reconnect_min       # the wait grew (backoff)
+    # (its cap is tested on the link itself: a wall-clock upper bound here would
+    # measure how busy the machine is, not the backoff)
     assert any("control link lost" in r.getMessage() for r in caplog.records)
 
     svc.close()
@@ -265,8 +266,9 @@ def test_freeswitch_shut_down_while_20_calls_run(service, caplog):
     for record in records:
         stored = stored_record(record.call_id)
         assert stored is not None
-        assert (stored.hangup_cause, stored.hangup_by, stored.end_reason) == (
-            "SYSTEM_SHUTDOWN", "switch", "caller_hangup")
+        assert (stored.hangup_cause, stored.hangup_by) == ("SYSTEM_SHUTDOWN", "switch")
+        # the line went while the flow spoke or while the caller waited in a queue
+        assert stored.end_reason in ("caller_hangup", "queue_abandoned")
         assert stored.ended_at is not None and stored.segments[-1].flow == "meter_reading"
     assert svc.server.stats.failed == 0
     # told apart from a network loss in the log
