@@ -73,6 +73,10 @@ def render(out: Path) -> None:
     A file whose content would not change is left alone. Nothing is written
     when a setting cannot be (a stock or missing password outside demo mode,
     a value FreeSWITCH would expand or that would break a file).
+
+    \b
+    Example:
+      SWITCHFLOW_ESL_PASSWORD=choose-one switchflow conf render --out /tmp/fs-conf
     """
     from fsmod.config.callcenter import load_callcenter
     from fsmod.config.render import render as render_files
@@ -104,6 +108,10 @@ def check(folder: Path) -> None:
     number routed to the socket `switchflow serve` listens on, every queue a
     flow uses defined, the modules needed, and Kamailio's configuration
     (`kamailio -c`) with several nodes. Exit status 1 when anything is wrong.
+
+    \b
+    Example:
+      switchflow conf check /tmp/fs-conf
     """
     from fsmod.config.check import check as check_folder
     from fsmod.config.check import kamailio_available
