@@ -194,6 +194,28 @@ class ServeSettings:
 
 
 @dataclass(frozen=True)
+class CampaignSettings:
+    """The outbound dialler's rules that no campaign can override (engine.campaigns)."""
+
+    file: Path               # per-campaign settings: mode, caps, trunk (conf/campaigns.toml)
+    quiet_hours: str         # "HH:MM-HH:MM" in the callee's local time: nobody is called
+    rate: int                # calls started per second by one serve process, all campaigns
+    concurrency: int         # calls in progress at once, all campaigns (0: no cap)
+    trunk_rate: int          # calls per second on one trunk
+    trunk_concurrency: int   # calls at once on one trunk
+    lease: int               # milliseconds a worker holds a target it dials
+    pause_when_waiting: int  # inbound callers waiting for agents that pause dialling (0: never)
+    ring_timeout: int        # milliseconds a campaign call may ring
+    max_per_number: int      # failed calls to one number before it is dropped
+    abandon_lockout: int     # milliseconds before an abandoned callee is called again
+    retry_busy: int          # milliseconds; each default unless the flow's `retry` names it
+    retry_no_answer: int
+    retry_rejected: int
+    retry_network: int
+    retry_machine: int
+
+
+@dataclass(frozen=True)
 class Settings:
     engine: EngineSettings
     sim: SimSettings
@@ -207,6 +229,7 @@ class Settings:
     freeswitch: FreeswitchSettings
     trunk: TrunkSettings
     kamailio: KamailioSettings
+    campaigns: CampaignSettings
     queues: Mapping[str, str] = field(default_factory=dict)  # flow queue[/skill] -> queue@domain
     nodes: Mapping[str, str] = field(default_factory=dict)   # FreeSWITCH node name -> host
     sources: tuple[str, ...] = ()  # files and variables that contributed, in order
@@ -484,6 +507,27 @@ SCHEMA: dict[str, dict[str, _Key]] = {
         "log_format": _with(_one_of(LOG_FORMATS), "kv"),
         "watcher_interval": _with(_duration(1000, 3_600_000), "30s"),
     },
+    # ---- campaigns (the outbound dialler, engine/campaigns)
+    "campaigns": {
+        "file": _with(_text(r"(?s).+", "a file path", Path), "conf/campaigns.toml"),
+        "quiet_hours": _with(_text(r"((?:[01]\d|2[0-4]):[0-5]\d-(?:[01]\d|2[0-4]):[0-5]\d)?",
+                                   'local times "HH:MM-HH:MM" such as "21:00-08:00", or ""'),
+                             "21:00-08:00"),
+        "rate": _with(_whole(0, 10_000), 50),
+        "concurrency": _with(_whole(0, 100_000), 500),
+        "trunk_rate": _with(_whole(0, 10_000), 30),
+        "trunk_concurrency": _with(_whole(0, 100_000), 300),
+        "lease": _with(_duration(10_000, 3_600_000), "2m"),
+        "pause_when_waiting": _with(_whole(0, 10_000), 3),
+        "ring_timeout": _with(_duration(5_000, 120_000), "30s"),
+        "max_per_number": _with(_whole(1, 100), 3),
+        "abandon_lockout": _with(_duration(0, 30 * 86_400_000), "24h"),
+        "retry_busy": _with(_duration(10_000, 7 * 86_400_000), "10m"),
+        "retry_no_answer": _with(_duration(10_000, 7 * 86_400_000), "1h"),
+        "retry_rejected": _with(_duration(10_000, 7 * 86_400_000), "4h"),
+        "retry_network": _with(_duration(10_000, 7 * 86_400_000), "15m"),
+        "retry_machine": _with(_duration(10_000, 7 * 86_400_000), "4h"),
+    },
 }
 
 _SECTIONS = {"engine": EngineSettings, "sim": SimSettings, "paths": PathSettings,
@@ -491,7 +535,8 @@ _SECTIONS = {"engine": EngineSettings, "sim": SimSettings, "paths": PathSettings
              "reports": ReportSettings, "serve": ServeSettings,
              "outbound": OutboundSettings,
              "freeswitch": FreeswitchSettings, "trunk": TrunkSettings,
-             "kamailio": KamailioSettings}
+             "kamailio": KamailioSettings,
+             "campaigns": CampaignSettings}
 
 # sections whose keys are the user's own: (key pattern, what a key looks like, value, defaults)
 MAP_SECTIONS: dict[str, tuple[re.Pattern[str], str, _Key, dict[str, str]]] = {
