@@ -9,6 +9,7 @@ between processes.
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -17,6 +18,7 @@ from engine.campaigns.outcomes import FINAL_FOR_NUMBER, NOT_THE_NUMBERS_FAULT
 from engine.campaigns.ports import Attempt, DncHit, Outcome, Target, TargetState
 
 _DUE = (TargetState.PENDING, TargetState.RETRY_WAIT)
+_EPOCH = dt.datetime.min.replace(tzinfo=dt.UTC)
 
 
 @dataclass(frozen=True)
@@ -37,7 +39,41 @@ class MemoryCampaignStore:
         self.dnc_entries: list[DncEntry] = []
         self.dials: list[tuple[int, str]] = []     # (target, number) of every placed call
         self._next_id = 1
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
+        # due targets by (due time, id), stale entries skipped; counts kept as they change
+        self._due: dict[str, list[tuple[dt.datetime, int]]] = {}
+        self._counts: dict[str, dict[TargetState, int]] = {}
+        self._leased: dict[str, set[int]] = {}
+
+    def _set(self, t: Target) -> None:
+        """Store `t`, keeping the due index and the counts."""
+        old = self.targets.get(t.id)
+        counts = self._counts.setdefault(t.campaign, {s: 0 for s in TargetState})
+        if old is not None:
+            counts[old.state] -= 1
+        counts[t.state] += 1
+        self.targets[t.id] = t
+        leased = self._leased.setdefault(t.campaign, set())
+        if t.state == TargetState.DIALLING:
+            leased.add(t.id)
+        else:
+            leased.discard(t.id)
+        if t.state in _DUE and (old is None or old.state not in _DUE
+                                or old.next_at != t.next_at):
+            heapq.heappush(self._due.setdefault(t.campaign, []), (t.next_at or _EPOCH, t.id))
+
+    def _is_due_entry(self, at: dt.datetime, tid: int) -> bool:
+        t = self.targets.get(tid)
+        return t is not None and t.state in _DUE and (t.next_at or _EPOCH) == at
+
+    def next_due(self, campaign: str) -> dt.datetime | None:
+        """When the next target of `campaign` is due (None: none waits). Not in the
+        protocol: the dialler uses it, when a store has it, to sleep until then."""
+        with self._lock:
+            heap = self._due.get(campaign, [])
+            while heap and not self._is_due_entry(*heap[0]):
+                heapq.heappop(heap)
+            return heap[0][0] if heap else None
 
     # ------------------------------------------------------------ filling it
 
@@ -48,7 +84,7 @@ class MemoryCampaignStore:
             self._next_id += 1
             target = Target(tid, campaign, account or f"A{tid:08d}", name or f"target {tid}",
                             tuple(phones), timezone, dict(data or {}))
-            self.targets[tid] = target
+            self._set(target)
             return target
 
     def add_dnc(self, number: str, list_name: str = "internal", reason: str = "",
@@ -61,18 +97,20 @@ class MemoryCampaignStore:
     def claim(self, campaign: str, now: dt.datetime, limit: int, worker: str,
               lease_s: float) -> list[Target]:
         with self._lock:
-            due = [t for t in self.targets.values() if t.campaign == campaign
-                   and (t.state == TargetState.PENDING or
-                        (t.state == TargetState.RETRY_WAIT
-                         and (t.next_at is None or t.next_at <= now)))]
-            epoch = dt.datetime.min.replace(tzinfo=dt.UTC)
-            due.sort(key=lambda t: (t.next_at or epoch, t.id))
+            heap = self._due.get(campaign, [])
             until = now + dt.timedelta(seconds=lease_s)
-            out = []
-            for t in due[:max(0, limit)]:
-                leased = replace(t, state=TargetState.DIALLING, leased_by=worker,
-                                 lease_until=until)
-                self.targets[t.id] = leased
+            out: list[Target] = []
+            while heap and len(out) < max(0, limit):
+                at, tid = heap[0]
+                if not self._is_due_entry(at, tid):
+                    heapq.heappop(heap)
+                    continue
+                if at > now:
+                    break
+                heapq.heappop(heap)
+                leased = replace(self.targets[tid], state=TargetState.DIALLING,
+                                 leased_by=worker, lease_until=until)
+                self._set(leased)
                 out.append(leased)
             return out
 
@@ -81,7 +119,7 @@ class MemoryCampaignStore:
             t = self.targets.get(target_id)
             if t is None or t.state != TargetState.DIALLING or t.leased_by != worker:
                 return False
-            self.targets[target_id] = replace(t, lease_until=until)
+            self._set(replace(t, lease_until=until))
             return True
 
     def finish(self, target_id: int, worker: str, attempt: Attempt | None,
@@ -92,8 +130,7 @@ class MemoryCampaignStore:
                 return False
             if attempt is not None:
                 t = self._record(t, attempt)
-            self.targets[target_id] = replace(t, state=state, next_at=next_at, leased_by="",
-                                              lease_until=None)
+            self._set(replace(t, state=state, next_at=next_at, leased_by="", lease_until=None))
             return True
 
     def _record(self, t: Target, attempt: Attempt) -> Target:
@@ -118,14 +155,14 @@ class MemoryCampaignStore:
     def recover(self, campaign: str, now: dt.datetime) -> int:
         with self._lock:
             n = 0
-            for t in list(self.targets.values()):
-                if t.campaign == campaign and t.state == TargetState.DIALLING \
-                        and t.lease_until is not None and t.lease_until < now:
+            for tid in list(self._leased.get(campaign, ())):
+                t = self.targets[tid]
+                if t.lease_until is not None and t.lease_until < now:
                     lost = Attempt(t.id, t.phones[0] if t.phones else "", "", Outcome.LOST,
                                    t.lease_until, detail="lease expired")
                     t = self._record(t, lost)
-                    self.targets[t.id] = replace(t, state=TargetState.RETRY_WAIT, next_at=now,
-                                                 leased_by="", lease_until=None)
+                    self._set(replace(t, state=TargetState.RETRY_WAIT, next_at=now,
+                                      leased_by="", lease_until=None))
                     n += 1
             return n
 
@@ -133,11 +170,8 @@ class MemoryCampaignStore:
         return self.targets.get(target_id)
 
     def counts(self, campaign: str) -> Mapping[TargetState, int]:
-        out = {s: 0 for s in TargetState}
-        for t in self.targets.values():
-            if t.campaign == campaign:
-                out[t.state] += 1
-        return out
+        with self._lock:
+            return dict(self._counts.get(campaign) or {s: 0 for s in TargetState})
 
     def attempts(self, campaign: str, since: dt.datetime | None = None) -> Sequence[Attempt]:
         return [a for c, a in self._attempts
@@ -151,5 +185,5 @@ class MemoryCampaignStore:
 
     def pending(self, campaign: str) -> int:
         """Targets still to be called (pending, retry-wait or dialling)."""
-        return sum(1 for t in self.targets.values() if t.campaign == campaign and t.state in
-                   (*_DUE, TargetState.DIALLING))
+        counts = self.counts(campaign)
+        return sum(counts[s] for s in (*_DUE, TargetState.DIALLING))

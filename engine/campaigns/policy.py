@@ -29,7 +29,7 @@ from engine.calendars.clock import UTC, get_zone
 from engine.campaigns.outcomes import FINAL_FOR_NUMBER, NOT_THE_NUMBERS_FAULT, REACHED, from_word
 from engine.campaigns.ports import Outcome, Target, TargetState
 
-MAX_STEPS = 64            # window/quiet alternations looked through for the next moment
+LOOKAHEAD_DAYS = 14       # how far ahead the next calling moment is looked for
 
 # settings' default retry delays (seconds), overridden per outcome by the flow's `retry`
 DEFAULT_DELAYS: dict[Outcome, float] = {
@@ -80,7 +80,8 @@ class QuietHours:
         return wall.replace(tzinfo=local.tzinfo)
 
     def __str__(self) -> str:
-        return f"{self.start // 60:02d}:{self.start % 60:02d}-{self.end // 60:02d}:{self.end % 60:02d}"
+        a, b = divmod(self.start, 60), divmod(self.end, 60)
+        return f"{a[0]:02d}:{a[1]:02d}-{b[0]:02d}:{b[1]:02d}"
 
 
 @dataclass(frozen=True)
@@ -159,29 +160,58 @@ class CallingWindow:
         get_zone(timezone)
         return self._calendar(timezone)
 
-    def allowed(self, timezone: str, at: dt.datetime) -> bool:
-        """May a callee in `timezone` be called at instant `at`?"""
+    def checked(self, timezone: str, at: dt.datetime) -> bool:
+        """`allowed`, asked of the calendar and the quiet hours directly (no day cache):
+        the simulator's outside check of the dialler."""
         local = at.astimezone(get_zone(timezone))
         if self.quiet.quiet(local):
             return False
         cal = self.calendar(timezone)
         return cal is None or cal.is_open(at)
 
+    def spans(self, timezone: str, day: dt.date) -> tuple[tuple[dt.datetime, dt.datetime], ...]:
+        """The UTC spans of local date `day` in which calls are allowed (cached per day)."""
+        return self._spans(timezone, day)
+
+    @lru_cache(maxsize=8192)  # noqa: B019 - a window lives as long as its campaign
+    def _spans(self, timezone: str, day: dt.date) -> tuple[tuple[dt.datetime, dt.datetime], ...]:
+        zone = get_zone(timezone)
+        cal = self.calendar(timezone)
+        ranges = list(cal.hours_on(day)) if cal is not None else [(0, 1440)]
+        q = self.quiet
+        if q.start != q.end:
+            quiet = [(q.start, q.end)] if q.start < q.end else [(0, q.end), (q.start, 1440)]
+            for qa, qb in quiet:
+                cut = []
+                for a, b in ranges:
+                    if qb <= a or b <= qa:
+                        cut.append((a, b))
+                        continue
+                    if a < qa:
+                        cut.append((a, qa))
+                    if qb < b:
+                        cut.append((qb, b))
+                ranges = cut
+        midnight = dt.datetime.combine(day, dt.time())
+
+        def instant(minute: int) -> dt.datetime:
+            return (midnight + dt.timedelta(minutes=minute)).replace(tzinfo=zone).astimezone(UTC)
+
+        return tuple((instant(a), instant(b)) for a, b in sorted(ranges) if a < b)
+
+    def allowed(self, timezone: str, at: dt.datetime) -> bool:
+        """May a callee in `timezone` be called at instant `at`?"""
+        day = at.astimezone(get_zone(timezone)).date()
+        return any(a <= at < b for a, b in self._spans(timezone, day))
+
     def next_allowed(self, timezone: str, at: dt.datetime) -> dt.datetime | None:
         """The first instant at or after `at` when `allowed`; None if not within 14 days."""
         zone = get_zone(timezone)
-        cal = self.calendar(timezone)
-        t = at.astimezone(UTC)
-        for _ in range(MAX_STEPS):
-            if cal is not None:
-                opened = cal.next_open(t)
-                if opened is None:
-                    return None
-                t = opened
-            local = t.astimezone(zone)
-            if not self.quiet.quiet(local):
-                return t
-            t = self.quiet.ends_after(local).astimezone(UTC)
+        day = at.astimezone(zone).date()
+        for i in range(LOOKAHEAD_DAYS + 1):
+            for a, b in self._spans(timezone, day + dt.timedelta(days=i)):
+                if b > at:
+                    return max(a, at.astimezone(UTC))
         return None
 
 

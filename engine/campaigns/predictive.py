@@ -114,7 +114,7 @@ def wanted_ringing(mode: Mode, free_agents: int, *, answer_rate: float | None = 
         return agents
     p = min(1.0, max(0.01, answer_rate))
     n = agents
-    top = int(math.ceil(agents * MAX_RATIO))
+    top = math.ceil(agents * MAX_RATIO)
     while n < top and expected_abandon_share(n + 1, p, agents) <= aim:
         n += 1
     return n
