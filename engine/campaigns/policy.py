@@ -222,8 +222,8 @@ def usable_numbers(target: Target, policy: RetryPolicy,
     A number is closed by a final outcome (the store's `closed_numbers`, or
     `closed` given here), or by `max_per_number` failures.
     """
-    shut = set(closed) | set(getattr(target, "closed_numbers", ()) or ())
-    failures = getattr(target, "number_failures", None) or target.number_attempts
+    shut = set(closed) | set(target.closed_numbers)
+    failures = target.number_failures
     ok = [(failures.get(n, 0), i, n) for i, n in enumerate(target.phones)
           if n not in shut and failures.get(n, 0) < policy.max_per_number]
     return [n for _, _, n in sorted(ok)]
@@ -243,11 +243,11 @@ def decide(target: Target, attempt_outcome: Outcome, number: str, at: dt.datetim
     if attempt_outcome == Outcome.ANSWERED:
         return Decision(TargetState.COMPLETED, why="answered")
     closed = {number} if attempt_outcome in FINAL_FOR_NUMBER else set()
-    failed = dict(getattr(target, "number_failures", None) or target.number_attempts)
+    failed = dict(target.number_failures)
     if placed and attempt_outcome not in NOT_THE_NUMBERS_FAULT:
         failed[number] = failed.get(number, 0) + 1
     left = [n for n in target.phones if n not in closed
-            and n not in (getattr(target, "closed_numbers", ()) or ())
+            and n not in target.closed_numbers
             and failed.get(n, 0) < policy.max_per_number]
     if not left:
         final = TargetState.EXCLUDED if attempt_outcome == Outcome.DNC else TargetState.FAILED

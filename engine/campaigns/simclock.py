@@ -54,10 +54,10 @@ class EventClock:
                 return True
             if not self._heap:
                 return False
-            at, _, event = heapq.heappop(self._heap)
-            if until is not None and at > until:
+            if until is not None and self._heap[0][0] > until:
                 self._now = max(self._now, until)
                 return done()
+            at, _, event = heapq.heappop(self._heap)
             self._now = max(self._now, at)
             event.set()
         return True
