@@ -1,0 +1,116 @@
+"""A campaign end to end on the wire: the dialler places calls with originate through
+fsmod's Originator against the fake FreeSWITCH over TCP (outcomes scripted per endpoint);
+a busy number is tried again with the same caller ID, an answered call comes in on the
+outbound socket and runs the campaign's `on answer` node with `target` set."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from pathlib import Path
+
+import gevent
+import pytest
+from campaignkit import config
+
+from cli.project import compile_checked, demo_runtime, flow_names
+from engine.calendars.clock import SystemClock
+from engine.campaigns.dialler import CampaignDialler
+from engine.campaigns.memory import MemoryCampaignStore
+from engine.campaigns.pacing import Pacer
+from engine.campaigns.policy import RetryPolicy
+from engine.campaigns.ports import Outcome, TargetState
+from engine.lifecycle import Calls
+from fsmod.campaigns.dialer import FsDialer
+from fsmod.control import Control, ControlConfig, FsSwitch, LinkTiming, NodeConfig, Originator
+from fsmod.fake.switch import FakeFreeSWITCH
+from fsmod.server import OutboundServer
+
+ROOT = Path(__file__).resolve().parents[1]
+FLOWS = ROOT / "flows"
+TIMING = LinkTiming(api_timeout=2.0, heartbeat_interval=0.5, heartbeat_misses=4,
+                    reconnect_min=0.02, reconnect_max=0.1, lost_grace=2.0)
+
+
+@pytest.fixture
+def fake():
+    switch = FakeFreeSWITCH(scale=0.02, heartbeat=0.5).start()
+    yield switch
+    switch.stop()
+
+
+@pytest.fixture
+def control(fake):
+    ctl = Control(ControlConfig((NodeConfig("fs", "127.0.0.1", fake.port, "ClueCon"),), TIMING))
+    ctl.start()
+    assert ctl.wait_up(3)
+    yield ctl
+    ctl.stop()
+
+
+def dunning_flow():
+    runtime = demo_runtime(incident=False, today=dt.date(2026, 11, 23), near=FLOWS)
+    runtime.catalog.flows = (runtime.catalog.flows or set()) | flow_names(
+        files=sorted(FLOWS.glob("*.flow")))
+    ir, checked = compile_checked(FLOWS / "dunning_small.flow", runtime.catalog)
+    assert ir is not None, checked.diagnostics
+    return ir, runtime
+
+
+def test_busy_retried_and_an_answered_call_runs_the_flow_with_its_target(fake, control):
+    ir, runtime = dunning_flow()
+    store = MemoryCampaignStore()
+    busy = store.add("dunning_small", ["13900000001"], account="87654321", name="王芳",
+                     data={"account": "87654321", "arrears": 120.5, "late_fee": 3.2})
+    answers = store.add("dunning_small", ["13900000002"], account="12345678", name="张伟",
+                        data={"account": "12345678", "arrears": 186.4, "late_fee": 5.59})
+    gone = store.add("dunning_small", ["13900000003"], account="11112222")
+    fake.originate_outcomes["loopback/13900000001"] = "USER_BUSY"
+    fake.originate_outcomes["loopback/13900000003"] = "NO_ROUTE_DESTINATION"
+
+    switch = FsSwitch(control, audit_interval=0)
+    calls = Calls([ir], runtime, switch)
+    calls.campaigns = store
+    heard: list[tuple[str, object]] = []
+    line: list[tuple[str, object]] = []
+    server = OutboundServer(lambda ch: calls.handle(
+        ch, observer=lambda kind, value: heard.append((kind, value))), port=0,
+        listener_for=lambda uuid: lambda kind, value: line.append((kind, value))).start()
+    try:
+        originator = Originator(control, switch=switch, socket_host="127.0.0.1",
+                                socket_port=server.port)
+        dialer = FsDialer(originator, "loopback/{target}")
+        cfg = config(window=None, quiet="", rate=20,
+                     retry={"tries": 3, "every_ms": 200, "on": ["busy", "noanswer"]})
+        cfg = type(cfg)(**{**cfg.__dict__, "name": "dunning_small", "on_answer": "reminder",
+                           "retry": RetryPolicy.from_ir({"tries": 3, "every_ms": 200,
+                                                         "on": ["busy", "noanswer"]}),
+                           "ring_timeout_s": 5})
+        clock = SystemClock()
+        d = CampaignDialler(cfg, store, dialer, clock, pacer=Pacer(clock), worker="wire")
+        runner = gevent.spawn(d.run, until_done=True)
+        runner.join(timeout=60)
+        assert runner.dead, "the campaign did not finish within 60 s"
+        deadline = time.monotonic() + 10
+        while server.stats.active and time.monotonic() < deadline:
+            gevent.sleep(0.05)
+    finally:
+        server.stop(timeout=1)
+    attempts = store.attempts("dunning_small")
+    by_target = {t: [a for a in attempts if a.target_id == t] for t in (busy.id, answers.id,
+                                                                        gone.id)}
+    # busy: tried the flow's 3 times, each time with the campaign's caller ID
+    assert [a.outcome for a in by_target[busy.id]] == [Outcome.BUSY] * 3
+    assert {a.caller_id for a in attempts} == {"95158"}
+    assert store.target(busy.id).state == TargetState.FAILED
+    # no route: the number does not exist, never dialled again
+    assert [a.outcome for a in by_target[gone.id]] == [Outcome.UNALLOCATED]
+    # answered: the flow ran from the campaign's `on answer` node with `target` set
+    assert [a.outcome for a in by_target[answers.id]] == [Outcome.ANSWERED]
+    assert store.target(answers.id).state == TargetState.COMPLETED
+    assert heard[0] == ("node", "reminder") and heard[-1] == ("end", "hangup")
+    plays = [repr(v) for k, v in line if k in ("play", "say")]
+    assert "dunning_intro" in plays[0]
+    assert "186.4" in plays[1] and "5.59" in plays[1], plays[1]     # target.arrears, late_fee
+    # what the switch was asked: the campaign's variables on every originate
+    assert server.stats.failed == 0
