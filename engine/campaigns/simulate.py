@@ -195,6 +195,7 @@ class SimReport:
     asked_rate: float
     breaches: list[Breach] = field(default_factory=list)
     timed_out: bool = False
+    steady_rate: float = 0.0       # calls started per second over the first 10 minutes
 
     @property
     def took(self) -> dt.timedelta | None:
@@ -245,6 +246,13 @@ class Watch:
 
     def ended(self) -> None:
         self.live -= 1
+
+    def steady_rate(self, seconds: float = 600.0) -> float:
+        if not self.starts:
+            return 0.0
+        first = min(self.starts)
+        edge = first + dt.timedelta(seconds=seconds)
+        return sum(1 for t in self.starts if t < edge) / seconds
 
     def peak_per_second(self) -> int:
         starts = sorted(self.starts)
@@ -322,7 +330,7 @@ def simulate(config: CampaignConfig, start: dt.datetime, *, targets: int = 1000,
     attempts = store.attempts(config.name)
     per_target = Counter(a.target_id for a in attempts if a.outcome != Outcome.DNC)
     spread = Counter(per_target.get(tid, 0) for tid in store.targets)
-    answered = d.meter.answered
+    answered = d.meter.answered if config.mode != Mode.AUTOMATIC else d.stats.answered
     rate = d.meter.life_rate()
     breaches = watch.breaches
     burst = max(1.0, config.rate / 10)
@@ -342,4 +350,4 @@ def simulate(config: CampaignConfig, start: dt.datetime, *, targets: int = 1000,
                      dict(Counter(str(a.outcome) for a in attempts)), dict(sorted(spread.items())),
                      len([a for a in attempts if a.outcome != Outcome.DNC]), answered,
                      d.meter.abandoned, rate, watch.worst_window, config.abandon_cap, peak,
-                     watch.peak_live, config.rate, breaches, timed_out)
+                     watch.peak_live, config.rate, breaches, timed_out, watch.steady_rate())
