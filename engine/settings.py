@@ -118,6 +118,15 @@ class OutboundSettings:
 
     host: str
     port: int
+    max_calls: int = 500            # calls at once; more are refused (NORMAL_CIRCUIT_CONGESTION)
+    connect_timeout: int = 5_000    # ms: FreeSWITCH's reply to `connect` (the call's data)
+    reply_timeout: int = 5_000      # ms: any command's reply on a call's socket
+    execute_timeout: int = 10_000   # ms: a short application (answer, set ...) to complete
+    execute_margin: int = 10_000    # ms: added to a recording's own maximum before giving up
+    after_hangup: int = 10_000      # ms: results FreeSWITCH sends after the hangup
+
+
+RECORDING_CHANNELS = ("mono", "stereo")
 
 
 @dataclass(frozen=True)
@@ -130,6 +139,9 @@ class FreeswitchSettings:
     sip_port: int        # each node's SIP port that Kamailio (or the trunk) sends calls to
     sounds_dir: str      # where the built prompts are found on the nodes (absolute)
     recordings_dir: str  # where record_session writes on the nodes (absolute)
+    recording_channels: str = "mono"  # one of RECORDING_CHANNELS (RECORD_STEREO when stereo)
+    tts_engine: str = ""   # speak's engine on the nodes ("flite"); "" means no TTS
+    tts_voice: str = "kal"  # speak's voice when the flow names none
 
 
 @dataclass(frozen=True)
@@ -191,6 +203,7 @@ class ServeSettings:
     drain: int            # milliseconds calls in progress may take to finish at shutdown
     log_format: str       # one of LOG_FORMATS
     watcher_interval: int  # milliseconds between two passes of the ticket watcher
+    outbox_replay: int = 300_000  # ms between replays of [paths] outbox; 0: never
 
 
 @dataclass(frozen=True)
@@ -440,6 +453,12 @@ SCHEMA: dict[str, dict[str, _Key]] = {
     "outbound": {
         "host": _with(_HOST, "127.0.0.1"),
         "port": _with(_whole(1, 65535), 8084),
+        "max_calls": _with(_whole(1, 100_000), 500),
+        "connect_timeout": _with(_duration(100, 60_000), "5s"),
+        "reply_timeout": _with(_duration(100, 60_000), "5s"),
+        "execute_timeout": _with(_duration(1_000, 600_000), "10s"),
+        "execute_margin": _with(_duration(0, 600_000), "10s"),
+        "after_hangup": _with(_duration(0, 600_000), "10s"),
     },
     "freeswitch": {
         "esl_listen": _with(_HOST, "127.0.0.1"),
@@ -451,6 +470,12 @@ SCHEMA: dict[str, dict[str, _Key]] = {
         "sip_port": _with(_whole(1, 65535), 5080),
         "sounds_dir": _with(_ABSOLUTE, "/usr/share/freeswitch/sounds"),
         "recordings_dir": _with(_ABSOLUTE, "/var/lib/freeswitch/recordings/switchflow"),
+        "recording_channels": _with(_one_of(RECORDING_CHANNELS), "mono"),
+        "tts_engine": _with(_text(r"[a-z][a-z0-9_]{0,31}|",
+                                  'a TTS module\'s engine name such as "flite", or "" for none'),
+                            ""),
+        "tts_voice": _with(_text(r"[A-Za-z0-9_.-]{1,64}",
+                                 'a voice name such as "kal" (letters, digits, _ . -)'), "kal"),
     },
     "trunk": {
         "name": _with(_text(r"[A-Za-z0-9_-]{1,64}", 'a gateway name such as "pstn"'), "pstn"),
@@ -483,6 +508,7 @@ SCHEMA: dict[str, dict[str, _Key]] = {
         "drain": _with(_duration(0, 3_600_000), "30s"),
         "log_format": _with(_one_of(LOG_FORMATS), "kv"),
         "watcher_interval": _with(_duration(1000, 3_600_000), "30s"),
+        "outbox_replay": _with(_duration(0, 86_400_000), "5m"),
     },
 }
 

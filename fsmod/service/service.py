@@ -72,10 +72,12 @@ class Telephony(Protocol):
     switch: Switch
 
     def start(self, lines: LineHandler,
-              round_trip: Callable[[str, float], None] | None = None) -> None:
+              round_trip: Callable[[str, float], None] | None = None, *,
+              call_commands: Callable[[str, str, str, float], None] | None = None) -> None:
         """Start accepting calls; each new line goes to `lines(channel, node=NAME)`,
         run in a greenlet of its own that ends when the line is done. `round_trip(kind,
-        seconds)` is told how long ESL commands took (the metrics)."""
+        seconds)` is told how long the control links' commands took, `call_commands(node,
+        kind, application, seconds)` those on the calls' sockets (the metrics)."""
 
     def stop_accepting(self) -> None:
         """Take no new call (lines handed back to a flow of a call in progress may still come)."""
@@ -211,7 +213,8 @@ class Service:
                                f"for metrics and status: {exc.strerror or exc} (settings "
                                "serve.metrics_host, serve.metrics_port)") from None
         try:
-            self.telephony.start(self.handle_line, self.metrics.esl_round_trip)
+            self.telephony.start(self.handle_line, self.metrics.esl_round_trip,
+                                 call_commands=self.metrics.call_round_trip)
         except OSError as exc:
             self._http.stop(timeout=1)
             self.telephony.close()
