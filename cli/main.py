@@ -39,6 +39,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
                "What the running serve is doing: nodes, calls, flows, watcher."),
     "conf": ("cli.conf", "conf", "Write and check the FreeSWITCH (and Kamailio) configuration."),
     "prompts": ("cli.prompts", "prompts", "Build the prompt audio FreeSWITCH plays."),
+    "outbox": ("cli.outbox", "outbox", "Call records the store refused: see and replay them."),
 }
 
 

@@ -45,6 +45,7 @@ OUTBOX_FILE = "records.jsonl"
 UNREADABLE_FILE = "unreadable.jsonl"
 REPLAYING_PREFIX = "replaying-"
 LOCK_FILE = ".replay.lock"
+REPLAY_GIVE_UP = 5               # refusals in a row after which a replay stops offering
 RETRY_DELAYS_S = (0.5, 2.0)      # waits between the tries: three tries in all
 WRITE_TIMEOUT_S = 10.0
 
