@@ -43,7 +43,7 @@ def status(fmt: str) -> None:
     from engine.seams.records import Outbox
 
     box = Outbox(cli_settings().paths.outbox)
-    summary = box.summary()
+    summary = _summary(box)
     if fmt == "json":
         click.echo(json.dumps({"folder": str(box.folder), **asdict(summary)},
                               ensure_ascii=False, indent=2))
@@ -80,7 +80,7 @@ def replay() -> None:
 
     settings = cli_settings()
     box = Outbox(settings.paths.outbox)
-    waiting = box.summary().waiting
+    waiting = _summary(box).waiting
     if waiting == 0:
         click.echo(f"No call records wait in the outbox ({box.folder}).")
         return
@@ -89,7 +89,12 @@ def replay() -> None:
     except StoreError as exc:
         raise click.ClickException(f"{exc}; the {waiting} call record(s) in {box.folder} "
                                    "still wait") from None
-    report = replay_outbox(box, sink, give_up_after=REPLAY_GIVE_UP)
+    try:
+        report = replay_outbox(box, sink, give_up_after=REPLAY_GIVE_UP)
+    except OSError as exc:
+        raise click.ClickException(f"cannot replay the outbox {box.folder}: "
+                                   f"{exc.strerror or exc} (the records not yet delivered "
+                                   "stay there)") from None
     if report.busy:
         raise click.ClickException(f"another replay of {box.folder} is running (a serve?): "
                                    "try again when it is done")
@@ -100,3 +105,11 @@ def replay() -> None:
                   f"{box.folder / 'unreadable.jsonl'}" if report.unreadable else "") + ".")
     if report.kept:
         raise SystemExit(1)
+
+
+def _summary(box):
+    try:
+        return box.summary()
+    except OSError as exc:
+        raise click.ClickException(f"cannot read the outbox {box.folder}: "
+                                   f"{exc.strerror or exc} (settings [paths] outbox)") from None
