@@ -34,6 +34,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
@@ -95,6 +96,7 @@ class ServiceMetrics:
             "sockets: to the reply (kind=reply), or a sendmsg execute to its completion "
             "(kind=complete), by node and application", ["node", "kind", "application"],
             buckets=CALL_BUCKETS, registry=self.registry)
+        self._call_series: dict[tuple[str, str, str], Any] = {}
         self.replayed = Counter("switchflow_outbox_replayed", "Outbox records offered to the "
                                 "store again, by outcome", ["outcome"], registry=self.registry)
         self.alarms = Counter("switchflow_ticket_alarms", "Ticket time-limit alarms the watcher "
@@ -108,5 +110,11 @@ class ServiceMetrics:
         self.esl.labels(kind).observe(seconds)
 
     def call_round_trip(self, node: str, kind: str, application: str, seconds: float) -> None:
-        """For the calls' sockets: one reply, or one application's completion."""
-        self.call_commands.labels(node or "?", kind, application).observe(seconds)
+        """For the calls' sockets: one reply, or one application's completion. Two per
+        command of every call: the labelled series are kept, not looked up each time."""
+        key = (node, kind, application)
+        series = self._call_series.get(key)
+        if series is None:
+            series = self._call_series[key] = self.call_commands.labels(
+                node or "?", kind, application)
+        series.observe(seconds)
