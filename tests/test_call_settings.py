@@ -272,3 +272,44 @@ def test_the_connect_timeout_setting_gives_up_on_a_silent_switch():
         assert test_line.call(CallScript()).hangup_cause == "NORMAL_CLEARING"
     finally:
         test_line.close()
+
+
+def _slow(call, app: str, seconds: float, hang_up_first: bool = False) -> None:
+    """The fake runs `app` `seconds` longer (real time), hanging up first if asked."""
+    def hook(pending) -> None:
+        if pending.app == app:
+            if hang_up_first:
+                call.hangup("NORMAL_CLEARING")
+            gevent.sleep(seconds)
+    call.on_execute.append(hook)
+
+
+def test_the_execute_timeout_setting_ends_a_call_whose_answer_never_completes(line, caplog):
+    test_line = line(settings_with(outbound_execute_timeout="1s"), lambda ch: ch.answer())
+    with caplog.at_level(logging.WARNING, logger="fsmod.channel.session"):
+        call = test_line.place(CallScript())
+        _slow(call, "answer", 4.0)
+        deadline = time.monotonic() + 10
+        while call.uuid not in test_line.errors:
+            assert time.monotonic() < deadline, "the handler never returned"
+            gevent.sleep(0.02)
+    assert test_line.errors[call.uuid].cause == "RECOVERY_ON_TIMER_EXPIRE"
+    assert "answer ran past its 1 s limit" in caplog.text
+
+
+def test_the_after_hangup_setting_bounds_the_wait_for_a_late_result(line):
+    results = {}
+
+    def fax(channel) -> None:
+        channel.answer()
+        results[channel.uuid] = channel.send_fax("/srv/fax/statement.tif")
+
+    test_line = line(settings_with(outbound_after_hangup="300ms"), fax)
+    call = test_line.place(CallScript())
+    _slow(call, "txfax", 3.0, hang_up_first=True)
+    deadline = time.monotonic() + 10
+    while call.uuid not in results:
+        assert time.monotonic() < deadline, "send_fax never returned"
+        gevent.sleep(0.02)
+    assert results[call.uuid].success is False
+    assert "no fax result came before the call ended" in results[call.uuid].text
