@@ -313,3 +313,22 @@ def test_the_after_hangup_setting_bounds_the_wait_for_a_late_result(line):
         gevent.sleep(0.02)
     assert results[call.uuid].success is False
     assert "no fax result came before the call ended" in results[call.uuid].text
+
+
+def test_the_execute_margin_setting_bounds_a_recording_past_its_maximum(line, caplog):
+    from engine.channel.contract import RecordRequest
+
+    def record(channel) -> None:
+        channel.answer()
+        channel.record(RecordRequest("msg", max_ms=1000, silence_ms=0, beep=False))
+
+    test_line = line(settings_with(outbound_execute_margin="0s"), record)
+    with caplog.at_level(logging.WARNING, logger="fsmod.channel.session"):
+        call = test_line.place(CallScript())
+        _slow(call, "record", 4.0)           # the switch keeps recording past MAX_S
+        deadline = time.monotonic() + 10
+        while call.uuid not in test_line.errors:
+            assert time.monotonic() < deadline, "the handler never returned"
+            gevent.sleep(0.02)
+    assert test_line.errors[call.uuid].cause == "RECOVERY_ON_TIMER_EXPIRE"
+    assert "record ran past its 1 s limit" in caplog.text
