@@ -206,8 +206,7 @@ class FaxSettings:
     spool: Path            # where rendered documents wait to be sent (FreeSWITCH reads them)
     inbox_dir: str         # where rxfax writes received faxes on the nodes (absolute)
     number: str            # the fax number whose calls run rxfax ("" none)
-    station_id: str        # fax_ident: the sending station's id printed by the far machine
-    header: str            # fax_header: the line the far machine prints on top of each page
+    station_id: str        # fax_ident: the sending station's id the far machine prints
     caller_id: str         # the caller id fax calls show ("" the trunk's)
     max_dials: int         # calls placed per job, busy and no answer included (HylaFAX maxdials)
     max_tries: int         # calls where a fax answered per job (HylaFAX maxtries)
@@ -523,10 +522,8 @@ SCHEMA: dict[str, dict[str, _Key]] = {
         "spool": _with(_text(r"(?s).+", "a directory path", Path), "var/fax"),
         "inbox_dir": _with(_ABSOLUTE, "/var/lib/freeswitch/fax/inbox"),
         "number": _with(_text(r"(\+?\d{1,20})?", 'a phone number such as "95007", or ""'), ""),
-        "station_id": _with(_text(r"[A-Za-z0-9 +]{0,20}",
-                                  "at most 20 letters, digits, spaces or +"), "95007 Gas Service"),
-        "header": _with(_text(r"[A-Za-z0-9 +:.-]{0,50}",
-                              "at most 50 letters, digits, spaces or + : . -"), ""),
+        "station_id": _with(_text(r"\+?[0-9]{0,20}", "a fax number, digits with an optional +"),
+                            "95007"),
         "caller_id": _with(_text(r"(\+?\d{1,20})?", 'a phone number, or ""'), ""),
         "max_dials": _with(_whole(1, 100), 12),
         "max_tries": _with(_whole(1, 20), 3),

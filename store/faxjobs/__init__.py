@@ -12,6 +12,7 @@ from store.faxjobs.queue import (
     JobView,
     cancel_job,
     claim_due,
+    fail_job,
     finish_attempt,
     job_detail,
     list_jobs,
@@ -23,5 +24,5 @@ from store.faxjobs.queue import (
 from store.faxjobs.seam import StoreFaxJobs
 
 __all__ = ["AttemptView", "Claimed", "FaxQueueError", "JobView", "StoreFaxJobs", "cancel_job",
-           "claim_due", "finish_attempt", "job_detail", "list_jobs", "retry_job",
+           "claim_due", "fail_job", "finish_attempt", "job_detail", "list_jobs", "retry_job",
            "set_document", "start_attempt", "submit_job"]

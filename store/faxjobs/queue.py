@@ -332,3 +332,15 @@ def list_jobs(state: str | None = None, limit: int = 50) -> list[JobView]:
 def job_detail(job_id: int) -> JobView | None:
     row = FaxJobRow.get_or_none(FaxJobRow.id == job_id)
     return None if row is None else _view(row, attempts=True)
+
+
+def fail_job(job_id: int, owner: str, reason: str, now: dt.datetime) -> JobView:
+    """Give a held job up without a call (its document cannot be made)."""
+    with database.atomic():
+        row = _owned(job_id, owner)
+        n = _naive(now)
+        row.state, row.finished_at, row.updated_at = "failed", n, n
+        row.lease_owner = row.lease_until = None
+        row.reason = reason[:300]
+        row.save()
+        return _view(row)
