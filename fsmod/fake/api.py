@@ -38,7 +38,7 @@ class ApiCommands:
     started: float
     dialplan: dict[str, tuple[str, int]]
     originate_outcomes: dict[str, str]
-    fax_lines: dict[str, FaxLine]
+    fax_lines: dict[str, FaxLine | list[FaxLine]]
     on_originate: Callable[[str, dict[str, str]], CallScript] | None
     _sessions_since_start: int
 

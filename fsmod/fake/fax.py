@@ -16,6 +16,7 @@ no fax events.
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -43,6 +44,11 @@ class FaxLine:
     drop: bool = False            # the far end hangs up: the result follows the hangup
     ecm: bool = True
     answered_by_fax: bool = True  # a fax machine answered (its station id is reported)
+    machine: bool = False
+    """The far end is the loopback's other leg running the opposite fax application,
+    with its own result event (the captures' set-up); else only our leg reports."""
+    negotiate: bool = False       # the sending side fires txfaxnegociateresult part-way
+    file: str = "/srv/fax1.tif"   # what a far machine that sends sends
 
 
 SILENT = FaxLine(after=60.0, success=False, code=2,
@@ -64,14 +70,16 @@ def tiff_pages(path: str) -> int:
         return 1
 
 
-def inline_app(call: FakeCall, then: str, endpoint: str) -> None:
-    """Run `&txfax(FILE)` / `&rxfax(FILE)` on the originated leg once it is answered."""
-    match = _INLINE.fullmatch(then)
-    if match is None:
-        return
-    app, path = match.groups()
-    line = call.switch.fax_lines.get(endpoint, FaxLine())       # type: ignore[attr-defined]
-    total = tiff_pages(path) if app == "txfax" else max(line.pages or 1, 1)
+def next_line(switch: object, endpoint: str) -> FaxLine | None:
+    """The scripted far end for `endpoint`: a FaxLine, or the next of a list of them."""
+    lines = getattr(switch, "fax_lines", {})
+    line = lines.get(endpoint)
+    if isinstance(line, list):
+        return line.pop(0) if line else None
+    return line
+
+
+def _script(call: FakeCall, app: str, line: FaxLine, total: int, later: float = 0.0) -> None:
     sent = total if line.pages is None else line.pages
     variables = {"fax_success": "1" if line.success else "0",
                  "fax_result_code": str(line.code), "fax_result_text": line.text,
@@ -79,26 +87,68 @@ def inline_app(call: FakeCall, then: str, endpoint: str) -> None:
                  "fax_document_total_pages": str(total if line.answered_by_fax else 0),
                  "fax_ecm_used": "on" if line.ecm else "off", "fax_t38_status": "off",
                  "fax_transfer_rate": "14400"}
-    if line.answered_by_fax:
+    # the receiver learns who sent only from a whole exchange; the sender, from the answer
+    if line.answered_by_fax and (app == "txfax" or line.success):
         variables["fax_remote_station_id"] = REMOTE_STATION
-    call.script.outcomes[app] = Outcome(after=line.after, variables=variables, hangup=line.drop,
-                                        events=(f"spandsp::{app}result",))
+    events = (f"spandsp::{app}result",)
+    if line.negotiate and app == "txfax":
+        events = ("spandsp::txfaxnegociateresult", *events)
+    call.script.outcomes[app] = Outcome(after=line.after + later, variables=variables,
+                                        hangup=line.drop, events=events)
+
+
+def _run_inline(call: FakeCall, app: str, path: str, peer: FakeCall | None = None) -> None:
+    """The leg runs `app` once answered, and hangs up when it returns (once a fax
+    machine on the `peer` leg has given its own result too)."""
 
     def run() -> None:
         call.answered.wait()
         if call.gone:
             return
+        if call.direction == "outbound":
+            call.cid_flipped = True
         call.enqueue(app, path, call.switch.new_uuid())
-        while not call.gone and (call.pending or call.running is None):
-            gevent.sleep(0.01 * call.switch.scale)
-            if not call.pending and call.running is None:
-                break
+        step = max(0.005, 0.01 * call.switch.scale)
+        while not call.gone and call.pending:
+            gevent.sleep(step)
         while not call.gone and call.running is not None:
-            gevent.sleep(0.01 * call.switch.scale)
+            gevent.sleep(step)
+        while peer is not None and not call.gone and (peer.pending or peer.running):
+            gevent.sleep(step)
         if not call.gone:                 # the inline application returned: the call ends
             call.hangup("NORMAL_CLEARING")
 
     gevent.spawn(run)
+
+
+def inline_app(call: FakeCall, then: str, endpoint: str) -> None:
+    """Run `&txfax(FILE)` / `&rxfax(FILE)` on the originated leg once it is answered
+    (and, for a fax machine on the other leg, the opposite application there)."""
+    match = _INLINE.fullmatch(then)
+    line = next_line(call.switch, endpoint)
+    peer = call.peer
+    if match is None:
+        parts = then.split()
+        if len(parts) == 3:           # `EXT DIALPLAN CONTEXT`: the a-leg is transferred there
+            ext, dialplan, context = parts
+            call.rdnis = call.script.destination
+            call.transfer_source = (f"{int(time.time())}:{call.switch.new_uuid()}:bl_xfer:"
+                                    f"{ext}/{context}/{dialplan}")
+        if line is not None and line.machine and peer is not None:
+            # routed elsewhere (`… 7200 XML default`): the far leg sends to whatever is there
+            _script(peer, "txfax", line, 1)
+            _run_inline(peer, "txfax", line.file)
+        return
+    line = line or FaxLine()
+    app, path = match.groups()
+    total = tiff_pages(path) if app == "txfax" else max(line.pages or 1, 1)
+    _script(call, app, line, total)
+    machine = peer if line.machine else None
+    _run_inline(call, app, path, machine)
+    if machine is not None:
+        other = "rxfax" if app == "txfax" else "txfax"
+        _script(machine, other, line, total, later=0.05)
+        _run_inline(machine, other, line.file if other == "txfax" else "/srv/fax/r.tif")
 
 
 def _rxfax(call: FakeCall, arg: str) -> str:

@@ -74,7 +74,7 @@ class FakeFreeSWITCH(CallcenterControl, ApiCommands):
         self.originate_outcomes: dict[str, str] = {}
         """Endpoint to hangup cause for `originate` (`loopback/7017`: USER_BUSY)."""
         self.on_originate: Callable[[str, dict[str, str]], CallScript] | None = None
-        self.fax_lines: dict[str, FaxLine] = {}
+        self.fax_lines: dict[str, FaxLine | list[FaxLine]] = {}
         """Endpoint to what answers a `&txfax` / `&rxfax` originate (fake/fax.py)."""
         self._server: StreamServer | None = None
         self._heart: gevent.Greenlet | None = None
