@@ -111,7 +111,7 @@ def _doc_options(f):
                         help="The account, for statements and reminders.")(f)
 
 
-@click.group(short_help="Fax documents and jobs: render, send, list, show, retry, cancel, inbox.")
+@click.group(short_help="Fax-back: render documents, send and follow fax jobs, inbox.")
 def fax() -> None:
     """Fax-back: documents from the store, fax jobs with retries, received faxes.
 

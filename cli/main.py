@@ -39,8 +39,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
                "What the running serve is doing: nodes, calls, flows, watcher."),
     "conf": ("cli.conf", "conf", "Write and check the FreeSWITCH (and Kamailio) configuration."),
     "prompts": ("cli.prompts", "prompts", "Build the prompt audio FreeSWITCH plays."),
-    "fax": ("cli.fax", "fax",
-            "Fax documents and jobs: render, send, list, show, retry, cancel, inbox."),
+    "fax": ("cli.fax", "fax", "Fax-back: render documents, send and follow fax jobs, inbox."),
 }
 
 
