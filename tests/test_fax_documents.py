@@ -151,3 +151,27 @@ def test_every_catalogue_document_has_a_template():
     catalog = tomllib.loads((REPO / "flows" / "catalog.toml").read_text(encoding="utf-8"))
     for name in catalog["fax"]:
         assert (TEMPLATES / f"{name}.j2").is_file(), name
+
+
+def test_a_flows_fax_on_this_line_sends_the_drawn_statement(seeded, tmp_path):
+    from test_fax import HERE, call, compile_text
+
+    record, _, _ = call(compile_text(HERE), renderer=renderer(tmp_path))
+    (sent,) = record.faxes
+    assert sent.success and sent.path.endswith(".tiff")
+    with Image.open(sent.path) as image:
+        assert image.size[0] == 1728 and image.info["compression"] == "group4"
+
+
+def test_a_flows_fax_to_a_number_is_a_job_in_the_store(store_db, tmp_path):
+    from test_fax import ELSEWHERE, call, compile_text
+
+    from engine.fax.policy import FaxPolicy
+    from store.faxjobs import StoreFaxJobs, list_jobs
+
+    record, _, _ = call(compile_text(ELSEWHERE), jobs=StoreFaxJobs(FaxPolicy()),
+                        tmp_path=tmp_path)
+    (job,) = list_jobs()
+    assert (job.document, job.destination, job.state, job.call_id) == \
+        ("price_list", "02187654321", "queued", record.call_id)
+    assert record.fax_jobs[0].job == str(job.id)
