@@ -153,3 +153,19 @@ def test_a_fax_received_on_the_fax_number_is_kept_with_the_callers_number(
     (fax,) = list_received()
     assert fax.path == "/srv/fax/in/1.tif" and fax.success and fax.pages == 2
     assert fax.caller
+
+
+def test_a_job_cancelled_during_its_call_stays_cancelled(fake, sender, clock):
+    import gevent
+
+    from store.faxjobs import cancel_job
+
+    job = submit_job("service_commitments", {}, "7003", POLICY, clock())
+    fake.fax_lines["loopback/7003"] = FaxLine(after=20.0)        # 1 s at this scale
+    running = gevent.spawn(sender.pass_once)
+    gevent.sleep(0.3)
+    assert job_detail(job).state == "sending"
+    cancel_job(job, clock())
+    assert running.get(timeout=30) == []                 # the sender let it go
+    view = job_detail(job)
+    assert view.state == "cancelled" and view.reason == "cancelled"

@@ -109,9 +109,21 @@ class FaxSender:
                                 limit=self.config.concurrency)
         if not claimed:
             return []
-        greenlets = [gevent.spawn(self.send, job) for job in claimed]
+        greenlets = [gevent.spawn(self._send_logged, job) for job in claimed]
         gevent.joinall(greenlets)
-        return [g.value for g in greenlets if g.successful()]
+        return [g.value for g in greenlets if g.successful() and g.value is not None]
+
+    def _send_logged(self, job: Any) -> Any:
+        from store.faxjobs import FaxQueueError
+
+        try:
+            return self.send(job)
+        except FaxQueueError as exc:       # cancelled, or its lease ran out, meanwhile
+            log.warning("fax job %s: %s", job.id, exc)
+        except Exception:
+            log.exception("fax job %s: sending failed; its lease returns it to the queue",
+                          job.id)
+        return None
 
     def send(self, job: Any) -> Any:
         """Send one claimed job (store.faxjobs.Claimed); the job's view afterwards."""
