@@ -206,6 +206,35 @@ class ServeSettings:
     outbox_replay: int = 300_000  # ms between replays of [paths] outbox; 0: never
 
 
+FAX_COMPRESSIONS = ("group4", "group3")
+
+
+@dataclass(frozen=True)
+class FaxSettings:
+    """Fax-back: how documents are drawn, how jobs are retried, where received faxes go."""
+
+    templates: Path        # the documents' jinja2 templates (engine.fax)
+    font: str              # a CJK TrueType/TTC font; "" finds Debian's fonts-wqy-zenhei
+    compression: str       # one of FAX_COMPRESSIONS: the TIFF class F coding txfax sends
+    spool: Path            # where rendered documents wait to be sent (FreeSWITCH reads them)
+    inbox_dir: str         # where rxfax writes received faxes on the nodes (absolute)
+    number: str            # the fax number whose calls run rxfax ("" none)
+    station_id: str        # fax_ident: the sending station's id the far machine prints
+    caller_id: str         # the caller id fax calls show ("" the trunk's)
+    max_dials: int         # calls placed per job, busy and no answer included (HylaFAX maxdials)
+    max_tries: int         # calls where a fax answered per job (HylaFAX maxtries)
+    busy_retry: int        # ms before redialling a busy number
+    no_answer_retry: int   # ms before redialling a number nobody answered
+    failed_retry: int      # ms before another try after a retryable fax failure
+    lifetime: int          # ms a job may wait to be delivered before it is given up
+    window: str            # local "HH:MM-HH:MM" in which faxes are sent ("" any time)
+    ring_timeout: int      # ms a fax call may ring
+    call_deadline: int     # ms one fax call may take before its result is given up on
+    concurrency: int       # fax calls in progress at once per serve process
+    poll: int              # ms between looks for due jobs
+    lease: int             # ms a claimed job is held before another process may take it
+
+
 @dataclass(frozen=True)
 class Settings:
     engine: EngineSettings
@@ -220,6 +249,7 @@ class Settings:
     freeswitch: FreeswitchSettings
     trunk: TrunkSettings
     kamailio: KamailioSettings
+    fax: FaxSettings
     queues: Mapping[str, str] = field(default_factory=dict)  # flow queue[/skill] -> queue@domain
     nodes: Mapping[str, str] = field(default_factory=dict)   # FreeSWITCH node name -> host
     sources: tuple[str, ...] = ()  # files and variables that contributed, in order
@@ -510,6 +540,32 @@ SCHEMA: dict[str, dict[str, _Key]] = {
         "watcher_interval": _with(_duration(1000, 3_600_000), "30s"),
         "outbox_replay": _with(_duration(0, 86_400_000), "5m"),
     },
+    # ---- fax-back (engine.fax, store.faxjobs, fsmod.faxsend)
+    "fax": {
+        "templates": _with(_text(r"(?s).+", "a directory path", Path), "conf/documents"),
+        "font": _with(_text(r"[^\x00-\x1f\x7f]{0,1024}", "a font file path, or \"\""), ""),
+        "compression": _with(_one_of(FAX_COMPRESSIONS), "group4"),
+        "spool": _with(_text(r"(?s).+", "a directory path", Path), "var/fax"),
+        "inbox_dir": _with(_ABSOLUTE, "/var/lib/freeswitch/fax/inbox"),
+        "number": _with(_text(r"(\+?\d{1,20})?", 'a phone number such as "95007", or ""'), ""),
+        "station_id": _with(_text(r"\+?[0-9]{0,20}", "a fax number, digits with an optional +"),
+                            "95007"),
+        "caller_id": _with(_text(r"(\+?\d{1,20})?", 'a phone number, or ""'), ""),
+        "max_dials": _with(_whole(1, 100), 12),
+        "max_tries": _with(_whole(1, 20), 3),
+        "busy_retry": _with(_duration(10_000, 86_400_000), "3m"),
+        "no_answer_retry": _with(_duration(10_000, 86_400_000), "5m"),
+        "failed_retry": _with(_duration(10_000, 86_400_000), "5m"),
+        "lifetime": _with(_duration(60_000, 30 * 86_400_000), "24h"),
+        "window": _with(_text(r"([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d|",
+                              'a local time range "HH:MM-HH:MM", or "" for any time'),
+                        "08:00-21:00"),
+        "ring_timeout": _with(_duration(5_000, 300_000), "60s"),
+        "call_deadline": _with(_duration(60_000, 7_200_000), "15m"),
+        "concurrency": _with(_whole(1, 100), 2),
+        "poll": _with(_duration(100, 600_000), "5s"),
+        "lease": _with(_duration(60_000, 86_400_000), "30m"),
+    },
 }
 
 _SECTIONS = {"engine": EngineSettings, "sim": SimSettings, "paths": PathSettings,
@@ -517,7 +573,7 @@ _SECTIONS = {"engine": EngineSettings, "sim": SimSettings, "paths": PathSettings
              "reports": ReportSettings, "serve": ServeSettings,
              "outbound": OutboundSettings,
              "freeswitch": FreeswitchSettings, "trunk": TrunkSettings,
-             "kamailio": KamailioSettings}
+             "kamailio": KamailioSettings, "fax": FaxSettings}
 
 # sections whose keys are the user's own: (key pattern, what a key looks like, value, defaults)
 MAP_SECTIONS: dict[str, tuple[re.Pattern[str], str, _Key, dict[str, str]]] = {

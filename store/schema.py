@@ -24,7 +24,7 @@ import peewee
 
 from store.db import bind, current_schema
 from store.migrations.v1_customers import CustomerV1
-from store.models import activity, backoffice, calls, customers, gas, tickets
+from store.models import activity, backoffice, calls, customers, faxjobs, gas, tickets
 from store.models.base import BaseModel, database
 
 
@@ -92,6 +92,10 @@ def _recordings_and_agent_activity(db: peewee.Database) -> None:
     backfill_recordings()      # calls stored before: their recordings are indexed too
 
 
+def _fax_jobs(db: peewee.Database) -> None:
+    db.create_tables(faxjobs.MODELS)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "customers, phones, meters, readings, monthly usage, bills, PIN failures",
               _customers_and_accounts),
@@ -102,10 +106,11 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(4, "ticket lifecycle: assignee, version, repair and time-limit columns; "
                  "ticket events, alarms, notifications", _ticket_lifecycle),
     Migration(5, "recordings index, agent activity log", _recordings_and_agent_activity),
+    Migration(7, "fax jobs, attempts, received faxes", _fax_jobs),
 )
 
 MODELS = (*customers.MODELS, *calls.MODELS, *tickets.MODELS, *backoffice.MODELS,
-          *gas.MODELS, *activity.MODELS)
+          *gas.MODELS, *activity.MODELS, *faxjobs.MODELS)
 
 LATEST = MIGRATIONS[-1].version
 

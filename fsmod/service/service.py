@@ -47,6 +47,7 @@ from engine.record import CallRecord
 from engine.runtime import Runtime
 from engine.seams.records import OUTBOX_FILE, REPLAY_GIVE_UP, replay
 from engine.settings import Settings
+from fsmod.faxsend import serve_fax_worker
 
 from .http import status_app
 from .logs import CallContext, call_context, update_call
@@ -227,6 +228,7 @@ class Service:
         if self._committer is not None and self.settings.serve.outbox_replay > 0:
             self._greenlets.append(gevent.spawn(self._replay_outbox))
         self._greenlets.extend(gevent.spawn(worker) for worker in self.workers)
+        self._greenlets.extend(gevent.spawn(w) for w in [serve_fax_worker(self)] if w)  # fax jobs
         self.state = "running"
         log.info("serving %d flows; metrics and status on http://%s:%d/ (demo=%s)",
                  len(self.calls.flows), serve.metrics_host, self.http_port, self.demo)
