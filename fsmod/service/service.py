@@ -219,6 +219,8 @@ class Service:
                                "running? settings [outbound])") from None
         if self.policies is not None:
             self._greenlets.append(gevent.spawn(self._watch_tickets))
+        from fsmod.dispatch import dispatch_workers
+        self.workers.extend(dispatch_workers(self))     # voice dispatch (fsmod/dispatch.py)
         self._greenlets.extend(gevent.spawn(worker) for worker in self.workers)
         self.state = "running"
         log.info("serving %d flows; metrics and status on http://%s:%d/ (demo=%s)",
