@@ -53,28 +53,30 @@ def waiting_tickets(types: tuple[str, ...]) -> list[TicketRow]:
         .order_by(TicketRow.severity, TicketRow.id))
 
 
-def dispatched_at(row: TicketRow) -> dt.datetime:
-    """When the ticket's current dispatch began: its latest `dispatched` event (naive UTC)."""
+def dispatched_at(row: TicketRow) -> tuple[int, dt.datetime]:
+    """The ticket's current dispatch: its latest `dispatched` event's version and time."""
     event = (TicketEvent.select().where((TicketEvent.ticket == row.id)
                                         & (TicketEvent.kind == "dispatched"))
              .order_by(TicketEvent.version.desc()).first())
-    return event.at if event is not None else row.updated_at or row.created_at
+    if event is None:
+        return row.version, row.updated_at or row.created_at
+    return event.version, event.at
 
 
 def open_run(row: TicketRow) -> DispatchRun:
     """The run of the ticket's current dispatch, made on first sight."""
-    started = dispatched_at(row)
+    version, started = dispatched_at(row)
     run = DispatchRun.get_or_none((DispatchRun.ticket == row.id)
-                                  & (DispatchRun.started_at == started))
+                                  & (DispatchRun.version == version))
     if run is not None:
         return run
     try:
         with database.atomic():
-            return DispatchRun.create(ticket=row.id, ticket_no=row.number,
+            return DispatchRun.create(ticket=row.id, ticket_no=row.number, version=version,
                                       team=row.assign_team or "", started_at=started)
     except peewee.IntegrityError:      # another dispatcher made it first
         return DispatchRun.get((DispatchRun.ticket == row.id)
-                               & (DispatchRun.started_at == started))
+                               & (DispatchRun.version == version))
 
 
 def attempts(run: DispatchRun) -> list[Attempt]:
@@ -128,8 +130,8 @@ def close_finished_runs(now: dt.datetime) -> int:
     done = 0
     for run in DispatchRun.select().where(DispatchRun.state == "calling"):
         row = TicketRow.get_or_none(TicketRow.id == run.ticket_id)
-        if row is not None and row.status == "dispatched" and dispatched_at(row) == \
-                run.started_at:
+        if row is not None and row.status == "dispatched" and dispatched_at(row)[0] == \
+                run.version:
             continue
         state = "accepted" if row is not None and row.status in (
             "accepted", "in_progress", "resolved", "closed") else "ended"
@@ -243,7 +245,7 @@ class RunView:
 def runs(ticket_no: str | None = None, states: tuple[str, ...] | None = None,
          limit: int = 50) -> list[RunView]:
     """Dispatch runs, newest first (of one ticket, or in some states); times aware UTC."""
-    query = DispatchRun.select().order_by(DispatchRun.started_at.desc(), DispatchRun.id.desc())
+    query = DispatchRun.select().order_by(DispatchRun.id.desc())
     if ticket_no is not None:
         query = query.where(DispatchRun.ticket_no == ticket_no)
     if states:

@@ -31,6 +31,7 @@ class DispatchRun(BaseModel):
     ticket = peewee.ForeignKeyField(TicketRow, backref="dispatch_runs", on_delete="CASCADE")
     ticket_no = peewee.CharField(max_length=20, index=True)
     team = peewee.CharField(max_length=100)
+    version = peewee.IntegerField()                   # the ticket version its dispatch made
     started_at = peewee.DateTimeField(index=True)     # the dispatched event's time (UTC)
     state = peewee.CharField(max_length=10, default="calling", index=True,
                              constraints=_check("state", RUN_STATES))
@@ -38,7 +39,7 @@ class DispatchRun(BaseModel):
     detail = peewee.TextField(default="")             # who accepted, or why it gave up
 
     class Meta:
-        indexes = ((("ticket", "started_at"), True),)
+        indexes = ((("ticket", "version"), True),)
 
 
 class DispatchCall(BaseModel):
