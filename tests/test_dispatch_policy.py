@@ -116,7 +116,7 @@ def test_nobody_on_duty_gives_up_at_once():
     ('[[teams.x]]\nid = "a"\nname = "A"\nphone = "139"', "`hours` is missing"),
 ])
 def test_a_wrong_roster_says_where_and_what(text, message):
-    with pytest.raises(RosterError, match="crew.toml: ") as err:
+    with pytest.raises(RosterError, match=r"crew\.toml: ") as err:
         parse_roster(text, "conf/crew.toml")
     assert message in str(err.value)
 
