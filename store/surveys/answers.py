@@ -43,7 +43,9 @@ def _digits(value: object, what: str) -> str:
 def record_answer(campaign: str, rating: object, *, account: object = "",
                   ticket_no: object = "", comment: object = "", phone: str = "",
                   call_id: str = "", now: dt.datetime) -> SurveyAnswer:
-    """One survey answer (rating 1..5) as the call gave it."""
+    """One survey answer (rating 1..5) as the call gave it. A call that answers again for
+    the same campaign and ticket (the rating first, then the comment's recording, so a
+    caller who hangs up during the comment keeps their rating) updates its answer."""
     if not _NAME.fullmatch(campaign or ""):
         raise SurveyInputError(f"campaign {campaign!r} is not a name")
     if isinstance(rating, bool) or not isinstance(rating, int | float) \
@@ -52,12 +54,22 @@ def record_answer(campaign: str, rating: object, *, account: object = "",
     path = "" if comment is None else str(comment)
     if len(path) > 500 or re.search(r"[\x00-\x1f\x7f]", path):
         raise SurveyInputError("the comment's recording path is not a plain path")
+    account_no, ticket = _digits(account, "account"), _digits(ticket_no, "ticket number")
+    call_id = (call_id or "")[:64]
     with database.atomic():
-        return SurveyAnswer.create(campaign=campaign, rating=int(rating),
-                                   account=_digits(account, "account"),
-                                   ticket_no=_digits(ticket_no, "ticket number"),
-                                   comment=path, phone=(phone or "")[:64],
-                                   call_id=(call_id or "")[:64], answered_at=_utc(now))
+        if call_id:     # the same call answering again (its comment after its rating): one row
+            found = SurveyAnswer.get_or_none(
+                (SurveyAnswer.call_id == call_id) & (SurveyAnswer.campaign == campaign)
+                & (SurveyAnswer.ticket_no == ticket))
+            if found is not None:
+                found.rating, found.answered_at = int(rating), _utc(now)
+                found.comment = path or found.comment
+                found.account = account_no or found.account
+                found.save()
+                return found
+        return SurveyAnswer.create(campaign=campaign, rating=int(rating), account=account_no,
+                                   ticket_no=ticket, comment=path, phone=(phone or "")[:64],
+                                   call_id=call_id, answered_at=_utc(now))
 
 
 def record_ack(notice: str, account: object, *, phone: str = "", call_id: str = "",
