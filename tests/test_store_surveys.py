@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from simcall import run_call
 
 from cli.call import script_inputs
 from cli.main import cli
@@ -16,7 +17,6 @@ from cli.project import compile_checked, demo_runtime
 from engine.calendars.clock import VirtualClock
 from engine.settings import load_settings
 from engine.sim.channel import ScriptedCaller, SimChannel
-from simcall import run_call
 from store.lookups import STORE_NAMES, register_store_lookups
 from store.models.surveys import NoticeAck, SurveyAnswer
 from store.surveys import SurveyInputError, acks_for, answers_for, record_ack, record_answer
