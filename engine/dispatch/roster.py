@@ -45,6 +45,7 @@ class CrewMember:
     phone: str              # digits, dialled through [dial] number
     team: str
     hours: tuple[tuple[str, int, int], ...]   # (weekday, start minute, end minute), local
+    hours_text: str = ""                      # as the roster writes them
 
     def on_duty(self, local: dt.datetime) -> bool:
         """True when `local` (aware or naive local time) falls in one of the shifts."""
@@ -143,7 +144,8 @@ def _member(entry: Any, team: str, where: str, seen: set[str]) -> CrewMember:
         hours = parse_hours(entry["hours"])
     except ValueError as exc:
         raise RosterError(f"{where}: hours {entry['hours']!r}: {exc}") from None
-    return CrewMember(entry["id"], entry["name"].strip(), entry["phone"], team, hours)
+    return CrewMember(entry["id"], entry["name"].strip(), entry["phone"], team, hours,
+                      " ".join(entry["hours"].split()))
 
 
 def load_roster(path: str | Path, zone: str = "Asia/Shanghai") -> Roster:
