@@ -241,7 +241,8 @@ class CallSession:
     def call_context(self) -> CallContext:
         """What the lookups and functions this call runs may know of it (the caller's
         number for the PIN lockout): engine.lookups.context."""
-        line = {k: v for k, v in (self.channel.variables or {}).items() if k.startswith("sf_")}
+        given = getattr(self.channel, "variables", None) or {}
+        line = {k: v for k, v in given.items() if k.startswith("sf_")}
         return CallContext(self.record.call_id, self.record.caller, self.record.called,
                            self.ir["flow"], line)
 
