@@ -80,6 +80,16 @@ def test_no_accept_waits_the_policy_minutes_then_calls_again_then_escalates():
     assert (nxt.member.id, nxt.attempt) == ("sun.li", 1)
 
 
+def test_a_call_still_ringing_is_never_doubled_even_past_the_policy_minutes():
+    quick = DispatchPolicy(retry_after=dt.timedelta(seconds=30), ring_timeout_s=60)
+    on_duty = ROSTER.on_duty("emergency", T0)
+    ringing = [Attempt("wang.wei", T0, "calling")]
+    assert next_action(quick, on_duty, ringing, T0 + dt.timedelta(seconds=45)) == \
+        Wait(T0 + dt.timedelta(seconds=90))
+    # a dispatcher that died while it rang: the next call once the ring time is surely over
+    assert isinstance(next_action(quick, on_duty, ringing, T0 + dt.timedelta(seconds=90)), Call)
+
+
 def test_after_every_round_nobody_accepted_the_dispatcher_gives_up_naming_who_was_tried():
     on_duty = ROSTER.on_duty("emergency", T0)
     made = calls(("wang.wei", 0), ("wang.wei", 3), ("sun.li", 6), ("sun.li", 9))

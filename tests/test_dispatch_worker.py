@@ -208,3 +208,24 @@ def test_a_redispatch_starts_again_with_the_new_person_first(desk, clock):
     assert go(placer, clock).called == [(number, "sun.li", 1)]
     assert TicketRow.get(TicketRow.number == number).assignee == "sun.li"
     assert [r.state for r in runs(number)] == ["accepted", "ended"]
+
+
+class Stop:
+    """Stops the dispatcher after its first pass."""
+
+    def wait(self, timeout: float) -> bool:
+        return True
+
+
+def test_run_dispatcher_passes_until_stopped_and_a_failing_placer_is_a_failed_call(
+        desk, clock):
+    from engine.dispatch.worker import run_dispatcher
+
+    class Broken:
+        def place(self, request):
+            raise OSError("no route to the switch")
+
+    number = leak(desk)
+    run_dispatcher(ROSTER, POLICY, Broken(), TYPES, 10, now=clock, stop=Stop())
+    [call] = runs(number)[0].calls
+    assert (call.crew, call.outcome) == ("wang.wei", "failed")

@@ -22,6 +22,9 @@ from typing import Any
 from engine.dispatch.roster import CrewMember
 
 
+STILL_RINGING_GRACE_S = 30   # a call whose outcome has not come: how long past its ring time
+
+
 @dataclass(frozen=True)
 class DispatchPolicy:
     retry_after: dt.timedelta = dt.timedelta(minutes=3)
@@ -80,7 +83,11 @@ def next_action(policy: DispatchPolicy, on_duty: Sequence[CrewMember],
     crew member the ticket was dispatched to, called first when on duty.
     """
     if attempts:
-        due = attempts[-1].placed_at + policy.retry_after
+        last_call = attempts[-1]
+        due = last_call.placed_at + policy.retry_after
+        if last_call.outcome == "calling":     # still ringing: never a second call on top
+            due = max(due, last_call.placed_at
+                      + dt.timedelta(seconds=policy.ring_timeout_s + STILL_RINGING_GRACE_S))
         if now < due:
             return Wait(due)
     order = list(on_duty)
