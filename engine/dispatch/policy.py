@@ -21,7 +21,6 @@ from typing import Any
 
 from engine.dispatch.roster import CrewMember
 
-
 STILL_RINGING_GRACE_S = 30   # a call whose outcome has not come: how long past its ring time
 
 
