@@ -85,5 +85,6 @@ def dispatch_workers(service: Any) -> list[Callable[[], None]]:
         log.info("voice dispatch: %d teams, ticket types %s", len(roster.teams),
                  ",".join(settings.dispatch.types))
         run_dispatcher(roster, policy, placer, settings.dispatch.types,
-                       settings.dispatch.interval / 1000, spawn=gevent.spawn)
+                       settings.dispatch.interval / 1000, spawn=gevent.spawn,
+                       ready=lambda: any(link.is_up for link in control.links.values()))
     return [worker]

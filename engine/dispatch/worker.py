@@ -111,15 +111,19 @@ def run_dispatcher(roster: Roster, policy: DispatchPolicy, placer: Placer,
                    types: tuple[str, ...], interval_s: float, *,
                    now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
                    stop: object | None = None,
-                   spawn: Callable[[Callable[[], None]], object] | None = None) -> None:
+                   spawn: Callable[[Callable[[], None]], object] | None = None,
+                   ready: Callable[[], bool] | None = None) -> None:
     """Pass after pass until `stop` (an Event-like with `wait(timeout) -> bool`) is set.
-    A failing pass (the store down) is logged; the next one tries again."""
+    A failing pass (the store down) is logged; the next one tries again. While `ready()`
+    is false (no FreeSWITCH node is up) no pass is made: a call that cannot be placed is
+    not spent as one of the crew member's calls."""
     from store.models.base import database
 
     while True:
         try:
-            with database.connection_context():
-                dispatch_pass(now(), roster, policy, placer, types, spawn, clock=now)
+            if ready is None or ready():
+                with database.connection_context():
+                    dispatch_pass(now(), roster, policy, placer, types, spawn, clock=now)
         except Exception:
             log.exception("dispatch pass failed; trying again in %.0f s", interval_s)
         if stop is not None:
