@@ -34,6 +34,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
                  "Show a customer's account, bills, usage and history."),
     "ticket": ("cli.ticket", "ticket",
                "Work orders: list, show, create, dispatch, resolve, time limits."),
+    "dispatch": ("cli.dispatch", "dispatch",
+                 "Voice dispatch: the crew roster and the dispatches in progress."),
     "serve": ("cli.serve", "serve", "Take calls from FreeSWITCH; metrics, status, ticket watcher."),
     "status": ("cli.status", "status",
                "What the running serve is doing: nodes, calls, flows, watcher."),

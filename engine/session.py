@@ -241,8 +241,10 @@ class CallSession:
     def call_context(self) -> CallContext:
         """What the lookups and functions this call runs may know of it (the caller's
         number for the PIN lockout): engine.lookups.context."""
+        given = getattr(self.channel, "variables", None) or {}
+        line = {k: v for k, v in given.items() if k.startswith("sf_")}
         return CallContext(self.record.call_id, self.record.caller, self.record.called,
-                           self.ir["flow"])
+                           self.ir["flow"], line)
 
     def prompt(self, key: str) -> Media:
         return prompt_media(key, self.lang, self.rt.prompts,

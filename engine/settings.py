@@ -236,6 +236,22 @@ class FaxSettings:
 
 
 @dataclass(frozen=True)
+class DispatchSettings:
+    """Voice dispatch (engine/dispatch/, fsmod/dispatch.py): who is called when a ticket is
+    dispatched, how often, and when the next crew member on duty is tried."""
+
+    enabled: bool         # `switchflow serve` runs the dispatcher (with the store)
+    crew: Path            # the crew roster and on-duty hours (conf/crew.toml)
+    types: tuple[str, ...]  # ticket types dispatched by voice
+    ring_timeout: int     # milliseconds a crew member's phone rings
+    retry_after: int      # milliseconds to wait for an accept before calling again
+    attempts: int         # calls to one crew member before the next one is tried
+    rounds: int           # times through the crew on duty before the dispatcher gives up
+    caller_id: str        # the number crew members see
+    interval: int         # milliseconds between two passes of the dispatcher
+
+
+@dataclass(frozen=True)
 class Settings:
     engine: EngineSettings
     sim: SimSettings
@@ -250,6 +266,7 @@ class Settings:
     trunk: TrunkSettings
     kamailio: KamailioSettings
     fax: FaxSettings
+    dispatch: DispatchSettings
     queues: Mapping[str, str] = field(default_factory=dict)  # flow queue[/skill] -> queue@domain
     nodes: Mapping[str, str] = field(default_factory=dict)   # FreeSWITCH node name -> host
     sources: tuple[str, ...] = ()  # files and variables that contributed, in order
@@ -566,6 +583,20 @@ SCHEMA: dict[str, dict[str, _Key]] = {
         "poll": _with(_duration(100, 600_000), "5s"),
         "lease": _with(_duration(60_000, 86_400_000), "30m"),
     },
+    # voice dispatch (语音派单): engine/dispatch/, docs/voice-dispatch.md
+    "dispatch": {
+        "enabled": _Key(True, _boolean, "true or false", kind="bool"),
+        "crew": _with(_text(r"(?s).+", "a file path", Path), "conf/crew.toml"),
+        "types": _with(_text(r"[a-z][a-z0-9_]*(,[a-z][a-z0-9_]*)*",
+                             'ticket types, comma-separated, such as "leak_report,repair"',
+                             lambda v: tuple(v.split(","))), "leak_report,repair"),
+        "ring_timeout": _with(_duration(5_000, 120_000), "30s"),
+        "retry_after": _with(_duration(30_000, 3_600_000), "3m"),
+        "attempts": _with(_whole(1, 10), 2),
+        "rounds": _with(_whole(1, 10), 2),
+        "caller_id": _with(_text(r"\+?\d{1,20}", 'a phone number such as "95158"'), "95158"),
+        "interval": _with(_duration(1_000, 600_000), "10s"),
+    },
 }
 
 _SECTIONS = {"engine": EngineSettings, "sim": SimSettings, "paths": PathSettings,
@@ -573,7 +604,8 @@ _SECTIONS = {"engine": EngineSettings, "sim": SimSettings, "paths": PathSettings
              "reports": ReportSettings, "serve": ServeSettings,
              "outbound": OutboundSettings,
              "freeswitch": FreeswitchSettings, "trunk": TrunkSettings,
-             "kamailio": KamailioSettings, "fax": FaxSettings}
+             "kamailio": KamailioSettings, "fax": FaxSettings,
+             "dispatch": DispatchSettings}
 
 # sections whose keys are the user's own: (key pattern, what a key looks like, value, defaults)
 MAP_SECTIONS: dict[str, tuple[re.Pattern[str], str, _Key, dict[str, str]]] = {

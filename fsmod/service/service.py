@@ -227,6 +227,8 @@ class Service:
             self._greenlets.append(gevent.spawn(self._watch_tickets))
         if self._committer is not None and self.settings.serve.outbox_replay > 0:
             self._greenlets.append(gevent.spawn(self._replay_outbox))
+        from fsmod.dispatch import dispatch_workers
+        self.workers.extend(dispatch_workers(self))     # voice dispatch (fsmod/dispatch.py)
         self._greenlets.extend(gevent.spawn(worker) for worker in self.workers)
         self._greenlets.extend(gevent.spawn(w) for w in [serve_fax_worker(self)] if w)  # fax jobs
         self.state = "running"
