@@ -46,7 +46,9 @@ from store.selfservice import (
 
 # what register_store_lookups registers: with it, no demo data is left
 STORE_NAMES = ("customer", "application", "interruptions", "ticket_progress",
-               "incident_active", "incident_area", "incident_since", "can_call_back")
+               "incident_active", "incident_area", "incident_since", "can_call_back",
+               # voice dispatch, survey answers, notice acknowledgements
+               "dispatch_call", "accept_dispatch", "survey_answer", "notice_ack")
 
 
 def pin_limits(settings: Settings) -> PinLimits:
@@ -154,4 +156,50 @@ def register_store_lookups(registry: Registry, settings: Settings,
     def can_call_back(phone: str) -> bool:
         return national_number(phone) is not None
 
+    register_dispatch_and_surveys(registry, settings, clock)
     return registry
+
+
+# ---------------------------------------------------------------- voice dispatch, surveys, notices
+
+def register_dispatch_and_surveys(registry: Registry, settings: Settings,
+                                  clock: Callable[[], dt.datetime]) -> None:
+    """dispatch_call, accept_dispatch (store/dispatch.py); survey_answer, notice_ack
+    (store/surveys/). The call's id and number come from the call's context."""
+    from store.dispatch import accept_dispatch as accept
+    from store.dispatch import dispatch_record
+    from store.surveys import record_ack, record_answer
+
+    def line(name: str) -> str:
+        call = current_call()
+        return call.line.get(name, "") if call is not None else ""
+
+    def call_id() -> str:
+        call = current_call()
+        return call.call_id if call is not None else ""
+
+    @registry.lookup("dispatch_call")
+    def dispatch_call() -> dict[str, Any] | None:
+        with lookup_connection():
+            return dispatch_record(line("sf_dispatch"))
+
+    @registry.function("accept_dispatch")
+    def accept_dispatch(ticket: str, crew: str) -> str:
+        with lookup_connection():
+            return accept(ticket, crew, call_id(), clock(), settings.engine.timezone).result
+
+    @registry.function("survey_answer")
+    def survey_answer(campaign: str, rating: float, account: str = "", ticket_no: str = "",
+                      comment: str = "") -> bool:
+        with lookup_connection():
+            record_answer(campaign, rating, account=account, ticket_no=ticket_no,
+                          comment=comment, phone=calling_number() or "", call_id=call_id(),
+                          now=clock())
+        return True
+
+    @registry.function("notice_ack")
+    def notice_ack(notice: str, account: str) -> bool:
+        with lookup_connection():
+            record_ack(notice, account, phone=calling_number() or "", call_id=call_id(),
+                       now=clock())
+        return True

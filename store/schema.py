@@ -24,7 +24,17 @@ import peewee
 
 from store.db import bind, current_schema
 from store.migrations.v1_customers import CustomerV1
-from store.models import activity, backoffice, calls, customers, gas, tickets
+from store.models import (
+    activity,
+    backoffice,
+    calls,
+    customers,
+    dispatch,
+    faxjobs,
+    gas,
+    surveys,
+    tickets,
+)
 from store.models.base import BaseModel, database
 
 
@@ -92,6 +102,18 @@ def _recordings_and_agent_activity(db: peewee.Database) -> None:
     backfill_recordings()      # calls stored before: their recordings are indexed too
 
 
+def _fax_jobs(db: peewee.Database) -> None:
+    db.create_tables(faxjobs.MODELS)
+
+
+def _dispatch_surveys_and_acks(db: peewee.Database) -> None:
+    db.create_tables([*dispatch.MODELS, *surveys.MODELS])
+
+
+# Voice dispatch, survey answers and notice acknowledgements. Its number is one constant so
+# the merge can renumber it: campaigns (6) and fax jobs (7) land beside it on other branches.
+DISPATCH_SURVEYS_VERSION = 8
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "customers, phones, meters, readings, monthly usage, bills, PIN failures",
               _customers_and_accounts),
@@ -102,10 +124,14 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(4, "ticket lifecycle: assignee, version, repair and time-limit columns; "
                  "ticket events, alarms, notifications", _ticket_lifecycle),
     Migration(5, "recordings index, agent activity log", _recordings_and_agent_activity),
+    Migration(7, "fax jobs, attempts, received faxes", _fax_jobs),
+    Migration(DISPATCH_SURVEYS_VERSION,
+              "voice dispatch calls, survey answers, notice acknowledgements",
+              _dispatch_surveys_and_acks),
 )
 
 MODELS = (*customers.MODELS, *calls.MODELS, *tickets.MODELS, *backoffice.MODELS,
-          *gas.MODELS, *activity.MODELS)
+          *gas.MODELS, *activity.MODELS, *faxjobs.MODELS, *dispatch.MODELS, *surveys.MODELS)
 
 LATEST = MIGRATIONS[-1].version
 
