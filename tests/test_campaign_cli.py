@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture
 def operator(db_url, store_db, monkeypatch):
-    from store.models import Customer, Phone
+    from store.models.customers import Customer, Phone
 
     monkeypatch.chdir(ROOT)
     monkeypatch.setenv("SWITCHFLOW_DB", db_url)

@@ -267,3 +267,23 @@ def test_preview_accept_places_the_call_and_skip_puts_the_target_back():
         [(first.id, "95158")]
     assert store.target(second.id).state == TargetState.RETRY_WAIT
     assert store.target(second.id).next_at == local("2026-11-23 11:00").astimezone(dt.UTC)
+
+
+def test_an_unallocated_number_is_not_redialled_even_by_a_store_that_forgets_it():
+    from dataclasses import replace
+
+    class Forgetful(MemoryCampaignStore):
+        """A store that keeps counts but derives nothing per number (closed, failures)."""
+
+        def claim(self, *args, **kwargs):
+            return [replace(t, closed_numbers=frozenset(), number_failures={})
+                    for t in super().claim(*args, **kwargs)]
+
+    store = Forgetful()
+    tid = store.add("reminders", ["13900000001", "13900000002"]).id
+    script = {"13900000001": ["-ERR UNALLOCATED_NUMBER"], "13900000002": ["-ERR USER_BUSY"]}
+    _, ends, _ = run(config(window=DAILY_9_TO_20), store, local("2026-11-23 10:00"),
+                     ends=lambda c: ScriptedEnds(c, script))
+    assert [ln.request.number for ln in ends.lines] == \
+        ["13900000001", "13900000002", "13900000002"]
+    assert store.target(tid).state == TargetState.FAILED

@@ -28,7 +28,7 @@ import datetime as dt
 import logging
 import socket
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 import gevent
@@ -36,7 +36,7 @@ from gevent.event import Event
 
 from engine.calendars.clock import Clock
 from engine.campaigns.config import CampaignConfig
-from engine.campaigns.outcomes import REACHED
+from engine.campaigns.outcomes import FINAL_FOR_NUMBER, NOT_THE_NUMBERS_FAULT, REACHED
 from engine.campaigns.pacing import Pacer, Slot
 from engine.campaigns.policy import Decision, decide, usable_numbers
 from engine.campaigns.ports import Attempt, CampaignStore, Mode, Outcome, Target, TargetState
@@ -136,6 +136,10 @@ class CampaignDialler:
         self.calls: set[gevent.Greenlet] = set()
         self._wake = Event()
         self._last_recover: dt.datetime | None = None
+        # what this process saw of each target's numbers, for a store that does not
+        # derive Target.closed_numbers / number_failures from its attempts
+        self._closed: dict[int, set[str]] = {}
+        self._failures: dict[int, dict[str, int]] = {}
         self.gates = (self.pacer.campaign(config.name, config.rate, config.concurrency),
                       self.pacer.trunk(config.trunk or "default", *trunk_caps))
 
@@ -186,8 +190,27 @@ class CampaignDialler:
             log.warning("campaign=%s target=%s: the lease was no longer ours",
                         self.config.name, target.id)
 
+    def _known(self, target: Target) -> Target:
+        """`target` with what this process saw of its numbers added to the store's."""
+        closed, failures = self._closed.get(target.id), self._failures.get(target.id)
+        if not closed and not failures:
+            return target
+        merged = dict(target.number_failures)
+        for number, n in (failures or {}).items():
+            merged[number] = max(merged.get(number, 0), n)
+        return replace(target, closed_numbers=target.closed_numbers | frozenset(closed or ()),
+                       number_failures=merged)
+
+    def _saw(self, target_id: int, number: str, outcome: Outcome) -> None:
+        if outcome in FINAL_FOR_NUMBER:
+            self._closed.setdefault(target_id, set()).add(number)
+        elif outcome not in NOT_THE_NUMBERS_FAULT and outcome not in REACHED:
+            per = self._failures.setdefault(target_id, {})
+            per[number] = per.get(number, 0) + 1
+
     def _start(self, target: Target, now: dt.datetime) -> None:
         c = self.config
+        target = self._known(target)
         tz = target.timezone or c.timezone
         if c.consent_needed and not target.data.get("consent"):
             self.stats.excluded += 1
@@ -261,6 +284,7 @@ class CampaignDialler:
                               "; ".join(p for p in (note, result.detail) if p))
             decision = decide(target, outcome, request.number, self.clock.now(),
                               self.config.retry, self.config.window)
+            self._saw(target.id, request.number, outcome)
             self._put_back(target, decision.state, decision.next_at, attempt)
             if self.on_attempt is not None:
                 self.on_attempt(target, attempt, decision)
