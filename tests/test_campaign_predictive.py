@@ -55,7 +55,19 @@ def test_no_warm_up_loophole_and_the_cap_stops_over_dialling():
     # an abandon early in the life still counts after the rolling window has moved on
     meter.answered_one(now, abandoned=True)
     later = now + dt.timedelta(hours=2)
+    for _ in range(150):
+        meter.answered_one(later, abandoned=False)
     assert meter.window_rate(later) == 0.0 and meter.rate(later) == meter.life_rate() > 0
+
+
+def test_the_rolling_window_holds_enough_answered_calls_to_mean_something():
+    meter = AbandonMeter()
+    now = local("2026-11-23 10:00")
+    for i in range(300):
+        meter.answered_one(now, abandoned=i % 50 == 0)          # 2% over the morning
+    quiet = now + dt.timedelta(hours=3)
+    meter.answered_one(quiet, abandoned=True)                   # one in a quiet half hour
+    assert 0.02 <= meter.window_rate(quiet) <= 0.03             # not 100%
 
 
 def test_the_expected_abandon_share_grows_with_over_dialling():

@@ -252,7 +252,6 @@ class CampaignDialler:
         self.ringing += 1
         self.live += 1
         self.stats.placed += 1
-        self.meter.placed_one()
         call = gevent.spawn(self._call, target, request, slot, "; ".join(skipped))
         self.calls.add(call)
         call.link(self.calls.discard)
@@ -265,6 +264,7 @@ class CampaignDialler:
         try:
             result = self._place(request)
             outcome = result.outcome
+            self.meter.placed_one()     # counted once its outcome is known: the answer rate
             if outcome == Outcome.ANSWERED and request.mode in (Mode.PROGRESSIVE,
                                                                 Mode.PREDICTIVE):
                 answered = result.answered_at or started

@@ -9,10 +9,12 @@
   zero (1:1) once it is at the cap.
 
 The abandon rate is abandoned / answered calls, over a rolling window AND
-over the campaign's whole life: the higher of the two rules. There is no
-warm-up allowance: until `min_answered` answered calls give a measured answer
-rate, predictive dials 1:1 like progressive, and the life figure counts from
-the first call.
+over the campaign's whole life: the higher of the two rules. The window is
+the last 30 minutes, stretched back to hold at least the last 100 answered
+calls: one abandon among the 7 calls of a quiet quarter hour is noise, not
+a 14% abandon rate. There is no warm-up allowance: until 100 answered calls
+give a measured answer rate (and a window that means something), predictive
+dials 1:1 like progressive; both figures count from the first call.
 
 A call counts as abandoned when no agent takes it within the connect
 threshold (default 2 s) after the callee answers; the callee then hears the
@@ -31,8 +33,9 @@ from engine.campaigns.ports import Mode
 
 DEFAULT_CAP = 0.03
 DEFAULT_CONNECT_S = 2.0
-MIN_ANSWERED = 30            # answered calls before predictive leaves 1:1
 WINDOW_S = 30 * 60.0         # the rolling window the abandon rate is measured over
+WINDOW_MIN_ANSWERED = 100    # ... stretched back to hold at least this many answered calls
+MIN_ANSWERED = WINDOW_MIN_ANSWERED   # answered calls before predictive leaves 1:1
 MAX_RATIO = 3.0              # never more than this many calls ringing per free agent
 
 
@@ -43,7 +46,7 @@ class AbandonMeter:
     window_s: float = WINDOW_S
     answered: int = 0
     abandoned: int = 0
-    placed: int = 0
+    placed: int = 0          # calls whose outcome is known (still ringing ones would bias it)
 
     def __post_init__(self) -> None:
         self._recent: deque[tuple[dt.datetime, bool]] = deque()
@@ -58,10 +61,11 @@ class AbandonMeter:
 
     def _trim(self, now: dt.datetime) -> None:
         edge = now - dt.timedelta(seconds=self.window_s)
-        while self._recent and self._recent[0][0] < edge:
+        while len(self._recent) > WINDOW_MIN_ANSWERED and self._recent[0][0] < edge:
             self._recent.popleft()
 
     def window_rate(self, now: dt.datetime) -> float:
+        """Abandoned / answered over the last 30 minutes (at least the last 100 answered)."""
         self._trim(now)
         n = len(self._recent)
         return sum(1 for _, a in self._recent if a) / n if n else 0.0

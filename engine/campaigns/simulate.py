@@ -37,7 +37,7 @@ from engine.campaigns.outcomes import from_originate
 from engine.campaigns.pacing import Pacer
 from engine.campaigns.policy import Decision
 from engine.campaigns.ports import Attempt, Mode, Outcome, Target
-from engine.campaigns.predictive import MIN_ANSWERED, AbandonMeter
+from engine.campaigns.predictive import AbandonMeter
 from engine.campaigns.simclock import EventClock
 
 MESSAGE_S = 12.0          # the recorded message an abandoned callee hears
@@ -240,9 +240,8 @@ class Watch:
         if attempt.answered_at is not None and self.config.mode in (Mode.PREDICTIVE,
                                                                     Mode.PROGRESSIVE):
             self.meter.answered_one(attempt.answered_at, attempt.outcome == Outcome.ABANDONED)
-            if self.meter.answered >= MIN_ANSWERED:
-                rate = self.meter.window_rate(attempt.answered_at)
-                self.worst_window = max(self.worst_window, rate)
+            rate = self.meter.window_rate(attempt.answered_at)   # from the first answered call
+            self.worst_window = max(self.worst_window, rate)
 
     def ended(self) -> None:
         self.live -= 1
