@@ -187,12 +187,18 @@ def _pct(value: float | None) -> str:
 @campaign.command(short_help="Live progress: bar, targets per state, rate, abandon rate.")
 @click.argument("name")
 @click.option("--json", "as_json", is_flag=True, help="As JSON.")
-def status(name: str, as_json: bool) -> None:
+@click.option("--next", "show_next", is_flag=True,
+              help="Also the next target a preview agent would be offered (looked at, not "
+                   "called).")
+def status(name: str, as_json: bool, show_next: bool) -> None:
     """How far NAME is: a bar, targets per state, calls per second over the last minute,
     the abandon rate (abandoned / answered calls)."""
     settings = cli_settings()
+    upcoming = None
     with _store(settings) as store:
         s = store.campaign_status(name)
+        if show_next:
+            upcoming = next_preview(store.PeeweeCampaignStore(only_running=False), name)
     counts = {str(k): v for k, v in s.counts.items()}
     if as_json:
         click.echo(json.dumps({"name": s.name, "flow": s.flow, "mode": str(s.mode),
@@ -206,6 +212,28 @@ def status(name: str, as_json: bool) -> None:
     click.echo("  " + ", ".join(f"{k} {v}" for k, v in counts.items() if v) or "  no targets")
     click.echo(f"  {s.attempts} calls; now {s.rate:.2f} calls/s; answered {s.answered}, "
                f"abandoned {s.abandoned} ({_pct(s.abandon_rate)})")
+    if show_next:
+        if upcoming is None:
+            click.echo("  next preview target: none due")
+        else:
+            data = ", ".join(f"{k} {v}" for k, v in upcoming.data.items())
+            click.echo(f"  next preview target: {upcoming.account} {upcoming.name}, "
+                       f"{' / '.join(upcoming.phones)}" + (f"; {data}" if data else ""))
+
+
+def next_preview(store: Any, name: str) -> Any:
+    """The target a preview agent would be offered next, put back as it was: claimed under
+    a short lease of its own and released at once without a call (no attempt written)."""
+    from engine.campaigns.ports import TargetState
+
+    now = dt.datetime.now(dt.UTC)
+    found = store.claim(name, now, 1, "switchflow-campaign-status", 30)
+    if not found:
+        return None
+    target = found[0]
+    back = TargetState.PENDING if target.attempts == 0 else TargetState.RETRY_WAIT
+    store.finish(target.id, "switchflow-campaign-status", None, back, target.next_at)
+    return target
 
 
 REPORT_FORMATS = ("table", "csv", "json", "png")

@@ -49,6 +49,9 @@ def test_create_import_start_status_report(operator, tmp_path):
     status = operator("status", "dunning_small")
     assert status.exit_code == 0, status.output
     assert "0 of 2 targets done" in status.output and "pending 2" in status.output
+    upcoming = operator("status", "dunning_small", "--next")
+    assert "next preview target: 12345678" in upcoming.output, upcoming.output
+    assert "pending 2" in operator("status", "dunning_small").output     # left as it was
     report = operator("report", "dunning_small", "--format", "csv")
     assert report.exit_code == 0, report.output
     assert "measure,value" in report.output and "targets,2" in report.output

@@ -117,3 +117,18 @@ def test_campaigns_file_errors_name_the_key(tmp_path):
     shipped = load_campaigns_file("conf/campaigns.toml")
     assert shipped.options("dunning_large").mode == Mode.PREVIEW
     assert shipped.options("satisfaction_survey").consent_needed
+
+
+def test_the_next_preview_target_is_shown_and_left_as_it_was():
+    from cli.campaign import next_preview
+    from engine.campaigns.memory import MemoryCampaignStore
+    from engine.campaigns.ports import TargetState
+
+    store = MemoryCampaignStore()
+    first = store.add("big", ["13900000001"], account="60000042", name="华东机械厂",
+                      data={"arrears": 12800})
+    shown = next_preview(store, "big")
+    assert (shown.account, shown.name, dict(shown.data)) == ("60000042", "华东机械厂",
+                                                           {"arrears": 12800})
+    assert store.target(first.id).state == TargetState.PENDING
+    assert store.attempts("big") == [] and store.dials == []
