@@ -91,7 +91,7 @@ class ScriptedEnds:
             self.clock.sleep(self.talk_s)
             self.live -= 1
         return DialResult(outcome, cause, uuid, "fake", answered_at=answered,
-                          agent_at=answered, ended=ended)
+                          agent_at=answered, ended=ended, agent_tracked=True)
 
 
 def run(cfg: CampaignConfig, store: MemoryCampaignStore, start: dt.datetime, *,

@@ -114,3 +114,25 @@ def test_busy_retried_and_an_answered_call_runs_the_flow_with_its_target(fake, c
     assert "186.4" in plays[1] and "5.59" in plays[1], plays[1]     # target.arrears, late_fee
     # what the switch was asked: the campaign's variables on every originate
     assert server.stats.failed == 0
+
+
+def test_free_agents_and_waiting_callers_come_from_mod_callcenter(fake, control):
+    from fsmod.campaigns.agents import QueueAgents, waiting_callers
+    from fsmod.commands.api import AgentState, AgentStatus
+    from fsmod.control import CallCenter
+
+    cc = CallCenter(control)
+    for agent, status in (("1001@default", AgentStatus.AVAILABLE),
+                          ("1002@default", AgentStatus.ON_BREAK)):
+        assert cc.add_agent(agent, "loopback/7100").ok
+        assert cc.set_status(agent, status).ok
+        assert cc.set_state(agent, AgentState.WAITING).ok
+        assert cc.add_tier("large_accounts@default", agent).ok
+    clock = [0.0]
+    agents = QueueAgents(cc, "large_accounts@default", every_s=2.0, now=lambda: clock[0])
+    assert agents.free() == 1                     # the one on a break does not count
+    assert cc.set_status("1002@default", AgentStatus.AVAILABLE).ok
+    assert agents.free() == 1                     # asked again only every 2 s
+    clock[0] = 2.5
+    assert agents.free() == 2
+    assert waiting_callers(cc, ["large_accounts@default"])() == 0

@@ -16,6 +16,7 @@ conf/campaigns.toml:
     abandon_message = "campaign_abandon"   # prompt key played then
     consent_needed = false
     trunk = "pstn"
+    queue = "large_accounts"    # progressive/predictive: whose free agents to dial for
 
     [trunk.pstn]
     rate = 30                   # calls per second on this trunk
@@ -37,7 +38,7 @@ from engine.campaigns.predictive import DEFAULT_CAP, DEFAULT_CONNECT_S
 from ivrlang.timespec import parse_duration
 
 _OPTION_KEYS = {"mode", "abandon_cap", "connect_threshold", "abandon_message",
-                "consent_needed", "trunk", "ring_timeout"}
+                "consent_needed", "trunk", "ring_timeout", "queue"}
 _TRUNK_KEYS = {"rate", "concurrency"}
 _NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 
@@ -57,6 +58,7 @@ class CampaignOptions:
     consent_needed: bool = False
     trunk: str = ""
     ring_timeout_s: float | None = None
+    queue: str = ""              # progressive/predictive: the flow's queue its agents are in
 
 
 @dataclass(frozen=True)
@@ -126,11 +128,19 @@ def _options(path: Path, name: str, table: Mapping[str, Any]) -> CampaignOptions
     message = table.get("abandon_message", "campaign_abandon")
     if not isinstance(message, str) or not re.fullmatch(r"[a-z_][a-z0-9_]*", message):
         raise CampaignConfigError(f"{where} abandon_message = {message!r}: expected a prompt key")
+    queue = table.get("queue", "")
+    if not isinstance(queue, str) or (queue and not re.fullmatch(
+            r"[a-z_][a-z0-9_]*(/[a-z_][a-z0-9_]*)?", queue)):
+        raise CampaignConfigError(f"{where} queue = {queue!r}: expected a flow's queue name "
+                                  "(settings [queues])")
+    if mode in (Mode.PROGRESSIVE, Mode.PREDICTIVE) and not queue:
+        raise CampaignConfigError(f"{where}: mode {mode} needs `queue`, the queue (settings "
+                                  "[queues]) whose free agents the calls are placed for")
     return CampaignOptions(mode, float(cap[:-1]) / 100,
                            _seconds(where, "connect_threshold",
                                     table.get("connect_threshold", "2s")) or DEFAULT_CONNECT_S,
                            message, consent, trunk,
-                           _seconds(where, "ring_timeout", table.get("ring_timeout")))
+                           _seconds(where, "ring_timeout", table.get("ring_timeout")), queue)
 
 
 def _seconds(where: str, key: str, value: Any) -> float | None:

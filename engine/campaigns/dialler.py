@@ -83,6 +83,7 @@ class DialResult:
     ended_at: dt.datetime | None = None
     detail: str = ""
     ended: Callable[[], None] | None = field(default=None, compare=False, repr=False)
+    agent_tracked: bool = False   # the dialer watched for an agent: agent_at None = none came
 
 
 class Dialer(Protocol):
@@ -265,8 +266,8 @@ class CampaignDialler:
             result = self._place(request)
             outcome = result.outcome
             self.meter.placed_one()     # counted once its outcome is known: the answer rate
-            if outcome == Outcome.ANSWERED and request.mode in (Mode.PROGRESSIVE,
-                                                                Mode.PREDICTIVE):
+            if outcome == Outcome.ANSWERED and result.agent_tracked and request.mode in (
+                    Mode.PROGRESSIVE, Mode.PREDICTIVE):
                 answered = result.answered_at or started
                 late = result.agent_at is None or (result.agent_at - answered).total_seconds() \
                     > request.connect_threshold_s

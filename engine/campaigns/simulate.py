@@ -156,10 +156,11 @@ class ScriptedDialer:
             if agent_at is None:
                 return DialResult(Outcome.ANSWERED, uuid=uuid, node="sim", answered_at=answered,
                                   detail=f"played {request.abandon_message}",
-                                  ended=lambda: self.clock.sleep(MESSAGE_S))
+                                  ended=lambda: self.clock.sleep(MESSAGE_S), agent_tracked=True)
             self.agents.release_after(talk + WRAP_UP_S)
             return DialResult(Outcome.ANSWERED, uuid=uuid, node="sim", answered_at=answered,
-                              agent_at=agent_at, ended=lambda: self.clock.sleep(talk))
+                              agent_at=agent_at, ended=lambda: self.clock.sleep(talk),
+                              agent_tracked=True)
         return DialResult(Outcome.ANSWERED, uuid=uuid, node="sim", answered_at=answered,
                           ended=lambda: self.clock.sleep(talk))
 

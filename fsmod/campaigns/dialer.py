@@ -11,7 +11,10 @@ when it names one (`sofia/gateway/TRUNK/…`).
 The job's answer (`+OK uuid`, `-ERR CAUSE`) is classified by
 engine.campaigns.outcomes; a job lost with the control link is Outcome.LOST
 (the call may exist). An answered call holds its concurrency place until its
-CHANNEL_HANGUP_COMPLETE arrives on the control connection.
+CHANNEL_HANGUP_COMPLETE arrives on the control connection. In progressive
+and predictive mode the answered call is watched for mod_callcenter's
+`bridge-agent-start` (the flow's `on answer` node queues it at once): none
+within the connect threshold and the call counts as abandoned.
 """
 
 from __future__ import annotations
@@ -26,8 +29,9 @@ from gevent.event import Event
 
 from engine.campaigns.dialler import DialRequest, DialResult
 from engine.campaigns.outcomes import from_cause, from_originate
-from engine.campaigns.ports import Outcome
+from engine.campaigns.ports import Mode, Outcome
 from fsmod.commands.validate import CommandValueError
+from fsmod.control.callcenter import CcAction, MemberEvent, cc_event
 from fsmod.control.originate import OriginateRequest, Originator
 
 log = logging.getLogger(__name__)
@@ -48,6 +52,7 @@ class FsDialer:
         self.default_trunk = default_trunk
         self.now = now or (lambda: dt.datetime.now(dt.UTC))
         self._ended: dict[str, Event] = {}
+        self._agent: dict[str, Event] = {}
         originator.control.subscribe(self._event)
 
     def endpoint(self, number: str, trunk: str = "") -> str:
@@ -60,6 +65,13 @@ class FsDialer:
 
     def _event(self, node: str, event: object) -> None:
         name = getattr(event, "name", "")
+        if name == "CUSTOM":
+            cc = cc_event(node, event)  # type: ignore[arg-type]
+            if isinstance(cc, MemberEvent) and cc.action == CcAction.BRIDGE_AGENT_START:
+                waiter = self._agent.get(cc.session_uuid)
+                if waiter is not None:
+                    waiter.set()
+            return
         if name != "CHANNEL_HANGUP_COMPLETE":
             return
         uuid = event.get("Unique-ID") or ""  # type: ignore[attr-defined]
@@ -90,7 +102,19 @@ class FsDialer:
             return DialResult(outcome, cause or result.outcome.value, node=report.node,
                               ended_at=self.now(), detail=result.text.strip()[:200])
         uuid = result.uuid
+        answered = self.now()
         waiter = self._ended.setdefault(uuid, Event())
+        agent_at = None
+        tracked = request.mode in (Mode.PROGRESSIVE, Mode.PREDICTIVE)
+        if tracked:
+            # the flow queues the callee at once; mod_callcenter's bridge-agent-start for
+            # this channel within the connect threshold is an agent, else it is abandoned
+            bridged = self._agent.setdefault(uuid, Event())
+            try:
+                if bridged.wait(request.connect_threshold_s):
+                    agent_at = self.now()
+            finally:
+                self._agent.pop(uuid, None)
 
         def ended() -> None:
             try:
@@ -98,4 +122,5 @@ class FsDialer:
             finally:
                 self._ended.pop(uuid, None)
         return DialResult(Outcome.ANSWERED, uuid=uuid, node=report.node,
-                          answered_at=self.now(), ended=ended)
+                          answered_at=answered, agent_at=agent_at, ended=ended,
+                          agent_tracked=tracked)

@@ -59,12 +59,17 @@ def run_campaigns(settings: Any, flows: Mapping[str, Mapping[str, Any]], store: 
                   telephony: Any, stop: Event | None = None,
                   waiting: Callable[[], int] | None = None) -> None:
     """Dial every running campaign until `stop` (or GreenletExit)."""
+    from fsmod.campaigns.agents import waiting_callers
     from fsmod.campaigns.dialer import FsDialer
+    from fsmod.control.callcenter import CallCenter
     from fsmod.control.originate import Originator
     from store.campaigns import list_campaigns
 
     c = settings.campaigns
     clock = SystemClock()
+    callcenter = CallCenter(telephony.control)
+    if waiting is None and c.pause_when_waiting:
+        waiting = waiting_callers(callcenter, settings.queues.values())
     pacer = Pacer(clock, rate=c.rate, concurrency=c.concurrency, trunk_rate=c.trunk_rate,
                   trunk_concurrency=c.trunk_concurrency, waiting=waiting,
                   pause_when_waiting=c.pause_when_waiting)
@@ -83,7 +88,7 @@ def run_campaigns(settings: Any, flows: Mapping[str, Mapping[str, Any]], store: 
                     states[info.name] = info.state
                     if info.state == "running" and info.name not in running:
                         started = _start(info, flows, file, settings, store, dialer, clock,
-                                         pacer, worker, states, refused)
+                                         pacer, worker, states, refused, callcenter)
                         if started is not None:
                             running[info.name] = started
                 for name, (greenlet, halt) in list(running.items()):
@@ -104,9 +109,12 @@ def run_campaigns(settings: Any, flows: Mapping[str, Mapping[str, Any]], store: 
 
 def _start(info: Any, flows: Mapping[str, Mapping[str, Any]], file: CampaignsFile,
            settings: Any, store: Any, dialer: Any, clock: Any, pacer: Pacer, worker: str,
-           states: dict[str, str], refused: dict[str, str]) -> tuple[gevent.Greenlet,
-                                                                      Event] | None:
+           states: dict[str, str], refused: dict[str, str],
+           callcenter: Any = None) -> tuple[gevent.Greenlet, Event] | None:
+    from fsmod.campaigns.agents import QueueAgents
+
     ir = flows.get(info.flow)
+    agents = None
     try:
         if ir is None:
             raise CampaignConfigError(f"campaign {info.name}: its flow `{info.flow}` is not "
@@ -116,6 +124,14 @@ def _start(info: Any, flows: Mapping[str, Mapping[str, Any]], file: CampaignsFil
             from dataclasses import replace
             options = replace(options, mode=Mode(str(info.mode)))
         config = CampaignConfig.from_ir(ir, info.name, options, settings.campaigns)
+        if config.mode in (Mode.PROGRESSIVE, Mode.PREDICTIVE):
+            queue = settings.queues.get(options.queue)
+            if queue is None:
+                raise CampaignConfigError(
+                    f"campaign {info.name}: mode {config.mode} needs `queue` in "
+                    f"{settings.campaigns.file} [campaign.{info.name}], a queue of settings "
+                    f"[queues] (got {options.queue!r})")
+            agents = QueueAgents(callcenter, queue)
     except CampaignConfigError as exc:
         if refused.get(info.name) != str(exc):
             log.error("%s", exc)
@@ -123,7 +139,7 @@ def _start(info: Any, flows: Mapping[str, Mapping[str, Any]], file: CampaignsFil
         return None
     refused.pop(info.name, None)
     caps = file.trunks.get(config.trunk)
-    d = CampaignDialler(config, store, dialer, clock, pacer=pacer, worker=worker,
+    d = CampaignDialler(config, store, dialer, clock, pacer=pacer, worker=worker, agents=agents,
                         running=lambda: states.get(info.name) == "running",
                         trunk_caps=(caps.rate, caps.concurrency) if caps else (None, None))
     halt = Event()
