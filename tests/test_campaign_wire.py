@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import gevent
+import gevent.event
 import pytest
 from campaignkit import config
 
@@ -21,6 +22,7 @@ from engine.campaigns.pacing import Pacer
 from engine.campaigns.policy import RetryPolicy
 from engine.campaigns.ports import Outcome, TargetState
 from engine.lifecycle import Calls
+from engine.settings import load_settings
 from fsmod.campaigns.dialer import FsDialer
 from fsmod.control import Control, ControlConfig, FsSwitch, LinkTiming, NodeConfig, Originator
 from fsmod.fake.switch import FakeFreeSWITCH
@@ -136,3 +138,42 @@ def test_free_agents_and_waiting_callers_come_from_mod_callcenter(fake, control)
     clock[0] = 2.5
     assert agents.free() == 2
     assert waiting_callers(cc, ["large_accounts@default"])() == 0
+
+
+def test_serves_campaign_worker_dials_a_running_campaign_from_the_store(fake, control, store_db,
+                                                                       tmp_path):
+    campaigns = pytest.importorskip("store.campaigns")
+    from types import SimpleNamespace
+
+    from fsmod.campaigns.worker import run_campaigns
+    from store.models.campaigns import Campaign, CampaignTarget
+
+    ir, _ = dunning_flow()
+    ir = {**ir, "campaigns": {"dunning_small": {**ir["campaigns"]["dunning_small"],
+                                                "window": None}}}
+    settings = load_settings(env={"SWITCHFLOW_CAMPAIGNS_QUIET_HOURS": "",
+                                  "SWITCHFLOW_DIAL_NUMBER": "loopback/{target}",
+                                  "SWITCHFLOW_CAMPAIGNS_PAUSE_WHEN_WAITING": "0"})
+    campaigns.create_campaign("dunning_small", "dunning_small", caller_id="95158")
+    cid = Campaign.get(Campaign.name == "dunning_small").id
+    CampaignTarget.insert_many([
+        {"campaign": cid, "account": f"7000000{i}", "name": f"客户{i}",
+         "phones": f'["1390000000{i}"]', "timezone": "Asia/Shanghai", "data": "{}",
+         "loaded_at": dt.datetime(2026, 11, 23)} for i in range(3)]).execute()
+    for i in range(3):
+        fake.originate_outcomes[f"loopback/1390000000{i}"] = "USER_BUSY"
+    store = campaigns.PeeweeCampaignStore()
+    telephony = SimpleNamespace(control=control, switch=FsSwitch(control, audit_interval=0))
+    stop = gevent.event.Event()
+    worker = gevent.spawn(run_campaigns, settings, {"dunning_small": ir}, store, telephony, stop)
+    gevent.sleep(0.5)
+    assert store.attempts("dunning_small") == []          # a draft campaign is not dialled
+    campaigns.set_state("dunning_small", "running")
+    deadline = time.monotonic() + 30
+    while len(store.attempts("dunning_small")) < 3 and time.monotonic() < deadline:
+        gevent.sleep(0.2)
+    stop.set()
+    worker.join(timeout=10)
+    attempts = store.attempts("dunning_small")
+    assert sorted(a.number for a in attempts) == ["13900000000", "13900000001", "13900000002"]
+    assert {(a.outcome, a.caller_id) for a in attempts} == {(Outcome.BUSY, "95158")}
