@@ -438,7 +438,7 @@ def _show_simulation(r: Any, zone: Any, config: Any) -> None:
     click.echo(f"  calls per target  {spread}")
     click.echo("  outcomes  " + ", ".join(f"{k} {v}" for k, v in sorted(r.outcomes.items())))
     click.echo("  targets   " + ", ".join(f"{k} {v}" for k, v in sorted(r.states.items())))
-    if str(r.mode) in ("predictive", "progressive", "preview"):
+    if str(r.mode) in ("predictive", "progressive"):
         click.echo(f"  abandon   {r.abandoned} of {r.answered} answered: {r.abandon_rate:.2%} "
                    f"(worst rolling window {r.worst_window_abandon:.2%}, cap {r.cap:.1%})")
     if r.breaches:

@@ -35,6 +35,7 @@ from engine.campaigns.preview import DESKS, PreviewDesk
 log = logging.getLogger(__name__)
 
 LOOK_EVERY_S = 5.0
+RECOVER_S = 30.0
 
 
 def campaign_workers(service: Any) -> list[Callable[[], None]]:
@@ -107,6 +108,15 @@ def run_campaigns(settings: Any, flows: Mapping[str, Mapping[str, Any]], store: 
             greenlet.kill(block=False)
 
 
+def _recover_until(d: CampaignDialler, halt: Event) -> None:
+    """A preview campaign's only background work: leases agents walked away from."""
+    while not halt.wait(RECOVER_S):
+        try:
+            d.store.recover(d.config.name, d.clock.now())
+        except Exception:
+            log.exception("campaign=%s: recovering leases failed", d.config.name)
+
+
 def _start(info: Any, flows: Mapping[str, Mapping[str, Any]], file: CampaignsFile,
            settings: Any, store: Any, dialer: Any, clock: Any, pacer: Pacer, worker: str,
            states: dict[str, str], refused: dict[str, str],
@@ -145,7 +155,7 @@ def _start(info: Any, flows: Mapping[str, Mapping[str, Any]], file: CampaignsFil
     halt = Event()
     if config.mode == Mode.PREVIEW:
         DESKS[info.name] = PreviewDesk(d)     # the panel accepts or skips; nothing dials alone
-        greenlet = gevent.spawn(halt.wait)
+        greenlet = gevent.spawn(_recover_until, d, halt)
     else:
         greenlet = gevent.spawn(d.run, halt)
     return greenlet, halt
