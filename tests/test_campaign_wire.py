@@ -177,3 +177,25 @@ def test_serves_campaign_worker_dials_a_running_campaign_from_the_store(fake, co
     attempts = store.attempts("dunning_small")
     assert sorted(a.number for a in attempts) == ["13900000000", "13900000001", "13900000002"]
     assert {(a.outcome, a.caller_id) for a in attempts} == {(Outcome.BUSY, "95158")}
+
+
+def test_a_dial_on_a_lost_control_link_is_lost_not_failed(fake, control):
+    from engine.campaigns.dialler import DialRequest
+
+    dialer = FsDialer(Originator(control), "loopback/{target}")
+    fake.stop()
+    deadline = time.monotonic() + 10
+    while any(link.is_up for link in control.links.values()) and time.monotonic() < deadline:
+        gevent.sleep(0.05)
+    result = dialer.place(DialRequest("dunning_small", "dunning_small", 7, "13900000001",
+                                      "95158", 5, "reminder"))
+    assert result.outcome == Outcome.LOST
+
+
+def test_a_bad_number_is_refused_before_anything_is_sent(fake, control):
+    from engine.campaigns.dialler import DialRequest
+
+    dialer = FsDialer(Originator(control), "loopback/{target}")
+    result = dialer.place(DialRequest("dunning_small", "dunning_small", 7, "139 0000&park()",
+                                      "95158", 5, "reminder"))
+    assert (result.outcome, result.cause) == (Outcome.UNALLOCATED, "INVALID_NUMBER_FORMAT")
