@@ -24,7 +24,7 @@ import peewee
 
 from store.db import bind, current_schema
 from store.migrations.v1_customers import CustomerV1
-from store.models import activity, backoffice, calls, customers, gas, tickets
+from store.models import activity, backoffice, calls, campaigns, customers, gas, tickets
 from store.models.base import BaseModel, database
 
 
@@ -92,6 +92,11 @@ def _recordings_and_agent_activity(db: peewee.Database) -> None:
     backfill_recordings()      # calls stored before: their recordings are indexed too
 
 
+def _campaigns(db: peewee.Database) -> None:
+    # only new tables: a later change to them is a migration of its own
+    db.create_tables(campaigns.MODELS)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "customers, phones, meters, readings, monthly usage, bills, PIN failures",
               _customers_and_accounts),
@@ -102,10 +107,12 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(4, "ticket lifecycle: assignee, version, repair and time-limit columns; "
                  "ticket events, alarms, notifications", _ticket_lifecycle),
     Migration(5, "recordings index, agent activity log", _recordings_and_agent_activity),
+    Migration(6, "campaigns, targets, attempts, do-not-call lists, consent, promises to pay",
+              _campaigns),
 )
 
 MODELS = (*customers.MODELS, *calls.MODELS, *tickets.MODELS, *backoffice.MODELS,
-          *gas.MODELS, *activity.MODELS)
+          *gas.MODELS, *activity.MODELS, *campaigns.MODELS)
 
 LATEST = MIGRATIONS[-1].version
 
