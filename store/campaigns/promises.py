@@ -50,8 +50,11 @@ def record_promise(account: str, promised_on: dt.date, today: dt.date, *,
                    amount: Decimal | None = None, call_id: str = "",
                    campaign: str | None = None, now: dt.datetime | None = None) -> Promise:
     """Store the promise (see the module doc). CampaignError for an unknown account or a
-    date in the past or too far ahead."""
-    if not today <= promised_on <= today + dt.timedelta(days=MAX_PROMISE_DAYS):
+    date in the past or too far ahead (with a day's slack either way: the flow's
+    today() may be in another time zone than the store's `today`)."""
+    slack = dt.timedelta(days=1)
+    if not (today - slack <= promised_on
+            <= today + dt.timedelta(days=MAX_PROMISE_DAYS) + slack):
         raise CampaignError(f"a promised payment date is today to {MAX_PROMISE_DAYS} days "
                             f"ahead, not {promised_on.isoformat()}")
     with session(), write_transaction():
