@@ -18,6 +18,7 @@ import peewee
 
 from store.campaigns.common import naive, session, utcnow, write_transaction
 from store.campaigns.errors import CampaignError
+from store.latefees import CENT
 from store.models.campaigns import Campaign, CampaignTarget, PromiseToPay
 from store.models.customers import Bill, Customer
 
@@ -65,7 +66,7 @@ def record_promise(account: str, promised_on: dt.date, today: dt.date, *,
             amount = (Bill.select(peewee.fn.SUM(Bill.amount))
                       .where(Bill.customer == customer, ~Bill.paid, Bill.due_date < today)
                       .scalar())
-            amount = Decimal(amount) if amount is not None else None
+            amount = Decimal(str(amount)).quantize(CENT) if amount is not None else None
         if campaign is None:
             campaign = (Campaign.select(Campaign.name).join(CampaignTarget)
                         .where(CampaignTarget.account == account,

@@ -18,6 +18,7 @@ import peewee
 
 from engine.campaigns.ports import Mode, Outcome, TargetState
 from store.campaigns.common import aware, campaign_row, naive, session, utcnow
+from store.latefees import CENT
 from store.models.campaigns import CampaignAttempt, CampaignTarget, PromiseToPay
 
 RATE_WINDOW = dt.timedelta(minutes=1)
@@ -153,7 +154,7 @@ def campaign_report(name: str) -> CampaignReport:
         attempts=sum(n for o, n in outcomes.items() if o is not Outcome.DNC),
         outcomes=outcomes, states=states, excluded={k or "unknown": v for k, v in
                                                     excluded.items()},
-        promises=promises[0] or 0, promised_amount=Decimal(promises[1] or 0),
+        promises=promises[0] or 0, promised_amount=Decimal(str(promises[1] or 0)).quantize(CENT),
         transfers=transfers, abandon_rate=_ratio(outcomes[Outcome.ABANDONED], answered),
         first_call=aware(_as_datetime(first)), last_call=aware(_as_datetime(last)),
         attempts_per_target=dict(sorted(spread.items())))
