@@ -36,6 +36,7 @@ from store.campaigns.common import (
 )
 from store.campaigns.consent import consent_given
 from store.campaigns.errors import UnknownCampaign
+from store.models.base import database
 from store.models.campaigns import Campaign, CampaignAttempt, CampaignTarget, DncEntry, DncList
 
 # states in which a target is leased: a call may be in progress
@@ -112,33 +113,61 @@ class PeeweeCampaignStore:
     def finish(self, target_id: int, worker: str, attempt: Attempt | None,
                state: TargetState, next_at: dt.datetime | None = None) -> bool:
         state = TargetState(state)
-        with session(), write_transaction():
-            query = CampaignTarget.select().where(CampaignTarget.id == target_id)
+        values: dict[str, object] = {"state": state.value, "next_at": (
+            naive(next_at) if next_at is not None and state is TargetState.RETRY_WAIT
+            else None)}
+        if state.value not in LEASED:            # out of the call: the lease ends
+            values.update(leased_by="", lease_until=None)
+        if attempt is not None:
+            values["last_outcome"] = Outcome(attempt.outcome).value
+            if state in (TargetState.FAILED, TargetState.EXCLUDED):
+                values["reason"] = _reason(attempt)
+        with session():
             if is_postgresql():
-                query = query.for_update()
-            row = query.first()
-            if row is None or row.leased_by != worker or row.state not in LEASED:
-                return False
-            values: dict[peewee.Field, object] = {CampaignTarget.state: state.value}
-            if state.value in LEASED:           # still in the call: the lease stays
-                pass
-            else:
-                values[CampaignTarget.leased_by] = ""
-                values[CampaignTarget.lease_until] = None
-            values[CampaignTarget.next_at] = (
-                naive(next_at) if next_at is not None and state is TargetState.RETRY_WAIT
-                else None)
-            if attempt is not None:
-                counts = json.loads(row.number_attempts or "{}")
-                counts[attempt.number] = counts.get(attempt.number, 0) + 1
-                values[CampaignTarget.number_attempts] = to_json(counts)
-                values[CampaignTarget.attempts] = row.attempts + 1
-                values[CampaignTarget.last_outcome] = Outcome(attempt.outcome).value
-                self._record(row, attempt, worker)
-                if state in (TargetState.FAILED, TargetState.EXCLUDED):
-                    values[CampaignTarget.reason] = _reason(attempt)
-            CampaignTarget.update(values).where(CampaignTarget.id == target_id).execute()
-            return True
+                return self._finish_pg(target_id, worker, attempt, values)
+            with write_transaction():
+                row = CampaignTarget.get_or_none(CampaignTarget.id == target_id)
+                if row is None or row.leased_by != worker or row.state not in LEASED:
+                    return False
+                if attempt is not None:
+                    counts = json.loads(row.number_attempts or "{}")
+                    counts[attempt.number] = counts.get(attempt.number, 0) + 1
+                    values.update(number_attempts=to_json(counts), attempts=row.attempts + 1)
+                    CampaignAttempt.insert(_attempt_row(row.id, row.campaign_id, attempt,
+                                                        worker)).execute()
+                CampaignTarget.update({getattr(CampaignTarget, k): v for k, v in values.items()}
+                                      ).where(CampaignTarget.id == target_id).execute()
+                return True
+
+    @staticmethod
+    def _finish_pg(target_id: int, worker: str, attempt: Attempt | None,
+                   values: dict[str, object]) -> bool:
+        """One statement, so one round trip and its own transaction: the target is
+        updated only while the lease is the worker's, and the attempt is written
+        only for a row the update matched."""
+        sets = [f'"{k}" = %s' for k in values]
+        params: list[object] = list(values.values())
+        if attempt is not None:
+            sets.append('"attempts" = "attempts" + 1')
+            sets.append('"number_attempts" = (COALESCE(NULLIF("number_attempts", \'\'), '
+                        "'{}')::jsonb || jsonb_build_object(%s::text, COALESCE(("
+                        "NULLIF(\"number_attempts\", '')::jsonb ->> %s::text)::int, 0) + 1)"
+                        ")::text")
+            params += [attempt.number, attempt.number]
+        update = (f'UPDATE "campaign_target" SET {", ".join(sets)} WHERE "id" = %s AND '
+                  f'"leased_by" = %s AND "state" IN (%s, %s)')
+        params += [target_id, worker, *LEASED]
+        if attempt is None:
+            return database.execute_sql(update, params).rowcount == 1
+        row = _attempt_row(0, 0, attempt, worker)
+        del row["target"], row["campaign"]
+        columns = ", ".join(f'"{k}"' for k in row)
+        # typed, so a None is a NULL timestamp, not text
+        marks = ", ".join("%s::timestamp" if k.endswith("_at") else "%s" for k in row)
+        sql = (f'WITH "done" AS ({update} RETURNING "id", "campaign_id") '
+               f'INSERT INTO "campaign_attempt" ("target_id", "campaign_id", {columns}) '
+               f'SELECT "id", "campaign_id", {marks} FROM "done"')
+        return database.execute_sql(sql, params + list(row.values())).rowcount == 1
 
     def recover(self, campaign: str, now: dt.datetime) -> int:
         at = naive(now)
@@ -258,17 +287,18 @@ class PeeweeCampaignStore:
                 refused.append(row)
         return ok, refused
 
-    @staticmethod
-    def _record(row: CampaignTarget, attempt: Attempt, worker: str) -> None:
-        def stored(instant: dt.datetime | None) -> dt.datetime | None:
-            return None if instant is None else naive(instant)
-        CampaignAttempt.create(
-            target=row.id, campaign=row.campaign_id, number=attempt.number,
-            caller_id=attempt.caller_id, outcome=Outcome(attempt.outcome).value,
-            cause=attempt.cause, uuid=attempt.uuid, node=attempt.node, worker=worker,
-            started_at=naive(attempt.started_at), answered_at=stored(attempt.answered_at),
-            agent_at=stored(attempt.agent_at), ended_at=stored(attempt.ended_at),
-            detail=attempt.detail)
+
+def _attempt_row(target_id: int, campaign_id: int, attempt: Attempt, worker: str
+                 ) -> dict[str, object]:
+    """The campaign_attempt row of one dial (column names)."""
+    def stored(instant: dt.datetime | None) -> dt.datetime | None:
+        return None if instant is None else naive(instant)
+    return {"target": target_id, "campaign": campaign_id, "number": attempt.number,
+            "caller_id": attempt.caller_id, "outcome": Outcome(attempt.outcome).value,
+            "cause": attempt.cause, "uuid": attempt.uuid, "node": attempt.node,
+            "worker": worker, "started_at": naive(attempt.started_at),
+            "answered_at": stored(attempt.answered_at), "agent_at": stored(attempt.agent_at),
+            "ended_at": stored(attempt.ended_at), "detail": attempt.detail}
 
 
 def _reason(attempt: Attempt) -> str:
