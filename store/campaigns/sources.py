@@ -47,6 +47,7 @@ from store.models.gas import Interruption, SupplyArea
 from store.models.tickets import TicketRow
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
+BATCH = 500        # ids per IN (…) and rows per INSERT: within SQLite's variable limit
 DEFAULT_RULE = LateFeeRule(Decimal("0.001"), 0)      # settings [store]'s defaults
 REMINDED_WITHIN = dt.timedelta(days=7)
 SMALL_CLASSES = ("residential", "commercial")
@@ -238,8 +239,8 @@ def closed_tickets(args: dict[str, Any], ctx: Context, report: LoadReport) -> li
                                                           "confidential"))
             continue
         accounts.setdefault(ticket.account, ticket)
-    customers = {c.account: c for c in
-                 Customer.select().where(Customer.account.in_(list(accounts)))}
+    customers = {c.account: c for batch in batches(list(accounts), BATCH) for c in
+                 Customer.select().where(Customer.account.in_(batch))}
     out = []
     for account, ticket in accounts.items():
         customer = customers.get(account)
@@ -276,10 +277,11 @@ def _overdue(customers: peewee.Query, days: float, ctx: Context
     late = (Bill.select(Bill.customer).where(~Bill.paid, Bill.due_date <= cutoff))
     chosen = {c.id: c for c in customers.where(Customer.id.in_(late))}
     bills: dict[int, list[Bill]] = {}
-    for bill in (Bill.select().where(Bill.customer.in_(list(chosen)), ~Bill.paid,
-                                     Bill.due_date < ctx.today)
-                 .order_by(Bill.customer, Bill.due_date)):
-        bills.setdefault(bill.customer_id, []).append(bill)
+    for batch in batches(list(chosen), BATCH):
+        for bill in (Bill.select().where(Bill.customer.in_(batch), ~Bill.paid,
+                                         Bill.due_date < ctx.today)
+                     .order_by(Bill.customer, Bill.due_date)):
+            bills.setdefault(bill.customer_id, []).append(bill)
     for cid in sorted(chosen):
         owed = bills.get(cid, [])
         if not owed:
@@ -297,21 +299,25 @@ def _not_reminded(found: list[Found], ctx: Context, report: LoadReport) -> list[
     call answered) and those with a payment being checked."""
     if not found:
         return []
-    ids = [f.customer.id for f in found]
-    accounts = [f.customer.account for f in found]
     since = ctx.now - REMINDED_WITHIN
-    called = set(Contact.select(Contact.customer).where(
-        Contact.customer.in_(ids), Contact.channel == "phone", Contact.direction == "out",
-        Contact.at >= since).tuples())
-    called = {c for (c,) in called}
-    answered = {a for (a,) in CampaignTarget.select(CampaignTarget.account)
-                .join(CampaignAttempt)
-                .where(CampaignTarget.account.in_(accounts), CampaignTarget.subject == "arrears",
-                       CampaignAttempt.outcome == "answered",
-                       CampaignAttempt.started_at >= since).tuples()}
-    checking = {a for (a,) in TicketRow.select(TicketRow.account).where(
-        TicketRow.type == "payment_check", TicketRow.status.in_(OPEN_TICKET),
-        TicketRow.account.in_(accounts)).tuples()}
+    called: set[int] = set()
+    answered: set[str] = set()
+    checking: set[str] = set()
+    for part in batches(found, BATCH):
+        ids = [f.customer.id for f in part]
+        accounts = [f.customer.account for f in part]
+        called |= {c for (c,) in Contact.select(Contact.customer).where(
+            Contact.customer.in_(ids), Contact.channel == "phone", Contact.direction == "out",
+            Contact.at >= since).tuples()}
+        answered |= {a for (a,) in CampaignTarget.select(CampaignTarget.account)
+                     .join(CampaignAttempt)
+                     .where(CampaignTarget.account.in_(accounts),
+                            CampaignTarget.subject == "arrears",
+                            CampaignAttempt.outcome == "answered",
+                            CampaignAttempt.started_at >= since).tuples()}
+        checking |= {a for (a,) in TicketRow.select(TicketRow.account).where(
+            TicketRow.type == "payment_check", TicketRow.status.in_(OPEN_TICKET),
+            TicketRow.account.in_(accounts)).tuples()}
     out = []
     for f in found:
         if f.customer.id in called or f.customer.account in answered:
@@ -329,10 +335,12 @@ def _not_told(found: list[Found], report: LoadReport) -> list[Found]:
     about to (a live target)."""
     if not found:
         return []
-    told = set(CampaignTarget.select(CampaignTarget.account, CampaignTarget.subject).where(
-        CampaignTarget.account.in_([f.customer.account for f in found]),
-        CampaignTarget.subject.in_(list({f.subject for f in found})),
-        CampaignTarget.state.in_(LIVE_OR_DONE)).tuples())
+    told: set[tuple[str, str]] = set()
+    for part in batches(found, BATCH):
+        told |= set(CampaignTarget.select(CampaignTarget.account, CampaignTarget.subject).where(
+            CampaignTarget.account.in_([f.customer.account for f in part]),
+            CampaignTarget.subject.in_(list({f.subject for f in part})),
+            CampaignTarget.state.in_(LIVE_OR_DONE)).tuples())
     out = []
     for f in found:
         if (f.customer.account, f.subject) in told:
@@ -348,7 +356,7 @@ def _load(campaign, found: list[Found], zone_name: str, areas: dict[str, str], c
     if not found:
         return
     phones: dict[int, list[str]] = {}
-    for batch in batches([f.customer.id for f in found], 500):
+    for batch in batches([f.customer.id for f in found], BATCH):
         for cid, number in (Phone.select(Phone.customer, Phone.number)
                             .where(Phone.customer.in_(batch))
                             .order_by(Phone.customer, Phone.position, Phone.id).tuples()):
@@ -380,7 +388,7 @@ def _load(campaign, found: list[Found], zone_name: str, areas: dict[str, str], c
                 report.excluded.append(Skipped(c.account, reason))
             else:
                 report.loaded += 1
-        for batch in batches(rows, 500):
+        for batch in batches(rows, BATCH):
             CampaignTarget.insert_many(batch).execute()
 
 

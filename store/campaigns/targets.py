@@ -113,9 +113,11 @@ class PeeweeCampaignStore:
     def finish(self, target_id: int, worker: str, attempt: Attempt | None,
                state: TargetState, next_at: dt.datetime | None = None) -> bool:
         state = TargetState(state)
-        values: dict[str, object] = {"state": state.value, "next_at": (
-            naive(next_at) if next_at is not None and state is TargetState.RETRY_WAIT
-            else None)}
+        due = None
+        if state is TargetState.RETRY_WAIT:      # no time given: due at once, never lost
+            due = naive(next_at) if next_at is not None else (
+                naive(attempt.started_at) if attempt is not None else dt.datetime(2000, 1, 1))
+        values: dict[str, object] = {"state": state.value, "next_at": due}
         if state.value not in LEASED:            # out of the call: the lease ends
             values.update(leased_by="", lease_until=None)
         if attempt is not None:
