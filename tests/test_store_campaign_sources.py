@@ -7,12 +7,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
 from engine.catalog import load_catalog
+from ivrlang import check_file
+from ivrlang.compiler import compile_flow
 from store.accounts import customer_record
-from store.campaigns import CampaignError, create_campaign, load_targets
+from store.campaigns import CampaignError, args_from_flow, create_campaign, load_targets
 from store.latefees import LateFeeRule
 from store.models.campaigns import Campaign, CampaignTarget, Notice
 from store.models.customers import Bill, Contact, Customer, Phone
@@ -20,6 +23,7 @@ from store.models.gas import Interruption, SupplyArea
 from store.models.tickets import TicketRow
 from store.seed import seed_demo
 
+REPO = Path(__file__).resolve().parents[1]
 NOW = dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.UTC)      # 10:00 in Shanghai
 TODAY = dt.date(2026, 11, 23)
 UTC_NOW = NOW.replace(tzinfo=None)
@@ -202,9 +206,10 @@ def test_closed_tickets_survey_the_latest_ticket_calling_its_callback_number_fir
     ticket("261118000003", "10000003", "repair", 5)                  # too long ago
     ticket("261122000004", "10000003", "suggestion", 1)              # not a surveyed type
     create_campaign("survey", "satisfaction_survey")
-    report = load_targets("survey", "closed_tickets",
-                          {"within": "3d", "types": ["repair", "leak_report", "complaint"]},
-                          now=NOW)
+    # the shipped flow's own campaign block: closed_tickets(within: 3d, types: [...])
+    ir = compile_flow(check_file(REPO / "flows" / "satisfaction_survey.flow").flow)
+    source, args = args_from_flow(ir["campaigns"]["satisfaction_survey"]["targets"])
+    report = load_targets("survey", source, args, now=NOW)
     assert report.loaded == 1
     assert [(s.account, s.reason) for s in report.skipped] == [
         ("10000002", "ticket 261122000002 is confidential")]

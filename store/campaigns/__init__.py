@@ -24,13 +24,14 @@ from store.campaigns.promises import (
     record_promise,
 )
 from store.campaigns.reports import CampaignReport, CampaignStatus, campaign_report, campaign_status
-from store.campaigns.sources import SOURCES, LoadReport, Skipped, load_targets
+from store.campaigns.sources import SOURCES, LoadReport, Skipped, args_from_flow, load_targets
 from store.campaigns.targets import PeeweeCampaignStore
 
 __all__ = [
     "MAX_PROMISE_DAYS", "SOURCES", "CampaignError", "CampaignInfo", "CampaignReport",
     "CampaignStatus", "DncListing", "ImportReport", "LoadReport", "PeeweeCampaignStore",
-    "Promise", "RejectedRow", "Skipped", "UnknownCampaign", "add_dnc", "campaign_report",
+    "Promise", "RejectedRow", "Skipped", "UnknownCampaign", "add_dnc", "args_from_flow",
+    "campaign_report",
     "campaign_status", "check_dnc", "consent_given", "create_campaign", "dnc_lists",
     "get_campaign", "give_consent", "import_csv", "list_campaigns", "list_dnc", "load_targets",
     "payment_day", "promises", "record_promise", "remove_dnc", "revoke_consent", "set_state",

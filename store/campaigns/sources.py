@@ -129,9 +129,37 @@ def load_targets(campaign: str, source: str, args: Mapping[str, Any] | None = No
         ctx = Context(naive(instant), instant.astimezone(zone).date(), zone,
                       rule or DEFAULT_RULE)
         report = LoadReport(campaign, source)
-        found = SOURCES[source](dict(args or {}), ctx, report)
+        found = SOURCES[source]({k: _literal(v) for k, v in (args or {}).items()}, ctx, report)
         _load(row, found, zone_name, areas, ctx, report)
     return report
+
+
+def args_from_flow(targets: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+    """(source, args) from a compiled flow's campaign `targets` block
+    ({"source": …, "args": [...], "kwargs": {...}} with literal expressions), the
+    positional arguments named by the catalogue's parameter order."""
+    source = str(targets.get("source", ""))
+    if source not in SOURCES:
+        raise CampaignError(f"no target source named {source!r}: one of "
+                            f"{', '.join(sorted(SOURCES))} (flows/catalog.toml [targets])")
+    from engine.catalog import load_catalog
+    params = [p.name for p in load_catalog().targets[source].params]
+    args = {params[i]: _literal(v) for i, v in enumerate(targets.get("args") or [])
+            if i < len(params)}
+    args.update({k: _literal(v) for k, v in (targets.get("kwargs") or {}).items()})
+    return source, args
+
+
+def _literal(node: Any) -> Any:
+    """A compiled literal expression's value ({"lit": 30}, {"list": [...]}); a plain
+    value as it is. Anything computed is refused: a target query runs outside a call."""
+    if isinstance(node, dict):
+        if "lit" in node:
+            return node["lit"]
+        if "list" in node:
+            return [_literal(v) for v in node["list"]]
+        raise CampaignError(f"a target source's argument must be a constant, not {node!r}")
+    return node
 
 
 # ---------------------------------------------------------------- the sources
@@ -446,12 +474,13 @@ def _number(args: dict[str, Any], name: str, required: bool = False) -> float | 
 
 
 def _duration(args: dict[str, Any], name: str) -> dt.timedelta:
-    """A duration argument: a timedelta, seconds, or text such as "3d" / "12h"."""
+    """A duration argument: a timedelta, milliseconds (as a compiled flow carries
+    durations: `3d` is 259200000), or text such as "3d" / "12h"."""
     value = args.get(name)
     if isinstance(value, dt.timedelta):
         return value
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return dt.timedelta(seconds=value)
+        return dt.timedelta(milliseconds=value)
     if isinstance(value, str):
         ms = parse_duration(value.strip())
         if ms is not None:
