@@ -371,3 +371,15 @@ def test_a_promise_to_pay_from_a_flow_is_kept_with_the_call_and_the_campaign(sto
     store.finish(t.id, "w1", answered(t, at(60)), TargetState.COMPLETED)
     report = campaign_report("dun")
     assert (report.promises, report.promised_amount) == (1, Decimal("186.40"))
+
+
+def test_the_peewee_store_has_every_method_of_the_dialler_protocol():
+    import inspect
+
+    from engine.campaigns.ports import CampaignStore
+    for name, method in inspect.getmembers(CampaignStore, inspect.isfunction):
+        if name.startswith("_"):
+            continue
+        mine = getattr(PeeweeCampaignStore, name)
+        assert list(inspect.signature(mine).parameters) == list(
+            inspect.signature(method).parameters), name
