@@ -39,6 +39,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
                "What the running serve is doing: nodes, calls, flows, watcher."),
     "conf": ("cli.conf", "conf", "Write and check the FreeSWITCH (and Kamailio) configuration."),
     "prompts": ("cli.prompts", "prompts", "Build the prompt audio FreeSWITCH plays."),
+    "outbox": ("cli.outbox", "outbox", "Call records the store refused: see and replay them."),
+    "fax": ("cli.fax", "fax", "Fax-back: render documents, send and follow fax jobs, inbox."),
 }
 
 

@@ -159,7 +159,7 @@ class CallSession:
             # a folder per local day, so operators find, archive and prune by date
             day = self.clock.now().astimezone(self.zone)
             path = f"{day:%Y/%m/%d}/{self.record.call_id}.wav"
-            self.channel.start_recording(path)
+            self.channel.start_recording(path, stereo=self.rt.record_stereo)
             self.record.recording = path
 
     def finish(self, reason: str, detail: str) -> Segment:

@@ -24,7 +24,16 @@ import peewee
 
 from store.db import bind, current_schema
 from store.migrations.v1_customers import CustomerV1
-from store.models import activity, backoffice, calls, campaigns, customers, gas, tickets
+from store.models import (
+    activity,
+    backoffice,
+    calls,
+    campaigns,
+    customers,
+    faxjobs,
+    gas,
+    tickets,
+)
 from store.models.base import BaseModel, database
 
 
@@ -97,6 +106,10 @@ def _campaigns(db: peewee.Database) -> None:
     db.create_tables(campaigns.MODELS)
 
 
+def _fax_jobs(db: peewee.Database) -> None:
+    db.create_tables(faxjobs.MODELS)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "customers, phones, meters, readings, monthly usage, bills, PIN failures",
               _customers_and_accounts),
@@ -109,10 +122,11 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(5, "recordings index, agent activity log", _recordings_and_agent_activity),
     Migration(6, "campaigns, targets, attempts, do-not-call lists, consent, promises to pay",
               _campaigns),
+    Migration(7, "fax jobs, attempts, received faxes", _fax_jobs),
 )
 
 MODELS = (*customers.MODELS, *calls.MODELS, *tickets.MODELS, *backoffice.MODELS,
-          *gas.MODELS, *activity.MODELS, *campaigns.MODELS)
+          *gas.MODELS, *activity.MODELS, *campaigns.MODELS, *faxjobs.MODELS)
 
 LATEST = MIGRATIONS[-1].version
 
@@ -127,13 +141,20 @@ def current_version(db: peewee.Database) -> int | None:
 def pending(db: peewee.Database) -> list[Migration]:
     """The migrations the database still needs, oldest first.
 
+    Every migration it has not recorded, a lower number included: migrations
+    numbered apart on parallel branches (6 campaigns, 7 fax, 8 surveys) may
+    land in another order, and each creates or alters only its own tables, so
+    a database made by a build that had 7 but not 6 still gets 6.
     Raises SchemaError when the database is newer than this switchflow.
     """
-    version = current_version(db) or 0
+    version = current_version(db)
+    if version is None:
+        return list(MIGRATIONS)
     if version > LATEST:
         raise SchemaError(f"the database is at schema version {version}, newer than this "
                           f"switchflow knows ({LATEST}): upgrade switchflow")
-    return [m for m in MIGRATIONS if m.version > version]
+    applied = {v for (v,) in SchemaVersion.select(SchemaVersion.version).tuples()}
+    return [m for m in MIGRATIONS if m.version not in applied]
 
 
 def migrate(db: peewee.Database) -> list[Applied]:

@@ -3,7 +3,7 @@ with frames of the same form as the real 1.10.12 did (same Content-Types in
 the same order, the same events with the same header names, the same
 replies, application responses, keys and key variables).
 
-Covered here: 19 captures, listed in `test_every_capture_is_covered_or_listed_as_left`
+Covered here: 21 captures, listed in `test_every_capture_is_covered_or_listed_as_left`
 (inbound-recording-control together with its call's outbound-recording).
 The rest are listed in LEFT with what the fake still lacks for them.
 """
@@ -19,6 +19,7 @@ from fakeswitch import OutboundServer, form, inbound, replay
 
 from fsmod.esl import ConnectionClosed
 from fsmod.fake import CallScript, FakeFreeSWITCH, Outcome, Press
+from fsmod.fake.fax import FaxLine
 
 SCALE = 0.1
 
@@ -28,8 +29,6 @@ LEFT = {
                                   "contact's legs and their bridge-agent-fail retries, agent "
                                   "events delayed past the next command's reply",
     "inbound-callcenter-agent-answers": "mod_callcenter member/agent events, agent legs",
-    "inbound-fax-control": "spandsp CUSTOM events",
-    "inbound-fax-failures-control": "spandsp CUSTOM events, busy originate of a fax",
     "inbound-originate-outcomes": "the job's place among the failed legs' events (it varies "
                                   "per attempt), the answered call's bridges to more legs",
 }
@@ -79,7 +78,8 @@ def test_every_capture_is_covered_or_listed_as_left():
                "outbound-shutdown", "outbound-kill9", "outbound-queue-call",
                "outbound-callcenter-agent-answers", "outbound-txfax", "outbound-txfax-hangup",
                "outbound-txfax-silence", "outbound-originate-answered", "outbound-recording",
-               "inbound-recording-control"}
+               "inbound-recording-control", "inbound-fax-control",
+               "inbound-fax-failures-control"}
     assert covered | set(LEFT) == set(eslcaptures.names())
     assert not covered & set(LEFT)
 
@@ -267,3 +267,28 @@ def test_inbound_recording_control_with_its_call(fake, outbound_server):
     greenlet.join(timeout=10)
     _assert_same_form(result, variables=False)
     _assert_same_form(call_side["result"])
+
+
+def test_inbound_fax_control(fake):
+    """`originate … &rxfax(FILE)` to a fax machine that sends: the job's +OK, then
+    mod_spandsp's rxfaxresult of our leg and the machine's txfaxresult (fake/fax.py)."""
+    fake.fax_lines["loopback/7000"] = FaxLine(after=16.0, machine=True)
+    result = replay("inbound-fax-control", inbound(fake.port))
+    _assert_same_form(result, variables=False)
+
+
+def test_inbound_fax_failures_control(fake):
+    """A busy fax number: `-ERR USER_BUSY`, both legs' hangups, no fax event; a sender
+    facing silence: txfaxresult code 2 (60 s in the capture, 30 here: the replay waits
+    5 s a frame), then the hangups; a receiver killed
+    mid-fax: txfaxnegociateresult, then rxfaxresult and txfaxresult with code 49."""
+    fake.originate_outcomes["loopback/7017"] = "USER_BUSY"
+    fake.fax_lines["loopback/7000"] = [
+        FaxLine(after=30.0, success=False, code=2,
+                text="Timed out waiting for initial communication", pages=0, ecm=False,
+                answered_by_fax=False, machine=True),
+        FaxLine(after=20.0, success=False, code=49, text="The call dropped prematurely",
+                pages=0, machine=True, negotiate=True),
+    ]
+    result = replay("inbound-fax-failures-control", inbound(fake.port))
+    _assert_same_form(result, variables=False)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import gevent
 
 from fsmod.fake.call import FRAME, MIN_FRAME, FakeCall
+from fsmod.fake.fax import FaxLine, inline_app
 from fsmod.fake.script import CallScript
 from fsmod.vocab import UNDEFINED, EventName
 
@@ -37,6 +38,7 @@ class ApiCommands:
     started: float
     dialplan: dict[str, tuple[str, int]]
     originate_outcomes: dict[str, str]
+    fax_lines: dict[str, FaxLine | list[FaxLine]]
     on_originate: Callable[[str, dict[str, str]], CallScript] | None
     _sessions_since_start: int
 
@@ -189,6 +191,7 @@ class ApiCommands:
             self._connect(a_leg, *target)
         else:
             a_leg.start()
+            inline_app(a_leg, then, endpoint)      # &txfax / &rxfax (fake/fax.py)
         if not b_leg.answered.wait(60 * self.scale) or b_leg.gone:
             a_leg.hangup("NO_ANSWER")
             return "-ERR NO_ANSWER\n"

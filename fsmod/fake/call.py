@@ -72,6 +72,11 @@ class FakeCall:
         self.socket_done = False
         self.transfer_source = ""
         """Set once the call was moved by uuid_bridge (`EPOCH:UUID:uuid_br:OTHER`)."""
+        self.rdnis = ""
+        """The number dialled before a dialplan transfer (`… 7200 XML default`: fake/fax.py)."""
+        self.cid_flipped = False
+        """An a-leg running an originate's inline application (`&txfax(…)`) already
+        reports the far end as its caller (fake/fax.py)."""
         self.handed_over: float | None = None
         """Set by an application that hands the call over (callcenter answered):
         the socket session ends and the call talks for that many seconds."""
@@ -124,7 +129,8 @@ class FakeCall:
         s = self.script
         rows = [("Direction", self.direction), ("Logical-Direction", self.direction),
                 ("Dialplan", "xml")]
-        if self.direction == "outbound" and self.state == "CS_REPORTING":
+        if self.direction == "outbound" and self.answered_us and (
+                self.state == "CS_REPORTING" or self.cid_flipped):
             # an a-leg reports the far end as its caller at the end (switch_channel_flip_cid)
             rows += [("Caller-ID-Name", "Outbound Call"), ("Caller-ID-Number", s.destination),
                      ("Orig-Caller-ID-Number", s.caller), ("Callee-ID-Number", s.caller)]
@@ -138,7 +144,8 @@ class FakeCall:
                  ("Unique-ID", self.uuid), ("Source", "mod_loopback")]
         if self.transfer_source:
             rows.append(("Transfer-Source", self.transfer_source))
-        rows += [("Context", "default"), ("Channel-Name", self.name),
+        rows += [("Context", "default"), *([("RDNIS", self.rdnis)] if self.rdnis else []),
+                 ("Channel-Name", self.name),
                  ("Profile-Index", "2" if self.transfer_source else "1")]
         times = {"Profile-Created-Time": self.created_us, "Channel-Created-Time": self.created_us,
                  "Channel-Answered-Time": self.answered_us,

@@ -29,6 +29,7 @@ from fsmod.fake.api import ApiCommands, uptime
 from fsmod.fake.call import FakeCall
 from fsmod.fake.control import CallcenterControl
 from fsmod.fake.events import Identity
+from fsmod.fake.fax import FaxLine
 from fsmod.fake.script import CallScript
 from fsmod.fake.sessions import InboundSession, Listener, OutboundSession
 from fsmod.vocab import EventName, HangupCause
@@ -73,6 +74,8 @@ class FakeFreeSWITCH(CallcenterControl, ApiCommands):
         self.originate_outcomes: dict[str, str] = {}
         """Endpoint to hangup cause for `originate` (`loopback/7017`: USER_BUSY)."""
         self.on_originate: Callable[[str, dict[str, str]], CallScript] | None = None
+        self.fax_lines: dict[str, FaxLine | list[FaxLine]] = {}
+        """Endpoint to what answers a `&txfax` / `&rxfax` originate (fake/fax.py)."""
         self._server: StreamServer | None = None
         self._heart: gevent.Greenlet | None = None
         self._session_ids = 0
