@@ -15,9 +15,16 @@ from engine.catalog import load_catalog
 from ivrlang import check_file
 from ivrlang.compiler import compile_flow
 from store.accounts import customer_record
-from store.campaigns import CampaignError, args_from_flow, create_campaign, load_targets
+from store.campaigns import (
+    CampaignError,
+    args_from_flow,
+    create_campaign,
+    load_targets,
+    publish_notice,
+    withdraw_notice,
+)
 from store.latefees import LateFeeRule
-from store.models.campaigns import Campaign, CampaignTarget, Notice
+from store.models.campaigns import Campaign, CampaignTarget
 from store.models.customers import Bill, Contact, Customer, Phone
 from store.models.gas import Interruption, SupplyArea
 from store.models.tickets import TicketRow
@@ -178,11 +185,13 @@ def test_interruption_customers_are_those_of_the_area_not_yet_told(store_db):
 
 
 def test_rule_change_affected_are_the_classes_the_notice_applies_to(store_db):
-    Notice.create(notice_id="JG-2027-01", title="关于调整居民阶梯气价的通知",
-                  summary="第一阶梯上限调整为360立方米。", effective_date=dt.date(2027, 1, 1),
-                  customer_classes="residential", published_at=UTC_NOW - dt.timedelta(days=1))
-    Notice.create(notice_id="JG-2026-09", title="旧通知", effective_date=dt.date(2026, 9, 1),
-                  published_at=UTC_NOW - dt.timedelta(days=90), announce=False)
+    publish_notice("JG-2027-01", "关于调整居民阶梯气价的通知", dt.date(2027, 1, 1),
+                   summary="第一阶梯上限调整为360立方米。", classes=["residential"],
+                   now=NOW - dt.timedelta(days=1))
+    publish_notice("JG-2026-09", "旧通知", dt.date(2026, 9, 1), now=NOW - dt.timedelta(days=90))
+    assert withdraw_notice("JG-2026-09") and not withdraw_notice("JG-1999-01")
+    with pytest.raises(CampaignError, match="unknown customer class retail"):
+        publish_notice("JG-2027-02", "x", dt.date(2027, 1, 1), classes=["retail"])
     customer("10000001", "13800000001")
     customer("10000002", "13800000002", cls="commercial")
     create_campaign("rules", "rule_change")
