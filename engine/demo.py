@@ -149,6 +149,19 @@ def demo_registry(today: Today = None, incident: bool | None = None,
     def notice_ack(notice: str, account: str) -> bool:
         return True
 
+    # promises to pay (issue 10): the date is computed as the store does; the demo
+    # keeps no promise, it only says it took it
+    @function("payment_date")
+    def payment_date(days: str, start: dt.date) -> dt.date:
+        n = int(days)
+        if not 1 <= n <= 30:
+            raise ValueError(f"a payment date is 1 to 30 days ahead, not {n}")
+        return start + dt.timedelta(days=n)
+
+    @function("promise_to_pay")
+    def promise_to_pay(account: str, date: dt.date) -> bool:
+        return True
+
     return registry
 
 

@@ -2,7 +2,8 @@
 
 customer (store/accounts.py: PIN, lockout, bill and meter), application,
 interruptions, ticket_progress (store/selfservice.py), incident_active,
-incident_area, incident_since and can_call_back. The per-number PIN lockout
+incident_area, incident_since, can_call_back, and payment_date and
+promise_to_pay (store/campaigns/promises.py). The per-number PIN lockout
 needs the calling number, which a lookup's parameters do not carry: it is
 the current call's (engine.lookups.context, set by the session around each
 lookup), None outside a call or when the caller ID is withheld (withheld
@@ -32,6 +33,7 @@ from engine.lookups.context import current_call
 from engine.lookups.registry import Registry
 from engine.settings import Settings
 from store.accounts import verified_customer
+from store.campaigns.promises import payment_day, record_promise
 from store.db import PG_POOL_SIZE
 from store.latefees import LateFeeRule
 from store.models.base import database
@@ -48,7 +50,9 @@ from store.selfservice import (
 STORE_NAMES = ("customer", "application", "interruptions", "ticket_progress",
                "incident_active", "incident_area", "incident_since", "can_call_back",
                # voice dispatch, survey answers, notice acknowledgements
-               "dispatch_call", "accept_dispatch", "survey_answer", "notice_ack")
+               "dispatch_call", "accept_dispatch", "survey_answer", "notice_ack",
+               # campaign-store (issue 10): promises to pay
+               "payment_date", "promise_to_pay")
 
 
 def pin_limits(settings: Settings) -> PinLimits:
@@ -155,6 +159,20 @@ def register_store_lookups(registry: Registry, settings: Settings,
     @registry.function("can_call_back")
     def can_call_back(phone: str) -> bool:
         return national_number(phone) is not None
+
+    # ------------------------------------------------ campaign-store (issue 10): promises to pay
+
+    @registry.function("payment_date")
+    def payment_date(days: str, start: dt.date) -> dt.date:
+        return payment_day(days, start)
+
+    @registry.function("promise_to_pay")
+    def promise_to_pay(account: str, date: dt.date) -> bool:
+        call = current_call()
+        with lookup_connection():
+            record_promise(account, date, clock().astimezone(zone).date(),
+                           call_id=call.call_id if call else "", now=clock())
+        return True
 
     register_dispatch_and_surveys(registry, settings, clock)
     return registry

@@ -28,6 +28,7 @@ from store.models import (
     activity,
     backoffice,
     calls,
+    campaigns,
     customers,
     dispatch,
     faxjobs,
@@ -102,6 +103,11 @@ def _recordings_and_agent_activity(db: peewee.Database) -> None:
     backfill_recordings()      # calls stored before: their recordings are indexed too
 
 
+def _campaigns(db: peewee.Database) -> None:
+    # only new tables: a later change to them is a migration of its own
+    db.create_tables(campaigns.MODELS)
+
+
 def _fax_jobs(db: peewee.Database) -> None:
     db.create_tables(faxjobs.MODELS)
 
@@ -110,9 +116,6 @@ def _dispatch_surveys_and_acks(db: peewee.Database) -> None:
     db.create_tables([*dispatch.MODELS, *surveys.MODELS])
 
 
-# Voice dispatch, survey answers and notice acknowledgements. Its number is one constant so
-# the merge can renumber it: campaigns (6) and fax jobs (7) land beside it on other branches.
-DISPATCH_SURVEYS_VERSION = 8
 
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "customers, phones, meters, readings, monthly usage, bills, PIN failures",
@@ -124,14 +127,16 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(4, "ticket lifecycle: assignee, version, repair and time-limit columns; "
                  "ticket events, alarms, notifications", _ticket_lifecycle),
     Migration(5, "recordings index, agent activity log", _recordings_and_agent_activity),
+    Migration(6, "campaigns, targets, attempts, do-not-call lists, consent, promises to pay",
+              _campaigns),
     Migration(7, "fax jobs, attempts, received faxes", _fax_jobs),
-    Migration(DISPATCH_SURVEYS_VERSION,
-              "voice dispatch calls, survey answers, notice acknowledgements",
+    Migration(8, "voice dispatch calls, survey answers, notice acknowledgements",
               _dispatch_surveys_and_acks),
 )
 
 MODELS = (*customers.MODELS, *calls.MODELS, *tickets.MODELS, *backoffice.MODELS,
-          *gas.MODELS, *activity.MODELS, *faxjobs.MODELS, *dispatch.MODELS, *surveys.MODELS)
+          *gas.MODELS, *activity.MODELS, *campaigns.MODELS, *faxjobs.MODELS, *dispatch.MODELS,
+          *surveys.MODELS)
 
 LATEST = MIGRATIONS[-1].version
 
@@ -146,13 +151,20 @@ def current_version(db: peewee.Database) -> int | None:
 def pending(db: peewee.Database) -> list[Migration]:
     """The migrations the database still needs, oldest first.
 
+    Every migration it has not recorded, a lower number included: migrations
+    numbered apart on parallel branches (6 campaigns, 7 fax, 8 surveys) may
+    land in another order, and each creates or alters only its own tables, so
+    a database made by a build that had 7 but not 6 still gets 6.
     Raises SchemaError when the database is newer than this switchflow.
     """
-    version = current_version(db) or 0
+    version = current_version(db)
+    if version is None:
+        return list(MIGRATIONS)
     if version > LATEST:
         raise SchemaError(f"the database is at schema version {version}, newer than this "
                           f"switchflow knows ({LATEST}): upgrade switchflow")
-    return [m for m in MIGRATIONS if m.version > version]
+    applied = {v for (v,) in SchemaVersion.select(SchemaVersion.version).tuples()}
+    return [m for m in MIGRATIONS if m.version not in applied]
 
 
 def migrate(db: peewee.Database) -> list[Applied]:
