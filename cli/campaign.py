@@ -123,7 +123,7 @@ def create(name: str, mode: str | None) -> None:
         info = store.create_campaign(
             name, config.flow, mode=config.mode.value, caller_id=config.caller_id,
             settings={"timezone": config.timezone, "trunk": config.trunk},
-            consent_type=name if config.consent_needed else "")
+            consent_type=config.consent_type)
     click.echo(f"campaign {info.name}: flow {info.flow}, {info.mode}, caller ID "
                f"{info.caller_id or '(none)'}, {info.state}")
 

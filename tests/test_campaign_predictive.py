@@ -116,7 +116,9 @@ def test_campaigns_file_errors_name_the_key(tmp_path):
         load_campaigns_file(bad)
     shipped = load_campaigns_file("conf/campaigns.toml")
     assert shipped.options("dunning_large").mode == Mode.PREVIEW
-    assert shipped.options("satisfaction_survey").consent_needed
+    assert not shipped.options("satisfaction_survey").consent_needed
+    bad.write_text('[campaign.research]\nconsent_needed = true\n', encoding="utf-8")
+    assert load_campaigns_file(bad).options("research").consent_type == "market_research"
 
 
 def test_the_next_preview_target_is_shown_and_left_as_it_was():
@@ -132,3 +134,16 @@ def test_the_next_preview_target_is_shown_and_left_as_it_was():
                                                            {"arrears": 12800})
     assert store.target(first.id).state == TargetState.PENDING
     assert store.attempts("big") == [] and store.dials == []
+
+
+def test_a_campaign_put_together_from_flow_file_and_settings():
+    from cli.campaign import campaign_config
+    from engine.settings import load_settings
+
+    cfg, _ = campaign_config("dunning_small", load_settings())
+    assert (cfg.flow, cfg.caller_id, cfg.rate, cfg.concurrency, cfg.on_answer) == (
+        "dunning_small", "95158", 5.0, 30, "reminder")
+    assert (cfg.timezone, cfg.consent_type, cfg.trunk, cfg.mode) == (
+        "Asia/Shanghai", "", "pstn", Mode.AUTOMATIC)
+    assert cfg.retry.max_tries == 3 and cfg.window.name == "calling"
+    assert str(cfg.window.quiet) == "21:00-08:00"

@@ -14,7 +14,8 @@ conf/campaigns.toml:
     abandon_cap = "3%"          # predictive: abandoned / answered calls
     connect_threshold = "2s"    # answer to agent, else abandoned
     abandon_message = "campaign_abandon"   # prompt key played then
-    consent_needed = false
+    consent_needed = false      # true: only customers who consented to consent_type calls
+    consent_type = "market_research"
     trunk = "pstn"
     queue = "large_accounts"    # progressive/predictive: whose free agents to dial for
 
@@ -38,7 +39,7 @@ from engine.campaigns.predictive import DEFAULT_CAP, DEFAULT_CONNECT_S
 from ivrlang.timespec import parse_duration
 
 _OPTION_KEYS = {"mode", "abandon_cap", "connect_threshold", "abandon_message",
-                "consent_needed", "trunk", "ring_timeout", "queue"}
+                "consent_needed", "consent_type", "trunk", "ring_timeout", "queue"}
 _TRUNK_KEYS = {"rate", "concurrency"}
 _NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 
@@ -59,6 +60,7 @@ class CampaignOptions:
     trunk: str = ""
     ring_timeout_s: float | None = None
     queue: str = ""              # progressive/predictive: the flow's queue its agents are in
+    consent_type: str = ""       # the kind of call consent is given for (store: consent)
 
 
 @dataclass(frozen=True)
@@ -136,11 +138,16 @@ def _options(path: Path, name: str, table: Mapping[str, Any]) -> CampaignOptions
     if mode in (Mode.PROGRESSIVE, Mode.PREDICTIVE) and not queue:
         raise CampaignConfigError(f"{where}: mode {mode} needs `queue`, the queue (settings "
                                   "[queues]) whose free agents the calls are placed for")
+    kind = table.get("consent_type", "market_research" if consent else "")
+    if not isinstance(kind, str) or (kind and not re.fullmatch(r"[a-z_][a-z0-9_]{0,39}", kind)):
+        raise CampaignConfigError(f"{where} consent_type = {kind!r}: expected a word such as "
+                                  '"market_research"')
     return CampaignOptions(mode, float(cap[:-1]) / 100,
                            _seconds(where, "connect_threshold",
                                     table.get("connect_threshold", "2s")) or DEFAULT_CONNECT_S,
                            message, consent, trunk,
-                           _seconds(where, "ring_timeout", table.get("ring_timeout")), queue)
+                           _seconds(where, "ring_timeout", table.get("ring_timeout")), queue,
+                           kind if consent else "")
 
 
 def _seconds(where: str, key: str, value: Any) -> float | None:
@@ -189,6 +196,7 @@ class CampaignConfig:
     consent_needed: bool = False
     ring_timeout_s: float = 30.0
     lease_s: float = 120.0
+    consent_type: str = ""
     timezone: str = "Asia/Shanghai"   # the flow's: targets without one of their own
 
     @classmethod
@@ -231,7 +239,8 @@ class CampaignConfig:
                    int(c.get("concurrency") or 1), window, retry, on["answer"],
                    on.get("machine", ""), o.trunk, o.abandon_cap, o.connect_threshold_s,
                    o.abandon_message, o.consent_needed, ring, lease,
-                   ir.get("timezone") or "Asia/Shanghai")
+                   consent_type=o.consent_type,
+                   timezone=ir.get("timezone") or "Asia/Shanghai")
 
 
 def find_campaign(flows: Mapping[str, Mapping[str, Any]], name: str) -> Mapping[str, Any]:

@@ -213,7 +213,9 @@ class CampaignDialler:
         c = self.config
         target = self._known(target)
         tz = target.timezone or c.timezone
-        if c.consent_needed and not target.data.get("consent"):
+        # the store hands out only consenting targets of a campaign with a consent type;
+        # a record that says consent was refused is never called, whatever the store
+        if c.consent_needed and target.data.get("consent") is False:
             self.stats.excluded += 1
             self._put_back(target, TargetState.EXCLUDED, None)
             return
