@@ -287,3 +287,24 @@ def test_an_unallocated_number_is_not_redialled_even_by_a_store_that_forgets_it(
     assert [ln.request.number for ln in ends.lines] == \
         ["13900000001", "13900000002", "13900000002"]
     assert store.target(tid).state == TargetState.FAILED
+
+
+def test_a_paused_campaign_places_no_new_call_and_lets_those_ringing_finish():
+    clock = EventClock(local("2026-11-23 10:00"))
+    store = MemoryCampaignStore()
+    targets(store, 30)
+    ends = ScriptedEnds(clock, ring_s=20)
+    state = {"running": True}
+    d = CampaignDialler(config(rate=5), store, ends, clock, running=lambda: state["running"])
+    g = gevent.spawn(d.run, until_done=True)
+    clock.run(lambda: len(ends.lines) >= 10)
+    state["running"] = False
+    paused_at = clock.now()
+    clock.run(lambda: False, until=paused_at + dt.timedelta(minutes=10))
+    assert all(ln.at <= paused_at for ln in ends.lines)
+    placed = {ln.request.target_id for ln in ends.lines}
+    assert {a.target_id for a in store.attempts("reminders")} == placed     # all recorded
+    assert not [t for t in store.targets.values() if t.state == TargetState.DIALLING]
+    state["running"] = True
+    clock.run(lambda: g.dead, until=paused_at + dt.timedelta(hours=1))
+    assert len({ln.request.target_id for ln in ends.lines}) == 30

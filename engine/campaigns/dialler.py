@@ -337,7 +337,11 @@ class CampaignDialler:
             self._wake.wait(seconds)
 
     def run(self, stop: Event | None = None, *, until_done: bool = False) -> None:
-        """Dial until `stop` is set (or, with `until_done`, nothing is left to dial)."""
+        """Dial until `stop` is set (or, with `until_done`, nothing is left to dial).
+
+        After `stop` (a pause) the calls in progress go on to their end and are
+        recorded; killed (serve shutting down), this takes its calls with it and
+        their leases bring the targets back."""
         log.info("campaign=%s dialling (%s, %.3g calls/s, %d at once) as %s",
                  self.config.name, self.config.mode, self.config.rate,
                  self.config.concurrency, self.worker)
@@ -347,9 +351,9 @@ class CampaignDialler:
                 if until_done and self.done():
                     break
                 self.nap(wait)
-        finally:
-            if stop is not None and stop.is_set():
-                gevent.killall(list(self.calls), timeout=1)
+        except gevent.GreenletExit:
+            gevent.killall(list(self.calls), timeout=1)
+            raise
 
     def done(self) -> bool:
         """Nothing in progress here and no target left to dial."""
