@@ -34,7 +34,7 @@ class Frame:
         itself reads `content-length` and `Content-Length` alike)."""
         lowered = name.lower()
         for key, value in self.headers:
-            if key.lower() == lowered:
+            if key == name or key.lower() == lowered:    # as written: the usual case
                 return value
         return default
 
