@@ -191,3 +191,22 @@ def test_the_connect_reply_decodes_its_channel_data_as_read():
     assert data.get("Caller-Caller-ID-Number") == "+8613800000000"
     assert dict(data.variables) == {"sf_call_id": "c/d"}
     assert not isinstance(reply, EventMessage)
+
+
+@pytest.mark.parametrize("raw", [
+    b"Content-Type: api/response\nContent-Length: 2\ncontent-length: 2\n\nok",
+    b"Content-Type: api/response\nContent-Length:  \n\n",
+    b"Content-Type: api/response\nContent-Length: 0x2\n\nok",
+    b" Content-Type: api/response\n\n",
+    b"Content-Type : api/response\n\n",
+    b"\n\n",
+])
+def test_frames_with_a_bad_length_or_header_name_are_refused(raw):
+    with pytest.raises(FrameError):
+        FrameParser().feed(raw)
+
+
+def test_a_frames_length_is_read_in_any_case_and_the_body_kept_whole():
+    (frame,) = FrameParser().feed(b"Content-Type: api/response\ncontent-LENGTH: 3\n\n+OK")
+    assert frame.body == b"+OK" and frame.get("Content-Length") == "3"
+    assert frame.headers == (("Content-Type", "api/response"), ("content-LENGTH", "3"))
