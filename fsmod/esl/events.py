@@ -12,14 +12,13 @@ nothing above this module ever sees `%3A` or the format.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from fsmod.esl.frame import Frame, FrameError
 from fsmod.esl.headers import HeaderBlock, Variables
 from fsmod.esl.parser import MAX_HEADER_BYTES
-from fsmod.esl.urlcode import fs_decode
 from fsmod.vocab import EventName
 
 VARIABLE_PREFIX = "variable_"
@@ -77,42 +76,10 @@ class Event:
         return Variables(self.headers)
 
 
-class _Decoding(Mapping[str, str]):
-    """Raw (encoded) values by name, decoded as they are read."""
-
-    __slots__ = ("_raw",)
-
-    def __init__(self, raw: dict[str, str]) -> None:
-        self._raw = raw
-
-    def __getitem__(self, name: str) -> str:
-        value = self._raw[name]
-        return fs_decode(value) if "%" in value else value
-
-    def get(self, name: str, default: str | None = None) -> str | None:  # type: ignore[override]
-        value = self._raw.get(name)
-        if value is None:
-            return default
-        return fs_decode(value) if "%" in value else value
-
-    def __contains__(self, name: object) -> bool:
-        return name in self._raw
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._raw)
-
-    def __len__(self) -> int:
-        return len(self._raw)
-
-    def __repr__(self) -> str:
-        return f"{dict(self.items())!r}"
-
-
 def event_from_pairs(pairs: Iterable[tuple[str, str]], body: str = "") -> Event:
     """An event from encoded header pairs as they stood on the wire (the `connect`
     reply's CHANNEL_DATA); values are decoded as they are read."""
-    raw = dict(pairs)
-    return Event(_Decoding(raw), body)
+    return Event(HeaderBlock.from_pairs(pairs), body)
 
 
 def parse_plain(body: bytes, max_body_bytes: int | None = None) -> Event:

@@ -12,7 +12,7 @@ This is the ESL layer's hottest path: see docs/fsmod.md, measurements.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 
 from fsmod.esl.frame import FrameError
 from fsmod.esl.urlcode import fs_decode
@@ -53,6 +53,14 @@ class HeaderBlock(Mapping[str, str]):
     @classmethod
     def parse(cls, text: str) -> HeaderBlock:
         return cls(check_block(text))
+
+    @classmethod
+    def from_pairs(cls, pairs: Iterable[tuple[str, str]]) -> HeaderBlock:
+        """Over (name, encoded value) pairs already split (a frame's own headers,
+        as the `connect` reply carries the call's data)."""
+        block = cls("\n")
+        block._raw = dict(pairs)
+        return block
 
     def raw(self, name: str) -> str | None:
         """The value as it stood on the wire (still URL-encoded), or None."""
