@@ -210,3 +210,13 @@ def test_a_frames_length_is_read_in_any_case_and_the_body_kept_whole():
     (frame,) = FrameParser().feed(b"Content-Type: api/response\ncontent-LENGTH: 3\n\n+OK")
     assert frame.body == b"+OK" and frame.get("Content-Length") == "3"
     assert frame.headers == (("Content-Type", "api/response"), ("content-LENGTH", "3"))
+
+
+@pytest.mark.parametrize("count", [2, 8, 9, 200])
+def test_a_frames_header_is_its_first_of_that_name_in_any_case_however_long(count):
+    filler = [(f"X-{n}", str(n)) for n in range(count)]
+    frame = Frame((*filler, ("reply-text", "first"), ("Reply-Text", "second")))
+    assert frame.get("Reply-Text") == "first" and frame.get("REPLY-TEXT") == "first"
+    assert frame.get("X-1") == "1" and frame.get("x-1") == "1"
+    assert frame.get("Missing") is None and frame.get("Missing", "d") == "d"
+    assert frame == Frame(frame.headers)          # the lookup leaves the frame as it was

@@ -143,7 +143,7 @@ class FrameParser:
                 raise FrameError(f"malformed header line {line[:80]!r}")
             if value[:1] == " ":
                 value = value[1:]
-            if name[0] in "Cc" and name.lower() == "content-length":
+            if len(name) == 14 and name.lower() == "content-length":
                 if length is not None:
                     raise FrameError("more than one Content-Length header")
                 length = value
