@@ -63,6 +63,7 @@ SHUTDOWN_CAUSE = "MANAGER_REQUEST"
 LINES_STOP_S = 10.0        # how long stopped flows may take to leave their lines
 ENDS_GRACE_S = 5.0         # how long the switch may take to report the ends of lines hung up
 RECORDS_WAIT_S = 60.0      # how long the sink may take with the last records (retries, outbox)
+WORKERS_STOP_S = 5.0       # how long workers may take to end after GreenletExit
 LineHandler = Callable[..., None]
 
 
@@ -389,6 +390,16 @@ class Service:
         log.info("%s received", signal.Signals(sig).name)
         self.stop()
 
+    def _stop_workers(self) -> None:
+        """Workers (ticket watcher, dialler, fax sender, dispatch) get GreenletExit; one
+        that is slow to end (a query the database takes long to cancel) is logged and
+        left behind, never allowed to stop the shutdown itself."""
+        with contextlib.suppress(gevent.Timeout):
+            gevent.killall(self._greenlets, timeout=WORKERS_STOP_S)
+        left = [g for g in self._greenlets if not g.dead]
+        if left:
+            log.warning("%d worker(s) still ending at exit: %s", len(left), _names(left))
+
     def _shutdown(self) -> None:
         try:
             drain = self.settings.serve.drain / 1000
@@ -405,13 +416,17 @@ class Service:
                 log.error("%d call records not yet through the sink at exit: %s",
                           len(self._live), ", ".join(sorted(self._live)))
             self._watcher.stop.set()
-            gevent.killall(self._greenlets, timeout=5)
+            self._stop_workers()
             if self._http is not None:
                 self._http.stop(timeout=1)
             log.info("stopped")
         finally:
             self.state = "stopped"
             self._done.set()
+
+
+def _names(greenlets: list[gevent.Greenlet]) -> str:
+    return ", ".join(sorted({getattr(g, "name", "") or repr(g._run) for g in greenlets}))
 
 
 def outbox_file(settings: Settings) -> str:
