@@ -371,3 +371,40 @@ def test_a_hangup_during_a_prompt_is_left_to_the_channel_and_ends_the_call_once(
     assert world.sink.records == [record]
     assert record.end_reason == "caller_hangup" and record.hangup_by == "caller"
     assert not [e for e in channel.events if e.kind == "input"]   # the key never came
+
+
+# ---------------------------------------------------------------- campaign calls
+
+def _campaign_call(world: World, connect_ms: str | None, queue_outcome: str):
+    from engine.campaigns.memory import MemoryCampaignStore
+    store = MemoryCampaignStore()
+    target = store.add("dunning_small", ["13900000002"], account="12345678", name="张伟",
+                       data={"account": "12345678", "arrears": 186.4, "late_fee": 5.59})
+    world.calls.campaigns = store
+    variables = {"sf_flow": "dunning_small", "sf_campaign": "dunning_small",
+                 "sf_target": str(target.id), "sf_number": "13900000002"}
+    if connect_ms is not None:
+        variables |= {"sf_connect_ms": connect_ms, "sf_abandon_message": "campaign_abandon"}
+    return world.call(press("0"), variables=variables,
+                      outcomes=Outcomes(queues={"billing": queue_outcome}))
+
+
+def test_a_predictive_call_no_agent_takes_in_time_hears_the_message_and_ends():
+    """The dialler's connect limit: no agent within 2 s of the answer, the callee hears
+    the recorded message (not hold music for minutes) and the call ends."""
+    world = World(shipped("dunning_small"))
+    record, channel = _campaign_call(world, "2000", "timeout")
+    assert record.end_reason == "campaign_abandoned"
+    # 2 s, or the hold announcement if it is longer: never the flow's 3 minutes
+    assert record.queues[-1].wait_ms < 5000
+    played = [e.value for e in channel.events if e.kind == "play"]
+    assert "campaign_abandon" in repr(played[-1])
+
+
+def test_an_automatic_campaign_call_waits_the_flows_own_queue_time():
+    world = World(shipped("dunning_small"))
+    record, channel = _campaign_call(world, None, "timeout")
+    assert record.queues[-1].wait_ms == 180_000          # `on timeout 3m`
+    assert record.end_reason != "campaign_abandoned"
+    played = [e.value for e in channel.events if e.kind == "play"]
+    assert "agents_unavailable" in repr(played[-1])

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
@@ -14,7 +15,21 @@ from .base import Action
 if TYPE_CHECKING:
     from engine.session import CallSession
 
+log = logging.getLogger(__name__)
+
 PATH_NODES = 30  # the screen-pop shows the last nodes of the IVR path
+# an answered progressive/predictive campaign call (set by the dialler at originate):
+# an agent must take it within CONNECT_LIMIT ms, else the callee hears ABANDON_MESSAGE
+# (a prompt key) and the call ends — the recorded message dialler rules ask for
+CONNECT_LIMIT, ABANDON_MESSAGE = "sf_connect_ms", "sf_abandon_message"
+
+
+def connect_limit(variables: Mapping[str, str]) -> tuple[int, str] | None:
+    """(milliseconds, prompt key) for a campaign call an agent must take in time, else None."""
+    ms = str(variables.get(CONNECT_LIMIT, ""))
+    if not ms.isdigit() or not 0 < int(ms) <= 60_000:
+        return None
+    return int(ms), str(variables.get(ABANDON_MESSAGE, ""))
 
 
 def callcenter_queue(queues: Mapping[str, str], name: str, skill: str | None) -> str | None:
@@ -51,6 +66,9 @@ class Queue(Action):
     def run(self, call: CallSession, op: QueueOp) -> None:  # type: ignore[override]
         handlers = op.get("on") or {}
         timeout = handlers.get("timeout", {}).get("arg")
+        limit = connect_limit(getattr(call.channel, "variables", None) or {})
+        if limit is not None:
+            timeout = min(timeout, limit[0]) if timeout else limit[0]
         queue = callcenter_queue(call.rt.queues, op["queue"], op.get("skill"))
         if queue is None:
             key = f"{op['queue']}/{op['skill']}" if op.get("skill") else op["queue"]
@@ -72,8 +90,24 @@ class Queue(Action):
             raise EndCall("queued", f"answered by {result.agent or 'an agent'} in {queue}")
         if result.outcome == "abandoned":
             raise EndCall("queue_abandoned", f"the line went while waiting in {queue}")
+        if limit is not None:
+            abandon(call, queue, *limit)
         if call.branch(op, result.outcome):
             return
         if result.outcome == "noagent" and call.branch(op, "timeout"):
             return
         raise EndCall("queue_" + result.outcome, f"left queue {queue} unanswered")
+
+
+def abandon(call: CallSession, queue: str, limit_ms: int, message: str) -> None:
+    """No agent took the campaign call in time: the recorded message, then the end."""
+    if message:
+        try:
+            media = call.prompt(message)
+        except Exception as exc:     # an unknown prompt must not keep the callee waiting
+            log.warning("call=%s campaign abandon message %r cannot be played: %s",
+                        call.record.call_id, message, exc)
+        else:
+            call.channel.play(media)
+    raise EndCall("campaign_abandoned",
+                  f"no agent in {queue} within {limit_ms} ms of the answer")

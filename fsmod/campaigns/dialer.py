@@ -4,7 +4,8 @@ Each call is `bgapi originate {…}ENDPOINT '&socket(HOST:PORT async full)'`
 with the campaign's caller ID (the same on every try), ring time
 (originate_timeout) and the variables that bring the answered call into the
 right flow at the campaign's `on answer` node (sf_flow, sf_campaign,
-sf_target; sf_number the number dialled, sf_abandon_message). The endpoint
+sf_target; sf_number the number dialled; sf_connect_ms and sf_abandon_message in
+progressive and predictive mode). The endpoint
 is settings [dial] number with the target's number, on the campaign's trunk
 when it names one (`sofia/gateway/TRUNK/…`).
 
@@ -81,8 +82,12 @@ class FsDialer:
 
     def place(self, request: DialRequest) -> DialResult:
         variables = {"sf_number": request.number.lstrip("+")}
-        if request.abandon_message:
-            variables["sf_abandon_message"] = request.abandon_message
+        if request.mode in (Mode.PROGRESSIVE, Mode.PREDICTIVE):
+            # the engine's queue gives an agent this long from the answer, then plays the
+            # message and ends the call (engine.actions.queue.connect_limit)
+            variables["sf_connect_ms"] = str(max(1, round(request.connect_threshold_s * 1000)))
+            if request.abandon_message:
+                variables["sf_abandon_message"] = request.abandon_message
         try:
             originate = OriginateRequest(
                 self.endpoint(request.number, request.trunk), flow=request.flow,
