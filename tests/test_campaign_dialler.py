@@ -308,3 +308,27 @@ def test_a_paused_campaign_places_no_new_call_and_lets_those_ringing_finish():
     state["running"] = True
     clock.run(lambda: g.dead, until=paused_at + dt.timedelta(hours=1))
     assert len({ln.request.target_id for ln in ends.lines}) == 30
+
+
+def test_two_processes_dialling_one_campaign_keep_its_rate_together():
+    """Two serve processes on one campaign: each takes half its rate and concurrency once
+    it sees the other's leases, so the callees' side never gets twice the asked rate."""
+    store = MemoryCampaignStore()
+    targets(store, 600)
+    start = local("2026-11-23 10:00")
+    clock = EventClock(start)
+    ends = ScriptedEnds(clock, default="-ERR NO_ANSWER")
+    cfg = config(rate=4, concurrency=400)       # the rate binds, not the concurrency
+    diallers = [CampaignDialler(cfg, store, ends, clock, pacer=Pacer(clock), worker=w)
+                for w in ("host-a:1", "host-b:2")]
+    runners = [gevent.spawn(d.run, until_done=True) for d in diallers]
+    clock.run(lambda: all(g.dead for g in runners), until=start + dt.timedelta(minutes=3))
+    for g in runners:
+        g.kill()
+    starts = sorted(line.at for line in ends.lines)
+    settled = [t for t in starts if t >= start + dt.timedelta(seconds=20)]
+    span = (settled[-1] - settled[0]).total_seconds()
+    assert len(settled) / span <= 4 * 1.1, f"{len(settled) / span:.2f} calls/s for 4 asked"
+    assert len(settled) / span >= 4 * 0.8                  # and not starved either
+    assert {d.gates[0].shared_by for d in diallers} == {2}
+    assert {line.request.target_id for line in ends.lines}.__len__() == len(ends.lines)

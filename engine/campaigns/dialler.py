@@ -46,6 +46,7 @@ log = logging.getLogger(__name__)
 
 DEADLINE_GRACE_S = 30.0    # beyond the ring time, before a dial is given up as lost
 RECOVER_EVERY_S = 30.0
+PEERS_EVERY_S = 5.0       # how often the campaign's caps are re-shared with other processes
 IDLE_S = 5.0               # nothing due: look again after this long (or at the next due time)
 END_WAIT_S = 4 * 3600.0    # at most this long holding a call's concurrency place
 AGENT_POLL_S = 0.5         # how often free agents are looked at when none was free
@@ -137,6 +138,7 @@ class CampaignDialler:
         self.calls: set[gevent.Greenlet] = set()
         self._wake = Event()
         self._last_recover: dt.datetime | None = None
+        self._last_share: dt.datetime | None = None
         # what this process saw of each target's numbers, for a store that does not
         # derive Target.closed_numbers / number_failures from its attempts
         self._closed: dict[int, set[str]] = {}
@@ -158,6 +160,7 @@ class CampaignDialler:
                             self.config.name, back)
         if not self.running():
             return 1.0
+        self._share(now)
         wanted = wanted_ringing(self.config.mode, self.agents.free() if self.agents else 0,
                                 answer_rate=self.meter.answer_rate(),
                                 abandon_rate=self.meter.rate(now), cap=self.config.abandon_cap)
@@ -175,6 +178,25 @@ class CampaignDialler:
         for target in targets:
             self._start(target, now)
         return 0.0
+
+    def _share(self, now: dt.datetime) -> None:
+        """Divide the campaign's rate and concurrency with the other processes dialling it
+        (those holding its leases now), so that together they keep its caps."""
+        workers = getattr(self.store, "workers", None)
+        if workers is None or (self._last_share is not None and
+                               (now - self._last_share).total_seconds() < PEERS_EVERY_S):
+            return
+        self._last_share = now
+        try:
+            peers = set(workers(self.config.name, now)) | {self.worker}
+        except Exception:
+            log.exception("campaign=%s: the other dialling processes could not be counted",
+                          self.config.name)
+            return
+        if len(peers) != self.gates[0].shared_by:
+            log.info("campaign=%s dialled by %d processes: this one takes 1/%d of its caps",
+                     self.config.name, len(peers), len(peers))
+        self.gates[0].share(len(peers))
 
     def _idle(self, now: dt.datetime) -> float:
         next_due = getattr(self.store, "next_due", None)

@@ -169,6 +169,12 @@ class MemoryCampaignStore:
     def target(self, target_id: int) -> Target | None:
         return self.targets.get(target_id)
 
+    def workers(self, campaign: str, now: dt.datetime) -> set[str]:
+        """Workers holding a live lease on the campaign (they share its caps)."""
+        with self._lock:
+            return {t.leased_by for tid in self._leased.get(campaign, ())
+                    if (t := self.targets[tid]).lease_until is not None and t.lease_until > now}
+
     def counts(self, campaign: str) -> Mapping[TargetState, int]:
         with self._lock:
             return dict(self._counts.get(campaign) or {s: 0 for s in TargetState})

@@ -8,8 +8,9 @@ callers waiting for agents can pause all outbound dialling ([campaigns]
 pause_when_waiting): the hotline's own callers come first.
 
 Time comes from a `Clock` (engine.calendars.clock), so tests and `campaign
-simulate` hold the caps on a virtual clock. The caps are per process; several
-serve processes sharing a campaign divide its rate between them (docs).
+simulate` hold the caps on a virtual clock. Several serve processes dialling
+one campaign divide its rate and concurrency between them (`Gate.share`, from
+the workers holding its leases), so together they keep the campaign's caps.
 """
 
 from __future__ import annotations
@@ -69,8 +70,26 @@ class Gate:
     limit: int = 0
     active: int = 0
 
+    def __post_init__(self) -> None:
+        self.whole = (self.bucket.rate, self.limit)     # the caps before any sharing
+        self.shared_by = 1
+
     def room(self) -> int:
         return (1 << 30) if self.limit <= 0 else max(0, self.limit - self.active)
+
+    def share(self, processes: int) -> None:
+        """This process's part of caps that `processes` processes dial under together
+        (at least one call at a time each, so a share never stops a process)."""
+        processes = max(1, processes)
+        if processes == self.shared_by:
+            return
+        rate, limit = self.whole
+        self.bucket._fill()
+        self.bucket.rate = rate / processes if rate > 0 else 0.0
+        self.bucket.burst = max(1.0, self.bucket.rate / 10)
+        self.bucket._tokens = min(self.bucket._tokens, self.bucket.burst)
+        self.limit = max(1, -(-limit // processes)) if limit > 0 else 0
+        self.shared_by = processes
 
 
 @dataclass(frozen=True)
