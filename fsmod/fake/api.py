@@ -54,12 +54,17 @@ class ApiCommands:
     def _connect(self, call: FakeCall, host: str, port: int) -> None:
         raise NotImplementedError
 
-    def failed_legs(self, endpoint: str, variables: dict[str, str], cause: str) -> None:
+    def failed_legs(self, endpoint: str, variables: dict[str, str], cause: str, *,
+                    originator: FakeCall | None = None, ring: float | None = None,
+                    background: bool = True) -> FakeCall:
         raise NotImplementedError
 
     def background_job(self, job: str, line: str) -> None:
-        output = self.api(line)
         command, _, args = line.partition(" ")
+        if command == "originate":
+            output = self.api_originate(args.strip(), background=True)
+        else:
+            output = self.api(line)
         tail = [("Job-UUID", job), ("Job-Command", command)]
         if args:
             tail.append(("Job-Command-Arg", args))
@@ -140,7 +145,7 @@ class ApiCommands:
             return "+OK\n"
         return "-ERR fake fsctl knows only shutdown\n"
 
-    def api_originate(self, args: str) -> str:
+    def api_originate(self, args: str, background: bool = False) -> str:
         """`originate {vars}ENDPOINT &socket(HOST:PORT async full)` or `&park()`.
 
         A scripted failure (`originate_outcomes`) answers `-ERR CAUSE`. A
@@ -149,7 +154,8 @@ class ApiCommands:
         `dialplan` (EXT to an outbound socket) or else answered and parked;
         both answer together, keys sent to the a-leg come out on the b-leg,
         and a hangup of either ends both. The answer is `+OK <a-leg uuid>`
-        once the call is answered.
+        once the call is answered. A failure's legs end before a background
+        job's event, after an `api` response (capture inbound-originate-outcomes).
         """
         if not args:
             return ORIGINATE_USAGE
@@ -157,7 +163,7 @@ class ApiCommands:
         if endpoint in self.originate_outcomes:
             cause = self.originate_outcomes[endpoint]
             if endpoint.startswith("loopback/"):
-                self.failed_legs(endpoint, variables, cause)
+                self.failed_legs(endpoint, variables, cause, background=background)
             return f"-ERR {cause}\n"
         destination = endpoint.rsplit("/", 1)[-1]
         if self.on_originate is not None:
@@ -169,6 +175,7 @@ class ApiCommands:
         target = _socket_target(then)
         if not endpoint.startswith("loopback/"):
             call = self._leg(script, target, "outbound", "a")
+            call.flipped = True
             return f"+OK {call.uuid}\n"
         a_leg = FakeCall(self, script, direction="outbound", leg="a")
         b_script = CallScript(**{**script.__dict__, "variables": dict(script.variables)})
@@ -195,6 +202,7 @@ class ApiCommands:
         # the originate thread returns a couple of frames after the answer (captures:
         # 20-40 ms, by which time the socket session has started its first app)
         gevent.sleep(max(2 * FRAME * self.scale, 2 * MIN_FRAME))
+        a_leg.flipped = True
         return f"+OK {a_leg.uuid}\n"
 
     def api_show(self, args: str) -> str:

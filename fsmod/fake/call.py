@@ -69,6 +69,12 @@ class FakeCall:
         self.peer: FakeCall | None = None
         self.other: list[tuple[str, str]] | None = None
         """The bridged party's profile (`Other-Leg-*`) once a bridge is set up."""
+        self.other_type = "originatee"
+        """`originator` on a leg a bridge dialled (its Other-Leg is the caller)."""
+        self.call_uuid = self.uuid
+        self.flipped = False
+        """Set when the originate that made this a-leg returned with its answer."""
+        """`Channel-Call-UUID`: the call a leg belongs to (a dialled leg: its caller's)."""
         self.socket_done = False
         self.transfer_source = ""
         """Set once the call was moved by uuid_bridge (`EPOCH:UUID:uuid_br:OTHER`)."""
@@ -124,8 +130,9 @@ class FakeCall:
         s = self.script
         rows = [("Direction", self.direction), ("Logical-Direction", self.direction),
                 ("Dialplan", "xml")]
-        if self.direction == "outbound" and self.state == "CS_REPORTING":
-            # an a-leg reports the far end as its caller at the end (switch_channel_flip_cid)
+        if self.direction == "outbound" and self.flipped:
+            # an originated a-leg shows the far end as its caller once the originate
+            # has returned (switch_channel_flip_cid); one that failed never does
             rows += [("Caller-ID-Name", "Outbound Call"), ("Caller-ID-Number", s.destination),
                      ("Orig-Caller-ID-Number", s.caller), ("Callee-ID-Number", s.caller)]
         else:
@@ -148,13 +155,23 @@ class FakeCall:
                  ("Privacy-Hide-Number", "false")]
         return [(prefix + k, v) for k, v in rows]
 
+    def as_other_leg(self) -> list[tuple[str, str]]:
+        """This channel as a leg it dialled shows it (`Other-Leg-*`, times 0)."""
+        rows = []
+        for name, value in self.profile("Other-Leg-"):
+            if name in ("Other-Leg-Profile-Index", "Other-Leg-Transfer-Source"):
+                continue
+            rows.append((name, "0" if name.endswith("-Time") or name.endswith("-Hold")
+                         or name.endswith("-Accum") else value))
+        return rows
+
     def channel_headers(self, with_cause: bool = True) -> list[tuple[str, str]]:
         rows = [("Channel-State", self.state), ("Channel-Call-State", self.call_state),
                 ("Channel-State-Number", str(self.state_number)), ("Channel-Name", self.name),
                 ("Unique-ID", self.uuid), ("Call-Direction", self.direction),
                 ("Presence-Call-Direction", self.direction),
                 ("Channel-HIT-Dialplan", "true" if self.direction == "inbound" else "false"),
-                ("Channel-Call-UUID", self.uuid), ("Answer-State", self.answer_state)]
+                ("Channel-Call-UUID", self.call_uuid), ("Answer-State", self.answer_state)]
         if with_cause and self.hangup_cause:
             rows.append(("Hangup-Cause", self.hangup_cause))
         rows += [("Channel-Read-Codec-Name", "L16"), ("Channel-Read-Codec-Rate", "8000"),
@@ -162,7 +179,7 @@ class FakeCall:
                  ("Channel-Write-Codec-Rate", "8000"), ("Channel-Write-Codec-Bit-Rate", "128000")]
         rows += self.profile("Caller-")
         if self.other is not None:
-            rows += [("Other-Type", "originatee"), *self.other]
+            rows += [("Other-Type", self.other_type), *self.other]
         return rows
 
     def channel_data(self) -> list[tuple[str, str]]:

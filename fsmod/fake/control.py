@@ -85,44 +85,6 @@ class CallcenterControl:
             uuid = ""
         gevent.spawn(self.fire, EventName.CUSTOM.value, headers, "", uuid)
 
-    def failed_legs(self, endpoint: str, variables: dict[str, str], cause: str) -> None:
-        """The two loopback legs of an originate that fails (capture
-        inbound-originate-outcomes): created, for NO_ANSWER ringing
-        (CHANNEL_PROGRESS on both) for `originate_timeout` seconds (scaled;
-        60 by default), then CHANNEL_HANGUP of both legs and their
-        CHANNEL_HANGUP_COMPLETE (the b-leg first for a refusal, the a-leg first
-        for NO_ANSWER), with the cause and the `{…}` variables on both; the
-        job's `-ERR CAUSE` comes after (on the real switch it sometimes
-        overtakes the last events)."""
-        from fsmod.fake.call import FakeCall
-        from fsmod.fake.script import CallScript
-
-        destination = endpoint.rsplit("/", 1)[-1]
-        script = CallScript(caller=variables.get("origination_caller_id_number", "0000000000"),
-                            destination=destination, variables=dict(variables))
-        a_leg = FakeCall(self, script, direction="outbound", leg="a")  # type: ignore[arg-type]
-        b_leg = FakeCall(self, CallScript(**{**script.__dict__, "variables": dict(variables)}),
-                         leg="b")  # type: ignore[arg-type]
-        for leg in (a_leg, b_leg):
-            self.calls[leg.uuid] = leg
-            leg._runner = gevent.spawn(lambda: None)   # no park loop: we end the legs here
-            leg.fire(EventName.CHANNEL_CREATE)
-        if cause == "NO_ANSWER":
-            for leg in (a_leg, b_leg):
-                leg.call_state, leg.answer_state = "RINGING", "ringing"
-                leg.fire(EventName.CHANNEL_PROGRESS)
-            try:
-                ring = float(variables.get("originate_timeout", "60"))
-            except ValueError:
-                ring = 60.0
-            gevent.sleep(ring * self.scale)  # type: ignore[attr-defined]
-        # a refusal comes from the b-leg; an originate that times out cancels the a-leg
-        first, second = (a_leg, b_leg) if cause == "NO_ANSWER" else (b_leg, a_leg)
-        first.hangup(cause)
-        second.hangup(cause)
-        first._finish()
-        second._finish()
-
     @property
     def bridged(self) -> dict[str, str]:
         """uuid_bridge pairs, both ways."""

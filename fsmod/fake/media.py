@@ -26,6 +26,7 @@ from collections.abc import Callable
 import gevent
 
 from fsmod.fake.call import FRAME, FakeCall, PendingApp
+from fsmod.fake.legs import RINGING_CAUSES
 from fsmod.fake.script import Outcome
 from fsmod.vocab import EventName, HangupCause, PlaybackResponse, ReadResult
 
@@ -366,8 +367,17 @@ def _bridge(call: FakeCall, arg: str) -> str:
     endpoint = _VAR_BLOCK.sub("", arg)
     outcome = call.script.outcomes.get(endpoint, Outcome(after=0.5, cause="answered"))
     leg = str(uuidlib.uuid4())
-    if call.wait(outcome.after, keys=False) == "hangup":
+    if outcome.cause in RINGING_CAUSES:
+        # the dialled legs ring until the timeout (the control connection sees them)
+        leg = call.switch.failed_legs(endpoint, {}, outcome.cause, originator=call,
+                                      ring=outcome.after).uuid
+        if call.gone:
+            return "_none_"
+    elif call.wait(outcome.after, keys=False) == "hangup":
         return "_none_"
+    elif outcome.cause != "answered":
+        # refused at once: the dialled pair is created and hung up with the cause
+        leg = call.switch.failed_legs(endpoint, {}, outcome.cause, originator=call).uuid
     dest = endpoint.rsplit("/", 1)[-1]
     call.variables.update({"originate_signal_bond": leg,
                            "originated_legs": f"{leg};Outbound Call;{dest}"})

@@ -29,6 +29,7 @@ from fsmod.fake.api import ApiCommands, uptime
 from fsmod.fake.call import FakeCall
 from fsmod.fake.control import CallcenterControl
 from fsmod.fake.events import Identity
+from fsmod.fake.legs import LoopbackLegs
 from fsmod.fake.script import CallScript
 from fsmod.fake.sessions import InboundSession, Listener, OutboundSession
 from fsmod.vocab import EventName, HangupCause
@@ -48,7 +49,7 @@ class Fired:
     body: str = ""
 
 
-class FakeFreeSWITCH(CallcenterControl, ApiCommands):
+class FakeFreeSWITCH(CallcenterControl, LoopbackLegs, ApiCommands):
     """A FreeSWITCH 1.10.12 as far as the event socket shows it."""
 
     def __init__(self, *, password: str = "ClueCon", scale: float = 1.0,
