@@ -27,7 +27,6 @@ LEFT = {
     "inbound-callcenter-control": "a dialplan routing the b-leg into the queue, the agent "
                                   "contact's legs and their bridge-agent-fail retries, agent "
                                   "events delayed past the next command's reply",
-    "inbound-callcenter-agent-answers": "mod_callcenter member/agent events, agent legs",
     "inbound-fax-control": "spandsp CUSTOM events",
     "inbound-fax-failures-control": "spandsp CUSTOM events, busy originate of a fax",
 }
@@ -100,7 +99,8 @@ def test_every_capture_is_covered_or_listed_as_left():
                "outbound-shutdown", "outbound-kill9", "outbound-queue-call",
                "outbound-callcenter-agent-answers", "outbound-txfax", "outbound-txfax-hangup",
                "outbound-txfax-silence", "outbound-originate-answered", "outbound-recording",
-               "inbound-recording-control", "inbound-originate-outcomes"}
+               "inbound-recording-control", "inbound-originate-outcomes",
+               "inbound-callcenter-agent-answers"}
     assert covered | set(LEFT) == set(eslcaptures.names())
     assert not covered & set(LEFT)
 
@@ -321,4 +321,30 @@ def test_inbound_originate_outcomes_with_the_answered_call(fake, outbound_server
     result = replay("inbound-originate-outcomes", inbound(fake.port))
     greenlet.join(timeout=10)
     _assert_same_form(result, variables=False, jobs_anywhere=True)
+    _assert_same_form(call_side["result"])
+
+
+def test_inbound_callcenter_agent_answers_with_the_queued_call(fake, outbound_server):
+    """Agent 1002@default reached at `[leg_timeout=10]loopback/7100`, whose
+    extension bridges to 7101 (which answers, talks 2 s and hangs up): the
+    contact's pair bridges to 7101-a and bows out; the member's socket session
+    (outbound-callcenter-agent-answers, run at the same time) ends at the agent
+    bridge; CHANNEL_BRIDGE/UNBRIDGE and mod_callcenter's member and agent events
+    follow, the agent back to Waiting, in the real switch's order."""
+    fake.extensions["7100"] = [("bridge", "loopback/7101")]
+    fake.dialplan["7000"] = ("127.0.0.1", outbound_server.port)
+    fake.on_originate = lambda endpoint, variables: CallScript(
+        caller="13800000021", caller_name="Zhang", destination="7000", park_event=False,
+        outcomes={"callcenter": Outcome(after=0.1, talk=2.0,
+                                        variables={"cc_agent": "1002@default"})})
+    call_side: dict[str, object] = {}
+
+    def run_call() -> None:
+        call_side["result"] = replay("outbound-callcenter-agent-answers",
+                                     outbound_server.next(timeout=10))
+
+    greenlet = gevent.spawn(run_call)
+    result = replay("inbound-callcenter-agent-answers", inbound(fake.port))
+    greenlet.join(timeout=10)
+    _assert_same_form(result, variables=False)
     _assert_same_form(call_side["result"])

@@ -201,7 +201,7 @@ class ApiCommands:
             return "-ERR NO_ANSWER\n"
         # the originate thread returns a couple of frames after the answer (captures:
         # 20-40 ms, by which time the socket session has started its first app)
-        gevent.sleep(max(2 * FRAME * self.scale, 2 * MIN_FRAME))
+        gevent.sleep(2 * FRAME * self.scale)
         a_leg.flipped = True
         return f"+OK {a_leg.uuid}\n"
 

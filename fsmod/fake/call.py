@@ -82,6 +82,8 @@ class FakeCall:
         """Set by an application that hands the call over (callcenter answered):
         the socket session ends and the call talks for that many seconds."""
         self._on_hangup: list[Callable[[], None]] = []
+        self.far_end_hangs_up: Callable[[], None] | None = None
+        """After a hand-over's talk: the bridged party's side ends first (the agent's phone)."""
         self.answered = gevent.event.Event()
         self.name = f"loopback/{script.destination}-{leg}"
         self.created_us = int(time.time() * 1_000_000)
@@ -133,8 +135,11 @@ class FakeCall:
         if self.direction == "outbound" and self.flipped:
             # an originated a-leg shows the far end as its caller once the originate
             # has returned (switch_channel_flip_cid); one that failed never does
+            named = [("Orig-Caller-ID-Name", s.caller_name)] if s.caller_name else []
+            callee = [("Callee-ID-Name", s.caller_name)] if s.caller_name else []
             rows += [("Caller-ID-Name", "Outbound Call"), ("Caller-ID-Number", s.destination),
-                     ("Orig-Caller-ID-Number", s.caller), ("Callee-ID-Number", s.caller)]
+                     *named, ("Orig-Caller-ID-Number", s.caller), *callee,
+                     ("Callee-ID-Number", s.caller)]
         else:
             named = [("Caller-ID-Name", s.caller_name)] if s.caller_name else []
             orig = [("Orig-Caller-ID-Name", s.caller_name)] if s.caller_name else []
@@ -365,6 +370,8 @@ class FakeCall:
         bridge = [("Bridge-A-Unique-ID", self.uuid), ("Bridge-B-Unique-ID", other)]
         self.fire_bridge(EventName.CHANNEL_BRIDGE, bridge)
         self.wait(talk, keys=False)
+        if not self.gone and self.far_end_hangs_up is not None:
+            self.far_end_hangs_up()
         if not self.gone:
             self.variables.update({"last_bridge_to": other,
                                    "bridge_hangup_cause": "NORMAL_CLEARING",

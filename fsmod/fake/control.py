@@ -69,11 +69,12 @@ class CallcenterControl:
         return found
 
     def _cc_fire(self, rows: list[tuple[str, str]], function: str = "cc_agent_update",
-                 line: int = 1067, call: FakeCall | None = None) -> None:
+                 line: int = 1067, call: FakeCall | None = None, now: bool = False) -> None:
         """A `callcenter::info` event, fired after the reply of the command that
-        caused it (as the real switch's agent and member threads do); with
-        `call`, as a channel event of the member's leg (member-queue-start,
-        bridge-agent-start/end, member-queue-end carry the channel)."""
+        caused it (as the real switch's agent and member threads do), or at once
+        (`now`: a member thread's sequence of events); with `call`, as a channel
+        event of that leg (member-queue-start and -end carry the member's
+        channel, bridge-agent-start and -end the agent's)."""
         origin = ("mod_callcenter.c", function, line)
         if call is not None:
             headers = self.identity.channel_event(EventName.CUSTOM, call, rows,
@@ -83,7 +84,10 @@ class CallcenterControl:
             headers = self.identity.core(EventName.CUSTOM.value, "callcenter::info", origin)
             headers += rows
             uuid = ""
-        gevent.spawn(self.fire, EventName.CUSTOM.value, headers, "", uuid)
+        if now:
+            self.fire(EventName.CUSTOM.value, headers, "", uuid)
+        else:
+            gevent.spawn(self.fire, EventName.CUSTOM.value, headers, "", uuid)
 
     @property
     def bridged(self) -> dict[str, str]:
@@ -166,9 +170,17 @@ class CallcenterControl:
         if words[:2] == ["agent", "del"] and len(words) == 3:
             if self.agents.pop(words[2], None) is None:
                 return "-ERR Invalid Agent!\n"
+            # no event: 1.10.12 sends none for a removed agent (both callcenter captures)
             self.tiers.difference_update({t for t in self.tiers if t[1] == words[2]})
-            self._cc_fire([("CC-Agent", words[2]), ("CC-Action", "agent-del")])
             return "+OK\n"
+        if words[:2] == ["agent", "get"] and len(words) == 4 and words[2] in ("status", "state"):
+            agent = self.agents.get(words[3])
+            if agent is None:
+                return "-ERR Invalid Agent!\n"
+            value = agent.status if words[2] == "status" else agent.state
+            self._cc_fire([("CC-Agent", agent.name), ("CC-Action", f"agent-{words[2]}-get"),
+                           (f"CC-Agent-{words[2].title()}", value)], "cc_agent_get", 970)
+            return value
         if words[:2] == ["agent", "set"] and len(words) == 5:
             agent = self.agents.get(words[3])
             if agent is None:
@@ -204,7 +216,7 @@ class CallcenterControl:
                     a = self.agents[name]
                     rows.append(f"{a.name}|single_box||{a.kind}|{a.contact}|{a.status}|{a.state}"
                                 f"|0|0|0|0|0|0|0|0|{a.changed}|0|0|0|0|0")
-            return "\n".join(rows) + "\n+OK\n"
+            return _table(rows)
         if words[:3] == ["queue", "list", "members"] and len(words) == 4:
             rows = [MEMBER_COLUMNS]
             for call in self.calls.values():
@@ -215,14 +227,17 @@ class CallcenterControl:
                                 f"{call.uuid}|{call.script.caller}|{call.script.caller_name}|"
                                 f"{v.get('cc_queue_joined_epoch', '0')}|"
                                 f"{v.get('cc_queue_joined_epoch', '0')}|0|0|0|0|0|||Waiting|0")
-            return "\n".join(rows) + "\n+OK\n"
+            return _table(rows)
         if words[:2] == ["queue", "load"] or words[:2] == ["queue", "reload"]:
             return "+OK\n"
         return "-ERR Invalid syntax\n"
 
-    def cc_member(self, call: FakeCall, action: str, extra: list[tuple[str, str]] = ()) -> None:
+    def cc_member(self, call: FakeCall, action: str, extra: list[tuple[str, str]] = (), *,
+                  leg: FakeCall | None = None, now: bool = False) -> None:
         """A member event of the queued call `call` (member-queue-start …), and
-        the queue's members-count where mod_callcenter sends one."""
+        the queue's members-count where mod_callcenter sends one with it. It
+        carries the member's channel, or `leg`'s (the agent's, for
+        bridge-agent-start and -end), or none (agent-offering, bridge-agent-fail)."""
         v = call.variables
         queue = v.get("cc_queue", "")
         name = [("CC-Member-CID-Name", call.script.caller_name)] if call.script.caller_name else []
@@ -230,22 +245,31 @@ class CallcenterControl:
                 ("CC-Member-UUID", v.get("cc_member_uuid", "")),
                 ("CC-Member-Session-UUID", call.uuid), *name,
                 ("CC-Member-CID-Number", call.script.caller)]
-        with_channel = action != "agent-offering"
+        channel = leg or (None if action in ("agent-offering", "bridge-agent-fail") else call)
         function = ("callcenter_function" if action == "member-queue-start"
                     else "outbound_agent_thread_run")
-        self._cc_fire(rows, function, 0, call if with_channel else None)
-        if action in ("member-queue-start", "member-queue-end", "bridge-agent-start"):
-            waiting = sum(1 for c in self.calls.values()
-                          if c.variables.get("cc_queue") == queue and not c.gone
-                          and "cc_cause" not in c.variables and c is not call)
-            waiting += action == "member-queue-start"
-            self._cc_fire([("CC-Queue", queue), ("CC-Action", "members-count"),
-                           ("CC-Count", str(waiting)), ("CC-Selection", "Single-Queue")],
-                          "cc_queue_count", 878)
+        self._cc_fire(rows, function, 0, channel, now)
+        if action == "member-queue-start" or ("CC-Cause", "Cancel") in extra:
+            self.cc_count(call, now)     # a member bridged to an agent was counted then
 
-    def cc_agent_state(self, name: str, state: str) -> None:
+    def cc_count(self, call: FakeCall, now: bool = False) -> None:
+        """members-count of `call`'s queue: the members still waiting."""
+        queue = call.variables.get("cc_queue", "")
+        waiting = sum(1 for c in self.calls.values()
+                      if c.variables.get("cc_queue") == queue and c.variables.get("cc_side")
+                      == "member" and not c.gone and "cc_cause" not in c.variables)
+        self._cc_fire([("CC-Queue", queue), ("CC-Action", "members-count"),
+                       ("CC-Count", str(waiting)), ("CC-Selection", "Single-Queue")],
+                      "cc_queue_count", 878, None, now)
+
+    def cc_agent_state(self, name: str, state: str, now: bool = False) -> None:
         agent = self.agents.get(name)
         if agent is not None:
             agent.state = state
         self._cc_fire([("CC-Agent", name), ("CC-Action", "agent-state-change"),
-                       ("CC-Agent-State", state)])
+                       ("CC-Agent-State", state)], now=now)
+
+
+def _table(rows: list[str]) -> str:
+    """A `queue list` answer: the header only above rows (an empty list is `+OK`)."""
+    return "\n".join(rows) + "\n+OK\n" if len(rows) > 1 else "+OK\n"

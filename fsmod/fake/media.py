@@ -25,6 +25,8 @@ from collections.abc import Callable
 
 import gevent
 
+from fsmod.fake.agents import bow_out, finish_leg, reach_agent
+from fsmod.fake.agents import end as end_call
 from fsmod.fake.call import FRAME, FakeCall, PendingApp
 from fsmod.fake.legs import RINGING_CAUSES
 from fsmod.fake.script import Outcome
@@ -239,38 +241,54 @@ def _callcenter(call: FakeCall, arg: str) -> str:
         switch.cc_member(call, "member-queue-end", [("CC-Cause", "Cancel"),
                                                     ("CC-Cancel-Reason", outcome.cause)])
         return "_none_"
-    agent_uuid = str(uuidlib.uuid4())
     agent = outcome.variables.get("cc_agent", "1001@default")
+    known = switch.agents.get(agent)
+    contact = known.contact if known is not None and known.contact else "loopback/agent"
     answered = _now()
+    switch.cc_agent_state(agent, "Receiving", now=True)
+    switch.cc_member(call, "agent-offering", [("CC-Agent", agent), ("CC-Agent-Type", "callback"),
+                                              ("CC-Agent-System", "single_box")], now=True)
+    legs = reach_agent(switch, call, contact)
+    agent_uuid = legs.leg.uuid
     agent_rows = [("CC-Agent", agent), ("CC-Agent-System", "single_box"),
                   ("CC-Agent-UUID", agent_uuid), ("CC-Agent-Called-Time", answered),
                   ("CC-Agent-Answered-Time", answered),
                   ("CC-Member-Joined-Time", call.variables["cc_queue_joined_epoch"])]
-    switch.cc_agent_state(agent, "Receiving")
-    switch.cc_member(call, "agent-offering", [("CC-Agent", agent), ("CC-Agent-Type", "callback"),
-                                              ("CC-Agent-System", "single_box")])
-    switch.cc_member(call, "bridge-agent-start", agent_rows)
-    switch.cc_agent_state(agent, "In a queue call")
+    call.sleep(FRAME)
+    switch.cc_member(call, "bridge-agent-start", agent_rows, leg=legs.leg, now=True)
+    switch.cc_agent_state(agent, "In a queue call", now=True)
+    call.variables["cc_cause"] = "answered"
+    call.sleep(FRAME)
+    switch.cc_count(call, now=True)
+    bow_out(legs)
+    legs.leg.other = call.as_other_leg()
 
     def _bridge_over() -> None:
+        gevent.spawn(_after_the_bridge)
+
+    def _after_the_bridge() -> None:
+        # the agent's leg ends once the member's has; then mod_callcenter reports
+        finish_leg(legs)
         ended = _now()
         switch.cc_member(call, "bridge-agent-end", [
             ("CC-Hangup-Cause", "SUCCESS"), *agent_rows[:3], ("CC-Agent-Bridged", "true"),
-            *agent_rows[3:], ("CC-Bridge-Terminated-Time", ended)])
+            *agent_rows[3:], ("CC-Bridge-Terminated-Time", ended)], leg=legs.leg, now=True)
         switch.cc_member(call, "member-queue-end", [
             ("CC-Hangup-Cause", "SUCCESS"), ("CC-Cause", "Terminated"), *agent_rows[:5],
-            ("CC-Member-Leaving-Time", ended), agent_rows[5]])
-        switch.cc_agent_state(agent, "Waiting")
+            ("CC-Member-Leaving-Time", ended), agent_rows[5]], now=True)
+        switch.cc_agent_state(agent, "Waiting", now=True)
 
     call.on_hangup(_bridge_over)
+    call.far_end_hangs_up = lambda: end_call(legs)
     call.variables.update({
         "cc_agent_uuid": agent_uuid, "uuid_bridge": agent_uuid,
-        "bridge_channel": "loopback/agent-a", "bridge_uuid": agent_uuid,
+        "bridge_channel": legs.leg.name, "bridge_uuid": agent_uuid,
         "cc_agent_bridged": "true", "cc_agent": agent, "cc_queue_answered_epoch": _now(),
         "cc_cause": "answered", **outcome.variables,
     })
     call.other = _other_leg(call, agent_uuid)
     call.transfer_source = f"{_now()}:{uuidlib.uuid4()}:uuid_br:{agent_uuid}"
+    legs.leg.transfer_source = f"{_now()}:{uuidlib.uuid4()}:uuid_br:{call.uuid}"
     call.handed_over = outcome.talk
     return "_none_"
 

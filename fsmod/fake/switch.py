@@ -71,6 +71,9 @@ class FakeFreeSWITCH(CallcenterControl, LoopbackLegs, ApiCommands):
         self.stalled = False
         self.dialplan: dict[str, tuple[str, int]] = {}
         """Extension to outbound socket (host, port): a loopback b-leg goes there."""
+        self.extensions: dict[str, list[tuple[str, str]]] = {}
+        """Extension to the applications (name, argument) its loopback b-leg runs
+        when no socket takes it (`7100`: [("bridge", "loopback/7101")])."""
         self.originate_outcomes: dict[str, str] = {}
         """Endpoint to hangup cause for `originate` (`loopback/7017`: USER_BUSY)."""
         self.on_originate: Callable[[str, dict[str, str]], CallScript] | None = None
