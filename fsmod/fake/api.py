@@ -59,6 +59,12 @@ class ApiCommands:
                     background: bool = True) -> FakeCall:
         raise NotImplementedError
 
+    def new_uuid(self) -> str:
+        raise NotImplementedError
+
+    def extension(self, number: str) -> list[tuple[str, str]]:
+        raise NotImplementedError
+
     def background_job(self, job: str, line: str) -> None:
         command, _, args = line.partition(" ")
         if command == "originate":
@@ -190,19 +196,33 @@ class ApiCommands:
         if route:
             self._connect(b_leg, *route)
         else:
-            b_leg.start()
-            b_leg.answer()
+            b_leg.run_extension(self.extension(destination))
+        app = _application(then)
         if target:
             self._connect(a_leg, *target)
+        elif app is not None:
+            a_leg.socket_done = a_leg.dialplan_leg = True
+            a_leg.start()
         else:
             a_leg.start()
         if not b_leg.answered.wait(60 * self.scale) or b_leg.gone:
             a_leg.hangup("NO_ANSWER")
             return "-ERR NO_ANSWER\n"
         # the originate thread returns a couple of frames after the answer (captures:
-        # 20-40 ms, by which time the socket session has started its first app)
-        gevent.sleep(2 * FRAME * self.scale)
+        # 20-40 ms), by which time the b-leg has started its next application (park,
+        # conference, a socket session's first app): on a scaled clock, wait for that
+        # start rather than for time the client's round trips do not scale with
+        started, deadline = b_leg.apps_started, time.monotonic() + max(
+            2 * FRAME * self.scale, 2 * MIN_FRAME)
+        while b_leg.apps_started == started and not b_leg.gone:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            b_leg.app_started.clear()
+            b_leg.app_started.wait(left)
         a_leg.flipped = True
+        if app is not None and not target and not a_leg.gone:
+            a_leg.enqueue(app[0], app[1], self.new_uuid())   # runs once the job is out
         return f"+OK {a_leg.uuid}\n"
 
     def api_show(self, args: str) -> str:
@@ -211,6 +231,20 @@ class ApiCommands:
             return "-ERR the fake shows only `channels as json`\n"
         rows = [_channel_row(c) for c in self.calls.values() if not c.gone]
         return json.dumps({"row_count": len(rows), "rows": rows}, separators=(",", ":"))
+
+
+A_LEG_APPS = frozenset({"park", "eavesdrop", "conference"})
+"""Applications an originated a-leg runs after the job (capture inbound-call-control)."""
+
+
+def _application(then: str) -> tuple[str, str] | None:
+    """`&park()` -> ("park", ""), `&eavesdrop(UUID)` -> ("eavesdrop", UUID); None
+    for any other (the a-leg is then parked as before: txfax and the like are
+    left to their own tests)."""
+    if not (then.startswith("&") and then.endswith(")") and "(" in then):
+        return None
+    name, _, arg = then[1:-1].partition("(")
+    return (name, arg) if name in A_LEG_APPS else None
 
 
 def _socket_target(then: str) -> tuple[str, int] | None:

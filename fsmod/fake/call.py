@@ -82,6 +82,18 @@ class FakeCall:
         """Set by an application that hands the call over (callcenter answered):
         the socket session ends and the call talks for that many seconds."""
         self._on_hangup: list[Callable[[], None]] = []
+        self.dialplan_leg = False
+        """Runs an extension's applications (`run_extension`): hung up after the last."""
+        self.injected: collections.deque[PendingApp] = collections.deque()
+        """Applications `uuid_broadcast` runs inside the one running now (park)."""
+        self.moving = False
+        """`move` was called: park ends even when a broadcast ran inside it."""
+        self.parking = False
+        """The park application runs: an application sent now runs inside it."""
+        self.bridge_partner: FakeCall | None = None
+        """The other leg of a `uuid_bridge`, while it lasts."""
+        self.bridge_first = False
+        """This leg is the bridge's A side (it fires CHANNEL_BRIDGE/UNBRIDGE)."""
         self.far_end_hangs_up: Callable[[], None] | None = None
         """After a hand-over's talk: the bridged party's side ends first (the agent's phone)."""
         self.answered = gevent.event.Event()
@@ -108,6 +120,10 @@ class FakeCall:
         """`uuid_break`: the running application's wait ends (playback stops, a queue
         member breaks out)."""
         self._signal = gevent.event.Event()
+        self._hung_up = gevent.event.Event()
+        self.apps_started = 0
+        self.app_started = gevent.event.Event()
+        """Set as each application starts (an originate returns after the next one)."""
         self._wake = gevent.event.Event()
         self._on_end: list[Callable[[], None]] = []
         self.on_execute: list[Callable[[PendingApp], None]] = []
@@ -215,6 +231,8 @@ class FakeCall:
                 return "break"
             if keys and self.dtmf:
                 return "key"
+            if self.injected or (self.parking and self.pending):
+                return "inject"
             left = None if deadline is None else deadline - time.monotonic()
             if left is not None and left <= 0:
                 return "timeout"
@@ -245,6 +263,7 @@ class FakeCall:
     def enqueue(self, app: str, arg: str, event_uuid: str) -> None:
         self.pending.append(PendingApp(app, arg, event_uuid))
         self._wake.set()
+        self._signal.set()
 
     def start(self) -> None:
         if self.base_app == "park":
@@ -255,6 +274,47 @@ class FakeCall:
         if self.script.hangup_at is not None:
             gevent.spawn_later(self.script.hangup_at * self.switch.scale, self.hangup,
                                self.script.hangup_cause)
+
+    def run_extension(self, apps: Sequence[tuple[str, str]]) -> None:
+        """Start the leg on an extension's applications (a loopback b-leg the
+        dialplan does not send to a socket): no socket or park to complete at
+        the end; the leg hangs up when the last application returns."""
+        self.socket_done = True
+        self.dialplan_leg = True
+        self.start()
+        for app, arg in apps:
+            self.enqueue(app, arg, str(uuidlib.uuid4()))
+
+    def transfer(self, apps: Sequence[tuple[str, str]], destination: str) -> None:
+        """`uuid_transfer`: what runs now stops (a bridge ends, park returns) and
+        the destination extension's applications run instead."""
+        self.pending.clear()
+        self.socket_done = True
+        self.dialplan_leg = True
+        self.script.destination = destination
+        for app, arg in apps:
+            self.enqueue(app, arg, str(uuidlib.uuid4()))
+        partner = self.bridge_partner
+        if partner is not None:
+            partner.move()
+        self.move()
+
+    def move(self) -> None:
+        """Stop what runs, park and what runs inside it included (a transfer, a
+        uuid_bridge): the next application sent runs instead."""
+        self.moving = True
+        self.interrupt()
+
+    def interrupt_bridge(self) -> None:
+        """This leg hangs up: the other leg of its uuid_bridge stops bridging."""
+        partner = self.bridge_partner
+        if partner is not None and partner.bridge_partner is self:
+            partner.move()
+
+    def broadcast(self, app: str, arg: str) -> None:
+        """`uuid_broadcast`: run `app` within the application running now."""
+        self.injected.append(PendingApp(app, arg, str(uuidlib.uuid4())))
+        self._signal.set()
 
     def on_end(self, callback: Callable[[], None]) -> None:
         self._on_end.append(callback)
@@ -267,10 +327,12 @@ class FakeCall:
 
         while not self.gone:
             if self.pending:
-                self.sleep(FRAME)                  # the park loop's next frame runs it
+                # the park loop's next frame runs it (a hangup meanwhile ends the loop now)
+                self._hung_up.wait(FRAME * self.switch.scale)
                 if self.gone:
                     break
                 self.running = self.pending.popleft()
+                self.moving = self.broken = False
                 try:
                     run_app(self, self.running)
                 finally:
@@ -280,6 +342,8 @@ class FakeCall:
                     break
                 if self.dtmf and not self.gone:
                     self.take_key()                # the first pass of the park loop
+                if self.dialplan_leg and not self.pending and not self.gone:
+                    self.hangup("NORMAL_CLEARING")  # the extension has no more to run
                 continue
             if self.dtmf:
                 self._idle_frame()
@@ -331,6 +395,7 @@ class FakeCall:
         self.state_number = 10
         self.fire(EventName.CHANNEL_HANGUP)
         self.gone = True
+        self._hung_up.set()
         for callback in self._on_hangup:
             callback()
         self._signal.set()

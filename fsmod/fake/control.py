@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import shlex
 import time
+import uuid as uuidlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import gevent
 
+from fsmod.fake.call import FRAME
 from fsmod.vocab import EventName
 
 if TYPE_CHECKING:
@@ -89,14 +91,6 @@ class CallcenterControl:
         else:
             gevent.spawn(self.fire, EventName.CUSTOM.value, headers, "", uuid)
 
-    @property
-    def bridged(self) -> dict[str, str]:
-        """uuid_bridge pairs, both ways."""
-        found = self.__dict__.get("_bridged")
-        if found is None:
-            found = self.__dict__["_bridged"] = {}
-        return found
-
     def _live(self, uuid: str) -> FakeCall | None:
         call = self.calls.get(uuid)
         return None if call is None or call.gone else call
@@ -115,39 +109,59 @@ class CallcenterControl:
         return "+OK Success\n"
 
     def api_uuid_broadcast(self, args: str) -> str:
+        """`uuid_broadcast UUID PATH [aleg|bleg|both]`: the leg plays PATH within
+        what it runs (a parked leg: CHANNEL_EXECUTE playback, park goes on)."""
         words = args.split()
-        if len(words) < 2 or self._live(words[0]) is None:
+        call = self._live(words[0]) if words else None
+        if len(words) < 2 or call is None:
             return "-ERR No such channel!\n"
+        leg = words[2] if len(words) > 2 else "aleg"
+        targets = [call] if leg == "aleg" else []
+        partner = call.bridge_partner
+        if leg in ("bleg", "both") and partner is not None:
+            targets = [call, partner] if leg == "both" else [partner]
+        for target in targets:
+            gevent.spawn_later(10 * FRAME * self.scale, target.broadcast, "playback",
+                               words[1])  # type: ignore[attr-defined]
         return "+OK Message sent\n"
 
     def api_uuid_bridge(self, args: str) -> str:
-        """`uuid_bridge A B`: `+OK B` and one CHANNEL_BRIDGE; `-ERR Invalid uuid`."""
+        """`uuid_bridge A B`: `+OK B`; both legs stop what they run and execute
+        uuid_bridge (CHANNEL_EXECUTE on each), A fires CHANNEL_BRIDGE;
+        `-ERR Invalid uuid` when either is missing."""
         words = args.split()
         if len(words) != 2:
             return "-ERR Invalid uuid\n"
         a, b = self._live(words[0]), self._live(words[1])
         if a is None or b is None:
             return "-ERR Invalid uuid\n"
-        self.bridged[a.uuid], self.bridged[b.uuid] = b.uuid, a.uuid
-        a.fire_bridge(EventName.CHANNEL_BRIDGE, [("Bridge-A-Unique-ID", a.uuid),
-                                                 ("Bridge-B-Unique-ID", b.uuid)])
+        stamp = str(int(time.time()))
+        for one, other in ((a, b), (b, a)):
+            one.bridge_partner, one.bridge_first = other, one is a
+            one.other, one.other_type = other.as_other_leg(), "originatee"
+            one.transfer_source = f"{stamp}:{uuidlib.uuid4()}:uuid_br:{other.uuid}"
+            one.state, one.state_number = "CS_SOFT_EXECUTE", 3
+            one.on_hangup(one.interrupt_bridge)
+        gevent.spawn_later(3 * FRAME * self.scale, self._bridge_now, a, b)  # type: ignore
         return f"+OK {b.uuid}\n"
 
+    def _bridge_now(self, a: FakeCall, b: FakeCall) -> None:
+        for one, other in ((a, b), (b, a)):
+            if not one.gone:
+                one.pending.clear()
+                one.dialplan_leg = True
+                one.enqueue("uuid_bridge", other.uuid, str(uuidlib.uuid4()))
+                one.move()
+
     def api_uuid_transfer(self, args: str) -> str:
-        """`uuid_transfer UUID [-bleg|-both] DEST XML CONTEXT`: a leg moved out of
-        a uuid_bridge leaves its partner alone, and the partner is hung up."""
-        words = args.split()
+        """`uuid_transfer UUID [-bleg|-both] DEST [XML CONTEXT]`: the leg runs the
+        extension DEST (`extensions`, else answer and park); a leg moved out of a
+        uuid_bridge leaves its partner, which unbridges and hangs up."""
+        words = [w for w in args.split() if not w.startswith("-")]
         call = self._live(words[0]) if words else None
-        if call is None:
+        if call is None or len(words) < 2:
             return "-ERR No such channel!\n"
-        other = self.bridged.pop(call.uuid, "")
-        if other:
-            self.bridged.pop(other, None)
-            partner = self._live(other)
-            if partner is not None:
-                partner.fire_bridge(EventName.CHANNEL_UNBRIDGE, [
-                    ("Bridge-A-Unique-ID", partner.uuid), ("Bridge-B-Unique-ID", call.uuid)])
-                partner.hangup("NORMAL_CLEARING")
+        gevent.spawn(call.transfer, self.extension(words[1]), words[1])
         return "+OK\n"
 
     def api_uuid_exists(self, args: str) -> str:

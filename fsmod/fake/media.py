@@ -28,6 +28,7 @@ import gevent
 from fsmod.fake.agents import bow_out, finish_leg, reach_agent
 from fsmod.fake.agents import end as end_call
 from fsmod.fake.call import FRAME, FakeCall, PendingApp
+from fsmod.fake.conference import conference_app
 from fsmod.fake.legs import RINGING_CAUSES
 from fsmod.fake.script import Outcome
 from fsmod.vocab import EventName, HangupCause, PlaybackResponse, ReadResult
@@ -61,6 +62,8 @@ def run_app(call: FakeCall, pending: PendingApp) -> None:
         call.variables["current_application_data"] = pending.arg
     call.fire(EventName.CHANNEL_EXECUTE, [("Application", pending.app), *data,
                                           ("Application-UUID", pending.event_uuid)])
+    call.apps_started += 1
+    call.app_started.set()
     for hook in list(call.on_execute):
         hook(pending)
     response = handler(call, pending.arg) or "_none_"
@@ -466,7 +469,73 @@ def _sched_hangup(call: FakeCall, arg: str) -> str:
     return "_none_"
 
 
+def _park(call: FakeCall, arg: str) -> str:
+    """park: until the call ends or is moved (transfer, uuid_bridge); a key is
+    taken one per frame and lost; a broadcast or an application sent to the
+    leg runs inside it, without a new CHANNEL_EXECUTE of park."""
+    call.fire(EventName.CHANNEL_PARK)
+    call.parking = True
+    try:
+        while not call.moving:
+            why = call.wait(None)
+            if why == "key":
+                call._idle_frame()
+                if call.dtmf and not call.gone:
+                    call.take_key()
+            elif why == "inject":
+                inner = call.injected.popleft() if call.injected else call.pending.popleft()
+                call.parking = False
+                run_app(call, inner)
+                call.parking = True
+            else:
+                break
+    finally:
+        call.parking = False
+    call.fire(EventName.CHANNEL_UNPARK)
+    return "_none_"
+
+
+def _stay(call: FakeCall) -> None:
+    """Until the call ends or is moved; a broadcast meanwhile plays to the leg."""
+    while call.wait(None, keys=False) == "inject" and not call.moving:
+        if call.injected:
+            run_app(call, call.injected.popleft())
+        if call.moving:
+            break
+
+
+def _hold_on(call: FakeCall, arg: str) -> str:
+    """An application that runs until the call ends or is moved (eavesdrop on
+    a loopback leg: nothing to hear, nothing to report)."""
+    _stay(call)
+    return "_none_"
+
+
+def _uuid_bridge(call: FakeCall, arg: str) -> str:
+    """The leg's part of `uuid_bridge A B` (the api has set both legs up): A
+    fires CHANNEL_BRIDGE; when either leg is moved or hangs up the bridge
+    ends, and A, noticing a moment later, fires CHANNEL_UNBRIDGE."""
+    partner = call.bridge_partner
+    first = call.bridge_first
+    bridge = [("Bridge-A-Unique-ID", call.uuid), ("Bridge-B-Unique-ID", arg)]
+    if first:
+        call.fire_bridge(EventName.CHANNEL_BRIDGE, bridge)
+    _stay(call)
+    call.bridge_partner = None
+    if partner is not None and partner.bridge_partner is call:
+        partner.move()
+    if first:
+        call.sleep(5 * FRAME)          # the other leg's next applications come first
+        call.fire_bridge(EventName.CHANNEL_UNBRIDGE, bridge)
+    call.bridge_first = False
+    return "_none_"
+
+
 APPS: dict[str, Callable[[FakeCall, str], str]] = {
+    "park": _park,
+    "eavesdrop": _hold_on,
+    "uuid_bridge": _uuid_bridge,
+    "conference": conference_app,
     "sched_hangup": _sched_hangup,
     "answer": _answer,
     "playback": _playback,

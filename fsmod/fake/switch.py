@@ -27,6 +27,7 @@ from fsmod.esl.frame import Frame
 from fsmod.fake import wire
 from fsmod.fake.api import ApiCommands, uptime
 from fsmod.fake.call import FakeCall
+from fsmod.fake.conference import Conferences
 from fsmod.fake.control import CallcenterControl
 from fsmod.fake.events import Identity
 from fsmod.fake.legs import LoopbackLegs
@@ -35,6 +36,9 @@ from fsmod.fake.sessions import InboundSession, Listener, OutboundSession
 from fsmod.vocab import EventName, HangupCause
 
 log = logging.getLogger(__name__)
+
+DEFAULT_EXTENSION = (("answer", ""), ("park", ""))
+"""What an extension not in `extensions` runs (the captures' dialplan: 7400 …)."""
 
 SHUTDOWN_DELAY = 11.0
 """Seconds between `fsctl shutdown` and the final notice (captures: about 11 s)."""
@@ -49,7 +53,7 @@ class Fired:
     body: str = ""
 
 
-class FakeFreeSWITCH(CallcenterControl, LoopbackLegs, ApiCommands):
+class FakeFreeSWITCH(CallcenterControl, Conferences, LoopbackLegs, ApiCommands):
     """A FreeSWITCH 1.10.12 as far as the event socket shows it."""
 
     def __init__(self, *, password: str = "ClueCon", scale: float = 1.0,
@@ -179,6 +183,10 @@ class FakeFreeSWITCH(CallcenterControl, LoopbackLegs, ApiCommands):
         self._own.setdefault(uuid, set()).add(listener)
 
     # ---- calls -------------------------------------------------------------------------------
+
+    def extension(self, number: str) -> list[tuple[str, str]]:
+        """The applications extension `number` runs (see `extensions`)."""
+        return list(self.extensions.get(number, DEFAULT_EXTENSION))
 
     def place_call(self, script: CallScript, host: str, port: int) -> FakeCall:
         """A call arrives and the dialplan runs `socket host:port async full`:
