@@ -116,8 +116,11 @@ def replay(name: str, conn: FrameConnection, *,
                 return False
             at = len(got) - 1
             if at < len(expected):
-                pairs = zip(_uuids_of(expected[at]), _uuids_of(got[at]), strict=False)
-                mapping.update(pairs)
+                # the first place a UUID shows up names it: a frame out of place
+                # later fails the comparison, not the commands that follow it
+                for real, ours in zip(_uuids_of(expected[at]), _uuids_of(got[at]),
+                                      strict=False):
+                    mapping.setdefault(real, ours)
         return True
 
     before = 0

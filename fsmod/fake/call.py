@@ -72,6 +72,8 @@ class FakeCall:
         self.other_type = "originatee"
         """`originator` on a leg a bridge dialled (its Other-Leg is the caller)."""
         self.call_uuid = self.uuid
+        self.rdnis = ""
+        """The number dialled before a transfer (`Caller-RDNIS`)."""
         self.flipped = False
         """Set when the originate that made this a-leg returned with its answer."""
         """`Channel-Call-UUID`: the call a leg belongs to (a dialled leg: its caller's)."""
@@ -166,7 +168,10 @@ class FakeCall:
                  ("Unique-ID", self.uuid), ("Source", "mod_loopback")]
         if self.transfer_source:
             rows.append(("Transfer-Source", self.transfer_source))
-        rows += [("Context", "default"), ("Channel-Name", self.name),
+        rows.append(("Context", "default"))
+        if self.rdnis:
+            rows.append(("RDNIS", self.rdnis))
+        rows += [("Channel-Name", self.name),
                  ("Profile-Index", "2" if self.transfer_source else "1")]
         times = {"Profile-Created-Time": self.created_us, "Channel-Created-Time": self.created_us,
                  "Channel-Answered-Time": self.answered_us,
@@ -291,7 +296,11 @@ class FakeCall:
         self.pending.clear()
         self.socket_done = True
         self.dialplan_leg = True
-        self.script.destination = destination
+        # a new caller profile: the old destination as RDNIS, no other leg, not flipped
+        self.rdnis, self.script.destination = self.script.destination, destination
+        self.transfer_source = (f"{int(time.time())}:{uuidlib.uuid4()}:bl_xfer:"
+                                f"{destination}/default/XML")
+        self.other, self.flipped = None, False
         for app, arg in apps:
             self.enqueue(app, arg, str(uuidlib.uuid4()))
         partner = self.bridge_partner

@@ -183,9 +183,13 @@ class Conferences:
             found = self.__dict__["_conferences"] = {}
         return found
 
+    last_member_id = 0
+    """mod_conference numbers members switch-wide, from 1 at start-up (a test
+    replaying a capture sets where the recorded switch was)."""
+
     def next_member_id(self) -> int:
-        self.__dict__["_member_ids"] = self.__dict__.get("_member_ids", 0) + 1
-        return self.__dict__["_member_ids"]
+        self.last_member_id += 1
+        return self.last_member_id
 
     def api_conference(self, args: str) -> str:
         words = args.split()

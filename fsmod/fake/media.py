@@ -57,11 +57,12 @@ def run_app(call: FakeCall, pending: PendingApp) -> None:
         call.hangup(HangupCause.DESTINATION_OUT_OF_ORDER.value)
         return
     data = [("Application-Data", pending.arg)] if pending.arg else []
+    # uuid_bridge is no application a client sent: its events name none (Application-UUID)
+    own = [] if pending.app == "uuid_bridge" else [("Application-UUID", pending.event_uuid)]
     call.variables["current_application"] = pending.app
     if pending.arg:
         call.variables["current_application_data"] = pending.arg
-    call.fire(EventName.CHANNEL_EXECUTE, [("Application", pending.app), *data,
-                                          ("Application-UUID", pending.event_uuid)])
+    call.fire(EventName.CHANNEL_EXECUTE, [("Application", pending.app), *data, *own])
     call.apps_started += 1
     call.app_started.set()
     for hook in list(call.on_execute):
@@ -71,8 +72,7 @@ def run_app(call: FakeCall, pending: PendingApp) -> None:
     if response != "_none_":
         call.variables["current_application_response"] = response
     call.fire(EventName.CHANNEL_EXECUTE_COMPLETE, [
-        ("Application", pending.app), *data, ("Application-Response", response),
-        ("Application-UUID", pending.event_uuid)])
+        ("Application", pending.app), *data, ("Application-Response", response), *own])
 
 
 def _answer(call: FakeCall, arg: str) -> str:
@@ -519,6 +519,7 @@ def _uuid_bridge(call: FakeCall, arg: str) -> str:
     first = call.bridge_first
     bridge = [("Bridge-A-Unique-ID", call.uuid), ("Bridge-B-Unique-ID", arg)]
     if first:
+        call.sleep(2 * FRAME)          # once both legs run uuid_bridge
         call.fire_bridge(EventName.CHANNEL_BRIDGE, bridge)
     _stay(call)
     call.bridge_partner = None
