@@ -76,7 +76,10 @@ class Replayed:
 
 
 def _uuids_of(frame: Frame) -> list[str]:
-    """The call UUIDs a frame tells the client (to address the calls later)."""
+    """The call UUIDs a frame tells the client (to address the calls later):
+    an event's channel, a job's answer, the rows of `show channels as json`."""
+    if frame.content_type == "api/response" and frame.text.startswith('{"row_count"'):
+        return [row.get("uuid", "") for row in json.loads(frame.text).get("rows", [])]
     try:
         event = event_of(frame)
     except Exception:

@@ -10,8 +10,9 @@ a second pair 7101-a/7101-b is dialled, CHANNEL_BRIDGE 7100-b/7101-a fires,
 and once the agent is offered mod_loopback bows out: CHANNEL_UNBRIDGE and the
 end of 7100-b and 7100-a; 7101-a is the agent's leg from then on (its
 bridge-agent-start and -end events carry it, `Other-Leg` the other side) and
-7101-b is the agent's phone. A contact whose extension does not bridge on is
-answered by its own b-leg. The far end hangs up after the scripted talk.
+7101-b is the agent's phone. A contact whose extension does not bridge on
+runs that extension on its b-leg (answered there: mod_callcenter fails such
+an offer after a while, see media._offer). The far end hangs up after the scripted talk.
 """
 
 from __future__ import annotations
@@ -48,7 +49,10 @@ def extension_of(contact: str) -> str:
     return parts[1] if len(parts) > 1 else endpoint
 
 
-def _pair(switch, member: FakeCall, extension: str, originator: FakeCall | None) -> tuple:
+def _pair(switch, member: FakeCall, extension: str, originator: FakeCall | None,
+          run: bool = False) -> tuple:
+    """A loopback pair for `extension`; `run`: its b-leg runs the extension (else
+    both legs are driven from here)."""
     from fsmod.fake.call import FakeCall
 
     def script() -> CallScript:
@@ -63,9 +67,13 @@ def _pair(switch, member: FakeCall, extension: str, originator: FakeCall | None)
         a_leg.call_uuid = b_leg.call_uuid = originator.uuid
     for leg in (a_leg, b_leg):
         switch.calls[leg.uuid] = leg
-        leg._runner = gevent.spawn(lambda: None)      # driven from here, not by a park loop
+        if not run:
+            leg._runner = gevent.spawn(lambda: None)  # driven from here, not by a park loop
         leg.fire(EventName.CHANNEL_CREATE)
-    a_leg.answer()
+    if run:
+        b_leg.run_extension(switch.extension(extension))
+    else:
+        a_leg.answer()
     a_leg.flipped = True
     return a_leg, b_leg
 
@@ -73,10 +81,11 @@ def _pair(switch, member: FakeCall, extension: str, originator: FakeCall | None)
 def reach_agent(switch, member: FakeCall, contact: str) -> AgentLegs:
     """Originate `contact` for `member` and follow its extension's bridge (see
     the module); returns the agent's legs, ready to be bridged to the member."""
-    first_a, first_b = _pair(switch, member, extension_of(contact), None)
     apps = switch.extensions.get(extension_of(contact), [])
     if not apps or apps[0][0] != "bridge":
+        first_a, first_b = _pair(switch, member, extension_of(contact), None, run=True)
         return AgentLegs(first_a, first_b)
+    first_a, first_b = _pair(switch, member, extension_of(contact), None)
     next_a, next_b = _pair(switch, member, extension_of(apps[0][1]), first_b)
     first_b.other = next_a.as_other_leg()
     first_b.fire_bridge(EventName.CHANNEL_BRIDGE, [("Bridge-A-Unique-ID", first_b.uuid),

@@ -100,9 +100,12 @@ class ApiCommands:
         return None if call is None or call.gone else call
 
     def api_uuid_kill(self, args: str) -> str:
+        """A channel hanging up is still there until it is destroyed (a queued
+        member whose mod_callcenter thread still holds it): `+OK` (capture
+        inbound-callcenter-control)."""
         uuid, _, cause = args.partition(" ")
-        call = self._call(uuid)
-        if call is None:
+        call = self.calls.get(uuid)
+        if call is None or call.ended.is_set():
             return "-ERR No such channel!\n"
         call.hangup(cause.strip() or "NORMAL_CLEARING")
         return "+OK\n"

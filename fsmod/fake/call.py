@@ -224,6 +224,10 @@ class FakeCall:
     def sleep(self, seconds: float) -> None:
         gevent.sleep(seconds * self.switch.scale)
 
+    def pause(self, seconds: float) -> None:
+        """Like `sleep`, but a hangup ends it at once."""
+        self._hung_up.wait(seconds * self.switch.scale)
+
     def wait(self, seconds: float | None, *, keys: bool = True) -> str:
         """Wait up to `seconds` (scaled); returns `key` when a key is queued (if
         `keys`), `hangup` when the call is gone, else `timeout`."""
@@ -337,7 +341,7 @@ class FakeCall:
         while not self.gone:
             if self.pending:
                 # the park loop's next frame runs it (a hangup meanwhile ends the loop now)
-                self._hung_up.wait(FRAME * self.switch.scale)
+                self.pause(FRAME)
                 if self.gone:
                     break
                 self.running = self.pending.popleft()

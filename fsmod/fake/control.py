@@ -261,10 +261,19 @@ class CallcenterControl:
                 ("CC-Member-CID-Number", call.script.caller)]
         channel = leg or (None if action in ("agent-offering", "bridge-agent-fail") else call)
         function = ("callcenter_function" if action == "member-queue-start"
-                    else "outbound_agent_thread_run")
+                    or ("CC-Cause", "Cancel") in extra else "outbound_agent_thread_run")
         self._cc_fire(rows, function, 0, channel, now)
         if action == "member-queue-start" or ("CC-Cause", "Cancel") in extra:
             self.cc_count(call, now)     # a member bridged to an agent was counted then
+
+    def available_agent(self, queue: str) -> FakeAgent | None:
+        """An agent of `queue` (a tier) who can be offered a member now."""
+        for tier_queue, name in sorted(self.tiers):
+            agent = self.agents.get(name)
+            if tier_queue == queue and agent is not None and agent.contact \
+                    and agent.status == "Available" and agent.state == "Waiting":
+                return agent
+        return None
 
     def cc_count(self, call: FakeCall, now: bool = False) -> None:
         """members-count of `call`'s queue: the members still waiting."""

@@ -76,7 +76,7 @@ def run_app(call: FakeCall, pending: PendingApp) -> None:
 
 
 def _answer(call: FakeCall, arg: str) -> str:
-    call.sleep(FRAME)
+    call.pause(FRAME)
     call.answer()
     return "_none_"
 
@@ -226,7 +226,11 @@ def _callcenter(call: FakeCall, arg: str) -> str:
     switch = call.switch
     switch.cc_member(call, "member-queue-start")
     outcome = call.script.outcomes.get("callcenter")
-    why = call.wait(None if outcome is None else outcome.after, keys=False)
+    agent_of_queue = switch.available_agent(arg) if outcome is None else None
+    if agent_of_queue is not None:
+        why = _offer(call, agent_of_queue)
+    else:
+        why = call.wait(None if outcome is None else outcome.after, keys=False)
     if why == "break":                              # uuid_break: the member breaks out
         call.variables.update({"cc_queue_canceled_epoch": _now(), "cc_cause": "cancel",
                                "cc_cancel_reason": "BREAK_OUT"})
@@ -235,14 +239,12 @@ def _callcenter(call: FakeCall, arg: str) -> str:
         call.sleep(2 * FRAME)                       # the member thread notices
         call.variables.update({"cc_queue_canceled_epoch": _now(), "cc_cause": "cancel",
                                "cc_cancel_reason": "BREAK_OUT"})
-        switch.cc_member(call, "member-queue-end", [("CC-Cause", "Cancel"),
-                                                    ("CC-Cancel-Reason", "BREAK_OUT")])
+        switch.cc_member(call, "member-queue-end", _left(call, "BREAK_OUT"))
         return "_none_"
     if outcome.cause != "answered":
         call.variables.update({"cc_queue_canceled_epoch": _now(), "cc_cause": "cancel",
                                "cc_cancel_reason": outcome.cause})
-        switch.cc_member(call, "member-queue-end", [("CC-Cause", "Cancel"),
-                                                    ("CC-Cancel-Reason", outcome.cause)])
+        switch.cc_member(call, "member-queue-end", _left(call, outcome.cause))
         return "_none_"
     agent = outcome.variables.get("cc_agent", "1001@default")
     known = switch.agents.get(agent)
@@ -294,6 +296,53 @@ def _callcenter(call: FakeCall, arg: str) -> str:
     legs.leg.transfer_source = f"{_now()}:{uuidlib.uuid4()}:uuid_br:{call.uuid}"
     call.handed_over = outcome.talk
     return "_none_"
+
+
+AGENT_BRIDGE_LIMIT = 5.3
+"""Seconds mod_callcenter gives a loopback agent leg to be bridged onward
+before it fails the offer (capture inbound-callcenter-control: 5.28 s)."""
+
+
+def _left(call: FakeCall, reason: str) -> list[tuple[str, str]]:
+    """member-queue-end's rows for a member who left without an agent."""
+    return [("CC-Member-Leaving-Time", _now()),
+            ("CC-Member-Joined-Time", call.variables.get("cc_queue_joined_epoch", "")),
+            ("CC-Cause", "Cancel"), ("CC-Cancel-Reason", reason)]
+
+
+def _offer(call: FakeCall, agent) -> str:
+    """The queue's agent (no scripted outcome) is offered the member, as capture
+    inbound-callcenter-control shows: Receiving, agent-offering, the contact's
+    legs; a contact that is not bridged on within AGENT_BRIDGE_LIMIT fails
+    (bridge-agent-fail, the agent back to Waiting, its legs dropped) and is
+    offered again a moment later; a member who hangs up during an offer fails
+    it too. Returns why the member's wait ended (`hangup`, `break`)."""
+    switch = call.switch
+    while True:
+        call.sleep(3 * FRAME)                       # the agent thread picks the member
+        if call.gone:
+            return "hangup"
+        switch.cc_agent_state(agent.name, "Receiving", now=True)
+        switch.cc_member(call, "agent-offering", [
+            ("CC-Agent", agent.name), ("CC-Agent-Type", agent.kind),
+            ("CC-Agent-System", "single_box")], now=True)
+        called = _now()
+        legs = reach_agent(switch, call, agent.contact)
+        why = call.wait(AGENT_BRIDGE_LIMIT, keys=False)
+        if why != "timeout":
+            call.sleep(10 * FRAME)                  # the agent thread notices
+        bow_out(legs)
+        finish_leg(legs)
+        switch.cc_member(call, "bridge-agent-fail", [
+            ("CC-Hangup-Cause", "SUCCESS"), ("CC-Agent", agent.name),
+            ("CC-Agent-System", "single_box"), ("CC-Agent-Called-Time", called),
+            ("CC-Agent-Aborted-Time", _now()),
+            ("CC-Member-Joined-Time", call.variables.get("cc_queue_joined_epoch", ""))],
+            now=True)
+        switch.cc_agent_state(agent.name, "Waiting", now=True)
+        if why != "timeout":
+            return why
+        call.sleep(2 * FRAME)
 
 
 def _other_leg(call: FakeCall, uuid: str) -> list[tuple[str, str]]:
