@@ -215,7 +215,8 @@ class ApiCommands:
         # 20-40 ms), by which time the b-leg has started its next application (park,
         # conference, a socket session's first app): on a scaled clock, wait for that
         # start rather than for time the client's round trips do not scale with
-        started, deadline = b_leg.apps_started, time.monotonic() + max(
+        # (counted from the answer, so a late wake-up here cannot miss it)
+        started, deadline = b_leg.apps_at_answer, time.monotonic() + max(
             2 * FRAME * self.scale, 2 * MIN_FRAME)
         while b_leg.apps_started == started and not b_leg.gone:
             left = deadline - time.monotonic()

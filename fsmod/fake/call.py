@@ -124,6 +124,7 @@ class FakeCall:
         self._signal = gevent.event.Event()
         self._hung_up = gevent.event.Event()
         self.apps_started = 0
+        self.apps_at_answer = 0
         self.app_started = gevent.event.Event()
         """Set as each application starts (an originate returns after the next one)."""
         self._wake = gevent.event.Event()
@@ -387,6 +388,7 @@ class FakeCall:
         if self.answered_us or self.gone:
             return
         self.answered_us = int(time.time() * 1_000_000)
+        self.apps_at_answer = self.apps_started
         if self.peer is not None and self.direction == "inbound":
             self.peer.answer()
         self.call_state, self.answer_state = "ACTIVE", "answered"
