@@ -3,8 +3,9 @@ with frames of the same form as the real 1.10.12 did (same Content-Types in
 the same order, the same events with the same header names, the same
 replies, application responses, keys and key variables).
 
-Covered here: 19 captures, listed in `test_every_capture_is_covered_or_listed_as_left`
-(inbound-recording-control together with its call's outbound-recording).
+Covered here: 23 captures, listed in `test_every_capture_is_covered_or_listed_as_left`
+(inbound-recording-control, inbound-originate-outcomes and
+inbound-callcenter-agent-answers each together with its call's session).
 The rest are listed in LEFT with what the fake still lacks for them.
 """
 

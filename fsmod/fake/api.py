@@ -1,8 +1,9 @@
 """The api commands the fake FreeSWITCH answers (`api` and `bgapi`), as 1.10.12 does.
 
-`status`, `originate` (loopback legs, the outbound socket, scripted
-failures), `uuid_kill`, `uuid_break`, `uuid_getvar`, `uuid_setvar`, `uuid_send_dtmf`,
-`show channels as json`, `fsctl shutdown`; any other answers
+`status`, `originate` (loopback legs, the outbound socket, extensions,
+scripted failures), `uuid_kill`, `uuid_break`, `uuid_getvar`, `uuid_setvar`,
+`uuid_send_dtmf`, `show channels as json`, `fsctl shutdown` (more in
+control.py and conference.py); any other answers
 `-ERR NAME Command not found!` (capture inbound-control). A mixin of
 FakeFreeSWITCH, kept apart so the switch's own module stays about sockets,
 calls and events.
