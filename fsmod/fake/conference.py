@@ -167,8 +167,11 @@ def conference_app(call: FakeCall, arg: str) -> str:
         room = switch.conferences[name] = Conference(switch, name, profile or "default")
         room.fire("conference-create")
     member = room.join(call)
-    while not member.kicked and call.wait(None, keys=False) == "inject":
-        call.injected.clear()
+    from fsmod.fake.media import run_app
+
+    while not member.kicked and call.wait(None, keys=False) == "inject" and not call.moving:
+        if call.injected:
+            run_app(call, call.injected.popleft())  # a broadcast plays to the member
     room.leave(member)
     return "_none_"
 
