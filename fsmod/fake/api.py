@@ -220,11 +220,11 @@ class ApiCommands:
         started, deadline = b_leg.apps_at_answer, time.monotonic() + max(
             2 * FRAME * self.scale, 2 * MIN_FRAME)
         while b_leg.apps_started == started and not b_leg.gone:
+            event = b_leg.app_started
             left = deadline - time.monotonic()
             if left <= 0:
                 break
-            b_leg.app_started.clear()
-            b_leg.app_started.wait(left)
+            event.wait(left)
         a_leg.flipped = True
         if app is not None and not target and not a_leg.gone:
             a_leg.enqueue(app[0], app[1], self.new_uuid())   # runs once the job is out

@@ -157,9 +157,16 @@ class Conference:
 def conference_app(call: FakeCall, arg: str) -> str:
     """`conference NAME@PROFILE`: join (the room is made for the first one),
     stay until the call ends or the member is kicked."""
+    from fsmod.fake.media import run_app, until_started
+
     name, _, profile = arg.partition("@")
     switch = call.switch
-    call.sleep(3 * FRAME)                   # the member thread starts
+    # a loopback leg's media flows once its other half runs an application (an
+    # originated a-leg: after the job), and only then is the member added
+    peer = call.peer
+    if peer is not None:
+        until_started(peer, lambda: peer.running is not None)
+    call.pause(FRAME)
     if call.gone:
         return "_none_"
     room = switch.conferences.get(name)
@@ -167,8 +174,6 @@ def conference_app(call: FakeCall, arg: str) -> str:
         room = switch.conferences[name] = Conference(switch, name, profile or "default")
         room.fire("conference-create")
     member = room.join(call)
-    from fsmod.fake.media import run_app
-
     while not member.kicked and call.wait(None, keys=False) == "inject" and not call.moving:
         if call.injected:
             run_app(call, call.injected.popleft())  # a broadcast plays to the member

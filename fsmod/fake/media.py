@@ -24,6 +24,7 @@ import uuid as uuidlib
 from collections.abc import Callable
 
 import gevent
+import gevent.event
 
 from fsmod.fake.agents import bow_out, finish_leg, reach_agent
 from fsmod.fake.agents import end as end_call
@@ -64,7 +65,8 @@ def run_app(call: FakeCall, pending: PendingApp) -> None:
         call.variables["current_application_data"] = pending.arg
     call.fire(EventName.CHANNEL_EXECUTE, [("Application", pending.app), *data, *own])
     call.apps_started += 1
-    call.app_started.set()
+    started, call.app_started = call.app_started, gevent.event.Event()
+    started.set()                       # wakes whoever waits for this leg's next app
     for hook in list(call.on_execute):
         hook(pending)
     response = handler(call, pending.arg) or "_none_"
@@ -544,6 +546,19 @@ def _park(call: FakeCall, arg: str) -> str:
     return "_none_"
 
 
+def until_started(leg: FakeCall, test: Callable[[], bool], frames: int = 50) -> None:
+    """Wait until `test()` holds, checked as each of `leg`'s applications starts
+    (at most `frames` frames): an order that follows from what the other leg
+    does, not from a scaled clock a loaded machine does not keep."""
+    deadline = time.monotonic() + frames * FRAME * leg.switch.scale
+    while not test() and not leg.gone:
+        started = leg.app_started
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return
+        started.wait(left)
+
+
 def _stay(call: FakeCall) -> None:
     """Until the call ends or is moved; a broadcast meanwhile plays to the leg."""
     while call.wait(None, keys=False) == "inject" and not call.moving:
@@ -567,15 +582,21 @@ def _uuid_bridge(call: FakeCall, arg: str) -> str:
     partner = call.bridge_partner
     first = call.bridge_first
     bridge = [("Bridge-A-Unique-ID", call.uuid), ("Bridge-B-Unique-ID", arg)]
-    if first:
-        call.sleep(2 * FRAME)          # once both legs run uuid_bridge
+    if first and partner is not None:
+        # once both legs run uuid_bridge
+        until_started(partner, lambda: partner.running is not None
+                      and partner.running.app == "uuid_bridge")
         call.fire_bridge(EventName.CHANNEL_BRIDGE, bridge)
     _stay(call)
     call.bridge_partner = None
     if partner is not None and partner.bridge_partner is call:
         partner.move()
     if first:
-        call.sleep(5 * FRAME)          # the other leg's next applications come first
+        if partner is not None and partner.dialplan_leg and partner.pending:
+            # B was transferred: A notices once B is under way in its new extension
+            # (capture inbound-call-control: B's answer and playback, then A's unbridge)
+            count = partner.apps_started
+            until_started(partner, lambda: partner.apps_started >= count + 2)
         call.fire_bridge(EventName.CHANNEL_UNBRIDGE, bridge)
     call.bridge_first = False
     return "_none_"
