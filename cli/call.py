@@ -344,8 +344,15 @@ def with_store(runtime, settings, now=None):
     missing = runtime.registry.missing()
     if missing:     # a catalogue entry the store has no implementation of
         raise click.ClickException("the store does not implement " + ", ".join(missing))
+    from engine.fax.policy import FaxPolicy
+    from engine.fax.renderer import FaxRenderer
+    from store.faxjobs import StoreFaxJobs
+
+    # fax-back: documents drawn from the store's data, fax jobs queued in the store
     return dataclasses.replace(runtime, sink=parts.sink, desk=parts.desk,
-                               back_office=parts.back_office)
+                               back_office=parts.back_office,
+                               fax_jobs=StoreFaxJobs(FaxPolicy.from_settings(settings), now=now),
+                               renderer=FaxRenderer.from_settings(settings, now=now))
 
 
 def _nodes_hint(name: str, nodes) -> str:

@@ -108,7 +108,11 @@ def _rows(rows: list[tuple[str, str]]) -> Iterator[str]:
         summary = _first_sentence(doc)
         if summary and len(line) < column and room >= 16:
             line = f"{line:<{column}}{_cut(summary, room)}"
-        yield line
+        if len(line) > WIDTH:    # a long signature: go on under it, at its parameters
+            yield from textwrap.wrap(line, WIDTH, subsequent_indent="      ",
+                                     break_on_hyphens=False, break_long_words=False)
+        else:
+            yield line
 
 
 def _cut(text: str, room: int) -> str:

@@ -139,3 +139,15 @@ def _table(v) -> None:
                    f"  (flow {w.flow})")
     if not v.writes:
         click.echo("  none")
+    _heading("Survey answers")
+    for a in v.surveys:
+        about = f"ticket {a.ticket_no}" if a.ticket_no else "no ticket"
+        comment = f", comment {a.comment}" if a.comment else ""
+        click.echo(f"  {a.at:%Y-%m-%d %H:%M}  {a.campaign}  {about}  {a.rating}/5{comment}")
+    if not v.surveys:
+        click.echo("  none")
+    _heading("Notices acknowledged")
+    for n in v.notices:
+        click.echo(f"  {n.at:%Y-%m-%d %H:%M}  {n.notice}")
+    if not v.notices:
+        click.echo("  none")

@@ -118,7 +118,12 @@ def seed_demo(customers: int) -> None:
     from store.latefees import LateFeeRule
     from store.schema import pending
     from store.seed import seed_demo as seed
+    from store.tickets.sla import PolicyProblem, load_ticket_policies
     settings = cli_settings()
+    try:    # before anything is written: the demo tickets are timed by these policies
+        policies = load_ticket_policies(settings)
+    except PolicyProblem as e:
+        raise click.ClickException(str(e)) from None
     with opened(settings) as database:
         if pending(database):
             raise click.ClickException("the database's schema is not up to date: "
@@ -135,9 +140,7 @@ def seed_demo(customers: int) -> None:
         click.echo(f"{report.written.total} rows written in {report.seconds:.1f} s: " +
                    ", ".join(f"{table} {n}" for table, n in report.written.rows.items()))
         from store.tickets.seed import seed_demo_tickets
-        from store.tickets.sla import load_ticket_policies
-        numbers = seed_demo_tickets(dt.datetime.now(dt.UTC), report.accounts,
-                                    load_ticket_policies(settings))
+        numbers = seed_demo_tickets(dt.datetime.now(dt.UTC), report.accounts, policies)
         click.echo(f"and {len(numbers)} demo tickets in every state, some near or past "
                    "their time limits (`switchflow ticket list`)")
 

@@ -34,11 +34,17 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
                  "Show a customer's account, bills, usage and history."),
     "ticket": ("cli.ticket", "ticket",
                "Work orders: list, show, create, dispatch, resolve, time limits."),
+    "dispatch": ("cli.dispatch", "dispatch",
+                 "Voice dispatch: the crew roster and the dispatches in progress."),
     "serve": ("cli.serve", "serve", "Take calls from FreeSWITCH; metrics, status, ticket watcher."),
     "status": ("cli.status", "status",
                "What the running serve is doing: nodes, calls, flows, watcher."),
     "conf": ("cli.conf", "conf", "Write and check the FreeSWITCH (and Kamailio) configuration."),
     "prompts": ("cli.prompts", "prompts", "Build the prompt audio FreeSWITCH plays."),
+    "outbox": ("cli.outbox", "outbox", "Call records the store refused: see and replay them."),
+    "fax": ("cli.fax", "fax", "Fax-back: render documents, send and follow fax jobs, inbox."),
+    "campaign": ("cli.campaign", "campaign",
+                 "Outbound campaigns: create, load, run, watch, report, simulate."),
 }
 
 

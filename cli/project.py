@@ -208,4 +208,5 @@ def demo_runtime(settings: Settings | None = None, *, incident: bool | None = No
                    fax_jobs=MemoryFaxJobs(), renderer=SimRenderer(),
                    back_office=MemoryBackOffice(),
                    queues=settings.queues, dial=dataclasses.asdict(settings.dial),
-                   cpu_budget_ms=settings.engine.cpu_budget)
+                   cpu_budget_ms=settings.engine.cpu_budget,
+                   record_stereo=settings.freeswitch.recording_channels == "stereo")

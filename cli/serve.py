@@ -106,7 +106,10 @@ def serve(demo: bool) -> None:
 
     Calls come in on the outbound socket; the control connections follow
     them to their end; every call record goes to the store ([store] url),
-    or to the outbox when the store is down. The ticket watcher fires due
+    or to the outbox when the store is down; the outbox is offered to the
+    store again every serve.outbox_replay (`switchflow outbox` by hand). At
+    most outbound.max_calls calls at once: one more is refused with
+    NORMAL_CIRCUIT_CONGESTION. The ticket watcher fires due
     time-limit alarms every serve.watcher_interval. Prometheus metrics and
     the status `switchflow status` reads answer on
     http://serve.metrics_host:serve.metrics_port/ (/metrics, /status).

@@ -329,6 +329,18 @@ def _detail_text(d: Any) -> str:
     for a in d.audit:
         change = f"{a.field}: {a.old or '-'} -> {a.new or '-'}" if a.field else (a.new or "")
         lines.append(f"  {_when(a.at)}  {a.who}  {a.action}  {change}".rstrip())
+    if d.dispatch:
+        lines.append("voice dispatch")
+        for c in d.dispatch:
+            took = f", accepted {_when(c.accepted_at)}" if c.accepted_at else ""
+            lines.append(f"  {_when(c.placed_at)}  {c.crew_name} ({c.crew}) call {c.attempt}:"
+                         f" {c.outcome.replace('_', ' ')}{took}")
+    if d.surveys:
+        lines.append("survey answers")
+        for a in d.surveys:
+            comment = f"  comment {a.comment}" if a.comment else "  no comment"
+            lines.append(f"  {_when(a.at)}  {a.campaign}  {a.rating}/5{comment}"
+                         + (f"  call {a.call_id}" if a.call_id else ""))
     if d.alarms:
         lines.append("alarms")
         for al in d.alarms:

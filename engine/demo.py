@@ -128,6 +128,40 @@ def demo_registry(today: Today = None, incident: bool | None = None,
     def can_call_back(phone: str) -> bool:
         return national_number(phone) is not None
 
+    # voice dispatch: a leak report for crew member 王伟, whatever the line
+    @lookup("dispatch_call")
+    def dispatch_call() -> dict[str, Any] | None:
+        return {"ticket_no": f"{now():%y%m%d}000042", "type": "leak_report",
+                "type_name": "燃气泄漏抢险", "severity": 1, "address": "朝阳区建国路88号3号楼",
+                "fault": "楼道内有燃气味", "callback": "13800000001", "crew": "wang.wei",
+                "crew_name": "王伟", "attempt": 1, "open": True}
+
+    @function("accept_dispatch")
+    def accept_dispatch(ticket: str, crew: str) -> str:
+        return "accepted"
+
+    @function("survey_answer")
+    def survey_answer(campaign: str, rating: float, account: str = "", ticket_no: str = "",
+                      comment: str = "") -> bool:
+        return True
+
+    @function("notice_ack")
+    def notice_ack(notice: str, account: str) -> bool:
+        return True
+
+    # promises to pay (issue 10): the date is computed as the store does; the demo
+    # keeps no promise, it only says it took it
+    @function("payment_date")
+    def payment_date(days: str, start: dt.date) -> dt.date:
+        n = int(days)
+        if not 1 <= n <= 30:
+            raise ValueError(f"a payment date is 1 to 30 days ahead, not {n}")
+        return start + dt.timedelta(days=n)
+
+    @function("promise_to_pay")
+    def promise_to_pay(account: str, date: dt.date) -> bool:
+        return True
+
     return registry
 
 

@@ -7,8 +7,11 @@ hands every new line to:
   (the agent handing the caller back to a flow: the post-call question),
   in the flow named by `sf_flow`;
 - a line carrying only `sf_flow` (an originated call) starts a call in that
-  flow; any other line is routed by its dialled number, through one table
-  built from the flows' `number` headers (a number in two flows is refused
+  flow; with `sf_campaign` and `sf_target` too (a campaign call the callee
+  answered) it starts at the campaign's `on answer` node with the flow's
+  `target` set from the campaign store's record of that target; any other
+  line is routed by its dialled number, through one table built from the
+  flows' `number` headers (a number in two flows is refused
   when the flows are loaded);
 - a `goto flow NAME` hands the line to another flow: a new segment of the
   same call and record.
@@ -33,6 +36,7 @@ import gevent
 from gevent.event import AsyncResult, Event
 
 from engine.actions.queue import callcenter_queue
+from engine.campaigns.ports import CampaignStore
 from engine.channel.callerid import caller_number
 from engine.channel.contract import CallGone, Channel
 from engine.channel.switch import CallEnd, Switch
@@ -44,6 +48,7 @@ log = logging.getLogger(__name__)
 
 HAND_BACK_CALL = "sf_call_id"    # channel variables of a line handed back to a flow
 HAND_BACK_FLOW = "sf_flow"
+CAMPAIGN, CAMPAIGN_TARGET, CAMPAIGN_NUMBER = "sf_campaign", "sf_target", "sf_number"
 CALLER_LANG = "sf_lang"          # the caller's language, when the dialplan knows it
 NO_ROUTE_CAUSE = "UNALLOCATED_NUMBER"
 SEGMENTS_GRACE_S = 30.0          # how long a segment may take to stop once the call has ended
@@ -86,6 +91,8 @@ def routing_table(flows: Iterable[Mapping[str, Any]]) -> dict[str, str]:
 
 class Calls:
     """Every call of one engine process, from its first line to its committed record."""
+
+    campaigns: CampaignStore | None = None   # targets of answered campaign calls (serve sets it)
 
     def __init__(self, flows: Iterable[Mapping[str, Any]], runtime: Runtime, switch: Switch, *,
                  follow_goto_flow: bool = True):
@@ -138,6 +145,8 @@ class Calls:
             if name is None:
                 self._no_route(channel, call)
             else:
+                if start is None and variables is None:
+                    start, variables = self._campaign_call(channel, name)
                 self._run(channel, call, name, start, variables, observer)
         finally:
             call.lines -= 1
@@ -167,6 +176,34 @@ class Calls:
         self._open[record.call_id] = call
         gevent.spawn(self._finalise, call)
         return call, name
+
+    def _campaign_call(self, channel: Channel,
+                       name: str) -> tuple[str | None, dict[str, Any] | None]:
+        """The `on answer` node and the `target` of an answered campaign call, else (None, None)."""
+        given = channel.variables
+        campaign, target_id = given.get(CAMPAIGN), given.get(CAMPAIGN_TARGET)
+        if not campaign or not target_id:
+            return None, None
+        spec = (self.flows[name].get("campaigns") or {}).get(campaign)
+        if spec is None or "answer" not in (spec.get("on") or {}):
+            log.warning("flow %s has no campaign %s with `on answer`: the call starts at the "
+                        "flow's start", name, campaign)
+            return None, None
+        target: dict[str, Any] = {"id": target_id, "phone": given.get(CAMPAIGN_NUMBER, "")}
+        found = None
+        if self.campaigns is not None and target_id.isdigit():
+            try:
+                found = self.campaigns.target(int(target_id))
+            except Exception:
+                log.exception("campaign %s target %s could not be read", campaign, target_id)
+        if found is not None:
+            target.update({"account": found.account, "name": found.name})
+            target.update(found.data)
+            target["phone"] = target["phone"] or (found.phones[0] if found.phones else "")
+        else:
+            log.warning("campaign %s target %s is not in the campaign store: `target` has only "
+                        "its id and phone", campaign, target_id)
+        return spec["on"]["answer"], {"target": target}
 
     def _run(self, channel: Channel, call: OpenCall, name: str, start: str | None,
              variables: Mapping[str, Any] | None, observer: Observer | None) -> None:

@@ -43,3 +43,4 @@ class Runtime:
     dial: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_DIAL))
     cpu_budget_ms: int = 2000          # processor time one call may use (engine.cpu_budget)
     back_office: BackOffice = field(default_factory=MemoryBackOffice)   # `submit` writes
+    record_stereo: bool = False        # whole-call recordings in stereo ([freeswitch])

@@ -159,7 +159,7 @@ class CallSession:
             # a folder per local day, so operators find, archive and prune by date
             day = self.clock.now().astimezone(self.zone)
             path = f"{day:%Y/%m/%d}/{self.record.call_id}.wav"
-            self.channel.start_recording(path)
+            self.channel.start_recording(path, stereo=self.rt.record_stereo)
             self.record.recording = path
 
     def finish(self, reason: str, detail: str) -> Segment:
@@ -241,8 +241,10 @@ class CallSession:
     def call_context(self) -> CallContext:
         """What the lookups and functions this call runs may know of it (the caller's
         number for the PIN lockout): engine.lookups.context."""
+        given = getattr(self.channel, "variables", None) or {}
+        line = {k: v for k, v in given.items() if k.startswith("sf_")}
         return CallContext(self.record.call_id, self.record.caller, self.record.called,
-                           self.ir["flow"])
+                           self.ir["flow"], line)
 
     def prompt(self, key: str) -> Media:
         return prompt_media(key, self.lang, self.rt.prompts,

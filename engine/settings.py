@@ -118,6 +118,15 @@ class OutboundSettings:
 
     host: str
     port: int
+    max_calls: int = 500            # calls at once; more are refused (NORMAL_CIRCUIT_CONGESTION)
+    connect_timeout: int = 5_000    # ms: FreeSWITCH's reply to `connect` (the call's data)
+    reply_timeout: int = 5_000      # ms: any command's reply on a call's socket
+    execute_timeout: int = 10_000   # ms: a short application (answer, set ...) to complete
+    execute_margin: int = 10_000    # ms: added to a recording's own maximum before giving up
+    after_hangup: int = 10_000      # ms: results FreeSWITCH sends after the hangup
+
+
+RECORDING_CHANNELS = ("mono", "stereo")
 
 
 @dataclass(frozen=True)
@@ -130,6 +139,9 @@ class FreeswitchSettings:
     sip_port: int        # each node's SIP port that Kamailio (or the trunk) sends calls to
     sounds_dir: str      # where the built prompts are found on the nodes (absolute)
     recordings_dir: str  # where record_session writes on the nodes (absolute)
+    recording_channels: str = "mono"  # one of RECORDING_CHANNELS (RECORD_STEREO when stereo)
+    tts_engine: str = ""   # speak's engine on the nodes ("flite"); "" means no TTS
+    tts_voice: str = "kal"  # speak's voice when the flow names none
 
 
 @dataclass(frozen=True)
@@ -191,6 +203,74 @@ class ServeSettings:
     drain: int            # milliseconds calls in progress may take to finish at shutdown
     log_format: str       # one of LOG_FORMATS
     watcher_interval: int  # milliseconds between two passes of the ticket watcher
+    outbox_replay: int = 300_000  # ms between replays of [paths] outbox; 0: never
+
+
+FAX_COMPRESSIONS = ("group4", "group3")
+
+
+@dataclass(frozen=True)
+class FaxSettings:
+    """Fax-back: how documents are drawn, how jobs are retried, where received faxes go."""
+
+    templates: Path        # the documents' jinja2 templates (engine.fax)
+    font: str              # a CJK TrueType/TTC font; "" finds Debian's fonts-wqy-zenhei
+    compression: str       # one of FAX_COMPRESSIONS: the TIFF class F coding txfax sends
+    spool: Path            # where rendered documents wait to be sent (FreeSWITCH reads them)
+    inbox_dir: str         # where rxfax writes received faxes on the nodes (absolute)
+    number: str            # the fax number whose calls run rxfax ("" none)
+    station_id: str        # fax_ident: the sending station's id the far machine prints
+    caller_id: str         # the caller id fax calls show ("" the trunk's)
+    max_dials: int         # calls placed per job, busy and no answer included (HylaFAX maxdials)
+    max_tries: int         # calls where a fax answered per job (HylaFAX maxtries)
+    busy_retry: int        # ms before redialling a busy number
+    no_answer_retry: int   # ms before redialling a number nobody answered
+    failed_retry: int      # ms before another try after a retryable fax failure
+    lifetime: int          # ms a job may wait to be delivered before it is given up
+    window: str            # local "HH:MM-HH:MM" in which faxes are sent ("" any time)
+    ring_timeout: int      # ms a fax call may ring
+    call_deadline: int     # ms one fax call may take before its result is given up on
+    concurrency: int       # fax calls in progress at once per serve process
+    poll: int              # ms between looks for due jobs
+    lease: int             # ms a claimed job is held before another process may take it
+
+
+@dataclass(frozen=True)
+class DispatchSettings:
+    """Voice dispatch (engine/dispatch/, fsmod/dispatch.py): who is called when a ticket is
+    dispatched, how often, and when the next crew member on duty is tried."""
+
+    enabled: bool         # `switchflow serve` runs the dispatcher (with the store)
+    crew: Path            # the crew roster and on-duty hours (conf/crew.toml)
+    types: tuple[str, ...]  # ticket types dispatched by voice
+    ring_timeout: int     # milliseconds a crew member's phone rings
+    retry_after: int      # milliseconds to wait for an accept before calling again
+    attempts: int         # calls to one crew member before the next one is tried
+    rounds: int           # times through the crew on duty before the dispatcher gives up
+    caller_id: str        # the number crew members see
+    interval: int         # milliseconds between two passes of the dispatcher
+
+
+@dataclass(frozen=True)
+class CampaignSettings:
+    """The outbound dialler's rules that no campaign can override (engine.campaigns)."""
+
+    file: Path               # per-campaign settings: mode, caps, trunk (conf/campaigns.toml)
+    quiet_hours: str         # "HH:MM-HH:MM" in the callee's local time: nobody is called
+    rate: int                # calls started per second by one serve process, all campaigns
+    concurrency: int         # calls in progress at once, all campaigns (0: no cap)
+    trunk_rate: int          # calls per second on one trunk
+    trunk_concurrency: int   # calls at once on one trunk
+    lease: int               # milliseconds a worker holds a target it dials
+    pause_when_waiting: int  # inbound callers waiting for agents that pause dialling (0: never)
+    ring_timeout: int        # milliseconds a campaign call may ring
+    max_per_number: int      # failed calls to one number before it is dropped
+    abandon_lockout: int     # milliseconds before an abandoned callee is called again
+    retry_busy: int          # milliseconds; each default unless the flow's `retry` names it
+    retry_no_answer: int
+    retry_rejected: int
+    retry_network: int
+    retry_machine: int
 
 
 @dataclass(frozen=True)
@@ -207,6 +287,9 @@ class Settings:
     freeswitch: FreeswitchSettings
     trunk: TrunkSettings
     kamailio: KamailioSettings
+    fax: FaxSettings
+    dispatch: DispatchSettings
+    campaigns: CampaignSettings
     queues: Mapping[str, str] = field(default_factory=dict)  # flow queue[/skill] -> queue@domain
     nodes: Mapping[str, str] = field(default_factory=dict)   # FreeSWITCH node name -> host
     sources: tuple[str, ...] = ()  # files and variables that contributed, in order
@@ -440,6 +523,12 @@ SCHEMA: dict[str, dict[str, _Key]] = {
     "outbound": {
         "host": _with(_HOST, "127.0.0.1"),
         "port": _with(_whole(1, 65535), 8084),
+        "max_calls": _with(_whole(1, 100_000), 500),
+        "connect_timeout": _with(_duration(100, 60_000), "5s"),
+        "reply_timeout": _with(_duration(100, 60_000), "5s"),
+        "execute_timeout": _with(_duration(1_000, 600_000), "10s"),
+        "execute_margin": _with(_duration(0, 600_000), "10s"),
+        "after_hangup": _with(_duration(0, 600_000), "10s"),
     },
     "freeswitch": {
         "esl_listen": _with(_HOST, "127.0.0.1"),
@@ -451,6 +540,12 @@ SCHEMA: dict[str, dict[str, _Key]] = {
         "sip_port": _with(_whole(1, 65535), 5080),
         "sounds_dir": _with(_ABSOLUTE, "/usr/share/freeswitch/sounds"),
         "recordings_dir": _with(_ABSOLUTE, "/var/lib/freeswitch/recordings/switchflow"),
+        "recording_channels": _with(_one_of(RECORDING_CHANNELS), "mono"),
+        "tts_engine": _with(_text(r"[a-z][a-z0-9_]{0,31}|",
+                                  'a TTS module\'s engine name such as "flite", or "" for none'),
+                            ""),
+        "tts_voice": _with(_text(r"[A-Za-z0-9_.-]{1,64}",
+                                 'a voice name such as "kal" (letters, digits, _ . -)'), "kal"),
     },
     "trunk": {
         "name": _with(_text(r"[A-Za-z0-9_-]{1,64}", 'a gateway name such as "pstn"'), "pstn"),
@@ -483,6 +578,68 @@ SCHEMA: dict[str, dict[str, _Key]] = {
         "drain": _with(_duration(0, 3_600_000), "30s"),
         "log_format": _with(_one_of(LOG_FORMATS), "kv"),
         "watcher_interval": _with(_duration(1000, 3_600_000), "30s"),
+        "outbox_replay": _with(_duration(0, 86_400_000), "5m"),
+    },
+    # ---- fax-back (engine.fax, store.faxjobs, fsmod.faxsend)
+    "fax": {
+        "templates": _with(_text(r"(?s).+", "a directory path", Path), "conf/documents"),
+        "font": _with(_text(r"[^\x00-\x1f\x7f]{0,1024}", "a font file path, or \"\""), ""),
+        "compression": _with(_one_of(FAX_COMPRESSIONS), "group4"),
+        "spool": _with(_text(r"(?s).+", "a directory path", Path), "var/fax"),
+        "inbox_dir": _with(_ABSOLUTE, "/var/lib/freeswitch/fax/inbox"),
+        "number": _with(_text(r"(\+?\d{1,20})?", 'a phone number such as "95007", or ""'), ""),
+        "station_id": _with(_text(r"\+?[0-9]{0,20}", "a fax number, digits with an optional +"),
+                            "95007"),
+        "caller_id": _with(_text(r"(\+?\d{1,20})?", 'a phone number, or ""'), ""),
+        "max_dials": _with(_whole(1, 100), 12),
+        "max_tries": _with(_whole(1, 20), 3),
+        "busy_retry": _with(_duration(10_000, 86_400_000), "3m"),
+        "no_answer_retry": _with(_duration(10_000, 86_400_000), "5m"),
+        "failed_retry": _with(_duration(10_000, 86_400_000), "5m"),
+        "lifetime": _with(_duration(60_000, 30 * 86_400_000), "24h"),
+        "window": _with(_text(r"([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d|",
+                              'a local time range "HH:MM-HH:MM", or "" for any time'),
+                        "08:00-21:00"),
+        "ring_timeout": _with(_duration(5_000, 300_000), "60s"),
+        "call_deadline": _with(_duration(60_000, 7_200_000), "15m"),
+        "concurrency": _with(_whole(1, 100), 2),
+        "poll": _with(_duration(100, 600_000), "5s"),
+        "lease": _with(_duration(60_000, 86_400_000), "30m"),
+    },
+    # voice dispatch (语音派单): engine/dispatch/, docs/voice-dispatch.md
+    "dispatch": {
+        "enabled": _Key(True, _boolean, "true or false", kind="bool"),
+        "crew": _with(_text(r"(?s).+", "a file path", Path), "conf/crew.toml"),
+        "types": _with(_text(r"[a-z][a-z0-9_]*(,[a-z][a-z0-9_]*)*",
+                             'ticket types, comma-separated, such as "leak_report,repair"',
+                             lambda v: tuple(v.split(","))), "leak_report,repair"),
+        "ring_timeout": _with(_duration(5_000, 120_000), "30s"),
+        "retry_after": _with(_duration(30_000, 3_600_000), "3m"),
+        "attempts": _with(_whole(1, 10), 2),
+        "rounds": _with(_whole(1, 10), 2),
+        "caller_id": _with(_text(r"\+?\d{1,20}", 'a phone number such as "95158"'), "95158"),
+        "interval": _with(_duration(1_000, 600_000), "10s"),
+    },
+    # ---- campaigns (the outbound dialler, engine/campaigns)
+    "campaigns": {
+        "file": _with(_text(r"(?s).+", "a file path", Path), "conf/campaigns.toml"),
+        "quiet_hours": _with(_text(r"((?:[01]\d|2[0-4]):[0-5]\d-(?:[01]\d|2[0-4]):[0-5]\d)?",
+                                   'local times "HH:MM-HH:MM" such as "21:00-08:00", or ""'),
+                             "21:00-08:00"),
+        "rate": _with(_whole(0, 10_000), 50),
+        "concurrency": _with(_whole(0, 100_000), 500),
+        "trunk_rate": _with(_whole(0, 10_000), 30),
+        "trunk_concurrency": _with(_whole(0, 100_000), 300),
+        "lease": _with(_duration(10_000, 3_600_000), "2m"),
+        "pause_when_waiting": _with(_whole(0, 10_000), 3),
+        "ring_timeout": _with(_duration(5_000, 120_000), "30s"),
+        "max_per_number": _with(_whole(1, 100), 3),
+        "abandon_lockout": _with(_duration(0, 30 * 86_400_000), "24h"),
+        "retry_busy": _with(_duration(10_000, 7 * 86_400_000), "10m"),
+        "retry_no_answer": _with(_duration(10_000, 7 * 86_400_000), "1h"),
+        "retry_rejected": _with(_duration(10_000, 7 * 86_400_000), "4h"),
+        "retry_network": _with(_duration(10_000, 7 * 86_400_000), "15m"),
+        "retry_machine": _with(_duration(10_000, 7 * 86_400_000), "4h"),
     },
 }
 
@@ -491,7 +648,8 @@ _SECTIONS = {"engine": EngineSettings, "sim": SimSettings, "paths": PathSettings
              "reports": ReportSettings, "serve": ServeSettings,
              "outbound": OutboundSettings,
              "freeswitch": FreeswitchSettings, "trunk": TrunkSettings,
-             "kamailio": KamailioSettings}
+             "kamailio": KamailioSettings, "fax": FaxSettings,
+             "dispatch": DispatchSettings, "campaigns": CampaignSettings}
 
 # sections whose keys are the user's own: (key pattern, what a key looks like, value, defaults)
 MAP_SECTIONS: dict[str, tuple[re.Pattern[str], str, _Key, dict[str, str]]] = {

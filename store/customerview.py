@@ -21,6 +21,7 @@ from store.models.customers import Bill, Contact, Customer, Meter, MonthlyUsage,
 from store.models.gas import Application, Payment, SupplyArea
 from store.models.tickets import TicketRow
 from store.selfservice import KIND_NAMES, STAGE_NAMES, local
+from store.surveys import acks_for, answers_for
 
 SHOWN_MONTHS = 12
 SHOWN_CONTACTS = 10
@@ -116,6 +117,25 @@ class WriteView:
 
 
 @dataclass(frozen=True)
+class SurveyView:
+    """A survey the customer answered (store/surveys/)."""
+
+    at: dt.datetime            # local
+    campaign: str
+    ticket_no: str             # "" when the survey was about no ticket
+    rating: int
+    comment: str               # the comment's recording, "" when none
+
+
+@dataclass(frozen=True)
+class NoticeView:
+    """A notice the customer acknowledged (a planned interruption …)."""
+
+    at: dt.datetime            # local
+    notice: str
+
+
+@dataclass(frozen=True)
 class CustomerView:
     account: str
     name: str
@@ -144,6 +164,8 @@ class CustomerView:
     open_tickets: list[TicketView] = field(default_factory=list)
     contacts: list[ContactView] = field(default_factory=list)
     writes: list[WriteView] = field(default_factory=list)
+    surveys: list[SurveyView] = field(default_factory=list)
+    notices: list[NoticeView] = field(default_factory=list)
 
     def to_json(self) -> str:
         """The view as JSON: dates ISO, money and volumes as numbers."""
@@ -204,6 +226,11 @@ def customer_view(account: str, today: dt.date, rule: LateFeeRule,
                   for k in Contact.select().where(Contact.customer == c)
                   .order_by(Contact.at.desc()).limit(SHOWN_CONTACTS)],
         writes=_writes(c.account, zone),
+        surveys=[SurveyView(local(a.answered_at, zone), a.campaign, a.ticket_no, a.rating,
+                            a.comment) for a in answers_for(account=c.account,
+                                                            limit=SHOWN_CONTACTS)],
+        notices=[NoticeView(local(a.acknowledged_at, zone), a.notice)
+                 for a in acks_for(c.account, limit=SHOWN_CONTACTS)],
     )
 
 

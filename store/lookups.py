@@ -2,7 +2,8 @@
 
 customer (store/accounts.py: PIN, lockout, bill and meter), application,
 interruptions, ticket_progress (store/selfservice.py), incident_active,
-incident_area, incident_since and can_call_back. The per-number PIN lockout
+incident_area, incident_since, can_call_back, and payment_date and
+promise_to_pay (store/campaigns/promises.py). The per-number PIN lockout
 needs the calling number, which a lookup's parameters do not carry: it is
 the current call's (engine.lookups.context, set by the session around each
 lookup), None outside a call or when the caller ID is withheld (withheld
@@ -32,6 +33,7 @@ from engine.lookups.context import current_call
 from engine.lookups.registry import Registry
 from engine.settings import Settings
 from store.accounts import verified_customer
+from store.campaigns.promises import payment_day, record_promise
 from store.db import PG_POOL_SIZE
 from store.latefees import LateFeeRule
 from store.models.base import database
@@ -46,7 +48,11 @@ from store.selfservice import (
 
 # what register_store_lookups registers: with it, no demo data is left
 STORE_NAMES = ("customer", "application", "interruptions", "ticket_progress",
-               "incident_active", "incident_area", "incident_since", "can_call_back")
+               "incident_active", "incident_area", "incident_since", "can_call_back",
+               # voice dispatch, survey answers, notice acknowledgements
+               "dispatch_call", "accept_dispatch", "survey_answer", "notice_ack",
+               # campaign-store (issue 10): promises to pay
+               "payment_date", "promise_to_pay")
 
 
 def pin_limits(settings: Settings) -> PinLimits:
@@ -154,4 +160,64 @@ def register_store_lookups(registry: Registry, settings: Settings,
     def can_call_back(phone: str) -> bool:
         return national_number(phone) is not None
 
+    # ------------------------------------------------ campaign-store (issue 10): promises to pay
+
+    @registry.function("payment_date")
+    def payment_date(days: str, start: dt.date) -> dt.date:
+        return payment_day(days, start)
+
+    @registry.function("promise_to_pay")
+    def promise_to_pay(account: str, date: dt.date) -> bool:
+        call = current_call()
+        with lookup_connection():
+            record_promise(account, date, clock().astimezone(zone).date(),
+                           call_id=call.call_id if call else "", now=clock())
+        return True
+
+    register_dispatch_and_surveys(registry, settings, clock)
     return registry
+
+
+# ---------------------------------------------------------------- voice dispatch, surveys, notices
+
+def register_dispatch_and_surveys(registry: Registry, settings: Settings,
+                                  clock: Callable[[], dt.datetime]) -> None:
+    """dispatch_call, accept_dispatch (store/dispatch.py); survey_answer, notice_ack
+    (store/surveys/). The call's id and number come from the call's context."""
+    from store.dispatch import accept_dispatch as accept
+    from store.dispatch import dispatch_record
+    from store.surveys import record_ack, record_answer
+
+    def line(name: str) -> str:
+        call = current_call()
+        return call.line.get(name, "") if call is not None else ""
+
+    def call_id() -> str:
+        call = current_call()
+        return call.call_id if call is not None else ""
+
+    @registry.lookup("dispatch_call")
+    def dispatch_call() -> dict[str, Any] | None:
+        with lookup_connection():
+            return dispatch_record(line("sf_dispatch"))
+
+    @registry.function("accept_dispatch")
+    def accept_dispatch(ticket: str, crew: str) -> str:
+        with lookup_connection():
+            return accept(ticket, crew, call_id(), clock(), settings.engine.timezone).result
+
+    @registry.function("survey_answer")
+    def survey_answer(campaign: str, rating: float, account: str = "", ticket_no: str = "",
+                      comment: str = "") -> bool:
+        with lookup_connection():
+            record_answer(campaign, rating, account=account, ticket_no=ticket_no,
+                          comment=comment, phone=calling_number() or "", call_id=call_id(),
+                          now=clock())
+        return True
+
+    @registry.function("notice_ack")
+    def notice_ack(notice: str, account: str) -> bool:
+        with lookup_connection():
+            record_ack(notice, account, phone=calling_number() or "", call_id=call_id(),
+                       now=clock())
+        return True

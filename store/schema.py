@@ -24,7 +24,18 @@ import peewee
 
 from store.db import bind, current_schema
 from store.migrations.v1_customers import CustomerV1
-from store.models import activity, backoffice, calls, customers, gas, tickets
+from store.models import (
+    activity,
+    backoffice,
+    calls,
+    campaigns,
+    customers,
+    dispatch,
+    faxjobs,
+    gas,
+    surveys,
+    tickets,
+)
 from store.models.base import BaseModel, database
 
 
@@ -92,6 +103,20 @@ def _recordings_and_agent_activity(db: peewee.Database) -> None:
     backfill_recordings()      # calls stored before: their recordings are indexed too
 
 
+def _campaigns(db: peewee.Database) -> None:
+    # only new tables: a later change to them is a migration of its own
+    db.create_tables(campaigns.MODELS)
+
+
+def _fax_jobs(db: peewee.Database) -> None:
+    db.create_tables(faxjobs.MODELS)
+
+
+def _dispatch_surveys_and_acks(db: peewee.Database) -> None:
+    db.create_tables([*dispatch.MODELS, *surveys.MODELS])
+
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "customers, phones, meters, readings, monthly usage, bills, PIN failures",
               _customers_and_accounts),
@@ -102,10 +127,16 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(4, "ticket lifecycle: assignee, version, repair and time-limit columns; "
                  "ticket events, alarms, notifications", _ticket_lifecycle),
     Migration(5, "recordings index, agent activity log", _recordings_and_agent_activity),
+    Migration(6, "campaigns, targets, attempts, do-not-call lists, consent, promises to pay",
+              _campaigns),
+    Migration(7, "fax jobs, attempts, received faxes", _fax_jobs),
+    Migration(8, "voice dispatch calls, survey answers, notice acknowledgements",
+              _dispatch_surveys_and_acks),
 )
 
 MODELS = (*customers.MODELS, *calls.MODELS, *tickets.MODELS, *backoffice.MODELS,
-          *gas.MODELS, *activity.MODELS)
+          *gas.MODELS, *activity.MODELS, *campaigns.MODELS, *faxjobs.MODELS, *dispatch.MODELS,
+          *surveys.MODELS)
 
 LATEST = MIGRATIONS[-1].version
 
@@ -120,13 +151,20 @@ def current_version(db: peewee.Database) -> int | None:
 def pending(db: peewee.Database) -> list[Migration]:
     """The migrations the database still needs, oldest first.
 
+    Every migration it has not recorded, a lower number included: migrations
+    numbered apart on parallel branches (6 campaigns, 7 fax, 8 surveys) may
+    land in another order, and each creates or alters only its own tables, so
+    a database made by a build that had 7 but not 6 still gets 6.
     Raises SchemaError when the database is newer than this switchflow.
     """
-    version = current_version(db) or 0
+    version = current_version(db)
+    if version is None:
+        return list(MIGRATIONS)
     if version > LATEST:
         raise SchemaError(f"the database is at schema version {version}, newer than this "
                           f"switchflow knows ({LATEST}): upgrade switchflow")
-    return [m for m in MIGRATIONS if m.version > version]
+    applied = {v for (v,) in SchemaVersion.select(SchemaVersion.version).tuples()}
+    return [m for m in MIGRATIONS if m.version not in applied]
 
 
 def migrate(db: peewee.Database) -> list[Applied]:

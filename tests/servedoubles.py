@@ -40,7 +40,7 @@ class SimTelephony:
         self.closed = False
         self.refused = 0
 
-    def start(self, lines, round_trip=None) -> None:
+    def start(self, lines, round_trip=None, **_) -> None:
         self.switch.connect(lambda channel, **_: lines(channel, node="fs1"))
         self.accepting = True
 

@@ -100,3 +100,15 @@ def test_input_that_ends_early_in_an_interactive_call():
     result = CliRunner().invoke(cli, ["call", HOTLINE], input="3\n")
     assert "Traceback" not in result.output
     assert result.exit_code == 0 and "Ended: caller_hangup" in result.output
+
+
+def test_seed_demo_without_the_time_limit_policies_says_so_before_writing(tmp_path, monkeypatch):
+    """Run from a folder without conf/sla.toml: a one-line error, and no half-seeded database."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SWITCHFLOW_DB", f"sqlite:///{tmp_path}/sf.db")
+    assert CliRunner().invoke(cli, ["db", "init"]).exit_code == 0
+    result = CliRunner().invoke(cli, ["db", "seed-demo"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "sla.toml" in result.output
+    shown = CliRunner().invoke(cli, ["customer", "show", "12345678"])
+    assert shown.exit_code != 0          # nothing was seeded

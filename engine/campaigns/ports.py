@@ -72,6 +72,12 @@ class Target:
     last_outcome: Outcome | None = None
     leased_by: str = ""
     lease_until: dt.datetime | None = None
+    # added by campaign-engine: what the store derives from the attempts it recorded
+    number_failures: Mapping[str, int] = field(default_factory=dict)
+    """Per number: placed calls that failed through the number's fault (not busy,
+    network, lost or abandoned: engine.campaigns.outcomes.NOT_THE_NUMBERS_FAULT)."""
+    closed_numbers: frozenset[str] = frozenset()
+    """Numbers never to dial again: an attempt on them ended UNALLOCATED."""
 
 
 @dataclass(frozen=True)
@@ -90,6 +96,8 @@ class Attempt:
     agent_at: dt.datetime | None = None   # when an agent took the call (progressive/predictive)
     ended_at: dt.datetime | None = None
     detail: str = ""             # free text: the job body, the DNC list hit …
+    # Outcome.DNC: no call was placed (the number was on a list at dial time); the
+    # store does not count it in Target.attempts / number_attempts (campaign-engine)
 
 
 @dataclass(frozen=True)

@@ -144,9 +144,10 @@ class Channel(ABC):
         the conversation is over; a failed one with FreeSWITCH's cause."""
 
     @abstractmethod
-    def start_recording(self, path: str) -> None:
+    def start_recording(self, path: str, stereo: bool = False) -> None:
         """`record_session PATH` (relative to the switch's recordings folder):
-        the whole call from now until it ends, whoever ends it."""
+        the whole call from now until it ends, whoever ends it. `stereo`: the
+        caller on one channel, what the caller hears on the other (RECORD_STEREO)."""
 
     @abstractmethod
     def schedule_hangup(self, after_ms: int, cause: str = "ALLOTTED_TIMEOUT") -> None:

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -26,13 +26,15 @@ class CallContext:
     """What a lookup may know of the call it runs for.
 
     `caller` is the caller ID as the record keeps it ("anonymous" or "" when
-    withheld); `called` the dialled number.
+    withheld); `called` the dialled number; `line` the line's own `sf_*`
+    channel variables (an originated call's `sf_dispatch`, `sf_campaign` …).
     """
 
     call_id: str
     caller: str
     called: str = ""
     flow: str = ""
+    line: Mapping[str, str] = field(default_factory=dict, hash=False, compare=False)
 
     @property
     def caller_number(self) -> str | None:

@@ -204,6 +204,7 @@ class SimChannel(Channel):
         self.deadline: dt.datetime | None = None     # sched_hangup
         self.deadline_cause = "ALLOTTED_TIMEOUT"
         self.recording: str | None = None            # record_session
+        self.recording_stereo = False                # ... with RECORD_STEREO=true
         self.export: dict[str, str] = {}             # the last queue's cc_export_vars
         self.agent: str | None = None                # who answered the queue
         self.with_agent = False                      # bridged to the agent: the flow's part is over
@@ -352,6 +353,7 @@ class SimChannel(Channel):
         line.started, line.events = self.started, self.events
         line.deadline, line.deadline_cause = self.deadline, self.deadline_cause
         line.recording, line.agent, line.talk_ms = self.recording, self.agent, self.talk_ms
+        line.recording_stereo = self.recording_stereo
         line.emit("hand_back", flow)
         return line
 
@@ -502,9 +504,10 @@ class SimChannel(Channel):
         self._line_drops()
         return FaxResult(True, 0, "OK", 1)
 
-    def start_recording(self, path: str) -> None:
+    def start_recording(self, path: str, stereo: bool = False) -> None:
         self._operation()
         self.recording = path
+        self.recording_stereo = stereo
         self.emit("record_session", path)
 
     def schedule_hangup(self, after_ms: int, cause: str = "ALLOTTED_TIMEOUT") -> None:

@@ -420,8 +420,10 @@ class ESLChannel(Channel):
             or HangupCause.NO_ANSWER.value
         return BridgeResult(False, cause)
 
-    def start_recording(self, path: str) -> None:
+    def start_recording(self, path: str, stereo: bool = False) -> None:
         self._check()
+        if stereo:      # read when record_session starts; unset is mono, FreeSWITCH's default
+            self._run(apps.set_var("RECORD_STEREO", "true"))
         self._run(apps.record_session(self._recording_path(path)))
         self._emit("record_session", path)
 

@@ -74,6 +74,7 @@ class Run:
     done: gevent.event.AsyncResult = field(default_factory=gevent.event.AsyncResult)
     started: bool = False
     keys: list[str] = field(default_factory=list)    # DTMF taken off the line while it ran
+    sent: float = 0.0                                # perf_counter() when it was sent
 
 
 _LOST = object()
@@ -82,7 +83,10 @@ _LOST = object()
 class SocketSession:
     """The wire side of an ESLChannel. Hooks: `on_key(digit, run)` for every DTMF
     event (`run` is the application that took it, or None: nothing listened),
-    `on_gone(cause)` once when the line goes, `on_event(event)` for every event."""
+    `on_gone(cause)` once when the line goes, `on_event(event)` for every event;
+    `on_round_trip(kind, what, seconds)`, when set, for each command's reply
+    (kind "reply", `what` the application or command word) and each run's
+    completion (kind "complete", `what` the application): the metrics."""
 
     def __init__(self, conn: FrameConnection, timeouts: Timeouts | None = None) -> None:
         self.conn = conn
@@ -96,6 +100,7 @@ class SocketSession:
         self.on_key: Callable[[str, Run | None], None] = lambda key, run: None
         self.on_gone: Callable[[str], None] = lambda cause: None
         self.on_event: Callable[[Event], None] = lambda event: None
+        self.on_round_trip: Callable[[str, str, float], None] | None = None
         self._replies: gevent.queue.Queue = gevent.queue.Queue()
         self._runs: dict[str, Run] = {}
         self._running: Run | None = None
@@ -138,14 +143,17 @@ class SocketSession:
 
     # ------------------------------------------------------------ commands
 
-    def command(self, frame: Frame, timeout: float | None = None) -> CommandReply | ApiResponse:
-        """Send one command and return its reply; SessionLost when there is none in time."""
+    def command(self, frame: Frame, timeout: float | None = None,
+                what: str = "") -> CommandReply | ApiResponse:
+        """Send one command and return its reply; SessionLost when there is none in time.
+        `what` names it for on_round_trip (default: the command's first word)."""
         timeout = timeout or self.t.reply
         if not self._lock.acquire(timeout=timeout):
             raise SessionLost(NO_REPLY, f"{frame.command}: an earlier command never got a reply")
         try:
             if self.ended.is_set() and self.conn.closed:
                 raise SessionLost(self.cause or LOST_LINK, "the socket is closed")
+            sent = time.perf_counter()
             try:
                 self.conn.send(frame, timeout=timeout)
             except (ConnectionClosed, FrameTimeout) as error:
@@ -158,6 +166,10 @@ class SocketSession:
                 raise SessionLost(NO_REPLY, f"no reply to {frame.command}") from None
             if reply is _LOST:
                 raise SessionLost(self.cause or LOST_LINK, "the socket closed")
+            if self.on_round_trip is not None:
+                self._safely(self.on_round_trip, "reply",
+                             what or frame.command.partition(" ")[0],
+                             time.perf_counter() - sent)
             return reply
         finally:
             self._lock.release()
@@ -187,10 +199,10 @@ class SocketSession:
         """Send `call` with its own Event-UUID; `finish(run)` when done with it."""
         self.check()
         ex = sendmsg.execute(call)
-        run = Run(ex.event_uuid, call.app)
+        run = Run(ex.event_uuid, call.app, sent=time.perf_counter())
         self._runs[ex.event_uuid] = run
         try:
-            reply = self.command(ex.frame)
+            reply = self.command(ex.frame, what=call.app)
         except SessionLost:
             self.finish(run)
             raise
@@ -229,7 +241,8 @@ class SocketSession:
         if self.gone.is_set() or self.conn.closed:
             return
         with contextlib.suppress(SessionLost):
-            self.command(sendmsg.hangup(HangupCause(cause)), timeout=min(self.t.reply, 2.0))
+            self.command(sendmsg.hangup(HangupCause(cause)), timeout=min(self.t.reply, 2.0),
+                         what="hangup")
 
     def check(self) -> None:
         if self.gone.is_set():
@@ -286,6 +299,9 @@ class SocketSession:
                 if self._running is run:
                     self._running = None
                 run.done.set(event)
+                if self.on_round_trip is not None:
+                    self._safely(self.on_round_trip, "complete", run.app,
+                                 time.perf_counter() - run.sent)
             elif event.get("Application") == "socket":
                 self.socket_done = True
         elif name == EventName.DTMF:

@@ -159,6 +159,14 @@ def _context(settings: Settings, flows: Iterable[FlowRoute], cc: CallcenterFile,
                      "register": "true" if trunk.register else "false",
                      "username": literal("trunk.username", trunk.username or trunk.name),
                      "password": secret("trunk.password", trunk.password)}
+    fax_inbox = None
+    if settings.fax.number:            # fax-back's receiving number: rxfax, kept by serve
+        if settings.fax.number in seen:
+            raise RenderError(f"fax.number {settings.fax.number} is also flow "
+                              f"`{seen[settings.fax.number]}`'s number: give faxes their own")
+        fax_inbox = {"pattern": number_pattern([settings.fax.number]),
+                     "dir": literal("fax.inbox_dir", settings.fax.inbox_dir.rstrip("/")),
+                     "ident": settings.fax.station_id}
     node_list = [{"name": name, "host": host} for name, host in nodes(settings)]
     return {
         "banner": BANNER,
@@ -184,7 +192,10 @@ def _context(settings: Settings, flows: Iterable[FlowRoute], cc: CallcenterFile,
         "port": settings.kamailio.port,
         "probe_seconds": max(1, math.ceil(settings.kamailio.probe_interval / 1000)),
         "list_file": f"{settings.kamailio.config_dir.rstrip('/')}/dispatcher.list",
-        "number_pattern": number_pattern(sorted(seen)) if seen else "^$",
+        "number_pattern": number_pattern(sorted({*seen, *([settings.fax.number]
+                                                          if fax_inbox else [])}))
+        if seen or fax_inbox else "^$",
+        "fax_inbox": fax_inbox,
     }
 
 

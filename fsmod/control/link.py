@@ -61,7 +61,8 @@ from the shortest wait (a link that flaps keeps backing off)."""
 SUBSCRIBED = (EventName.BACKGROUND_JOB, EventName.CHANNEL_BRIDGE, EventName.CHANNEL_UNBRIDGE,
               EventName.CHANNEL_HANGUP, EventName.CHANNEL_HANGUP_COMPLETE,
               EventName.HEARTBEAT, EventName.SHUTDOWN)
-SUBCLASSES = ("callcenter::info",)
+SUBCLASSES = ("callcenter::info", "spandsp::txfaxresult", "spandsp::rxfaxresult")
+"""CUSTOM events: mod_callcenter's, and mod_spandsp's fax results (fsmod.faxsend)."""
 
 
 class LinkState(enum.StrEnum):

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 from fsmod.commands import validate
 from fsmod.commands.api import originate, socket_app
+from fsmod.commands.sendmsg import AppCall
 from fsmod.control.link import ControlError, JobTimeout, LinkLost
 from fsmod.control.nodes import Control
 from fsmod.originate import OriginateResult, parse_originate
@@ -30,7 +31,10 @@ _NUMBER = re.compile(r"\+?[0-9]{1,32}")
 _ID = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 ALLOWED = frozenset({"ignore_early_media", "hangup_after_bridge", "absolute_codec_string",
                      "sip_h_X-Campaign", "effective_caller_id_number",
-                     "effective_caller_id_name"})
+                     "effective_caller_id_name",
+                     # mod_spandsp, for fax calls (fsmod.faxsend)
+                     "fax_ident", "fax_use_ecm", "fax_enable_t38", "fax_disable_v17",
+                     "fax_verbose"})
 """Channel variables a request may set besides `sf_*` (the rest are set from
 the request's own fields, checked)."""
 
@@ -114,10 +118,12 @@ class Originator:
         self.socket_port = socket_port or control.config.outbound_port
         self._turn = itertools.count()
 
-    def command(self, request: OriginateRequest):
-        """The checked `originate` api command for `request`."""
-        return originate(request.endpoint, socket_app(self.socket_host, self.socket_port),
-                         variables=request.channel_variables())
+    def command(self, request: OriginateRequest, application: AppCall | None = None):
+        """The checked `originate` api command for `request`; the answered call runs
+        `application` (default: `socket` to the engine's outbound server; a fax job
+        gives `txfax(FILE)`)."""
+        then = application or socket_app(self.socket_host, self.socket_port)
+        return originate(request.endpoint, then, variables=request.channel_variables())
 
     def _node(self) -> str:
         up = [name for name, link in self.control.links.items() if link.is_up]
@@ -126,11 +132,12 @@ class Originator:
         return up[next(self._turn) % len(up)]
 
     def originate(self, request: OriginateRequest, node: str | None = None,
-                  timeout: float | None = None) -> OriginateReport:
+                  timeout: float | None = None, *,
+                  application: AppCall | None = None) -> OriginateReport:
         """Place the call and wait for its outcome (at most `timeout`, by default
         the ring time plus 30 s). Bad request values raise CommandValueError
         before anything is sent; link trouble is a `lost` report, not an error."""
-        command = self.command(request)
+        command = self.command(request, application)
         started = time.monotonic()
         try:
             node = node or self._node()

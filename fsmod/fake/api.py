@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import gevent
 
 from fsmod.fake.call import FRAME, MIN_FRAME, FakeCall
+from fsmod.fake.fax import FaxLine, inline_app
 from fsmod.fake.script import CallScript
 from fsmod.vocab import UNDEFINED, EventName
 
@@ -38,6 +39,7 @@ class ApiCommands:
     started: float
     dialplan: dict[str, tuple[str, int]]
     originate_outcomes: dict[str, str]
+    fax_lines: dict[str, FaxLine | list[FaxLine]]
     on_originate: Callable[[str, dict[str, str]], CallScript] | None
     _sessions_since_start: int
 
@@ -161,7 +163,8 @@ class ApiCommands:
         A scripted failure (`originate_outcomes`) answers `-ERR CAUSE`. A
         `loopback/EXT` endpoint makes two legs as mod_loopback does: the a-leg
         (outbound) runs the application, the b-leg (inbound) is routed by
-        `dialplan` (EXT to an outbound socket) or else answered and parked;
+        `dialplan` (EXT to an outbound socket), or runs `extensions[EXT]`, or
+        else is answered and parked;
         both answer together, keys sent to the a-leg come out on the b-leg,
         and a hangup of either ends both. The answer is `+OK <a-leg uuid>`
         once the call is answered. A failure's legs end before a background
@@ -199,8 +202,11 @@ class ApiCommands:
         self._sessions_since_start += 2
         if route:
             self._connect(b_leg, *route)
-        else:
+        elif destination in self.extensions:
             b_leg.run_extension(self.extension(destination))
+        else:
+            b_leg.start()                   # answered and parked (no events of either app)
+            b_leg.answer()
         app = _application(then)
         if target:
             self._connect(a_leg, *target)
@@ -209,6 +215,7 @@ class ApiCommands:
             a_leg.start()
         else:
             a_leg.start()
+            inline_app(a_leg, then, endpoint)      # &txfax / &rxfax (fake/fax.py)
         if not b_leg.answered.wait(60 * self.scale) or b_leg.gone:
             a_leg.hangup("NO_ANSWER")
             return "-ERR NO_ANSWER\n"

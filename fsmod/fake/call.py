@@ -72,14 +72,18 @@ class FakeCall:
         self.other_type = "originatee"
         """`originator` on a leg a bridge dialled (its Other-Leg is the caller)."""
         self.call_uuid = self.uuid
-        self.rdnis = ""
-        """The number dialled before a transfer (`Caller-RDNIS`)."""
+        """`Channel-Call-UUID`: the call a leg belongs to (a dialled leg: its caller's)."""
         self.flipped = False
         """Set when the originate that made this a-leg returned with its answer."""
-        """`Channel-Call-UUID`: the call a leg belongs to (a dialled leg: its caller's)."""
         self.socket_done = False
         self.transfer_source = ""
         """Set once the call was moved by uuid_bridge (`EPOCH:UUID:uuid_br:OTHER`)."""
+        self.rdnis = ""
+        """The number dialled before a transfer (`Caller-RDNIS`: uuid_transfer, or an
+        originate into `… 7200 XML default`, fake/fax.py)."""
+        self.cid_flipped = False
+        """An a-leg running an originate's inline application (`&txfax(…)`) already
+        reports the far end as its caller (fake/fax.py)."""
         self.handed_over: float | None = None
         """Set by an application that hands the call over (callcenter answered):
         the socket session ends and the call talks for that many seconds."""
@@ -151,9 +155,11 @@ class FakeCall:
         s = self.script
         rows = [("Direction", self.direction), ("Logical-Direction", self.direction),
                 ("Dialplan", "xml")]
-        if self.direction == "outbound" and self.flipped:
+        if self.direction == "outbound" and (
+                self.flipped or (self.answered_us and self.cid_flipped)):
             # an originated a-leg shows the far end as its caller once the originate
-            # has returned (switch_channel_flip_cid); one that failed never does
+            # has returned, or runs its inline application (switch_channel_flip_cid);
+            # one that failed never does, nor one transferred to a new profile
             named = [("Orig-Caller-ID-Name", s.caller_name)] if s.caller_name else []
             callee = [("Callee-ID-Name", s.caller_name)] if s.caller_name else []
             rows += [("Caller-ID-Name", "Outbound Call"), ("Caller-ID-Number", s.destination),
@@ -169,10 +175,8 @@ class FakeCall:
                  ("Unique-ID", self.uuid), ("Source", "mod_loopback")]
         if self.transfer_source:
             rows.append(("Transfer-Source", self.transfer_source))
-        rows.append(("Context", "default"))
-        if self.rdnis:
-            rows.append(("RDNIS", self.rdnis))
-        rows += [("Channel-Name", self.name),
+        rows += [("Context", "default"), *([("RDNIS", self.rdnis)] if self.rdnis else []),
+                 ("Channel-Name", self.name),
                  ("Profile-Index", "2" if self.transfer_source else "1")]
         times = {"Profile-Created-Time": self.created_us, "Channel-Created-Time": self.created_us,
                  "Channel-Answered-Time": self.answered_us,

@@ -30,6 +30,7 @@ from fsmod.fake.call import FakeCall
 from fsmod.fake.conference import Conferences
 from fsmod.fake.control import CallcenterControl
 from fsmod.fake.events import Identity
+from fsmod.fake.fax import FaxLine
 from fsmod.fake.legs import LoopbackLegs
 from fsmod.fake.script import CallScript
 from fsmod.fake.sessions import InboundSession, Listener, OutboundSession
@@ -38,7 +39,8 @@ from fsmod.vocab import EventName, HangupCause
 log = logging.getLogger(__name__)
 
 DEFAULT_EXTENSION = (("answer", ""), ("park", ""))
-"""What an extension not in `extensions` runs (the captures' dialplan: 7400 …)."""
+"""What an extension not in `extensions` runs when a transfer or an agent contact
+reaches it (an originate's b-leg is then just answered and parked)."""
 
 SHUTDOWN_DELAY = 11.0
 """Seconds between `fsctl shutdown` and the final notice (captures: about 11 s)."""
@@ -81,6 +83,8 @@ class FakeFreeSWITCH(CallcenterControl, Conferences, LoopbackLegs, ApiCommands):
         self.originate_outcomes: dict[str, str] = {}
         """Endpoint to hangup cause for `originate` (`loopback/7017`: USER_BUSY)."""
         self.on_originate: Callable[[str, dict[str, str]], CallScript] | None = None
+        self.fax_lines: dict[str, FaxLine | list[FaxLine]] = {}
+        """Endpoint to what answers a `&txfax` / `&rxfax` originate (fake/fax.py)."""
         self._server: StreamServer | None = None
         self._heart: gevent.Greenlet | None = None
         self._session_ids = 0

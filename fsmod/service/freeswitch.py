@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import logging
 import time
 from collections.abc import Callable
@@ -28,7 +29,8 @@ import gevent
 
 from engine.settings import Settings
 from fsmod.audio.layout import ROOT as SOUNDS_ROOT
-from fsmod.channel.channel import ESLChannel
+from fsmod.channel.channel import ESLChannel, Limits
+from fsmod.channel.session import Timeouts
 from fsmod.channel.sound import Voice
 from fsmod.commands.api import ApiCommand
 from fsmod.control import Control, ControlError, FsSwitch, control_config
@@ -76,7 +78,8 @@ class FreeSwitchTelephony:
         assert self.server is not None, "start() first"
         return self.server.port
 
-    def start(self, lines: Any, round_trip: Callable[[str, float], None] | None = None) -> None:
+    def start(self, lines: Any, round_trip: Callable[[str, float], None] | None = None, *,
+              call_commands: Callable[[str, str, str, float], None] | None = None) -> None:
         self.control.start()
         self.switch.start()
         if round_trip is not None:
@@ -86,10 +89,15 @@ class FreeSwitchTelephony:
             node = self._node_of(channel)
             self.switch.attribute(channel.uuid, node)
             channel.session.on_event = self._own_end(node)
+            if call_commands is not None:
+                channel.session.on_round_trip = functools.partial(call_commands, node)
             lines(channel, node=node)
 
+        timeouts, limits = call_timing(self.settings)
         self.server = OutboundServer(handle, host=self.config.outbound_host,
                                      port=self.config.outbound_port,
+                                     max_calls=self.settings.outbound.max_calls,
+                                     timeouts=timeouts, limits=limits,
                                      voice=node_voice(self.settings),
                                      recordings=self.settings.freeswitch.recordings_dir,
                                      listener_for=self._engine_hangups)
@@ -167,5 +175,18 @@ class FreeSwitchTelephony:
 
 def node_voice(settings: Settings) -> Voice:
     """Where the nodes find the prompts `switchflow prompts build` made: the built
-    folder installed at `[freeswitch] sounds_dir` (fsmod/audio/layout.py)."""
-    return Voice(prompts=f"{settings.freeswitch.sounds_dir.rstrip('/')}/{SOUNDS_ROOT}")
+    folder installed at `[freeswitch] sounds_dir` (fsmod/audio/layout.py); and the
+    nodes' TTS engine and default voice for text without a prompt file."""
+    fs = settings.freeswitch
+    return Voice(prompts=f"{fs.sounds_dir.rstrip('/')}/{SOUNDS_ROOT}",
+                 tts_engine=fs.tts_engine or None, tts_voice=fs.tts_voice)
+
+
+def call_timing(settings: Settings) -> tuple[Timeouts, Limits]:
+    """The deadlines of each call's socket session, from [outbound] (milliseconds there,
+    seconds here); the limits settings do not name keep their defaults."""
+    out = settings.outbound
+    timeouts = Timeouts(connect=out.connect_timeout / 1000, reply=out.reply_timeout / 1000,
+                        after_hangup=out.after_hangup / 1000)
+    limits = Limits(command=out.execute_timeout / 1000, record_extra=out.execute_margin / 1000)
+    return timeouts, limits

@@ -13,17 +13,28 @@ process do not mix their numbers.
 | switchflow_calls_in_progress | gauge | flow |
 | switchflow_calls_total | counter | flow, end_reason |
 | switchflow_lookup_seconds | histogram | lookup, status |
-| switchflow_esl_command_seconds | histogram | kind (api, bgapi, execute) |
+| switchflow_esl_command_seconds | histogram | kind (api: the control links' probes) |
+| switchflow_call_command_seconds | histogram | node, kind, application |
 | switchflow_link_up | gauge | node |
 | switchflow_outbox_records | gauge | |
 | switchflow_ticket_alarms_total | counter | kind (warning, breach) |
 | switchflow_records_kept_total | counter | (records the store did not take: in the outbox) |
+| switchflow_outbox_replayed_total | counter | outcome (delivered, kept) |
+
+switchflow_call_command_seconds times each command on the calls' outbound
+sockets: kind "reply" from sending a command to its command/reply (`application`
+is the application a sendmsg executes, or `hangup`, `api`, `exit` ...), kind
+"complete" from a sendmsg execute to its CHANNEL_EXECUTE_COMPLETE (so a
+playback's includes the prompt's length). Labels are kept few on purpose:
+node names come from settings and applications from fsmod.commands, never a
+uuid or a number.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
@@ -31,6 +42,9 @@ from prometheus_client.registry import Collector
 
 LOOKUP_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 ESL_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 5.0)
+# a completion may take as long as the prompt, the recording or the queue wait it ends
+CALL_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+                5.0, 10.0, 30.0, 60.0, 300.0, 1800.0)
 
 
 @dataclass(frozen=True)
@@ -77,6 +91,14 @@ class ServiceMetrics:
         self.esl = Histogram("switchflow_esl_command_seconds", "ESL command round trip, from "
                              "sending to its reply", ["kind"], buckets=ESL_BUCKETS,
                              registry=self.registry)
+        self.call_commands = Histogram(
+            "switchflow_call_command_seconds", "Round trip of the commands on the calls' "
+            "sockets: to the reply (kind=reply), or a sendmsg execute to its completion "
+            "(kind=complete), by node and application", ["node", "kind", "application"],
+            buckets=CALL_BUCKETS, registry=self.registry)
+        self._call_series: dict[tuple[str, str, str], Any] = {}
+        self.replayed = Counter("switchflow_outbox_replayed", "Outbox records offered to the "
+                                "store again, by outcome", ["outcome"], registry=self.registry)
         self.alarms = Counter("switchflow_ticket_alarms", "Ticket time-limit alarms the watcher "
                               "fired", ["kind"], registry=self.registry)
         self.kept = Counter("switchflow_records_kept", "Call records the store did not take "
@@ -86,3 +108,13 @@ class ServiceMetrics:
     def esl_round_trip(self, kind: str, seconds: float) -> None:
         """For the ESL channel and the control links: one command answered after `seconds`."""
         self.esl.labels(kind).observe(seconds)
+
+    def call_round_trip(self, node: str, kind: str, application: str, seconds: float) -> None:
+        """For the calls' sockets: one reply, or one application's completion. Two per
+        command of every call: the labelled series are kept, not looked up each time."""
+        key = (node, kind, application)
+        series = self._call_series.get(key)
+        if series is None:
+            series = self._call_series[key] = self.call_commands.labels(
+                node or "?", kind, application)
+        series.observe(seconds)

@@ -7,6 +7,8 @@ process before importing the store: store.db.hub_friendly):
   each new line to `Service.handle_line`, and the control connections whose
   `Switch` tells `engine.lifecycle.Calls` when each call really ended;
 - the ticket watcher (store.tickets.watcher.run_watcher), when the store is used;
+- the outbox replay: every serve.outbox_replay, records the store refused before
+  ([paths] outbox) are offered to it again, yielding to the calls after each one;
 - the HTTP endpoint: /metrics (Prometheus) and /status (`switchflow status`);
 - later the panel and the campaign and fax workers: `Service.workers`, each
   a callable run as a greenlet from start to shutdown (stopped by GreenletExit).
@@ -43,8 +45,10 @@ from engine.channel.switch import Switch
 from engine.lifecycle import Calls, OpenCall
 from engine.record import CallRecord
 from engine.runtime import Runtime
-from engine.seams.records import OUTBOX_FILE
+from engine.seams.records import OUTBOX_FILE, REPLAY_GIVE_UP, replay
 from engine.settings import Settings
+from fsmod.campaigns import campaign_workers
+from fsmod.faxsend import serve_fax_worker
 
 from .http import status_app
 from .logs import CallContext, call_context, update_call
@@ -72,10 +76,12 @@ class Telephony(Protocol):
     switch: Switch
 
     def start(self, lines: LineHandler,
-              round_trip: Callable[[str, float], None] | None = None) -> None:
+              round_trip: Callable[[str, float], None] | None = None, *,
+              call_commands: Callable[[str, str, str, float], None] | None = None) -> None:
         """Start accepting calls; each new line goes to `lines(channel, node=NAME)`,
         run in a greenlet of its own that ends when the line is done. `round_trip(kind,
-        seconds)` is told how long ESL commands took (the metrics)."""
+        seconds)` is told how long the control links' commands took, `call_commands(node,
+        kind, application, seconds)` those on the calls' sockets (the metrics)."""
 
     def stop_accepting(self) -> None:
         """Take no new call (lines handed back to a flow of a call in progress may still come)."""
@@ -189,7 +195,7 @@ class Service:
         self._watcher = _Watcher()
         self._greenlets: list[gevent.Greenlet] = []
         self._http: WSGIServer | None = None
-        self._outbox = runtime.sink.outbox.path if hasattr(runtime.sink, "outbox") else None
+        self._committer = runtime.sink if hasattr(runtime.sink, "outbox") else None
 
     # ------------------------------------------------------------ starting
 
@@ -211,7 +217,8 @@ class Service:
                                f"for metrics and status: {exc.strerror or exc} (settings "
                                "serve.metrics_host, serve.metrics_port)") from None
         try:
-            self.telephony.start(self.handle_line, self.metrics.esl_round_trip)
+            self.telephony.start(self.handle_line, self.metrics.esl_round_trip,
+                                 call_commands=self.metrics.call_round_trip)
         except OSError as exc:
             self._http.stop(timeout=1)
             self.telephony.close()
@@ -219,7 +226,13 @@ class Service:
                                "running? settings [outbound])") from None
         if self.policies is not None:
             self._greenlets.append(gevent.spawn(self._watch_tickets))
+        if self._committer is not None and self.settings.serve.outbox_replay > 0:
+            self._greenlets.append(gevent.spawn(self._replay_outbox))
+        from fsmod.dispatch import dispatch_workers
+        self.workers.extend(dispatch_workers(self))     # voice dispatch (fsmod/dispatch.py)
+        self.workers.extend(campaign_workers(self))     # campaign dialler (fsmod/campaigns)
         self._greenlets.extend(gevent.spawn(worker) for worker in self.workers)
+        self._greenlets.extend(gevent.spawn(w) for w in [serve_fax_worker(self)] if w)  # fax jobs
         self.state = "running"
         log.info("serving %d flows; metrics and status on http://%s:%d/ (demo=%s)",
                  len(self.calls.flows), serve.metrics_host, self.http_port, self.demo)
@@ -272,10 +285,14 @@ class Service:
         return {node.name: node.up for node in self.telephony.nodes()}
 
     def _outbox_depth(self) -> int:
-        if self._outbox is None or not self._outbox.exists():
+        """Lines waiting in the outbox, a replay's own file included."""
+        if self._committer is None:
             return 0
-        with self._outbox.open("rb") as f:
-            return sum(1 for line in f if line.strip())
+        depth = 0
+        for path in self._committer.outbox.files():
+            with path.open("rb") as f:
+                depth += sum(1 for line in f if line.strip())
+        return depth
 
     # ------------------------------------------------------------ the ticket watcher
 
@@ -303,6 +320,30 @@ class Service:
         finally:
             self._watcher.running = False
             watcher_log.removeHandler(errors)
+
+    # ------------------------------------------------------------ the outbox replay
+
+    def _replay_outbox(self) -> None:
+        """Offer the outbox to the store every serve.outbox_replay until the shutdown.
+        A store still down refuses a few and the rest wait for the next round; a
+        replay cut short by the shutdown is picked up by the next one (a record
+        offered twice is stored once)."""
+        committer = self._committer
+        interval = self.settings.serve.outbox_replay / 1000
+        while not self._stopping.wait(interval):
+            if not committer.outbox.files():
+                continue
+            try:
+                report = replay(committer.outbox, committer.sink, give_up_after=REPLAY_GIVE_UP,
+                                between=gevent.sleep)
+            except OSError as exc:
+                log.error("outbox replay failed: %s (the records stay in %s)", exc,
+                          committer.outbox.folder)
+                continue
+            if report.delivered:
+                self.metrics.replayed.labels("delivered").inc(report.delivered)
+            if report.kept:
+                self.metrics.replayed.labels("kept").inc(report.kept)
 
     # ------------------------------------------------------------ status
 

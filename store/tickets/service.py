@@ -166,11 +166,16 @@ class TicketService:
                                   "assignee": person_name})
         return self._change(number, who, expected_version, plan)
 
-    def accept(self, number: str, *, who: str,
+    def accept(self, number: str, *, who: str, assignee: str | None = None,
                expected_version: int | None = None) -> TicketView:
+        """Taken on; `assignee` names who takes it when not the person it was dispatched to
+        (voice dispatch: the crew member who pressed 1)."""
+        person = _name(assignee, "assignee")
+
         def plan(row: TicketRow, now: dt.datetime) -> Change:
             return Change("accept", "accepted",
-                          values={"status": "accepted", "assignee": row.assignee or who})
+                          values={"status": "accepted",
+                                  "assignee": person or row.assignee or who})
         return self._change(number, who, expected_version, plan)
 
     def start(self, number: str, *, who: str,

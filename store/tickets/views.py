@@ -94,6 +94,29 @@ class AlarmView:
 
 
 @dataclass(frozen=True)
+class SurveyLine:
+    """A survey answer about the ticket (store/surveys/)."""
+
+    at: dt.datetime
+    campaign: str
+    rating: int
+    comment: str          # the comment's recording, "" when none
+    call_id: str
+
+
+@dataclass(frozen=True)
+class DispatchLine:
+    """A voice-dispatch call made for the ticket (store/dispatch.py)."""
+
+    placed_at: dt.datetime
+    crew: str
+    crew_name: str
+    attempt: int
+    outcome: str
+    accepted_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
 class TicketDetail:
     """Everything `ticket show` tells: the line, the call, the repair, history and audit."""
 
@@ -116,6 +139,8 @@ class TicketDetail:
     events: tuple[EventView, ...]
     audit: tuple[AuditView, ...]
     alarms: tuple[AlarmView, ...]
+    surveys: tuple[SurveyLine, ...] = ()
+    dispatch: tuple[DispatchLine, ...] = ()
 
 
 def zone_of(row: TicketRow, default_zone: str) -> str:
@@ -167,7 +192,24 @@ def ticket_detail(row: TicketRow, now: dt.datetime, default_zone: str) -> Ticket
         audit=tuple(AuditView(a.at and local(a.at, zone), a.who, a.action, a.field, a.old,
                               a.new) for a in audit),
         alarms=tuple(AlarmView(a.key, a.kind, local(a.due_at, zone), local(a.fired_at, zone),
-                               local(a.notify_at, zone), a.actions) for a in alarms))
+                               local(a.notify_at, zone), a.actions) for a in alarms),
+        surveys=_surveys(row.number, zone), dispatch=_dispatch(row.number, zone))
+
+
+def _surveys(number: str, zone: str) -> tuple[SurveyLine, ...]:
+    from store.models.surveys import SurveyAnswer
+    return tuple(SurveyLine(local(a.answered_at, zone), a.campaign, a.rating, a.comment,
+                            a.call_id)
+                 for a in SurveyAnswer.select().where(SurveyAnswer.ticket_no == number)
+                 .order_by(SurveyAnswer.answered_at, SurveyAnswer.id))
+
+
+def _dispatch(number: str, zone: str) -> tuple[DispatchLine, ...]:
+    from store.models.dispatch import DispatchCall
+    return tuple(DispatchLine(local(c.placed_at, zone), c.crew, c.crew_name, c.attempt,
+                              c.outcome, local(c.accepted_at, zone))
+                 for c in DispatchCall.select().where(DispatchCall.ticket_no == number)
+                 .order_by(DispatchCall.id))
 
 
 def as_json(value: Any, zone: str | None = None) -> Any:

@@ -1,0 +1,126 @@
+"""engine.campaigns' `Dialer` on FreeSWITCH: `originate` through fsmod's Originator.
+
+Each call is `bgapi originate {…}ENDPOINT '&socket(HOST:PORT async full)'`
+with the campaign's caller ID (the same on every try), ring time
+(originate_timeout) and the variables that bring the answered call into the
+right flow at the campaign's `on answer` node (sf_flow, sf_campaign,
+sf_target; sf_number the number dialled, sf_abandon_message). The endpoint
+is settings [dial] number with the target's number, on the campaign's trunk
+when it names one (`sofia/gateway/TRUNK/…`).
+
+The job's answer (`+OK uuid`, `-ERR CAUSE`) is classified by
+engine.campaigns.outcomes; a job lost with the control link is Outcome.LOST
+(the call may exist). An answered call holds its concurrency place until its
+CHANNEL_HANGUP_COMPLETE arrives on the control connection. In progressive
+and predictive mode the answered call is watched for mod_callcenter's
+`bridge-agent-start` (the flow's `on answer` node queues it at once): none
+within the connect threshold and the call counts as abandoned.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import math
+import re
+from collections.abc import Callable
+
+from gevent.event import Event
+
+from engine.campaigns.dialler import DialRequest, DialResult
+from engine.campaigns.outcomes import from_cause, from_originate
+from engine.campaigns.ports import Mode, Outcome
+from fsmod.commands.validate import CommandValueError
+from fsmod.control.callcenter import CcAction, MemberEvent, cc_event
+from fsmod.control.originate import OriginateRequest, Originator
+
+log = logging.getLogger(__name__)
+
+_NUMBER = re.compile(r"\+?[0-9]{3,32}")
+MAX_CALL_S = 4 * 3600.0       # an answered call not reported ended by then is let go
+
+
+class FsDialer:
+    """Places campaign calls on the FreeSWITCH nodes the Originator uses."""
+
+    def __init__(self, originator: Originator, template: str, *, default_trunk: str = "",
+                 now: Callable[[], dt.datetime] | None = None) -> None:
+        """`template` is a dial string with `{target}` (settings [dial] number); its
+        `/gateway/DEFAULT/` part is swapped for a campaign's own trunk."""
+        self.originator = originator
+        self.template = template
+        self.default_trunk = default_trunk
+        self.now = now or (lambda: dt.datetime.now(dt.UTC))
+        self._ended: dict[str, Event] = {}
+        self._agent: dict[str, Event] = {}
+        originator.control.subscribe(self._event)
+
+    def endpoint(self, number: str, trunk: str = "") -> str:
+        if not _NUMBER.fullmatch(number):
+            raise CommandValueError("number", number, "3 to 32 digits with an optional +")
+        text = self.template
+        if trunk and self.default_trunk and trunk != self.default_trunk:
+            text = text.replace(f"/gateway/{self.default_trunk}/", f"/gateway/{trunk}/")
+        return text.replace("{target}", number)
+
+    def _event(self, node: str, event: object) -> None:
+        name = getattr(event, "name", "")
+        if name == "CUSTOM":
+            cc = cc_event(node, event)  # type: ignore[arg-type]
+            if isinstance(cc, MemberEvent) and cc.action == CcAction.BRIDGE_AGENT_START:
+                waiter = self._agent.get(cc.session_uuid)
+                if waiter is not None:
+                    waiter.set()
+            return
+        if name != "CHANNEL_HANGUP_COMPLETE":
+            return
+        uuid = event.get("Unique-ID") or ""  # type: ignore[attr-defined]
+        waiter = self._ended.get(uuid)
+        if waiter is not None:
+            waiter.set()
+
+    def place(self, request: DialRequest) -> DialResult:
+        variables = {"sf_number": request.number.lstrip("+")}
+        if request.abandon_message:
+            variables["sf_abandon_message"] = request.abandon_message
+        try:
+            originate = OriginateRequest(
+                self.endpoint(request.number, request.trunk), flow=request.flow,
+                caller_id_number=request.caller_id, timeout_s=math.ceil(request.timeout_s),
+                campaign=request.campaign, target=str(request.target_id), variables=variables)
+            originate.channel_variables()
+        except CommandValueError as exc:
+            # a bad number or caller ID: the same next time, so it is the number's fault
+            return DialResult(Outcome.UNALLOCATED, "INVALID_NUMBER_FORMAT", detail=str(exc))
+        report = self.originator.originate(originate)
+        if report.lost:
+            return DialResult(Outcome.LOST, node=report.node, detail=report.result.text)
+        result = report.result
+        if not result.answered:
+            cause = result.cause.value if result.cause is not None else ""
+            outcome = from_cause(cause) if cause else from_originate(result.text)[0]
+            return DialResult(outcome, cause or result.outcome.value, node=report.node,
+                              ended_at=self.now(), detail=result.text.strip()[:200])
+        uuid = result.uuid
+        answered = self.now()
+        waiter = self._ended.setdefault(uuid, Event())
+        agent_at = None
+        tracked = request.mode in (Mode.PROGRESSIVE, Mode.PREDICTIVE)
+        if tracked:
+            # the flow queues the callee at once; mod_callcenter's bridge-agent-start for
+            # this channel within the connect threshold is an agent, else it is abandoned
+            bridged = self._agent.setdefault(uuid, Event())
+            try:
+                if bridged.wait(request.connect_threshold_s):
+                    agent_at = self.now()
+            finally:
+                self._agent.pop(uuid, None)
+
+        def ended() -> None:
+            try:
+                waiter.wait(MAX_CALL_S)
+            finally:
+                self._ended.pop(uuid, None)
+        return DialResult(Outcome.ANSWERED, uuid=uuid, node=report.node,
+                          answered_at=answered, agent_at=agent_at, ended=ended,
+                          agent_tracked=tracked)
