@@ -1,7 +1,7 @@
 """Concurrent calls through the hotline flow over TCP against the fake FreeSWITCH.
 
     python benchmarks/bench_esl.py [--calls 1000] [--rate 50] [--scale 1.0] [--out FILE]
-                                   [--bare | --greenswitch | --compare]
+                                   [--bare | --greenswitch | --compare [--runs 3]]
 
 The fake switch runs in a child process (its CPU is not ours); this process
 runs the engine: the outbound server, `Calls` with the shipped hotline,
@@ -29,7 +29,10 @@ OutboundESLServer and OutboundSession, each application awaited with
 name (safe here: one application at a time per call, straight-line). That is
 the baseline of issue 9. `--compare` runs the engine and greenswitch, each in
 a fresh process against a fresh fake, and prints and saves both with the
-ratio of CPU per call (engine / greenswitch; the goal is at most 1.3).
+ratio of CPU per call (engine / greenswitch; the goal is at most 1.3). It runs
+each side `--runs` times, alternating, and reports the median run of each: CPU
+per call moves with the machine's load (a busy machine batches more frames per
+read), so a single run or runs taken at different times do not compare.
 greenswitch is in the optional `bench` extra (`pip install -e .[bench]`).
 """
 
@@ -262,22 +265,55 @@ def run_greenswitch(args: argparse.Namespace, child: subprocess.Popen) -> dict:
     }
 
 
+def _context(args: argparse.Namespace) -> dict:
+    """What else ran: the fake's own CPU (its process, not counted above) and the
+    machine's load, which moves CPU per call (a busy machine batches frames)."""
+    fake = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {"fake_cpu_s_per_call_not_counted": round(
+                (fake.ru_utime + fake.ru_stime) / max(1, args.calls), 4),
+            "load_avg_1m_at_end": round(os.getloadavg()[0], 2)}
+
+
+def _median_run(runs: list[dict]) -> dict:
+    """The run whose CPU per call is the median (a real run, so its figures agree)."""
+    ordered = sorted(runs, key=lambda r: r["cpu_s_per_call"])
+    return ordered[(len(ordered) - 1) // 2]
+
+
 def compare(args: argparse.Namespace) -> None:
-    """The engine, then bare greenswitch, each in a fresh process; both and the ratio."""
+    """The engine and bare greenswitch, `--runs` times each, alternating, each run in
+    a fresh process against a fresh fake (so both sides meet the same machine load);
+    every run's figures, the median run of each side, and the ratio of the medians."""
     results = ROOT / "benchmarks" / "results"
-    runs = {}
-    for mode in ("engine", "greenswitch"):
-        out = results / f"bench_esl_{mode}_run.json"
-        flags = ["--greenswitch"] if mode == "greenswitch" else []
-        subprocess.run([sys.executable, __file__, "--calls", str(args.calls), "--rate",
-                        str(args.rate), "--scale", str(args.scale), "--out", str(out), *flags],
-                       check=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
-        runs[mode] = json.loads(out.read_text())
-        out.unlink()
-    engine, base = runs["engine"]["cpu_s_per_call"], runs["greenswitch"]["cpu_s_per_call"]
+    runs: dict[str, list[dict]] = {"engine": [], "greenswitch": []}
+    for n in range(args.runs):
+        for mode in ("engine", "greenswitch"):
+            out = results / f"bench_esl_{mode}_run.json"
+            flags = ["--greenswitch"] if mode == "greenswitch" else []
+            subprocess.run([sys.executable, __file__, "--calls", str(args.calls), "--rate",
+                            str(args.rate), "--scale", str(args.scale), "--out", str(out),
+                            *flags],
+                           check=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+            runs[mode].append(json.loads(out.read_text()))
+            out.unlink()
+            print(f"run {n + 1}/{args.runs} {mode}: {runs[mode][-1]['cpu_s_per_call']} s CPU "
+                  "per call", file=sys.stderr, flush=True)
+    engine, base = _median_run(runs["engine"]), _median_run(runs["greenswitch"])
+    e, g = engine["cpu_s_per_call"], base["cpu_s_per_call"]
     summary = {
-        "engine": runs["engine"], "greenswitch": runs["greenswitch"],
-        "cpu_per_call_ratio_engine_over_greenswitch": round(engine / base, 2) if base else None,
+        "how": (f"{args.runs} runs of each side, alternating, each in a fresh process against "
+                "a fresh fake in its own process; CPU = user + system of the engine's (or "
+                "greenswitch's) process only (getrusage), from the first call placed to the "
+                "last one done; the median run of each side"),
+        "engine": engine, "greenswitch": base,
+        "engine_cpu_ms_per_call_runs": [round(1000 * r["cpu_s_per_call"], 2)
+                                        for r in runs["engine"]],
+        "greenswitch_cpu_ms_per_call_runs": [round(1000 * r["cpu_s_per_call"], 2)
+                                             for r in runs["greenswitch"]],
+        "cpu_per_call_ratio_engine_over_greenswitch": round(e / g, 2) if g else None,
+        "pairwise_ratios": [round(x["cpu_s_per_call"] / y["cpu_s_per_call"], 2)
+                            for x, y in zip(runs["engine"], runs["greenswitch"], strict=True)
+                            if y["cpu_s_per_call"]],
         "goal": 1.3,
     }
     print(json.dumps({k: v for k, v in summary.items() if not isinstance(v, dict)}, indent=2))
@@ -296,6 +332,8 @@ def main() -> None:
                         help="the same command sequence driven by bare greenswitch (baseline)")
     parser.add_argument("--compare", action="store_true",
                         help="run the engine and greenswitch, save both and the CPU ratio")
+    parser.add_argument("--runs", type=int, default=3,
+                        help="with --compare: runs of each side (the median is reported)")
     parser.add_argument("--fake-side", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.fake_side:
@@ -317,6 +355,7 @@ def main() -> None:
         child.stdin.write("\n")
         child.stdin.flush()
         child.wait(timeout=60)
+        result.update(_context(args))
         print(json.dumps(result, indent=2))
         Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
         return
@@ -388,6 +427,7 @@ def main() -> None:
             "count": len(trips)},
         "cpu_s_per_call": round(cpu / max(1, len(done)), 4),
         "commands_per_call": round(len(trips) / max(1, len(done)), 1),
+        **_context(args),
     }
     print(json.dumps(result, indent=2))
     Path(args.out).write_text(json.dumps(result, indent=2) + "\n")

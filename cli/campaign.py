@@ -205,13 +205,18 @@ def status(name: str, as_json: bool, show_next: bool) -> None:
                                "state": s.state, "total": s.total, "progress": s.progress,
                                "counts": counts, "attempts": s.attempts, "rate": s.rate,
                                "answered": s.answered, "abandoned": s.abandoned,
-                               "abandon_rate": s.abandon_rate}))
+                               "abandon_rate": s.abandon_rate,
+                               "next_due": s.next_due.isoformat() if s.next_due else None}))
         return
     click.echo(f"campaign {s.name} ({s.flow}, {s.mode}) is {s.state}")
     click.echo(f"  {bar(s.progress)}  {s.done} of {s.total} targets done")
-    click.echo("  " + ", ".join(f"{k} {v}" for k, v in counts.items() if v) or "  no targets")
+    click.echo("  " + (", ".join(f"{k} {v}" for k, v in counts.items() if v) or "no targets"))
     click.echo(f"  {s.attempts} calls; now {s.rate:.2f} calls/s; answered {s.answered}, "
                f"abandoned {s.abandoned} ({_pct(s.abandon_rate)})")
+    if s.next_due is not None and s.next_due > dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1):
+        from engine.calendars.clock import get_zone  # e.g. outside its calling window
+        zone = get_zone(settings.engine.timezone)
+        click.echo(f"  next call due {s.next_due.astimezone(zone):%a %Y-%m-%d %H:%M %Z}")
     if show_next:
         if upcoming is None:
             click.echo("  next preview target: none due")

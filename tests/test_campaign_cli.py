@@ -4,12 +4,12 @@ work; without them these tests are skipped (simulate is tested in test_campaign_
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
-pytest.importorskip("store.campaigns")
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -63,3 +63,18 @@ def test_create_import_start_status_report(operator, tmp_path):
 def test_an_unknown_campaign_is_one_line(operator):
     result = operator("status", "nope")
     assert result.exit_code == 1 and "Traceback" not in result.output
+
+
+def test_status_says_when_the_next_call_is_due(operator, tmp_path):
+    """Targets put back until their window opens: the operator sees when dialling resumes."""
+    from store.models.campaigns import CampaignTarget
+    assert operator("create", "dunning_small").exit_code == 0
+    rows = tmp_path / "list.csv"
+    rows.write_text("account,phone,arrears\n12345678,13800000000,186.40\n", encoding="utf-8")
+    assert operator("import", "dunning_small", str(rows)).exit_code == 0
+    monday_9 = dt.datetime(2030, 12, 2, 1, 0)          # 09:00 in Shanghai, stored naive UTC
+    CampaignTarget.update(state="retry_wait", next_at=monday_9).execute()
+    shown = operator("status", "dunning_small")
+    assert "next call due Mon 2030-12-02 09:00 CST" in shown.output, shown.output
+    as_json = json.loads(operator("status", "dunning_small", "--json").output.splitlines()[-1])
+    assert as_json["next_due"] == "2030-12-02T01:00:00+00:00"

@@ -401,3 +401,24 @@ def test_a_database_made_with_the_fax_migration_but_not_the_campaigns_one_gets_i
     assert [a.version for a in migrate(empty_db)] == [6]
     assert "campaign_target" in empty_db.get_tables(schema=current_schema(empty_db))
     assert migrate(empty_db) == []
+
+
+def test_a_later_claim_knows_which_numbers_are_dead_and_which_failed(store_db):
+    """A worker restarted (or another process) must not redial an unallocated number:
+    the store gives back what the attempts said of each number."""
+    store = running()
+    cid = Campaign.get(Campaign.name == "c1").id
+    CampaignTarget.create(campaign=cid, account="70000001", name="客户",
+                          phones='["13800000001", "02188886666"]', timezone="Asia/Shanghai",
+                          data="{}", loaded_at=T0.replace(tzinfo=None))
+    (t,) = store.claim("c1", at(0), 5, "w1", 60)
+    assert t.closed_numbers == frozenset() and t.number_failures == {}
+    store.finish(t.id, "w1", Attempt(t.id, "13800000001", "95158", Outcome.UNALLOCATED, at(1),
+                                     cause="UNALLOCATED_NUMBER"), TargetState.RETRY_WAIT, at(2))
+    (t,) = store.claim("c1", at(3), 5, "w2", 60)
+    store.finish(t.id, "w2", Attempt(t.id, "02188886666", "95158", Outcome.NO_ANSWER, at(4),
+                                     cause="NO_ANSWER"), TargetState.RETRY_WAIT, at(5))
+    (t,) = store.claim("c1", at(6), 5, "w3", 60)
+    assert t.closed_numbers == frozenset({"13800000001"})
+    assert t.number_failures == {"02188886666": 1}
+    assert store.target(t.id).closed_numbers == frozenset({"13800000001"})

@@ -10,6 +10,7 @@ connections each raise one exception type the caller can act on.
 from __future__ import annotations
 
 import contextlib
+from collections import deque
 
 import gevent
 from gevent import socket as gsocket
@@ -44,14 +45,14 @@ class FrameConnection:
             # algorithm and delayed ACKs hold the second one for tens of milliseconds
             sock.setsockopt(gsocket.IPPROTO_TCP, gsocket.TCP_NODELAY, 1)
         self.parser = parser or FrameParser(from_client=from_client)
-        self._ready: list[Frame] = []
+        self._ready: deque[Frame] = deque()
         self.closed = False
 
     def read(self, timeout: float | None) -> Frame:
         """The next frame; `timeout` None waits for ever (only for a fake's
         server loop, which a test ends by closing the socket)."""
         if self._ready:
-            return self._ready.pop(0)
+            return self._ready.popleft()
         try:
             with gevent.Timeout(timeout, FrameTimeout(f"no frame within {timeout} s")):
                 while not self._ready:
@@ -66,7 +67,7 @@ class FrameConnection:
         except FrameError:
             self.close()
             raise
-        return self._ready.pop(0)
+        return self._ready.popleft()
 
     def _recv(self) -> bytes:
         try:

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from fsmod.esl.frame import Frame, FrameError
-from fsmod.esl.parser import FrameParser
-from fsmod.esl.urlcode import fs_decode
+from fsmod.esl.headers import HeaderBlock, Variables
+from fsmod.esl.parser import MAX_HEADER_BYTES
 from fsmod.vocab import EventName
 
 VARIABLE_PREFIX = "variable_"
@@ -72,33 +72,55 @@ class Event:
 
     @property
     def variables(self) -> Mapping[str, str]:
-        """Channel variables (`variable_NAME` headers) by NAME."""
-        n = len(VARIABLE_PREFIX)
-        return _frozen(
-            (key[n:], value) for key, value in self.headers.items()
-            if key.startswith(VARIABLE_PREFIX)
-        )
+        """Channel variables (`variable_NAME` headers) by NAME, read through."""
+        return Variables(self.headers)
 
 
 def event_from_pairs(pairs: Iterable[tuple[str, str]], body: str = "") -> Event:
-    """An event from encoded header pairs as they stood on the wire. Most values
-    hold no `%` and are kept as they are: every header of every event is decoded
-    (about 200 per event), and this is the ESL layer's hottest loop."""
-    return Event(MappingProxyType({key: fs_decode(value) if "%" in value else value
-                                   for key, value in pairs}), body)
+    """An event from encoded header pairs as they stood on the wire (the `connect`
+    reply's CHANNEL_DATA); values are decoded as they are read."""
+    return Event(HeaderBlock.from_pairs(pairs), body)
 
 
 def parse_plain(body: bytes, max_body_bytes: int | None = None) -> Event:
-    """The event carried in a `text/event-plain` frame's body."""
-    parser = FrameParser(max_body_bytes=max_body_bytes or len(body))
-    frames = parser.feed(body)
-    if len(frames) != 1 or parser.buffered:
+    """The event carried in a `text/event-plain` frame's body: a header block,
+    a blank line, and exactly `Content-Length` more bytes (none without one).
+
+    The block is checked whole here (a malformed line is a FrameError now, not
+    when it is read) but split and decoded lazily (HeaderBlock)."""
+    limit = max_body_bytes or len(body)
+    end = body.find(b"\n\n")
+    if end < 0:
         raise FrameError("a text/event-plain body must hold exactly one event")
-    inner = frames[0]
-    event = event_from_pairs(inner.headers, inner.text)
+    if end > MAX_HEADER_BYTES:
+        raise FrameError(f"header block of {end} bytes, over {MAX_HEADER_BYTES}")
+    try:
+        text = body[:end].decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise FrameError(f"header block is not UTF-8 (byte {error.start})") from None
+    headers = HeaderBlock.parse(text)
+    length = _content_length(text)
+    rest = len(body) - end - 2
+    if length > limit or rest != length:
+        raise FrameError("a text/event-plain body must hold exactly one event")
+    event = Event(headers, body[end + 2:].decode("utf-8", errors="replace") if length else "")
     if not event.name:
         raise FrameError("event without Event-Name")
     return event
+
+
+def _content_length(text: str) -> int:
+    """The inner Content-Length, its name in any case (as FrameParser reads it)."""
+    if "\ncontent-length:" not in "\n" + text.lower():
+        return 0                          # most events: no body
+    values = [value for name, _, value in (line.partition(":") for line in text.split("\n"))
+              if name.lower() == "content-length"]
+    if len(values) > 1:
+        raise FrameError("more than one Content-Length header")
+    value = values[0].strip() if values else ""
+    if not value.isdigit() or not value.isascii():
+        raise FrameError(f"Content-Length {value[:40]!r} is not a byte count")
+    return int(value)
 
 
 def parse_json(body: bytes) -> Event:

@@ -9,7 +9,10 @@ reproduce byte for byte.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+_SCAN = 8
+"""Frames with more headers than this are looked up through an index."""
 
 
 class FrameError(ValueError):
@@ -28,13 +31,24 @@ class Frame:
     headers: tuple[tuple[str, str], ...] = ()
     body: bytes = b""
     command: str = ""
+    _index: dict[str, str] | None = field(default=None, init=False, repr=False, compare=False)
+    """Lower-cased name to the first value, built on the first `get` of a long
+    frame (the `connect` reply carries the call's ~200 headers)."""
 
     def get(self, name: str, default: str | None = None) -> str | None:
         """The first header called `name`, compared without case (FreeSWITCH
         itself reads `content-length` and `Content-Length` alike)."""
+        if len(self.headers) > _SCAN:
+            index = self._index
+            if index is None:
+                index = {}
+                for key, value in self.headers:
+                    index.setdefault(key.lower(), value)
+                object.__setattr__(self, "_index", index)
+            return index.get(name.lower(), default)
         lowered = name.lower()
         for key, value in self.headers:
-            if key.lower() == lowered:
+            if key == name or key.lower() == lowered:    # as written: the usual case
                 return value
         return default
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from fsmod.esl.events import Event, event_of
+from fsmod.esl.events import Event, event_of, parse_plain
 from fsmod.esl.frame import Frame, FrameError
 from fsmod.esl.urlcode import fs_decode
 from fsmod.vocab import ContentType
@@ -110,6 +110,8 @@ def classify(frame: Frame) -> Message:
     """The message a frame from FreeSWITCH carries; FrameError if its content
     contradicts its type (an event without Event-Name, bad JSON …)."""
     kind = frame.content_type
+    if kind == ContentType.EVENT_PLAIN:                 # most frames, by far
+        return EventMessage(parse_plain(frame.body))
     if kind == ContentType.AUTH_REQUEST:
         return AuthRequest()
     if kind == ContentType.COMMAND_REPLY:
@@ -118,7 +120,7 @@ def classify(frame: Frame) -> Message:
         return CommandReply(frame.get("Reply-Text") or "", frame)
     if kind == ContentType.API_RESPONSE:
         return ApiResponse(frame.text)
-    if kind in (ContentType.EVENT_PLAIN, ContentType.EVENT_JSON):
+    if kind == ContentType.EVENT_JSON:
         return EventMessage(event_of(frame))
     if kind == ContentType.DISCONNECT_NOTICE:
         return _notice(frame)

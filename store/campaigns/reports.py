@@ -45,6 +45,7 @@ class CampaignStatus:
     answered: int                    # calls a person answered (abandoned ones included)
     abandoned: int
     abandon_rate: float | None       # None until a person answered
+    next_due: dt.datetime | None = None  # aware UTC: the earliest target due (None: none left)
 
     @property
     def done(self) -> int:
@@ -110,6 +111,10 @@ def campaign_status(name: str, now: dt.datetime | None = None) -> CampaignStatus
                          CampaignAttempt.started_at > at - RATE_WINDOW,
                          CampaignAttempt.started_at <= at,
                          CampaignAttempt.outcome != Outcome.LOST.value).count())
+        due = (CampaignTarget.select(peewee.fn.MIN(peewee.fn.COALESCE(CampaignTarget.next_at, at)))
+               .where(CampaignTarget.campaign == row.id,
+                      CampaignTarget.state.in_((TargetState.PENDING.value,
+                                                TargetState.RETRY_WAIT.value))).scalar())
     placed = sum(n for o, n in outcomes.items() if o is not Outcome.DNC)
     answered = outcomes[Outcome.ANSWERED] + outcomes[Outcome.ABANDONED]
     return CampaignStatus(
@@ -117,7 +122,8 @@ def campaign_status(name: str, now: dt.datetime | None = None) -> CampaignStatus
         total=sum(counts.values()), counts=counts, attempts=placed, calls_last_minute=recent,
         rate=recent / RATE_WINDOW.total_seconds(), answered=answered,
         abandoned=outcomes[Outcome.ABANDONED],
-        abandon_rate=_ratio(outcomes[Outcome.ABANDONED], answered))
+        abandon_rate=_ratio(outcomes[Outcome.ABANDONED], answered),
+        next_due=aware(_as_datetime(due)))
 
 
 def campaign_report(name: str) -> CampaignReport:

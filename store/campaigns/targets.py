@@ -24,6 +24,7 @@ from collections.abc import Mapping, Sequence
 
 import peewee
 
+from engine.campaigns.outcomes import FINAL_FOR_NUMBER, NOT_THE_NUMBERS_FAULT, REACHED
 from engine.campaigns.ports import Attempt, DncHit, Outcome, Target, TargetState
 from store.campaigns.common import (
     aware,
@@ -43,8 +44,33 @@ from store.models.campaigns import Campaign, CampaignAttempt, CampaignTarget, Dn
 LEASED = (TargetState.DIALLING.value, TargetState.ANSWERED.value)
 
 
-def target_of(row: CampaignTarget, campaign: str) -> Target:
-    """A stored target as the protocol's Target."""
+def number_history(target_ids: Sequence[int]) -> dict[int, tuple[frozenset[str], dict[str, int]]]:
+    """Per target, from its recorded attempts: the numbers never to dial again (an
+    unallocated number, a do-not-call hit) and each number's failures by its own fault,
+    so a restarted or second worker knows them as the one that dialled did."""
+    out: dict[int, tuple[set[str], dict[str, int]]] = {}
+    if not target_ids:
+        return {}
+    rows = (CampaignAttempt
+            .select(CampaignAttempt.target, CampaignAttempt.number, CampaignAttempt.outcome,
+                    peewee.fn.COUNT(CampaignAttempt.id))
+            .where(CampaignAttempt.target.in_(list(target_ids)))
+            .group_by(CampaignAttempt.target, CampaignAttempt.number, CampaignAttempt.outcome)
+            .tuples())
+    for target_id, number, outcome, n in rows:
+        closed, failures = out.setdefault(target_id, (set(), {}))
+        seen = Outcome(outcome)
+        if seen in FINAL_FOR_NUMBER:
+            closed.add(number)
+        elif seen not in NOT_THE_NUMBERS_FAULT and seen not in REACHED:
+            failures[number] = failures.get(number, 0) + n
+    return {k: (frozenset(c), f) for k, (c, f) in out.items()}
+
+
+def target_of(row: CampaignTarget, campaign: str,
+              history: tuple[frozenset[str], dict[str, int]] | None = None) -> Target:
+    """A stored target as the protocol's Target (`history`: from number_history)."""
+    closed, failures = history or (frozenset(), {})
     return Target(
         id=row.id, campaign=campaign, account=row.account, name=row.name,
         phones=tuple(json.loads(row.phones or "[]")), timezone=row.timezone,
@@ -52,7 +78,8 @@ def target_of(row: CampaignTarget, campaign: str) -> Target:
         attempts=row.attempts, number_attempts=json.loads(row.number_attempts or "{}"),
         next_at=aware(row.next_at),
         last_outcome=Outcome(row.last_outcome) if row.last_outcome else None,
-        leased_by=row.leased_by, lease_until=aware(row.lease_until))
+        leased_by=row.leased_by, lease_until=aware(row.lease_until),
+        number_failures=failures, closed_numbers=closed)
 
 
 def attempt_of(row: CampaignAttempt) -> Attempt:
@@ -97,10 +124,11 @@ class PeeweeCampaignStore:
                     (CampaignTarget.update(state=TargetState.DIALLING.value, leased_by=worker,
                                            lease_until=until)
                      .where(CampaignTarget.id.in_([r.id for r in rows])).execute())
+            history = number_history([r.id for r in rows if r.attempts])
         claimed = []
         for row in rows:
             row.state, row.leased_by, row.lease_until = TargetState.DIALLING.value, worker, until
-            claimed.append(target_of(row, campaign))
+            claimed.append(target_of(row, campaign, history.get(row.id)))
         return claimed
 
     def renew(self, target_id: int, worker: str, until: dt.datetime) -> bool:
@@ -203,7 +231,9 @@ class PeeweeCampaignStore:
         with session():
             row = (CampaignTarget.select(CampaignTarget, Campaign.name).join(Campaign)
                    .where(CampaignTarget.id == target_id).first())
-            return None if row is None else target_of(row, row.campaign.name)
+            if row is None:
+                return None
+            return target_of(row, row.campaign.name, number_history([row.id]).get(row.id))
 
     def counts(self, campaign: str) -> Mapping[TargetState, int]:
         with session():
