@@ -76,7 +76,10 @@ class Replayed:
 
 
 def _uuids_of(frame: Frame) -> list[str]:
-    """The call UUIDs a frame tells the client (to address the calls later)."""
+    """The call UUIDs a frame tells the client (to address the calls later):
+    an event's channel, a job's answer, the rows of `show channels as json`."""
+    if frame.content_type == "api/response" and frame.text.startswith('{"row_count"'):
+        return [row.get("uuid", "") for row in json.loads(frame.text).get("rows", [])]
     try:
         event = event_of(frame)
     except Exception:
@@ -116,8 +119,11 @@ def replay(name: str, conn: FrameConnection, *,
                 return False
             at = len(got) - 1
             if at < len(expected):
-                pairs = zip(_uuids_of(expected[at]), _uuids_of(got[at]), strict=False)
-                mapping.update(pairs)
+                # the first place a UUID shows up names it: a frame out of place
+                # later fails the comparison, not the commands that follow it
+                for real, ours in zip(_uuids_of(expected[at]), _uuids_of(got[at]),
+                                      strict=False):
+                    mapping.setdefault(real, ours)
         return True
 
     before = 0

@@ -5,7 +5,10 @@ and for the demo without a switch.
 `CallScript` (script.py) says what a caller does; `FakeCall` (call.py) and
 the applications (media.py) keep FreeSWITCH's rules for keys, prompts and
 hangups; sessions.py holds the two kinds of socket; wire.py and events.py
-write frames exactly as the captures in ../shared/esl-captures show them.
+write frames exactly as the captures in ../shared/esl-captures show them;
+control.py (mod_callcenter, uuid_* commands), agents.py (the legs that reach
+an agent), legs.py (loopback pairs that fail) and conference.py
+(mod_conference) hold the rest of the switch's world.
 """
 
 from fsmod.fake.call import FakeCall

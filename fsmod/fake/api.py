@@ -1,8 +1,9 @@
 """The api commands the fake FreeSWITCH answers (`api` and `bgapi`), as 1.10.12 does.
 
-`status`, `originate` (loopback legs, the outbound socket, scripted
-failures), `uuid_kill`, `uuid_break`, `uuid_getvar`, `uuid_setvar`, `uuid_send_dtmf`,
-`show channels as json`, `fsctl shutdown`; any other answers
+`status`, `originate` (loopback legs, the outbound socket, extensions,
+scripted failures), `uuid_kill`, `uuid_break`, `uuid_getvar`, `uuid_setvar`,
+`uuid_send_dtmf`, `show channels as json`, `fsctl shutdown` (more in
+control.py and conference.py); any other answers
 `-ERR NAME Command not found!` (capture inbound-control). A mixin of
 FakeFreeSWITCH, kept apart so the switch's own module stays about sockets,
 calls and events.
@@ -56,12 +57,23 @@ class ApiCommands:
     def _connect(self, call: FakeCall, host: str, port: int) -> None:
         raise NotImplementedError
 
-    def failed_legs(self, endpoint: str, variables: dict[str, str], cause: str) -> None:
+    def failed_legs(self, endpoint: str, variables: dict[str, str], cause: str, *,
+                    originator: FakeCall | None = None, ring: float | None = None,
+                    background: bool = True) -> FakeCall:
+        raise NotImplementedError
+
+    def new_uuid(self) -> str:
+        raise NotImplementedError
+
+    def extension(self, number: str) -> list[tuple[str, str]]:
         raise NotImplementedError
 
     def background_job(self, job: str, line: str) -> None:
-        output = self.api(line)
         command, _, args = line.partition(" ")
+        if command == "originate":
+            output = self.api_originate(args.strip(), background=True)
+        else:
+            output = self.api(line)
         tail = [("Job-UUID", job), ("Job-Command", command)]
         if args:
             tail.append(("Job-Command-Arg", args))
@@ -91,9 +103,12 @@ class ApiCommands:
         return None if call is None or call.gone else call
 
     def api_uuid_kill(self, args: str) -> str:
+        """A channel hanging up is still there until it is destroyed (a queued
+        member whose mod_callcenter thread still holds it): `+OK` (capture
+        inbound-callcenter-control)."""
         uuid, _, cause = args.partition(" ")
-        call = self._call(uuid)
-        if call is None:
+        call = self.calls.get(uuid)
+        if call is None or call.ended.is_set():
             return "-ERR No such channel!\n"
         call.hangup(cause.strip() or "NORMAL_CLEARING")
         return "+OK\n"
@@ -142,16 +157,18 @@ class ApiCommands:
             return "+OK\n"
         return "-ERR fake fsctl knows only shutdown\n"
 
-    def api_originate(self, args: str) -> str:
+    def api_originate(self, args: str, background: bool = False) -> str:
         """`originate {vars}ENDPOINT &socket(HOST:PORT async full)` or `&park()`.
 
         A scripted failure (`originate_outcomes`) answers `-ERR CAUSE`. A
         `loopback/EXT` endpoint makes two legs as mod_loopback does: the a-leg
         (outbound) runs the application, the b-leg (inbound) is routed by
-        `dialplan` (EXT to an outbound socket) or else answered and parked;
+        `dialplan` (EXT to an outbound socket), or runs `extensions[EXT]`, or
+        else is answered and parked;
         both answer together, keys sent to the a-leg come out on the b-leg,
         and a hangup of either ends both. The answer is `+OK <a-leg uuid>`
-        once the call is answered.
+        once the call is answered. A failure's legs end before a background
+        job's event, after an `api` response (capture inbound-originate-outcomes).
         """
         if not args:
             return ORIGINATE_USAGE
@@ -159,7 +176,7 @@ class ApiCommands:
         if endpoint in self.originate_outcomes:
             cause = self.originate_outcomes[endpoint]
             if endpoint.startswith("loopback/"):
-                self.failed_legs(endpoint, variables, cause)
+                self.failed_legs(endpoint, variables, cause, background=background)
             return f"-ERR {cause}\n"
         destination = endpoint.rsplit("/", 1)[-1]
         if self.on_originate is not None:
@@ -171,6 +188,7 @@ class ApiCommands:
         target = _socket_target(then)
         if not endpoint.startswith("loopback/"):
             call = self._leg(script, target, "outbound", "a")
+            call.flipped = True
             return f"+OK {call.uuid}\n"
         a_leg = FakeCall(self, script, direction="outbound", leg="a")
         b_script = CallScript(**{**script.__dict__, "variables": dict(script.variables)})
@@ -184,11 +202,17 @@ class ApiCommands:
         self._sessions_since_start += 2
         if route:
             self._connect(b_leg, *route)
+        elif destination in self.extensions:
+            b_leg.run_extension(self.extension(destination))
         else:
-            b_leg.start()
+            b_leg.start()                   # answered and parked (no events of either app)
             b_leg.answer()
+        app = _application(then)
         if target:
             self._connect(a_leg, *target)
+        elif app is not None:
+            a_leg.socket_done = a_leg.dialplan_leg = True
+            a_leg.start()
         else:
             a_leg.start()
             inline_app(a_leg, then, endpoint)      # &txfax / &rxfax (fake/fax.py)
@@ -196,8 +220,21 @@ class ApiCommands:
             a_leg.hangup("NO_ANSWER")
             return "-ERR NO_ANSWER\n"
         # the originate thread returns a couple of frames after the answer (captures:
-        # 20-40 ms, by which time the socket session has started its first app)
-        gevent.sleep(max(2 * FRAME * self.scale, 2 * MIN_FRAME))
+        # 20-40 ms), by which time the b-leg has started its next application (park,
+        # conference, a socket session's first app): on a scaled clock, wait for that
+        # start rather than for time the client's round trips do not scale with
+        # (counted from the answer, so a late wake-up here cannot miss it)
+        started, deadline = b_leg.apps_at_answer, time.monotonic() + max(
+            2 * FRAME * self.scale, 2 * MIN_FRAME)
+        while b_leg.apps_started == started and not b_leg.gone:
+            event = b_leg.app_started
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            event.wait(left)
+        a_leg.flipped = True
+        if app is not None and not target and not a_leg.gone:
+            a_leg.enqueue(app[0], app[1], self.new_uuid())   # runs once the job is out
         return f"+OK {a_leg.uuid}\n"
 
     def api_show(self, args: str) -> str:
@@ -206,6 +243,20 @@ class ApiCommands:
             return "-ERR the fake shows only `channels as json`\n"
         rows = [_channel_row(c) for c in self.calls.values() if not c.gone]
         return json.dumps({"row_count": len(rows), "rows": rows}, separators=(",", ":"))
+
+
+A_LEG_APPS = frozenset({"park", "eavesdrop", "conference"})
+"""Applications an originated a-leg runs after the job (capture inbound-call-control)."""
+
+
+def _application(then: str) -> tuple[str, str] | None:
+    """`&park()` -> ("park", ""), `&eavesdrop(UUID)` -> ("eavesdrop", UUID); None
+    for any other (the a-leg is then parked as before: txfax and the like are
+    left to their own tests)."""
+    if not (then.startswith("&") and then.endswith(")") and "(" in then):
+        return None
+    name, _, arg = then[1:-1].partition("(")
+    return (name, arg) if name in A_LEG_APPS else None
 
 
 def _socket_target(then: str) -> tuple[str, int] | None:

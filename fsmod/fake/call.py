@@ -69,11 +69,18 @@ class FakeCall:
         self.peer: FakeCall | None = None
         self.other: list[tuple[str, str]] | None = None
         """The bridged party's profile (`Other-Leg-*`) once a bridge is set up."""
+        self.other_type = "originatee"
+        """`originator` on a leg a bridge dialled (its Other-Leg is the caller)."""
+        self.call_uuid = self.uuid
+        """`Channel-Call-UUID`: the call a leg belongs to (a dialled leg: its caller's)."""
+        self.flipped = False
+        """Set when the originate that made this a-leg returned with its answer."""
         self.socket_done = False
         self.transfer_source = ""
         """Set once the call was moved by uuid_bridge (`EPOCH:UUID:uuid_br:OTHER`)."""
         self.rdnis = ""
-        """The number dialled before a dialplan transfer (`… 7200 XML default`: fake/fax.py)."""
+        """The number dialled before a transfer (`Caller-RDNIS`: uuid_transfer, or an
+        originate into `… 7200 XML default`, fake/fax.py)."""
         self.cid_flipped = False
         """An a-leg running an originate's inline application (`&txfax(…)`) already
         reports the far end as its caller (fake/fax.py)."""
@@ -81,6 +88,20 @@ class FakeCall:
         """Set by an application that hands the call over (callcenter answered):
         the socket session ends and the call talks for that many seconds."""
         self._on_hangup: list[Callable[[], None]] = []
+        self.dialplan_leg = False
+        """Runs an extension's applications (`run_extension`): hung up after the last."""
+        self.injected: collections.deque[PendingApp] = collections.deque()
+        """Applications `uuid_broadcast` runs inside the one running now (park)."""
+        self.moving = False
+        """`move` was called: park ends even when a broadcast ran inside it."""
+        self.parking = False
+        """The park application runs: an application sent now runs inside it."""
+        self.bridge_partner: FakeCall | None = None
+        """The other leg of a `uuid_bridge`, while it lasts."""
+        self.bridge_first = False
+        """This leg is the bridge's A side (it fires CHANNEL_BRIDGE/UNBRIDGE)."""
+        self.far_end_hangs_up: Callable[[], None] | None = None
+        """After a hand-over's talk: the bridged party's side ends first (the agent's phone)."""
         self.answered = gevent.event.Event()
         self.name = f"loopback/{script.destination}-{leg}"
         self.created_us = int(time.time() * 1_000_000)
@@ -105,6 +126,11 @@ class FakeCall:
         """`uuid_break`: the running application's wait ends (playback stops, a queue
         member breaks out)."""
         self._signal = gevent.event.Event()
+        self._hung_up = gevent.event.Event()
+        self.apps_started = 0
+        self.apps_at_answer = 0
+        self.app_started = gevent.event.Event()
+        """Set as each application starts (an originate returns after the next one)."""
         self._wake = gevent.event.Event()
         self._on_end: list[Callable[[], None]] = []
         self.on_execute: list[Callable[[PendingApp], None]] = []
@@ -129,11 +155,16 @@ class FakeCall:
         s = self.script
         rows = [("Direction", self.direction), ("Logical-Direction", self.direction),
                 ("Dialplan", "xml")]
-        if self.direction == "outbound" and self.answered_us and (
-                self.state == "CS_REPORTING" or self.cid_flipped):
-            # an a-leg reports the far end as its caller at the end (switch_channel_flip_cid)
+        if self.direction == "outbound" and (
+                self.flipped or (self.answered_us and self.cid_flipped)):
+            # an originated a-leg shows the far end as its caller once the originate
+            # has returned, or runs its inline application (switch_channel_flip_cid);
+            # one that failed never does, nor one transferred to a new profile
+            named = [("Orig-Caller-ID-Name", s.caller_name)] if s.caller_name else []
+            callee = [("Callee-ID-Name", s.caller_name)] if s.caller_name else []
             rows += [("Caller-ID-Name", "Outbound Call"), ("Caller-ID-Number", s.destination),
-                     ("Orig-Caller-ID-Number", s.caller), ("Callee-ID-Number", s.caller)]
+                     *named, ("Orig-Caller-ID-Number", s.caller), *callee,
+                     ("Callee-ID-Number", s.caller)]
         else:
             named = [("Caller-ID-Name", s.caller_name)] if s.caller_name else []
             orig = [("Orig-Caller-ID-Name", s.caller_name)] if s.caller_name else []
@@ -155,13 +186,23 @@ class FakeCall:
                  ("Privacy-Hide-Number", "false")]
         return [(prefix + k, v) for k, v in rows]
 
+    def as_other_leg(self) -> list[tuple[str, str]]:
+        """This channel as a leg it dialled shows it (`Other-Leg-*`, times 0)."""
+        rows = []
+        for name, value in self.profile("Other-Leg-"):
+            if name in ("Other-Leg-Profile-Index", "Other-Leg-Transfer-Source"):
+                continue
+            rows.append((name, "0" if name.endswith("-Time") or name.endswith("-Hold")
+                         or name.endswith("-Accum") else value))
+        return rows
+
     def channel_headers(self, with_cause: bool = True) -> list[tuple[str, str]]:
         rows = [("Channel-State", self.state), ("Channel-Call-State", self.call_state),
                 ("Channel-State-Number", str(self.state_number)), ("Channel-Name", self.name),
                 ("Unique-ID", self.uuid), ("Call-Direction", self.direction),
                 ("Presence-Call-Direction", self.direction),
                 ("Channel-HIT-Dialplan", "true" if self.direction == "inbound" else "false"),
-                ("Channel-Call-UUID", self.uuid), ("Answer-State", self.answer_state)]
+                ("Channel-Call-UUID", self.call_uuid), ("Answer-State", self.answer_state)]
         if with_cause and self.hangup_cause:
             rows.append(("Hangup-Cause", self.hangup_cause))
         rows += [("Channel-Read-Codec-Name", "L16"), ("Channel-Read-Codec-Rate", "8000"),
@@ -169,7 +210,7 @@ class FakeCall:
                  ("Channel-Write-Codec-Rate", "8000"), ("Channel-Write-Codec-Bit-Rate", "128000")]
         rows += self.profile("Caller-")
         if self.other is not None:
-            rows += [("Other-Type", "originatee"), *self.other]
+            rows += [("Other-Type", self.other_type), *self.other]
         return rows
 
     def channel_data(self) -> list[tuple[str, str]]:
@@ -188,6 +229,10 @@ class FakeCall:
     def sleep(self, seconds: float) -> None:
         gevent.sleep(seconds * self.switch.scale)
 
+    def pause(self, seconds: float) -> None:
+        """Like `sleep`, but a hangup ends it at once."""
+        self._hung_up.wait(seconds * self.switch.scale)
+
     def wait(self, seconds: float | None, *, keys: bool = True) -> str:
         """Wait up to `seconds` (scaled); returns `key` when a key is queued (if
         `keys`), `hangup` when the call is gone, else `timeout`."""
@@ -200,6 +245,8 @@ class FakeCall:
                 return "break"
             if keys and self.dtmf:
                 return "key"
+            if self.injected or (self.parking and self.pending):
+                return "inject"
             left = None if deadline is None else deadline - time.monotonic()
             if left is not None and left <= 0:
                 return "timeout"
@@ -230,6 +277,7 @@ class FakeCall:
     def enqueue(self, app: str, arg: str, event_uuid: str) -> None:
         self.pending.append(PendingApp(app, arg, event_uuid))
         self._wake.set()
+        self._signal.set()
 
     def start(self) -> None:
         if self.base_app == "park":
@@ -240,6 +288,51 @@ class FakeCall:
         if self.script.hangup_at is not None:
             gevent.spawn_later(self.script.hangup_at * self.switch.scale, self.hangup,
                                self.script.hangup_cause)
+
+    def run_extension(self, apps: Sequence[tuple[str, str]]) -> None:
+        """Start the leg on an extension's applications (a loopback b-leg the
+        dialplan does not send to a socket): no socket or park to complete at
+        the end; the leg hangs up when the last application returns."""
+        self.socket_done = True
+        self.dialplan_leg = True
+        self.start()
+        for app, arg in apps:
+            self.enqueue(app, arg, str(uuidlib.uuid4()))
+
+    def transfer(self, apps: Sequence[tuple[str, str]], destination: str) -> None:
+        """`uuid_transfer`: what runs now stops (a bridge ends, park returns) and
+        the destination extension's applications run instead."""
+        self.pending.clear()
+        self.socket_done = True
+        self.dialplan_leg = True
+        # a new caller profile: the old destination as RDNIS, no other leg, not flipped
+        self.rdnis, self.script.destination = self.script.destination, destination
+        self.transfer_source = (f"{int(time.time())}:{uuidlib.uuid4()}:bl_xfer:"
+                                f"{destination}/default/XML")
+        self.other, self.flipped = None, False
+        for app, arg in apps:
+            self.enqueue(app, arg, str(uuidlib.uuid4()))
+        partner = self.bridge_partner
+        if partner is not None:
+            partner.move()
+        self.move()
+
+    def move(self) -> None:
+        """Stop what runs, park and what runs inside it included (a transfer, a
+        uuid_bridge): the next application sent runs instead."""
+        self.moving = True
+        self.interrupt()
+
+    def interrupt_bridge(self) -> None:
+        """This leg hangs up: the other leg of its uuid_bridge stops bridging."""
+        partner = self.bridge_partner
+        if partner is not None and partner.bridge_partner is self:
+            partner.move()
+
+    def broadcast(self, app: str, arg: str) -> None:
+        """`uuid_broadcast`: run `app` within the application running now."""
+        self.injected.append(PendingApp(app, arg, str(uuidlib.uuid4())))
+        self._signal.set()
 
     def on_end(self, callback: Callable[[], None]) -> None:
         self._on_end.append(callback)
@@ -252,10 +345,12 @@ class FakeCall:
 
         while not self.gone:
             if self.pending:
-                self.sleep(FRAME)                  # the park loop's next frame runs it
+                # the park loop's next frame runs it (a hangup meanwhile ends the loop now)
+                self.pause(FRAME)
                 if self.gone:
                     break
                 self.running = self.pending.popleft()
+                self.moving = self.broken = False
                 try:
                     run_app(self, self.running)
                 finally:
@@ -265,6 +360,8 @@ class FakeCall:
                     break
                 if self.dtmf and not self.gone:
                     self.take_key()                # the first pass of the park loop
+                if self.dialplan_leg and not self.pending and not self.gone:
+                    self.hangup("NORMAL_CLEARING")  # the extension has no more to run
                 continue
             if self.dtmf:
                 self._idle_frame()
@@ -295,6 +392,7 @@ class FakeCall:
         if self.answered_us or self.gone:
             return
         self.answered_us = int(time.time() * 1_000_000)
+        self.apps_at_answer = self.apps_started
         if self.peer is not None and self.direction == "inbound":
             self.peer.answer()
         self.call_state, self.answer_state = "ACTIVE", "answered"
@@ -316,6 +414,7 @@ class FakeCall:
         self.state_number = 10
         self.fire(EventName.CHANNEL_HANGUP)
         self.gone = True
+        self._hung_up.set()
         for callback in self._on_hangup:
             callback()
         self._signal.set()
@@ -355,6 +454,8 @@ class FakeCall:
         bridge = [("Bridge-A-Unique-ID", self.uuid), ("Bridge-B-Unique-ID", other)]
         self.fire_bridge(EventName.CHANNEL_BRIDGE, bridge)
         self.wait(talk, keys=False)
+        if not self.gone and self.far_end_hangs_up is not None:
+            self.far_end_hangs_up()
         if not self.gone:
             self.variables.update({"last_bridge_to": other,
                                    "bridge_hangup_cause": "NORMAL_CLEARING",

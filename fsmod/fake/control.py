@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import shlex
 import time
+import uuid as uuidlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import gevent
 
+from fsmod.fake.call import FRAME
 from fsmod.vocab import EventName
 
 if TYPE_CHECKING:
@@ -69,11 +71,12 @@ class CallcenterControl:
         return found
 
     def _cc_fire(self, rows: list[tuple[str, str]], function: str = "cc_agent_update",
-                 line: int = 1067, call: FakeCall | None = None) -> None:
+                 line: int = 1067, call: FakeCall | None = None, now: bool = False) -> None:
         """A `callcenter::info` event, fired after the reply of the command that
-        caused it (as the real switch's agent and member threads do); with
-        `call`, as a channel event of the member's leg (member-queue-start,
-        bridge-agent-start/end, member-queue-end carry the channel)."""
+        caused it (as the real switch's agent and member threads do), or at once
+        (`now`: a member thread's sequence of events); with `call`, as a channel
+        event of that leg (member-queue-start and -end carry the member's
+        channel, bridge-agent-start and -end the agent's)."""
         origin = ("mod_callcenter.c", function, line)
         if call is not None:
             headers = self.identity.channel_event(EventName.CUSTOM, call, rows,
@@ -83,53 +86,10 @@ class CallcenterControl:
             headers = self.identity.core(EventName.CUSTOM.value, "callcenter::info", origin)
             headers += rows
             uuid = ""
-        gevent.spawn(self.fire, EventName.CUSTOM.value, headers, "", uuid)
-
-    def failed_legs(self, endpoint: str, variables: dict[str, str], cause: str) -> None:
-        """The two loopback legs of an originate that fails (capture
-        inbound-originate-outcomes): created, for NO_ANSWER ringing
-        (CHANNEL_PROGRESS on both) for `originate_timeout` seconds (scaled;
-        60 by default), then CHANNEL_HANGUP of both legs and their
-        CHANNEL_HANGUP_COMPLETE (the b-leg first for a refusal, the a-leg first
-        for NO_ANSWER), with the cause and the `{…}` variables on both; the
-        job's `-ERR CAUSE` comes after (on the real switch it sometimes
-        overtakes the last events)."""
-        from fsmod.fake.call import FakeCall
-        from fsmod.fake.script import CallScript
-
-        destination = endpoint.rsplit("/", 1)[-1]
-        script = CallScript(caller=variables.get("origination_caller_id_number", "0000000000"),
-                            destination=destination, variables=dict(variables))
-        a_leg = FakeCall(self, script, direction="outbound", leg="a")  # type: ignore[arg-type]
-        b_leg = FakeCall(self, CallScript(**{**script.__dict__, "variables": dict(variables)}),
-                         leg="b")  # type: ignore[arg-type]
-        for leg in (a_leg, b_leg):
-            self.calls[leg.uuid] = leg
-            leg._runner = gevent.spawn(lambda: None)   # no park loop: we end the legs here
-            leg.fire(EventName.CHANNEL_CREATE)
-        if cause == "NO_ANSWER":
-            for leg in (a_leg, b_leg):
-                leg.call_state, leg.answer_state = "RINGING", "ringing"
-                leg.fire(EventName.CHANNEL_PROGRESS)
-            try:
-                ring = float(variables.get("originate_timeout", "60"))
-            except ValueError:
-                ring = 60.0
-            gevent.sleep(ring * self.scale)  # type: ignore[attr-defined]
-        # a refusal comes from the b-leg; an originate that times out cancels the a-leg
-        first, second = (a_leg, b_leg) if cause == "NO_ANSWER" else (b_leg, a_leg)
-        first.hangup(cause)
-        second.hangup(cause)
-        first._finish()
-        second._finish()
-
-    @property
-    def bridged(self) -> dict[str, str]:
-        """uuid_bridge pairs, both ways."""
-        found = self.__dict__.get("_bridged")
-        if found is None:
-            found = self.__dict__["_bridged"] = {}
-        return found
+        if now:
+            self.fire(EventName.CUSTOM.value, headers, "", uuid)
+        else:
+            gevent.spawn(self.fire, EventName.CUSTOM.value, headers, "", uuid)
 
     def _live(self, uuid: str) -> FakeCall | None:
         call = self.calls.get(uuid)
@@ -149,39 +109,59 @@ class CallcenterControl:
         return "+OK Success\n"
 
     def api_uuid_broadcast(self, args: str) -> str:
+        """`uuid_broadcast UUID PATH [aleg|bleg|both]`: the leg plays PATH within
+        what it runs (a parked leg: CHANNEL_EXECUTE playback, park goes on)."""
         words = args.split()
-        if len(words) < 2 or self._live(words[0]) is None:
+        call = self._live(words[0]) if words else None
+        if len(words) < 2 or call is None:
             return "-ERR No such channel!\n"
+        leg = words[2] if len(words) > 2 else "aleg"
+        targets = [call] if leg == "aleg" else []
+        partner = call.bridge_partner
+        if leg in ("bleg", "both") and partner is not None:
+            targets = [call, partner] if leg == "both" else [partner]
+        for target in targets:
+            gevent.spawn_later(10 * FRAME * self.scale, target.broadcast, "playback",
+                               words[1])  # type: ignore[attr-defined]
         return "+OK Message sent\n"
 
     def api_uuid_bridge(self, args: str) -> str:
-        """`uuid_bridge A B`: `+OK B` and one CHANNEL_BRIDGE; `-ERR Invalid uuid`."""
+        """`uuid_bridge A B`: `+OK B`; both legs stop what they run and execute
+        uuid_bridge (CHANNEL_EXECUTE on each), A fires CHANNEL_BRIDGE;
+        `-ERR Invalid uuid` when either is missing."""
         words = args.split()
         if len(words) != 2:
             return "-ERR Invalid uuid\n"
         a, b = self._live(words[0]), self._live(words[1])
         if a is None or b is None:
             return "-ERR Invalid uuid\n"
-        self.bridged[a.uuid], self.bridged[b.uuid] = b.uuid, a.uuid
-        a.fire_bridge(EventName.CHANNEL_BRIDGE, [("Bridge-A-Unique-ID", a.uuid),
-                                                 ("Bridge-B-Unique-ID", b.uuid)])
+        stamp = str(int(time.time()))
+        for one, other in ((a, b), (b, a)):
+            one.bridge_partner, one.bridge_first = other, one is a
+            one.other, one.other_type = other.as_other_leg(), "originatee"
+            one.transfer_source = f"{stamp}:{uuidlib.uuid4()}:uuid_br:{other.uuid}"
+            one.state, one.state_number = "CS_SOFT_EXECUTE", 3
+            one.on_hangup(one.interrupt_bridge)
+        gevent.spawn_later(3 * FRAME * self.scale, self._bridge_now, a, b)  # type: ignore
         return f"+OK {b.uuid}\n"
 
+    def _bridge_now(self, a: FakeCall, b: FakeCall) -> None:
+        for one, other in ((a, b), (b, a)):
+            if not one.gone:
+                one.pending.clear()
+                one.dialplan_leg = True
+                one.enqueue("uuid_bridge", other.uuid, str(uuidlib.uuid4()))
+                one.move()
+
     def api_uuid_transfer(self, args: str) -> str:
-        """`uuid_transfer UUID [-bleg|-both] DEST XML CONTEXT`: a leg moved out of
-        a uuid_bridge leaves its partner alone, and the partner is hung up."""
-        words = args.split()
+        """`uuid_transfer UUID [-bleg|-both] DEST [XML CONTEXT]`: the leg runs the
+        extension DEST (`extensions`, else answer and park); a leg moved out of a
+        uuid_bridge leaves its partner, which unbridges and hangs up."""
+        words = [w for w in args.split() if not w.startswith("-")]
         call = self._live(words[0]) if words else None
-        if call is None:
+        if call is None or len(words) < 2:
             return "-ERR No such channel!\n"
-        other = self.bridged.pop(call.uuid, "")
-        if other:
-            self.bridged.pop(other, None)
-            partner = self._live(other)
-            if partner is not None:
-                partner.fire_bridge(EventName.CHANNEL_UNBRIDGE, [
-                    ("Bridge-A-Unique-ID", partner.uuid), ("Bridge-B-Unique-ID", call.uuid)])
-                partner.hangup("NORMAL_CLEARING")
+        gevent.spawn(call.transfer, self.extension(words[1]), words[1])
         return "+OK\n"
 
     def api_uuid_exists(self, args: str) -> str:
@@ -204,9 +184,17 @@ class CallcenterControl:
         if words[:2] == ["agent", "del"] and len(words) == 3:
             if self.agents.pop(words[2], None) is None:
                 return "-ERR Invalid Agent!\n"
+            # no event: 1.10.12 sends none for a removed agent (both callcenter captures)
             self.tiers.difference_update({t for t in self.tiers if t[1] == words[2]})
-            self._cc_fire([("CC-Agent", words[2]), ("CC-Action", "agent-del")])
             return "+OK\n"
+        if words[:2] == ["agent", "get"] and len(words) == 4 and words[2] in ("status", "state"):
+            agent = self.agents.get(words[3])
+            if agent is None:
+                return "-ERR Invalid Agent!\n"
+            value = agent.status if words[2] == "status" else agent.state
+            self._cc_fire([("CC-Agent", agent.name), ("CC-Action", f"agent-{words[2]}-get"),
+                           (f"CC-Agent-{words[2].title()}", value)], "cc_agent_get", 970)
+            return value
         if words[:2] == ["agent", "set"] and len(words) == 5:
             agent = self.agents.get(words[3])
             if agent is None:
@@ -242,7 +230,7 @@ class CallcenterControl:
                     a = self.agents[name]
                     rows.append(f"{a.name}|single_box||{a.kind}|{a.contact}|{a.status}|{a.state}"
                                 f"|0|0|0|0|0|0|0|0|{a.changed}|0|0|0|0|0")
-            return "\n".join(rows) + "\n+OK\n"
+            return _table(rows)
         if words[:3] == ["queue", "list", "members"] and len(words) == 4:
             rows = [MEMBER_COLUMNS]
             for call in self.calls.values():
@@ -253,14 +241,17 @@ class CallcenterControl:
                                 f"{call.uuid}|{call.script.caller}|{call.script.caller_name}|"
                                 f"{v.get('cc_queue_joined_epoch', '0')}|"
                                 f"{v.get('cc_queue_joined_epoch', '0')}|0|0|0|0|0|||Waiting|0")
-            return "\n".join(rows) + "\n+OK\n"
+            return _table(rows)
         if words[:2] == ["queue", "load"] or words[:2] == ["queue", "reload"]:
             return "+OK\n"
         return "-ERR Invalid syntax\n"
 
-    def cc_member(self, call: FakeCall, action: str, extra: list[tuple[str, str]] = ()) -> None:
+    def cc_member(self, call: FakeCall, action: str, extra: list[tuple[str, str]] = (), *,
+                  leg: FakeCall | None = None, now: bool = False) -> None:
         """A member event of the queued call `call` (member-queue-start …), and
-        the queue's members-count where mod_callcenter sends one."""
+        the queue's members-count where mod_callcenter sends one with it. It
+        carries the member's channel, or `leg`'s (the agent's, for
+        bridge-agent-start and -end), or none (agent-offering, bridge-agent-fail)."""
         v = call.variables
         queue = v.get("cc_queue", "")
         name = [("CC-Member-CID-Name", call.script.caller_name)] if call.script.caller_name else []
@@ -268,22 +259,40 @@ class CallcenterControl:
                 ("CC-Member-UUID", v.get("cc_member_uuid", "")),
                 ("CC-Member-Session-UUID", call.uuid), *name,
                 ("CC-Member-CID-Number", call.script.caller)]
-        with_channel = action != "agent-offering"
+        channel = leg or (None if action in ("agent-offering", "bridge-agent-fail") else call)
         function = ("callcenter_function" if action == "member-queue-start"
-                    else "outbound_agent_thread_run")
-        self._cc_fire(rows, function, 0, call if with_channel else None)
-        if action in ("member-queue-start", "member-queue-end", "bridge-agent-start"):
-            waiting = sum(1 for c in self.calls.values()
-                          if c.variables.get("cc_queue") == queue and not c.gone
-                          and "cc_cause" not in c.variables and c is not call)
-            waiting += action == "member-queue-start"
-            self._cc_fire([("CC-Queue", queue), ("CC-Action", "members-count"),
-                           ("CC-Count", str(waiting)), ("CC-Selection", "Single-Queue")],
-                          "cc_queue_count", 878)
+                    or ("CC-Cause", "Cancel") in extra else "outbound_agent_thread_run")
+        self._cc_fire(rows, function, 0, channel, now)
+        if action == "member-queue-start" or ("CC-Cause", "Cancel") in extra:
+            self.cc_count(call, now)     # a member bridged to an agent was counted then
 
-    def cc_agent_state(self, name: str, state: str) -> None:
+    def available_agent(self, queue: str) -> FakeAgent | None:
+        """An agent of `queue` (a tier) who can be offered a member now."""
+        for tier_queue, name in sorted(self.tiers):
+            agent = self.agents.get(name)
+            if tier_queue == queue and agent is not None and agent.contact \
+                    and agent.status == "Available" and agent.state == "Waiting":
+                return agent
+        return None
+
+    def cc_count(self, call: FakeCall, now: bool = False) -> None:
+        """members-count of `call`'s queue: the members still waiting."""
+        queue = call.variables.get("cc_queue", "")
+        waiting = sum(1 for c in self.calls.values()
+                      if c.variables.get("cc_queue") == queue and c.variables.get("cc_side")
+                      == "member" and not c.gone and "cc_cause" not in c.variables)
+        self._cc_fire([("CC-Queue", queue), ("CC-Action", "members-count"),
+                       ("CC-Count", str(waiting)), ("CC-Selection", "Single-Queue")],
+                      "cc_queue_count", 878, None, now)
+
+    def cc_agent_state(self, name: str, state: str, now: bool = False) -> None:
         agent = self.agents.get(name)
         if agent is not None:
             agent.state = state
         self._cc_fire([("CC-Agent", name), ("CC-Action", "agent-state-change"),
-                       ("CC-Agent-State", state)])
+                       ("CC-Agent-State", state)], now=now)
+
+
+def _table(rows: list[str]) -> str:
+    """A `queue list` answer: the header only above rows (an empty list is `+OK`)."""
+    return "\n".join(rows) + "\n+OK\n" if len(rows) > 1 else "+OK\n"

@@ -24,8 +24,13 @@ import uuid as uuidlib
 from collections.abc import Callable
 
 import gevent
+import gevent.event
 
+from fsmod.fake.agents import bow_out, finish_leg, reach_agent
+from fsmod.fake.agents import end as end_call
 from fsmod.fake.call import FRAME, FakeCall, PendingApp
+from fsmod.fake.conference import conference_app
+from fsmod.fake.legs import RINGING_CAUSES
 from fsmod.fake.script import Outcome
 from fsmod.vocab import EventName, HangupCause, PlaybackResponse, ReadResult
 
@@ -53,11 +58,15 @@ def run_app(call: FakeCall, pending: PendingApp) -> None:
         call.hangup(HangupCause.DESTINATION_OUT_OF_ORDER.value)
         return
     data = [("Application-Data", pending.arg)] if pending.arg else []
+    # uuid_bridge is no application a client sent: its events name none (Application-UUID)
+    own = [] if pending.app == "uuid_bridge" else [("Application-UUID", pending.event_uuid)]
     call.variables["current_application"] = pending.app
     if pending.arg:
         call.variables["current_application_data"] = pending.arg
-    call.fire(EventName.CHANNEL_EXECUTE, [("Application", pending.app), *data,
-                                          ("Application-UUID", pending.event_uuid)])
+    call.fire(EventName.CHANNEL_EXECUTE, [("Application", pending.app), *data, *own])
+    call.apps_started += 1
+    started, call.app_started = call.app_started, gevent.event.Event()
+    started.set()                       # wakes whoever waits for this leg's next app
     for hook in list(call.on_execute):
         hook(pending)
     response = handler(call, pending.arg) or "_none_"
@@ -65,12 +74,11 @@ def run_app(call: FakeCall, pending: PendingApp) -> None:
     if response != "_none_":
         call.variables["current_application_response"] = response
     call.fire(EventName.CHANNEL_EXECUTE_COMPLETE, [
-        ("Application", pending.app), *data, ("Application-Response", response),
-        ("Application-UUID", pending.event_uuid)])
+        ("Application", pending.app), *data, ("Application-Response", response), *own])
 
 
 def _answer(call: FakeCall, arg: str) -> str:
-    call.sleep(FRAME)
+    call.pause(FRAME)
     call.answer()
     return "_none_"
 
@@ -220,7 +228,11 @@ def _callcenter(call: FakeCall, arg: str) -> str:
     switch = call.switch
     switch.cc_member(call, "member-queue-start")
     outcome = call.script.outcomes.get("callcenter")
-    why = call.wait(None if outcome is None else outcome.after, keys=False)
+    agent_of_queue = switch.available_agent(arg) if outcome is None else None
+    if agent_of_queue is not None:
+        why = _offer(call, agent_of_queue)
+    else:
+        why = call.wait(None if outcome is None else outcome.after, keys=False)
     if why == "break":                              # uuid_break: the member breaks out
         call.variables.update({"cc_queue_canceled_epoch": _now(), "cc_cause": "cancel",
                                "cc_cancel_reason": "BREAK_OUT"})
@@ -229,49 +241,110 @@ def _callcenter(call: FakeCall, arg: str) -> str:
         call.sleep(2 * FRAME)                       # the member thread notices
         call.variables.update({"cc_queue_canceled_epoch": _now(), "cc_cause": "cancel",
                                "cc_cancel_reason": "BREAK_OUT"})
-        switch.cc_member(call, "member-queue-end", [("CC-Cause", "Cancel"),
-                                                    ("CC-Cancel-Reason", "BREAK_OUT")])
+        switch.cc_member(call, "member-queue-end", _left(call, "BREAK_OUT"))
         return "_none_"
     if outcome.cause != "answered":
         call.variables.update({"cc_queue_canceled_epoch": _now(), "cc_cause": "cancel",
                                "cc_cancel_reason": outcome.cause})
-        switch.cc_member(call, "member-queue-end", [("CC-Cause", "Cancel"),
-                                                    ("CC-Cancel-Reason", outcome.cause)])
+        switch.cc_member(call, "member-queue-end", _left(call, outcome.cause))
         return "_none_"
-    agent_uuid = str(uuidlib.uuid4())
     agent = outcome.variables.get("cc_agent", "1001@default")
+    known = switch.agents.get(agent)
+    contact = known.contact if known is not None and known.contact else "loopback/agent"
     answered = _now()
+    switch.cc_agent_state(agent, "Receiving", now=True)
+    switch.cc_member(call, "agent-offering", [("CC-Agent", agent), ("CC-Agent-Type", "callback"),
+                                              ("CC-Agent-System", "single_box")], now=True)
+    legs = reach_agent(switch, call, contact)
+    agent_uuid = legs.leg.uuid
     agent_rows = [("CC-Agent", agent), ("CC-Agent-System", "single_box"),
                   ("CC-Agent-UUID", agent_uuid), ("CC-Agent-Called-Time", answered),
                   ("CC-Agent-Answered-Time", answered),
                   ("CC-Member-Joined-Time", call.variables["cc_queue_joined_epoch"])]
-    switch.cc_agent_state(agent, "Receiving")
-    switch.cc_member(call, "agent-offering", [("CC-Agent", agent), ("CC-Agent-Type", "callback"),
-                                              ("CC-Agent-System", "single_box")])
-    switch.cc_member(call, "bridge-agent-start", agent_rows)
-    switch.cc_agent_state(agent, "In a queue call")
+    call.sleep(FRAME)
+    switch.cc_member(call, "bridge-agent-start", agent_rows, leg=legs.leg, now=True)
+    switch.cc_agent_state(agent, "In a queue call", now=True)
+    call.variables["cc_cause"] = "answered"
+    call.sleep(FRAME)
+    switch.cc_count(call, now=True)
+    bow_out(legs)
+    legs.leg.other = call.as_other_leg()
 
     def _bridge_over() -> None:
+        gevent.spawn(_after_the_bridge)
+
+    def _after_the_bridge() -> None:
+        # the agent's leg ends once the member's has; then mod_callcenter reports
+        finish_leg(legs)
         ended = _now()
         switch.cc_member(call, "bridge-agent-end", [
             ("CC-Hangup-Cause", "SUCCESS"), *agent_rows[:3], ("CC-Agent-Bridged", "true"),
-            *agent_rows[3:], ("CC-Bridge-Terminated-Time", ended)])
+            *agent_rows[3:], ("CC-Bridge-Terminated-Time", ended)], leg=legs.leg, now=True)
         switch.cc_member(call, "member-queue-end", [
             ("CC-Hangup-Cause", "SUCCESS"), ("CC-Cause", "Terminated"), *agent_rows[:5],
-            ("CC-Member-Leaving-Time", ended), agent_rows[5]])
-        switch.cc_agent_state(agent, "Waiting")
+            ("CC-Member-Leaving-Time", ended), agent_rows[5]], now=True)
+        switch.cc_agent_state(agent, "Waiting", now=True)
 
     call.on_hangup(_bridge_over)
+    call.far_end_hangs_up = lambda: end_call(legs)
     call.variables.update({
         "cc_agent_uuid": agent_uuid, "uuid_bridge": agent_uuid,
-        "bridge_channel": "loopback/agent-a", "bridge_uuid": agent_uuid,
+        "bridge_channel": legs.leg.name, "bridge_uuid": agent_uuid,
         "cc_agent_bridged": "true", "cc_agent": agent, "cc_queue_answered_epoch": _now(),
         "cc_cause": "answered", **outcome.variables,
     })
     call.other = _other_leg(call, agent_uuid)
     call.transfer_source = f"{_now()}:{uuidlib.uuid4()}:uuid_br:{agent_uuid}"
+    legs.leg.transfer_source = f"{_now()}:{uuidlib.uuid4()}:uuid_br:{call.uuid}"
     call.handed_over = outcome.talk
     return "_none_"
+
+
+AGENT_BRIDGE_LIMIT = 5.3
+"""Seconds mod_callcenter gives a loopback agent leg to be bridged onward
+before it fails the offer (capture inbound-callcenter-control: 5.28 s)."""
+
+
+def _left(call: FakeCall, reason: str) -> list[tuple[str, str]]:
+    """member-queue-end's rows for a member who left without an agent."""
+    return [("CC-Member-Leaving-Time", _now()),
+            ("CC-Member-Joined-Time", call.variables.get("cc_queue_joined_epoch", "")),
+            ("CC-Cause", "Cancel"), ("CC-Cancel-Reason", reason)]
+
+
+def _offer(call: FakeCall, agent) -> str:
+    """The queue's agent (no scripted outcome) is offered the member, as capture
+    inbound-callcenter-control shows: Receiving, agent-offering, the contact's
+    legs; a contact that is not bridged on within AGENT_BRIDGE_LIMIT fails
+    (bridge-agent-fail, the agent back to Waiting, its legs dropped) and is
+    offered again a moment later; a member who hangs up during an offer fails
+    it too. Returns why the member's wait ended (`hangup`, `break`)."""
+    switch = call.switch
+    while True:
+        call.sleep(3 * FRAME)                       # the agent thread picks the member
+        if call.gone:
+            return "hangup"
+        switch.cc_agent_state(agent.name, "Receiving", now=True)
+        switch.cc_member(call, "agent-offering", [
+            ("CC-Agent", agent.name), ("CC-Agent-Type", agent.kind),
+            ("CC-Agent-System", "single_box")], now=True)
+        called = _now()
+        legs = reach_agent(switch, call, agent.contact)
+        why = call.wait(AGENT_BRIDGE_LIMIT, keys=False)
+        if why != "timeout":
+            call.sleep(10 * FRAME)                  # the agent thread notices
+        bow_out(legs)
+        finish_leg(legs)
+        switch.cc_member(call, "bridge-agent-fail", [
+            ("CC-Hangup-Cause", "SUCCESS"), ("CC-Agent", agent.name),
+            ("CC-Agent-System", "single_box"), ("CC-Agent-Called-Time", called),
+            ("CC-Agent-Aborted-Time", _now()),
+            ("CC-Member-Joined-Time", call.variables.get("cc_queue_joined_epoch", ""))],
+            now=True)
+        switch.cc_agent_state(agent.name, "Waiting", now=True)
+        if why != "timeout":
+            return why
+        call.sleep(2 * FRAME)
 
 
 def _other_leg(call: FakeCall, uuid: str) -> list[tuple[str, str]]:
@@ -366,8 +439,17 @@ def _bridge(call: FakeCall, arg: str) -> str:
     endpoint = _VAR_BLOCK.sub("", arg)
     outcome = call.script.outcomes.get(endpoint, Outcome(after=0.5, cause="answered"))
     leg = str(uuidlib.uuid4())
-    if call.wait(outcome.after, keys=False) == "hangup":
+    if outcome.cause in RINGING_CAUSES:
+        # the dialled legs ring until the timeout (the control connection sees them)
+        leg = call.switch.failed_legs(endpoint, {}, outcome.cause, originator=call,
+                                      ring=outcome.after).uuid
+        if call.gone:
+            return "_none_"
+    elif call.wait(outcome.after, keys=False) == "hangup":
         return "_none_"
+    elif outcome.cause != "answered":
+        # refused at once: the dialled pair is created and hung up with the cause
+        leg = call.switch.failed_legs(endpoint, {}, outcome.cause, originator=call).uuid
     dest = endpoint.rsplit("/", 1)[-1]
     call.variables.update({"originate_signal_bond": leg,
                            "originated_legs": f"{leg};Outbound Call;{dest}"})
@@ -438,7 +520,93 @@ def _sched_hangup(call: FakeCall, arg: str) -> str:
     return "_none_"
 
 
+def _park(call: FakeCall, arg: str) -> str:
+    """park: until the call ends or is moved (transfer, uuid_bridge); a key is
+    taken one per frame and lost; a broadcast or an application sent to the
+    leg runs inside it, without a new CHANNEL_EXECUTE of park."""
+    call.fire(EventName.CHANNEL_PARK)
+    call.parking = True
+    try:
+        while not call.moving:
+            why = call.wait(None)
+            if why == "key":
+                call._idle_frame()
+                if call.dtmf and not call.gone:
+                    call.take_key()
+            elif why == "inject":
+                inner = call.injected.popleft() if call.injected else call.pending.popleft()
+                call.parking = False
+                run_app(call, inner)
+                call.parking = True
+            else:
+                break
+    finally:
+        call.parking = False
+    call.fire(EventName.CHANNEL_UNPARK)
+    return "_none_"
+
+
+def until_started(leg: FakeCall, test: Callable[[], bool], frames: int = 50) -> None:
+    """Wait until `test()` holds, checked as each of `leg`'s applications starts
+    (at most `frames` frames): an order that follows from what the other leg
+    does, not from a scaled clock a loaded machine does not keep."""
+    deadline = time.monotonic() + frames * FRAME * leg.switch.scale
+    while not test() and not leg.gone:
+        started = leg.app_started
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return
+        started.wait(left)
+
+
+def _stay(call: FakeCall) -> None:
+    """Until the call ends or is moved; a broadcast meanwhile plays to the leg."""
+    while call.wait(None, keys=False) == "inject" and not call.moving:
+        if call.injected:
+            run_app(call, call.injected.popleft())
+        if call.moving:
+            break
+
+
+def _hold_on(call: FakeCall, arg: str) -> str:
+    """An application that runs until the call ends or is moved (eavesdrop on
+    a loopback leg: nothing to hear, nothing to report)."""
+    _stay(call)
+    return "_none_"
+
+
+def _uuid_bridge(call: FakeCall, arg: str) -> str:
+    """The leg's part of `uuid_bridge A B` (the api has set both legs up): A
+    fires CHANNEL_BRIDGE; when either leg is moved or hangs up the bridge
+    ends, and A, noticing a moment later, fires CHANNEL_UNBRIDGE."""
+    partner = call.bridge_partner
+    first = call.bridge_first
+    bridge = [("Bridge-A-Unique-ID", call.uuid), ("Bridge-B-Unique-ID", arg)]
+    if first and partner is not None:
+        # once both legs run uuid_bridge
+        until_started(partner, lambda: partner.running is not None
+                      and partner.running.app == "uuid_bridge")
+        call.fire_bridge(EventName.CHANNEL_BRIDGE, bridge)
+    _stay(call)
+    call.bridge_partner = None
+    if partner is not None and partner.bridge_partner is call:
+        partner.move()
+    if first:
+        if partner is not None and partner.dialplan_leg and partner.pending:
+            # B was transferred: A notices once B is under way in its new extension
+            # (capture inbound-call-control: B's answer and playback, then A's unbridge)
+            count = partner.apps_started
+            until_started(partner, lambda: partner.apps_started >= count + 2)
+        call.fire_bridge(EventName.CHANNEL_UNBRIDGE, bridge)
+    call.bridge_first = False
+    return "_none_"
+
+
 APPS: dict[str, Callable[[FakeCall, str], str]] = {
+    "park": _park,
+    "eavesdrop": _hold_on,
+    "uuid_bridge": _uuid_bridge,
+    "conference": conference_app,
     "sched_hangup": _sched_hangup,
     "answer": _answer,
     "playback": _playback,

@@ -49,6 +49,8 @@ class Listener:
         self.all_events = False
         self.filters: list[tuple[str, str]] = []
         self.own_uuid = ""           # myevents: only this call's channel events
+        self.holding: list[bytes] | None = None
+        """Events held while this connection's own `api` command runs."""
         self.closed = False
         self.received: collections.deque[Frame] = collections.deque(maxlen=1000)
         self._writer = gevent.spawn(self._write)
@@ -93,7 +95,11 @@ class Listener:
         if self.closed or (self.own_uuid and unique_id and unique_id != self.own_uuid):
             return
         if self._wants(name, lookup, unique_id):
-            self.send(wire.event(headers, body, self.fmt))
+            data = wire.event(headers, body, self.fmt)
+            if self.holding is not None:
+                self.holding.append(data)
+            else:
+                self.send(data)
 
     def _wants(self, name: str, headers: dict[str, str], unique_id: str) -> bool:
         mine = bool(self.own_uuid) and unique_id == self.own_uuid
@@ -158,7 +164,17 @@ class Listener:
         handler(rest.strip(), frame)
 
     def cmd_api(self, rest: str, frame: Frame) -> None:
-        self.send(wire.api_response(self.switch.api(rest)))
+        """The listener runs the command itself and writes its response before it
+        gets back to its event queue: events fired meanwhile come after it
+        (`uuid_hold`: +OK Success, then CHANNEL_HOLD; capture inbound-call-control)."""
+        self.holding = []
+        try:
+            body = self.switch.api(rest)
+        finally:
+            held, self.holding = self.holding, None
+        self.send(wire.api_response(body))
+        for data in held:
+            self.send(data)
 
     def cmd_bgapi(self, rest: str, frame: Frame) -> None:
         job = frame.get("Job-UUID") or self.switch.new_uuid()

@@ -27,14 +27,20 @@ from fsmod.esl.frame import Frame
 from fsmod.fake import wire
 from fsmod.fake.api import ApiCommands, uptime
 from fsmod.fake.call import FakeCall
+from fsmod.fake.conference import Conferences
 from fsmod.fake.control import CallcenterControl
 from fsmod.fake.events import Identity
 from fsmod.fake.fax import FaxLine
+from fsmod.fake.legs import LoopbackLegs
 from fsmod.fake.script import CallScript
 from fsmod.fake.sessions import InboundSession, Listener, OutboundSession
 from fsmod.vocab import EventName, HangupCause
 
 log = logging.getLogger(__name__)
+
+DEFAULT_EXTENSION = (("answer", ""), ("park", ""))
+"""What an extension not in `extensions` runs when a transfer or an agent contact
+reaches it (an originate's b-leg is then just answered and parked)."""
 
 SHUTDOWN_DELAY = 11.0
 """Seconds between `fsctl shutdown` and the final notice (captures: about 11 s)."""
@@ -49,7 +55,7 @@ class Fired:
     body: str = ""
 
 
-class FakeFreeSWITCH(CallcenterControl, ApiCommands):
+class FakeFreeSWITCH(CallcenterControl, Conferences, LoopbackLegs, ApiCommands):
     """A FreeSWITCH 1.10.12 as far as the event socket shows it."""
 
     def __init__(self, *, password: str = "ClueCon", scale: float = 1.0,
@@ -71,6 +77,9 @@ class FakeFreeSWITCH(CallcenterControl, ApiCommands):
         self.stalled = False
         self.dialplan: dict[str, tuple[str, int]] = {}
         """Extension to outbound socket (host, port): a loopback b-leg goes there."""
+        self.extensions: dict[str, list[tuple[str, str]]] = {}
+        """Extension to the applications (name, argument) its loopback b-leg runs
+        when no socket takes it (`7100`: [("bridge", "loopback/7101")])."""
         self.originate_outcomes: dict[str, str] = {}
         """Endpoint to hangup cause for `originate` (`loopback/7017`: USER_BUSY)."""
         self.on_originate: Callable[[str, dict[str, str]], CallScript] | None = None
@@ -178,6 +187,10 @@ class FakeFreeSWITCH(CallcenterControl, ApiCommands):
         self._own.setdefault(uuid, set()).add(listener)
 
     # ---- calls -------------------------------------------------------------------------------
+
+    def extension(self, number: str) -> list[tuple[str, str]]:
+        """The applications extension `number` runs (see `extensions`)."""
+        return list(self.extensions.get(number, DEFAULT_EXTENSION))
 
     def place_call(self, script: CallScript, host: str, port: int) -> FakeCall:
         """A call arrives and the dialplan runs `socket host:port async full`:
