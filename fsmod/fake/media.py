@@ -494,7 +494,10 @@ def _record(call: FakeCall, arg: str) -> str:
     call.fire(EventName.RECORD_START, [("Record-File-Path", path)])
     started = time.monotonic()
     stopped = _play(call, length, _terminators(call))
-    seconds = (time.monotonic() - started) / call.switch.scale
+    # played to its end: the scripted length exactly (a loaded machine's late wake-ups
+    # must not lengthen a silent recording); cut short: the time it ran, at most that
+    ran = (time.monotonic() - started) / call.switch.scale
+    seconds = length if stopped is None and ran >= length else min(ran, length)
     if stopped and stopped != "hangup":
         call.variables["playback_terminator_used"] = stopped
     elif stopped is None and silence_end is not None and silence_end <= limit:
