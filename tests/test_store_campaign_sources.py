@@ -238,3 +238,31 @@ def test_a_source_with_bad_arguments_says_what_it_needs(store_db):
         load_targets("c", "interruption_customers", {"ahead": "soon"}, now=NOW)
     with pytest.raises(CampaignError, match="no target source named 'everyone'"):
         load_targets("c", "everyone", {}, now=NOW)
+
+
+def test_a_market_research_sample_is_random_repeatable_and_never_twice_a_month(store_db):
+    from store.campaigns import create_campaign, load_targets
+    from store.models.campaigns import CampaignTarget
+    from store.models.customers import Customer, Phone
+    for i in range(40):
+        c = Customer.create(account=f"{50000000 + i}", name=f"客户{i}", address="浦东新区",
+                            customer_class="residential" if i % 4 else "commercial",
+                            large_account=False, supply_area="200135", pin_hash="x",
+                            status="closed" if i == 7 else "active")
+        Phone.create(customer=c, number=f"138{50000000 + i}", position=0)
+    create_campaign("research_a", "market_research")
+    create_campaign("research_b", "market_research")
+    create_campaign("research_c", "market_research")
+    first = load_targets("research_a", "customer_sample", {"size": 10, "seed": "x"}, now=NOW)
+    accounts = {t.account for t in CampaignTarget.select()}
+    assert first.loaded == 10 and len(accounts) == 10
+    assert "50000007" not in accounts                      # closed accounts are not drawn
+    again = load_targets("research_b", "customer_sample", {"size": 10, "seed": "x"}, now=NOW)
+    assert again.loaded == 0 and len(again.skipped) == 10  # the same draw: all told this month
+    commercial = load_targets("research_c", "customer_sample",
+                              {"size": 5, "class": "commercial", "seed": "y"}, now=NOW)
+    from store.models.campaigns import Campaign
+    drawn = {t.account for t in CampaignTarget.select().join(Campaign)
+             .where(Campaign.name == "research_c")}
+    assert commercial.loaded + len(commercial.skipped) == 5 and drawn
+    assert all(int(a) % 4 == 0 for a in drawn)             # commercial customers only

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import random
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -42,7 +43,7 @@ from store.campaigns.common import (
 from store.campaigns.errors import CampaignError
 from store.latefees import LateFeeRule
 from store.models.campaigns import CampaignAttempt, CampaignTarget, Notice
-from store.models.customers import Bill, Contact, Customer, Phone
+from store.models.customers import CUSTOMER_CLASSES, Bill, Contact, Customer, Phone
 from store.models.gas import Interruption, SupplyArea
 from store.models.tickets import TicketRow
 
@@ -287,12 +288,41 @@ def closed_tickets(args: dict[str, Any], ctx: Context, report: LoadReport) -> li
     return _not_told(out, report)
 
 
+def customer_sample(args: dict[str, Any], ctx: Context, report: LoadReport) -> list[Found]:
+    """A random sample of `size` active customers (of class `class` when given) for
+    market research. `seed` makes the draw repeatable (by default the day's date, so
+    loading twice the same day draws the same customers); nobody is asked twice in a
+    month. Consent is checked at dial time (the campaign's consent type)."""
+    size = _number(args, "size", required=True)
+    if size is None or not 1 <= size <= 1_000_000 or size != int(size):
+        raise CampaignError(f"customer_sample: `size` is a whole number 1..1000000, not {size}")
+    query = Customer.select(Customer.id).where(Customer.status == "active")
+    wanted = args.get("class")
+    if wanted is not None:
+        if str(wanted) not in CUSTOMER_CLASSES:
+            raise CampaignError(f"customer_sample: `class` {wanted!r} is not one of "
+                                + ", ".join(CUSTOMER_CLASSES))
+        query = query.where(Customer.customer_class == str(wanted))
+    ids = sorted(query.scalars())
+    draw = random.Random(str(args.get("seed") or ctx.today.isoformat()))
+    chosen = draw.sample(ids, min(int(size), len(ids)))
+    if len(chosen) < size:
+        report.skipped.append(Skipped("(sample)",
+                                      f"only {len(ids)} customers to draw {int(size)} from"))
+    customers = [c for part in batches(chosen, BATCH)
+                 for c in Customer.select().where(Customer.id.in_(part))]
+    subject = f"research:{ctx.today:%Y-%m}"
+    return _not_told([Found(c, {"customer_class": c.customer_class}, subject=subject)
+                      for c in sorted(customers, key=lambda c: c.account)], report)
+
+
 SOURCES: dict[str, Callable[[dict[str, Any], Context, LoadReport], list[Found]]] = {
     "overdue_small": overdue_small,
     "overdue_large": overdue_large,
     "interruption_customers": interruption_customers,
     "rule_change_affected": rule_change_affected,
     "closed_tickets": closed_tickets,
+    "customer_sample": customer_sample,
 }
 
 
