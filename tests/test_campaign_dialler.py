@@ -332,3 +332,27 @@ def test_two_processes_dialling_one_campaign_keep_its_rate_together():
     assert len(settled) / span >= 4 * 0.8                  # and not starved either
     assert {d.gates[0].shared_by for d in diallers} == {2}
     assert {line.request.target_id for line in ends.lines}.__len__() == len(ends.lines)
+
+
+def test_two_processes_on_different_campaigns_keep_the_trunks_rate_together():
+    """The trunk's cap is the carrier's: two processes, each dialling its own campaign
+    through it, take half of it each once they see each other."""
+    from dataclasses import replace
+    store = MemoryCampaignStore()
+    for i in range(300):
+        store.add("reminders", [f"13900{i:06d}"])
+        store.add("notices", [f"13700{i:06d}"])
+    start = local("2026-11-23 10:00")
+    clock = EventClock(start)
+    ends = ScriptedEnds(clock, default="-ERR NO_ANSWER")
+    cfg = config(rate=50, concurrency=400)
+    diallers = [CampaignDialler(replace(cfg, name=name), store, ends, clock,
+                                pacer=Pacer(clock, trunk_rate=4), worker=w)
+                for name, w in (("reminders", "host-a:1"), ("notices", "host-b:2"))]
+    runners = [gevent.spawn(d.run, until_done=True) for d in diallers]
+    clock.run(lambda: all(g.dead for g in runners), until=start + dt.timedelta(minutes=2))
+    for g in runners:
+        g.kill()
+    settled = sorted(ln.at for ln in ends.lines if ln.at >= start + dt.timedelta(seconds=20))
+    rate = len(settled) / (settled[-1] - settled[0]).total_seconds()
+    assert 4 * 0.8 <= rate <= 4 * 1.1, f"{rate:.2f} calls/s through a trunk capped at 4"

@@ -189,6 +189,9 @@ class CampaignDialler:
         self._last_share = now
         try:
             peers = set(workers(self.config.name, now)) | {self.worker}
+            # the trunk's and the overall caps are the service's: every process dialling
+            # any campaign takes its share of them (same worker name for one process)
+            everyone = set(workers(None, now)) | {self.worker}
         except Exception:
             log.exception("campaign=%s: the other dialling processes could not be counted",
                           self.config.name)
@@ -197,6 +200,8 @@ class CampaignDialler:
             log.info("campaign=%s dialled by %d processes: this one takes 1/%d of its caps",
                      self.config.name, len(peers), len(peers))
         self.gates[0].share(len(peers))
+        for gate in (self.gates[1], self.pacer.overall):
+            gate.share(len(everyone))
 
     def _idle(self, now: dt.datetime) -> float:
         next_due = getattr(self.store, "next_due", None)

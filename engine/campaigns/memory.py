@@ -169,10 +169,12 @@ class MemoryCampaignStore:
     def target(self, target_id: int) -> Target | None:
         return self.targets.get(target_id)
 
-    def workers(self, campaign: str, now: dt.datetime) -> set[str]:
-        """Workers holding a live lease on the campaign (they share its caps)."""
+    def workers(self, campaign: str | None, now: dt.datetime) -> set[str]:
+        """Workers holding a live lease on the campaign (any, for None): they share its caps."""
         with self._lock:
-            return {t.leased_by for tid in self._leased.get(campaign, ())
+            leased = (self._leased.get(campaign, ()) if campaign is not None
+                      else [tid for ids in self._leased.values() for tid in ids])
+            return {t.leased_by for tid in leased
                     if (t := self.targets[tid]).lease_until is not None and t.lease_until > now}
 
     def counts(self, campaign: str) -> Mapping[TargetState, int]:

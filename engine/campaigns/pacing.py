@@ -8,9 +8,9 @@ callers waiting for agents can pause all outbound dialling ([campaigns]
 pause_when_waiting): the hotline's own callers come first.
 
 Time comes from a `Clock` (engine.calendars.clock), so tests and `campaign
-simulate` hold the caps on a virtual clock. Several serve processes dialling
-one campaign divide its rate and concurrency between them (`Gate.share`, from
-the workers holding its leases), so together they keep the campaign's caps.
+simulate` hold the caps on a virtual clock. Several serve processes divide
+the caps between them (`Gate.share`, from the workers holding leases): a
+campaign's among those dialling it, a trunk's and the overall ones among all.
 """
 
 from __future__ import annotations

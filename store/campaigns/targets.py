@@ -227,15 +227,16 @@ class PeeweeCampaignStore:
                      .where(CampaignTarget.id == row.id).execute())
         return len(rows)
 
-    def workers(self, campaign: str, now: dt.datetime) -> set[str]:
-        """The workers holding a live lease on the campaign's targets: the processes
-        dialling it now, which share its rate and concurrency."""
+    def workers(self, campaign: str | None, now: dt.datetime) -> set[str]:
+        """The workers holding a live lease on the campaign's targets (any campaign's,
+        for None): the processes dialling it now, which share its caps."""
         with session():
-            cid, _ = self._campaign(campaign)
-            return set(CampaignTarget.select(CampaignTarget.leased_by).distinct()
-                       .where(CampaignTarget.campaign == cid,
-                              CampaignTarget.state.in_(LEASED),
-                              CampaignTarget.lease_until > naive(now)).scalars())
+            query = (CampaignTarget.select(CampaignTarget.leased_by).distinct()
+                     .where(CampaignTarget.state.in_(LEASED),
+                            CampaignTarget.lease_until > naive(now)))
+            if campaign is not None:
+                query = query.where(CampaignTarget.campaign == self._campaign(campaign)[0])
+            return set(query.scalars())
 
     def target(self, target_id: int) -> Target | None:
         with session():
