@@ -94,7 +94,9 @@ class Dialer(Protocol):
 
 
 class Agents(Protocol):
-    """Agents of a progressive or predictive campaign."""
+    """Agents of a progressive or predictive campaign. One may also have `stale()`:
+    told when a call of the campaign got its agent or ended, so that a count it keeps
+    for a while is asked for again rather than counting a busy agent as free."""
 
     def free(self) -> int:
         """Agents free to take a campaign call now."""
@@ -307,6 +309,7 @@ class CampaignDialler:
                 self.stats.answered += 1
             self.ringing -= 1
             decided = True
+            self._agents_changed()
             self._wake.set()
             attempt = Attempt(target.id, request.number, request.caller_id, outcome, started,
                               result.cause, result.uuid, result.node, result.answered_at,
@@ -330,7 +333,13 @@ class CampaignDialler:
                 self.ringing -= 1
             self.live -= 1
             self.pacer.release(slot)
+            self._agents_changed()
             self._wake.set()
+
+    def _agents_changed(self) -> None:
+        stale = getattr(self.agents, "stale", None)
+        if stale is not None and self.config.mode in (Mode.PROGRESSIVE, Mode.PREDICTIVE):
+            stale()
 
     def _place(self, request: DialRequest) -> DialResult:
         """The dialer's answer within the deadline; a dialer that fails or hangs is

@@ -7,7 +7,10 @@
   in the hotline's queues, for [campaigns] pause_when_waiting.
 
 Both ask `callcenter_config queue list …` at most every `every_s` seconds
-(a dialler looks many times a second); when the switch does not answer they
+(a dialler looks many times a second), and QueueAgents again at once after the
+campaign's own call got its agent or ended (`stale`: the agent it took is not
+free any more, a 2 s old count would let progressive mode dial for a busy
+agent and abandon the callee); when the switch does not answer they
 say 0 free agents (dial nothing) and 0 waiting (the pause is a courtesy to
 inbound callers, not a safety rule), and log it.
 """
@@ -38,6 +41,10 @@ class QueueAgents:
         self.now = now
         self._at = -1e18
         self._free = 0
+
+    def stale(self) -> None:
+        """A campaign call got its agent or ended: count the free agents afresh."""
+        self._at = -1e18
 
     def free(self) -> int:
         if self.now() - self._at >= self.every_s:

@@ -15,7 +15,12 @@ engine.campaigns.outcomes; a job lost with the control link is Outcome.LOST
 CHANNEL_HANGUP_COMPLETE arrives on the control connection. In progressive
 and predictive mode the answered call is watched for mod_callcenter's
 `bridge-agent-start` (the flow's `on answer` node queues it at once): none
-within the connect threshold and the call counts as abandoned.
+within the connect threshold and the call counts as abandoned. Both events
+can come before the originate's job result has been taken in (the flow queues
+the callee while the BACKGROUND_JOB is on its way or still being handed over):
+the latest of them for calls not yet known are kept, so an agent who answers
+at once is not taken for an abandon, nor a callee who hangs up at once for a
+call held for hours.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ import datetime as dt
 import logging
 import math
 import re
+from collections import OrderedDict
 from collections.abc import Callable
 
 from gevent.event import Event
@@ -39,6 +45,7 @@ log = logging.getLogger(__name__)
 
 _NUMBER = re.compile(r"\+?[0-9]{3,32}")
 MAX_CALL_S = 4 * 3600.0       # an answered call not reported ended by then is let go
+EARLY_KEEP = 4096             # events kept for calls whose originate result is not in yet
 
 
 class FsDialer:
@@ -54,6 +61,7 @@ class FsDialer:
         self.now = now or (lambda: dt.datetime.now(dt.UTC))
         self._ended: dict[str, Event] = {}
         self._agent: dict[str, Event] = {}
+        self._early: OrderedDict[tuple[str, str], dt.datetime] = OrderedDict()
         originator.control.subscribe(self._event)
 
     def endpoint(self, number: str, trunk: str = "") -> str:
@@ -72,6 +80,8 @@ class FsDialer:
                 waiter = self._agent.get(cc.session_uuid)
                 if waiter is not None:
                     waiter.set()
+                else:
+                    self._seen_early("agent", cc.session_uuid)
             return
         if name != "CHANNEL_HANGUP_COMPLETE":
             return
@@ -79,6 +89,15 @@ class FsDialer:
         waiter = self._ended.get(uuid)
         if waiter is not None:
             waiter.set()
+        elif uuid:
+            self._seen_early("ended", uuid)
+
+    def _seen_early(self, kind: str, uuid: str) -> None:
+        """`kind` happened to `uuid` before its originate result was taken in (or to a
+        call not ours: the oldest are forgotten)."""
+        self._early[(kind, uuid)] = self.now()
+        while len(self._early) > EARLY_KEEP:
+            self._early.popitem(last=False)
 
     def place(self, request: DialRequest) -> DialResult:
         variables = {"sf_number": request.number.lstrip("+")}
@@ -109,9 +128,13 @@ class FsDialer:
         uuid = result.uuid
         answered = self.now()
         waiter = self._ended.setdefault(uuid, Event())
-        agent_at = None
+        if self._early.pop(("ended", uuid), None) is not None:
+            waiter.set()
+        agent_at = self._early.pop(("agent", uuid), None)
+        if agent_at is not None:
+            answered = min(answered, agent_at)     # the answer came before the agent
         tracked = request.mode in (Mode.PROGRESSIVE, Mode.PREDICTIVE)
-        if tracked:
+        if tracked and agent_at is None:
             # the flow queues the callee at once; mod_callcenter's bridge-agent-start for
             # this channel within the connect threshold is an agent, else it is abandoned
             bridged = self._agent.setdefault(uuid, Event())
