@@ -37,3 +37,15 @@ class GotoFlow(Exception):
     def __init__(self, flow: str):
         super().__init__(flow)
         self.flow = flow
+
+
+class MachineDetected(BaseException):
+    """The line heard an answering machine's beep (or a fax tone) on a campaign call
+    whose campaign has `on machine -> NODE`: the flow continues at `node`, once.
+
+    A BaseException, like CallGone: it arrives at any wait of the session, so the
+    `except Exception` of a lookup or a function must not swallow it."""
+
+    def __init__(self, node: str, tone: str = "beep"):
+        super().__init__(node)
+        self.node, self.tone = node, tone

@@ -8,6 +8,11 @@ next command. `LineGuard` closes that gap: it stands in for the channel
 progress, and listens to the line's events; a hangup published while no
 channel method runs interrupts the session's greenlet with CallGone(cause)
 at its next wait. One cancellation path, wherever the session is.
+
+The same path carries a machine detected on a campaign call (`machine_node`:
+the campaign's `on machine` node): outside channel methods the session is
+interrupted with MachineDetected; inside one, the channel has stopped the
+application and MachineDetected is raised as the method returns. Once per line.
 """
 
 from __future__ import annotations
@@ -19,14 +24,18 @@ import gevent
 import greenlet
 
 from engine.channel.contract import CallGone, Channel, ChannelEvent
+from engine.control import MachineDetected
 from engine.evaluation.budget import CpuBudget
 
 
 class LineGuard:
     """The channel as the session uses it, with the hangup interrupt."""
 
-    def __init__(self, channel: Channel, budget: CpuBudget | None = None) -> None:
+    def __init__(self, channel: Channel, budget: CpuBudget | None = None,
+                 machine_node: str | None = None) -> None:
         self._channel = channel
+        self._machine_node = machine_node  # where a detected machine sends the flow, once
+        self._machine: MachineDetected | None = None   # heard during a channel method
         self._budget = budget              # the call's processor time: not charged in here
         self._busy = 0                     # channel methods in progress
         self._session: greenlet.greenlet | None = None
@@ -36,20 +45,27 @@ class LineGuard:
         value = getattr(self._channel, name)
         if name.startswith("_") or not callable(value):
             return value
-        wrapped = self._counted(value)
+        wrapped = self._counted(value, name != "hangup")
         self.__dict__[name] = wrapped      # built once per method and line
         return wrapped
 
-    def _counted(self, method: Callable[..., Any]) -> Callable[..., Any]:
+    def _counted(self, method: Callable[..., Any], divertible: bool) -> Callable[..., Any]:
         def call(*args: Any, **kwargs: Any) -> Any:
             self._busy += 1
             try:
                 if self._budget is None:
-                    return method(*args, **kwargs)
-                with self._budget.on_the_line():
-                    return method(*args, **kwargs)
+                    result = method(*args, **kwargs)
+                else:
+                    with self._budget.on_the_line():
+                        result = method(*args, **kwargs)
             finally:
                 self._busy -= 1
+            machine = self._machine
+            if machine is not None and divertible and not self._busy \
+                    and self._session is not None:
+                self._machine = None
+                raise machine
+            return result
         return call
 
     # ------------------------------------------------------------ the interrupt
@@ -68,6 +84,9 @@ class LineGuard:
 
     def _heard(self, event: ChannelEvent) -> None:
         session = self._session
+        if event.kind == "machine":
+            self._heard_machine(event)
+            return
         if event.kind != "hangup" or session is None or self._busy:
             return
         if gevent.getcurrent() is session:
@@ -77,3 +96,22 @@ class LineGuard:
     def _interrupt(self, session: greenlet.greenlet, cause: str) -> None:
         if self._session is session and not self._busy and not session.dead:
             session.throw(CallGone(cause or "NORMAL_CLEARING"))
+
+    def _heard_machine(self, event: ChannelEvent) -> None:
+        node, session = self._machine_node, self._session
+        if node is None or session is None:
+            return                         # no `on machine`, or the session is finishing
+        self._machine_node = None          # once per line
+        machine = MachineDetected(node, event.value or "beep")
+        if self._busy:
+            self._machine = machine        # raised as the running channel method returns
+        elif gevent.getcurrent() is not session:
+            gevent.get_hub().loop.run_callback(self._divert, session, machine)
+
+    def _divert(self, session: greenlet.greenlet, machine: MachineDetected) -> None:
+        if self._session is not session or session.dead:
+            return
+        if self._busy:                     # a channel method began meanwhile
+            self._machine = machine
+        else:
+            session.throw(machine)

@@ -9,7 +9,9 @@ hands every new line to:
 - a line carrying only `sf_flow` (an originated call) starts a call in that
   flow; with `sf_campaign` and `sf_target` too (a campaign call the callee
   answered) it starts at the campaign's `on answer` node with the flow's
-  `target` set from the campaign store's record of that target; any other
+  `target` set from the campaign store's record of that target, and, when
+  the campaign has `on machine`, a machine the line detects (ChannelEvent
+  "machine") moves the flow to that node once; any other
   line is routed by its dialled number, through one table built from the
   flows' `number` headers (a number in two flows is refused
   when the flows are loaded);
@@ -145,9 +147,11 @@ class Calls:
             if name is None:
                 self._no_route(channel, call)
             else:
+                machine = None
                 if start is None and variables is None:
                     start, variables = self._campaign_call(channel, name)
-                self._run(channel, call, name, start, variables, observer)
+                    machine = self._machine_node(channel, name) if start else None
+                self._run(channel, call, name, start, variables, observer, machine)
         finally:
             call.lines -= 1
             if not call.lines:
@@ -205,12 +209,19 @@ class Calls:
                         "its id and phone", campaign, target_id)
         return spec["on"]["answer"], {"target": target}
 
+    def _machine_node(self, channel: Channel, name: str) -> str | None:
+        """The `on machine` node of an answered campaign call's campaign, if it has one."""
+        spec = (self.flows[name].get("campaigns") or {}).get(channel.variables.get(CAMPAIGN, ""))
+        return ((spec or {}).get("on") or {}).get("machine")
+
     def _run(self, channel: Channel, call: OpenCall, name: str, start: str | None,
-             variables: Mapping[str, Any] | None, observer: Observer | None) -> None:
+             variables: Mapping[str, Any] | None, observer: Observer | None,
+             machine: str | None = None) -> None:
         while True:
             session = CallSession(self.flows[name], channel, self.rt, record=call.record,
                                   start=start, variables=variables, observer=observer,
-                                  steps=call.steps, lang=call.lang)
+                                  steps=call.steps, lang=call.lang, machine_node=machine)
+            machine = None       # a flow the call goes on to has no campaign of its own
             try:
                 session.run()
             finally:

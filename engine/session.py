@@ -24,7 +24,7 @@ from engine.actions import run_node, run_op
 from engine.calendars.calendar import BusinessCalendar, calendars_from_ir
 from engine.channel.callerid import caller_number
 from engine.channel.contract import CallGone, Channel, Media
-from engine.control import EndCall, FlowError, Goto, GotoFlow
+from engine.control import EndCall, FlowError, Goto, GotoFlow, MachineDetected
 from engine.evaluation.budget import CpuBudget
 from engine.evaluation.builtins import call_builtin, is_pure_builtin
 from engine.evaluation.expr import evaluate
@@ -55,12 +55,15 @@ class CallSession:
     def __init__(self, ir: Mapping[str, Any], channel: Channel, runtime: Runtime, *,
                  record: CallRecord | None = None, start: str | None = None,
                  variables: Mapping[str, Any] | None = None,
-                 observer: Observer | None = None, steps: int = 0, lang: str | None = None):
+                 observer: Observer | None = None, steps: int = 0, lang: str | None = None,
+                 machine_node: str | None = None):
+        """`machine_node`: a campaign call's `on machine` node, where the flow goes
+        (once) when the line detects an answering machine's beep or a fax tone."""
         if not ir.get("timezone"):
             ir = {**ir, "timezone": runtime.timezone}
         self.ir = ir
         self.cpu = CpuBudget(runtime.cpu_budget_ms)
-        self.guard = LineGuard(channel, self.cpu)
+        self.guard = LineGuard(channel, self.cpu, machine_node)
         self.channel = self.guard      # the actions' line: counted for the hangup interrupt
         self.clock = channel.clock     # the call's own clock
         self.rt = runtime
@@ -120,6 +123,12 @@ class CallSession:
                     raise EndCall("fell_off", f"step `{node}` ended without goto or hangup")
                 except Goto as jump:
                     node = jump.node
+                except MachineDetected as machine:
+                    self.sub_depth = 0
+                    self.trace({"op": "machine", "line": self.line}, {"tone": machine.tone},
+                               machine.node)
+                    self.observe("machine", machine.tone)
+                    node = machine.node
         except GotoFlow as jump:
             reason, detail, self.next_flow = "goto_flow", jump.flow, jump.flow
         except EndCall as end:

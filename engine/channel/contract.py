@@ -77,9 +77,13 @@ class FaxResult:
 
 @dataclass(frozen=True)
 class ChannelEvent:
-    """Something the line tells us on its own: a key pressed, the caller gone."""
+    """Something the line tells us on its own: a key pressed, the caller gone, or
+    ("machine", "beep"|"fax") a detector heard a voicemail beep or a fax tone (only
+    on a line started with detection: a campaign call whose campaign has `on
+    machine`). A channel that publishes "machine" while one of its methods runs
+    stops that method's application, so the method returns early."""
 
-    kind: Literal["dtmf", "hangup"]
+    kind: Literal["dtmf", "hangup", "machine"]
     value: str = ""
 
 
@@ -106,7 +110,7 @@ class Channel(ABC):
         self._listeners: list[Listener] = []
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
-        """Hear DTMF and hangup events as they happen; returns the unsubscribe function."""
+        """Hear DTMF, hangup and machine events as they happen; returns the unsubscribe function."""
         self._listeners.append(listener)
         return lambda: self._listeners.remove(listener) if listener in self._listeners else None
 

@@ -213,6 +213,7 @@ class SimChannel(Channel):
         self.hangup_by: HangupBy | None = None
         self.ended_at: dt.datetime | None = None
         self._gone = False
+        self.machines: list[tuple[int, str]] = []   # detector hits to come: (ms, "beep"|"fax")
 
     # ------------------------------------------------------------ bookkeeping
 
@@ -236,6 +237,16 @@ class SimChannel(Channel):
             self._caller_hangs_up()
         if self.keypad:
             self._lose([self._take(p).key for p in self.keypad.take_before(self._ms())])
+        self._detect_until(self._ms())
+
+    def _detect_until(self, at_ms: int) -> bool:
+        """Publish the detector hits due by `at_ms`; True when there was one."""
+        due = [m for m in self.machines if m[0] <= at_ms]
+        for hit in due:
+            self.machines.remove(hit)
+            self.emit("machine", hit[1], at_ms=hit[0])
+            self.publish(ChannelEvent("machine", hit[1]))
+        return bool(due)
 
     def _end(self, by: HangupBy, cause: str, event: str) -> None:
         self._gone = True
@@ -289,6 +300,12 @@ class SimChannel(Channel):
         if keys:
             self.emit("lost", "".join(keys))
 
+    def machine_at(self, at_ms: int, tone: str = "beep") -> None:
+        """The line's detector hears a voicemail beep (or "fax": a fax tone) at this
+        moment of the call: a prompt playing then is cut there (uuid_break)."""
+        self.machines.append((at_ms, tone))
+        self.machines.sort()
+
     def press_at(self, at_ms: int, keys: str) -> None:
         """The caller presses `keys` at this moment of the call (ms after it
         started), one key every KEY_GAP_MS."""
@@ -307,6 +324,8 @@ class SimChannel(Channel):
         if keys:
             self.keypad.press(keys, start + (end - start) // 2)
             self.emit("input", ("press", keys), at_ms=start + (end - start) // 2)
+        if self.machines and self.machines[0][0] < end:
+            end = max(start, self.machines[0][0])   # the detector breaks the prompt there
         lost: list[str] = []
         stop = None
         while stop is None and (pressed := self.keypad.take_next(end)) is not None:
@@ -317,6 +336,8 @@ class SimChannel(Channel):
                 lost.append(pressed.key)
         self._advance_to(stop.at_ms if stop else end)
         self._lose(lost)
+        if stop is None:
+            self._detect_until(end)
         return stop
 
     def _ms_since(self, began: dt.datetime) -> int:
