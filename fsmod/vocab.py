@@ -337,6 +337,7 @@ class Subclass(StrEnum):
     RXFAX_RESULT = "spandsp::rxfaxresult"
     TXFAX_PAGE_RESULT = "spandsp::txfaxpageresult"
     TXFAX_NEGOTIATE_RESULT = "spandsp::txfaxnegociateresult"   # sic, as FreeSWITCH spells it
+    AVMD_BEEP = "avmd::beep"     # mod_avmd heard a voicemail beep on the call (Unique-ID)
 
 
 class ContentType(StrEnum):

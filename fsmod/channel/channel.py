@@ -12,15 +12,23 @@ method waiting on the switch raises CallGone(cause), except those whose
 result FreeSWITCH delivers with or after the hangup (record, queue, bridge,
 send_fax), which return it; the next method then raises.
 
+A campaign call whose campaign has `on machine` carries `sf_detect=machine`
+(set by the dialler at originate): `detect()` subscribes the session to
+CUSTOM avmd::beep (`myevents` does not deliver CUSTOM events) and starts
+mod_avmd (`avmd_start`). A beep is published as ChannelEvent("machine",
+"beep"); an application of ours that is running is stopped (`uuid_break`)
+and the method running returns early, so the engine can go to the node.
+
 `listener`, when given, is told what the caller heard and did as
 `(kind, value)` pairs with the simulator's event names (answer, play, say,
-lost, record, queue, agent, bridge, fax, hangup, caller_hangup; and
+lost, record, queue, agent, bridge, fax, hangup, caller_hangup, machine; and
 `collect` with the DigitRequest as play_and_get_digits starts): the flow
 tests over the wire read the same timeline as on the simulator.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import math
@@ -29,6 +37,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
+
+import gevent
 
 from engine.calendars.clock import SystemClock
 from engine.channel.contract import (
@@ -52,12 +62,12 @@ from engine.channel.requests import (
 from engine.speech.safe_text import neutralise
 from fsmod.channel.session import Run, SessionLost, SocketSession
 from fsmod.channel.sound import Files, Speech, Voice, steps
-from fsmod.commands import apps
+from fsmod.commands import apps, control
 from fsmod.commands.sendmsg import AppCall
 from fsmod.commands.sounds import Sound
 from fsmod.commands.validate import CommandValueError
 from fsmod.esl.events import Event
-from fsmod.vocab import EventName, HangupCause
+from fsmod.vocab import EventName, HangupCause, Subclass
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +75,8 @@ WireListener = Callable[[str, Any], None]
 
 NO_PROMPT = Sound.silence(20)
 """play_and_get_digits needs a file: one frame of silence when the engine gives no prompt."""
+DETECT = "sf_detect"
+"""Channel variable of an originated call asking for detection: "machine" (mod_avmd)."""
 DIGIT_REGEX = "[\\d*#]+"
 MIN_SPEECH_MS = 500
 """A recording with less than this before the silence that ended it holds nothing said
@@ -116,8 +128,27 @@ class ESLChannel(Channel):
         self._collects = 0
         self._ours = False                       # we hung up
         self._handed_over = False                # an agent took the call
+        self._machines = 0                       # detector hits heard on this line
         session.on_gone = self._gone_now
         session.on_key = self._key
+        session.on_custom = self._custom
+
+    def detect(self) -> bool:
+        """Start what `sf_detect` asks for (see the module's docstring); True when
+        detection runs. Called once, as the session starts, before the flow."""
+        if self.variables.get(DETECT) != "machine":
+            return False
+        try:
+            reply = self.session.command(control.event([], [Subclass.AVMD_BEEP.value]))
+            if getattr(reply, "ok", True) is False:
+                log.warning("call=%s could not subscribe to avmd::beep (%s): no machine "
+                            "detection", self.uuid, getattr(reply, "reply_text", ""))
+                return False
+            self._run(apps.avmd_start())
+        except (SessionLost, CallGone) as error:
+            log.info("call=%s machine detection not started: %s", self.uuid, error)
+            return False
+        return True
 
     # ------------------------------------------------------------ the line's own events
 
@@ -134,6 +165,21 @@ class ESLChannel(Channel):
         self.publish(ChannelEvent("dtmf", digit))
         if run is None:
             self._emit("lost", digit)            # nothing listened: FreeSWITCH dropped it
+
+    def _custom(self, event: Event) -> None:
+        if event.subclass != Subclass.AVMD_BEEP or self._machines:
+            return                               # once per line, like the engine's node
+        if (event.get("Unique-ID") or self.uuid) != self.uuid:
+            return
+        self._machines += 1
+        self._emit("machine", "beep")
+        self.publish(ChannelEvent("machine", "beep"))
+        if self.session.running:                 # stop the prompt the machine is hearing
+            gevent.spawn(self._break)
+
+    def _break(self) -> None:
+        with contextlib.suppress(SessionLost):    # the line is gone: nothing to stop
+            self.session.api(f"uuid_break {self.uuid} all")
 
     def _emit(self, kind: str, value: Any = None) -> None:
         if self.listener is not None:
@@ -184,11 +230,14 @@ class ESLChannel(Channel):
         self._emit("play" if media.key is not None else "say", media)
         keys = "".join(k for k in PHONE_KEYS if k in terminators)
         self._set_terminators(keys)
+        heard = self._machines
         for step in steps(media, self.voice, self.uuid):
             call = apps.playback(step.sound) if isinstance(step, Files) else step.call
             stop = self._play_step(call, keys)
             if stop is not None:
                 return PlayResult(stop)
+            if self._machines != heard:
+                break                             # a detector stopped the prompt
         return PlayResult(None)
 
     def _play_step(self, call: AppCall, terminators: str) -> str | None:

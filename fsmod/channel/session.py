@@ -83,7 +83,8 @@ _LOST = object()
 class SocketSession:
     """The wire side of an ESLChannel. Hooks: `on_key(digit, run)` for every DTMF
     event (`run` is the application that took it, or None: nothing listened),
-    `on_gone(cause)` once when the line goes, `on_event(event)` for every event;
+    `on_gone(cause)` once when the line goes, `on_event(event)` for every event,
+    `on_custom(event)` for every CUSTOM event (a detector's, e.g. avmd::beep);
     `on_round_trip(kind, what, seconds)`, when set, for each command's reply
     (kind "reply", `what` the application or command word) and each run's
     completion (kind "complete", `what` the application): the metrics."""
@@ -100,6 +101,7 @@ class SocketSession:
         self.on_key: Callable[[str, Run | None], None] = lambda key, run: None
         self.on_gone: Callable[[str], None] = lambda cause: None
         self.on_event: Callable[[Event], None] = lambda event: None
+        self.on_custom: Callable[[Event], None] = lambda event: None
         self.on_round_trip: Callable[[str, str, float], None] | None = None
         self._replies: gevent.queue.Queue = gevent.queue.Queue()
         self._runs: dict[str, Run] = {}
@@ -244,6 +246,11 @@ class SocketSession:
             self.command(sendmsg.hangup(HangupCause(cause)), timeout=min(self.t.reply, 2.0),
                          what="hangup")
 
+    @property
+    def running(self) -> bool:
+        """An application of ours was sent and has not completed."""
+        return bool(self._runs)
+
     def check(self) -> None:
         if self.gone.is_set():
             raise SessionLost(self.cause or LOST_LINK, "the line is gone")
@@ -310,6 +317,8 @@ class SocketSession:
             if run is not None:
                 run.keys.append(digit)
             self._safely(self.on_key, digit, run)
+        elif name == EventName.CUSTOM:
+            self._safely(self.on_custom, event)
         elif name == EventName.CHANNEL_HANGUP:
             self._line_gone(event.get("Hangup-Cause") or HangupCause.NORMAL_CLEARING.value)
         elif name == EventName.CHANNEL_HANGUP_COMPLETE:

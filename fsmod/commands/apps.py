@@ -162,6 +162,12 @@ def txfax(path: str) -> AppCall:
     return AppCall("txfax", validate.file_path("fax document", path))
 
 
+def avmd_start() -> AppCall:
+    """`avmd_start`: mod_avmd listens to the call for a voicemail beep (a media bug:
+    the application returns at once) and fires CUSTOM avmd::beep when it hears one."""
+    return AppCall("avmd_start", "")
+
+
 def callcenter(queue: str) -> AppCall:
     """`callcenter QUEUE@DOMAIN`: waits until an agent answers (the socket
     session then ends) or the caller leaves."""

@@ -120,6 +120,7 @@ class FakeCall:
         self.last_response = "_none_"
         self.recording: str | None = None
         self.broken = False
+        self.avmd_armed = False                           # avmd_start ran (fake/detect.py)
         self.scheduled: gevent.Greenlet | None = None     # sched_hangup
         self.commands: Sequence[Frame] = ()
         """What the call's socket session was sent, kept after the session closed."""

@@ -30,6 +30,7 @@ from fsmod.fake.agents import bow_out, finish_leg, reach_agent
 from fsmod.fake.agents import end as end_call
 from fsmod.fake.call import FRAME, FakeCall, PendingApp
 from fsmod.fake.conference import conference_app
+from fsmod.fake.detect import avmd_start
 from fsmod.fake.legs import RINGING_CAUSES
 from fsmod.fake.script import Outcome
 from fsmod.vocab import EventName, HangupCause, PlaybackResponse, ReadResult
@@ -624,4 +625,5 @@ APPS: dict[str, Callable[[FakeCall, str], str]] = {
     "bridge": _bridge,
     "record": _record,
     "txfax": _txfax,
+    "avmd_start": avmd_start,
 }

@@ -62,3 +62,6 @@ class CallScript:
     outcomes: dict[str, Outcome] = field(default_factory=dict)
     """By application name (`callcenter`, `txfax`) or bridge endpoint."""
     connect_timeout: float = 25.0
+    machine_at: float | None = None
+    """When mod_avmd hears a voicemail beep (fires CUSTOM avmd::beep), once
+    `avmd_start` runs on the call (fsmod/fake/detect.py)."""

@@ -102,6 +102,7 @@ class OutboundServer:
             listener = self.listener_for(session.uuid) if self.listener_for else None
             channel = ESLChannel(session, voice=self.voice, limits=self.limits,
                                  recordings=self.recordings, listener=listener)
+            channel.detect()
             self.handler(channel)
         except Exception:
             self.stats.failed += 1
