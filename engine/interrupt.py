@@ -35,7 +35,8 @@ class LineGuard:
                  machine_node: str | None = None) -> None:
         self._channel = channel
         self._machine_node = machine_node  # where a detected machine sends the flow, once
-        self._machine: MachineDetected | None = None   # heard during a channel method
+        self._machine: MachineDetected | None = None   # heard, not yet raised
+        self._machine_ready = False        # the flow's nodes run: a machine may divert them
         self._budget = budget              # the call's processor time: not charged in here
         self._busy = 0                     # channel methods in progress
         self._session: greenlet.greenlet | None = None
@@ -61,8 +62,8 @@ class LineGuard:
             finally:
                 self._busy -= 1
             machine = self._machine
-            if machine is not None and divertible and not self._busy \
-                    and self._session is not None:
+            if machine is not None and divertible and self._machine_ready \
+                    and not self._busy and self._session is not None:
                 self._machine = None
                 raise machine
             return result
@@ -74,6 +75,14 @@ class LineGuard:
         """From now on a hangup outside channel methods interrupts this greenlet."""
         self._session = gevent.getcurrent()
         self._unsubscribe = self._channel.subscribe(self._heard)
+
+    def machine_ready(self) -> None:
+        """The flow's own steps begin (its settings' commands are done): from now on a
+        machine diverts the session; one heard before is raised here."""
+        self._machine_ready = True
+        machine, self._machine = self._machine, None
+        if machine is not None:
+            raise machine
 
     def disarm(self) -> None:
         """The session is finishing: nothing may interrupt it any more."""
@@ -103,7 +112,7 @@ class LineGuard:
             return                         # no `on machine`, or the session is finishing
         self._machine_node = None          # once per line
         machine = MachineDetected(node, event.value or "beep")
-        if self._busy:
+        if self._busy or not self._machine_ready:
             self._machine = machine        # raised as the running channel method returns
         elif gevent.getcurrent() is not session:
             gevent.get_hub().loop.run_callback(self._divert, session, machine)
@@ -111,7 +120,7 @@ class LineGuard:
     def _divert(self, session: greenlet.greenlet, machine: MachineDetected) -> None:
         if self._session is not session or session.dead:
             return
-        if self._busy:                     # a channel method began meanwhile
+        if self._busy or not self._machine_ready:   # a channel method began meanwhile
             self._machine = machine
         else:
             session.throw(machine)

@@ -117,6 +117,7 @@ class CallSession:
                 raise FlowError(f"cannot start at `{node}`: a sub is entered only with `call`")
             while True:
                 try:
+                    self.guard.machine_ready()   # a machine heard before the first step
                     self.enter(node)
                     run_node(self, self.ir["nodes"][node])
                     self.channel.hangup()

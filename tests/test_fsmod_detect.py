@@ -22,6 +22,7 @@ def _machine_handler(during_lookup: bool = False):
         guard = LineGuard(ch, machine_node="machine_message")
         guard.arm()
         try:
+            guard.machine_ready()                      # the flow's steps begin
             guard.answer()
             if during_lookup:
                 gevent.sleep(10)                       # a slow lookup

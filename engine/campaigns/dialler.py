@@ -68,6 +68,7 @@ class DialRequest:
     connect_threshold_s: float = 2.0
     abandon_message: str = ""
     attempt: int = 1
+    on_machine: str = ""    # the campaign's `on machine` node: the dialer asks for detection
 
 
 @dataclass(frozen=True)
@@ -280,7 +281,7 @@ class CampaignDialler:
             return
         request = DialRequest(c.name, c.flow, target.id, number, c.caller_id, c.ring_timeout_s,
                               c.on_answer, c.trunk, c.mode, c.connect_threshold_s,
-                              c.abandon_message, target.attempts + 1)
+                              c.abandon_message, target.attempts + 1, c.on_machine)
         self.ringing += 1
         self.live += 1
         self.stats.placed += 1

@@ -21,6 +21,12 @@ the callee while the BACKGROUND_JOB is on its way or still being handed over):
 the latest of them for calls not yet known are kept, so an agent who answers
 at once is not taken for an abandon, nor a callee who hangs up at once for a
 call held for hours.
+
+A campaign with `on machine` also gets `sf_detect=machine`: the socket
+session starts mod_avmd on the answered call (fsmod.channel). The dialer
+then waits, up to DETECT_S after the answer, for the call's CUSTOM
+avmd::beep (outcome MACHINE, so the flow's `retry … on machine` applies) or
+its end (ANSWERED); past DETECT_S the call is ANSWERED (a person talking).
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ import re
 from collections import OrderedDict
 from collections.abc import Callable
 
+import gevent
 from gevent.event import Event
 
 from engine.campaigns.dialler import DialRequest, DialResult
@@ -40,12 +47,14 @@ from engine.campaigns.ports import Mode, Outcome
 from fsmod.commands.validate import CommandValueError
 from fsmod.control.callcenter import CcAction, MemberEvent, cc_event
 from fsmod.control.originate import OriginateRequest, Originator
+from fsmod.vocab import Subclass
 
 log = logging.getLogger(__name__)
 
 _NUMBER = re.compile(r"\+?[0-9]{3,32}")
 MAX_CALL_S = 4 * 3600.0       # an answered call not reported ended by then is let go
 EARLY_KEEP = 4096             # events kept for calls whose originate result is not in yet
+DETECT_S = 45.0               # a voicemail greeting ends with its beep within this of the answer
 
 
 class FsDialer:
@@ -61,6 +70,7 @@ class FsDialer:
         self.now = now or (lambda: dt.datetime.now(dt.UTC))
         self._ended: dict[str, Event] = {}
         self._agent: dict[str, Event] = {}
+        self._machine: dict[str, Event] = {}
         self._early: OrderedDict[tuple[str, str], dt.datetime] = OrderedDict()
         originator.control.subscribe(self._event)
 
@@ -74,6 +84,14 @@ class FsDialer:
 
     def _event(self, node: str, event: object) -> None:
         name = getattr(event, "name", "")
+        if name == "CUSTOM" and getattr(event, "subclass", "") == Subclass.AVMD_BEEP:
+            uuid = event.get("Unique-ID") or ""  # type: ignore[attr-defined]
+            heard = self._machine.get(uuid)
+            if heard is not None:
+                heard.set()
+            elif uuid:
+                self._seen_early("machine", uuid)
+            return
         if name == "CUSTOM":
             cc = cc_event(node, event)  # type: ignore[arg-type]
             if isinstance(cc, MemberEvent) and cc.action == CcAction.BRIDGE_AGENT_START:
@@ -99,6 +117,17 @@ class FsDialer:
         while len(self._early) > EARLY_KEEP:
             self._early.popitem(last=False)
 
+    def _machine_heard(self, uuid: str, ended: Event) -> bool:
+        """Whether mod_avmd hears a beep on the answered call before it ends (or DETECT_S)."""
+        if self._early.pop(("machine", uuid), None) is not None:
+            return True
+        heard = self._machine.setdefault(uuid, Event())
+        try:
+            gevent.wait([heard, ended], timeout=DETECT_S, count=1)
+            return heard.is_set()
+        finally:
+            self._machine.pop(uuid, None)
+
     def place(self, request: DialRequest) -> DialResult:
         variables = {"sf_number": request.number.lstrip("+")}
         if request.mode in (Mode.PROGRESSIVE, Mode.PREDICTIVE):
@@ -107,6 +136,8 @@ class FsDialer:
             variables["sf_connect_ms"] = str(max(1, round(request.connect_threshold_s * 1000)))
             if request.abandon_message:
                 variables["sf_abandon_message"] = request.abandon_message
+        if request.on_machine:
+            variables["sf_detect"] = "machine"      # fsmod.channel starts mod_avmd
         try:
             originate = OriginateRequest(
                 self.endpoint(request.number, request.trunk), flow=request.flow,
@@ -144,11 +175,15 @@ class FsDialer:
             finally:
                 self._agent.pop(uuid, None)
 
+        outcome = Outcome.ANSWERED
+        if request.on_machine and self._machine_heard(uuid, waiter):
+            outcome = Outcome.MACHINE
+
         def ended() -> None:
             try:
                 waiter.wait(MAX_CALL_S)
             finally:
                 self._ended.pop(uuid, None)
-        return DialResult(Outcome.ANSWERED, uuid=uuid, node=report.node,
+        return DialResult(outcome, uuid=uuid, node=report.node,
                           answered_at=answered, agent_at=agent_at, ended=ended,
                           agent_tracked=tracked)

@@ -61,8 +61,9 @@ from the shortest wait (a link that flaps keeps backing off)."""
 SUBSCRIBED = (EventName.BACKGROUND_JOB, EventName.CHANNEL_BRIDGE, EventName.CHANNEL_UNBRIDGE,
               EventName.CHANNEL_HANGUP, EventName.CHANNEL_HANGUP_COMPLETE,
               EventName.HEARTBEAT, EventName.SHUTDOWN)
-SUBCLASSES = ("callcenter::info", "spandsp::txfaxresult", "spandsp::rxfaxresult")
-"""CUSTOM events: mod_callcenter's, and mod_spandsp's fax results (fsmod.faxsend)."""
+SUBCLASSES = ("callcenter::info", "spandsp::txfaxresult", "spandsp::rxfaxresult", "avmd::beep")
+"""CUSTOM events: mod_callcenter's, mod_spandsp's fax results (fsmod.faxsend) and
+mod_avmd's beep (a campaign call answered by a machine: fsmod.campaigns.dialer)."""
 
 
 class LinkState(enum.StrEnum):
