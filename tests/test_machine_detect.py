@@ -81,3 +81,9 @@ def test_an_inbound_call_ignores_the_detector():
     second = world.switch.call(heard).wait(timeout=5)
     assert second.path == first.path and second.end_reason == first.end_reason
     assert _played(heard) == _played(plain)
+
+
+def test_a_beep_before_the_first_step_starts_the_call_at_the_machine_node():
+    record, channel = _notice_call(shipped("interruption_notice"), [(0, "beep")])
+    assert record.path == ["machine_message"]
+    assert _played(channel) == ["interruption_intro"]
