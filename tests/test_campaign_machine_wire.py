@@ -76,6 +76,9 @@ def test_a_machine_gets_the_machine_message_and_the_target_is_called_again(fake,
     assert all(v.get("sf_detect") == "machine" for v in placed)
     first, second = heard
     nodes = [v for k, v in first if k == "node"]
-    assert nodes[0] == "reminder" and "machine_message" in nodes
+    # the beep usually comes during the reminder; on a loaded machine the session may
+    # reach its first step after it, and then starts at the machine node straight away
+    assert nodes[0] in ("reminder", "machine_message") and "machine_message" in nodes
+    assert nodes.count("machine_message") == 1
     assert ("machine", "beep") in first
     assert "machine_message" not in [v for k, v in second if k == "node"]

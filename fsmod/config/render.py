@@ -41,6 +41,7 @@ MODULES_LOADED = (
     "mod_hash", "mod_expr", "mod_callcenter", "mod_spandsp", "mod_sndfile",
     "mod_native_file", "mod_tone_stream", "mod_local_stream", "mod_flite",
     "mod_g723_1", "mod_g729", "mod_say_en",
+    "mod_avmd",   # answering-machine beeps on campaign calls with `on machine`
 )
 """What a switchflow node loads (modules.conf.xml); `conf check` requires the
 ones the service cannot run without (REQUIRED_MODULES)."""
