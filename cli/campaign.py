@@ -116,7 +116,13 @@ def campaign() -> None:
 @click.option("--mode", type=click.Choice(["automatic", "preview", "progressive", "predictive"]),
               help="Dialling mode (default: conf/campaigns.toml, else automatic).")
 def create(name: str, mode: str | None) -> None:
-    """Make campaign NAME, in state draft, from the flow that declares `campaign NAME:`."""
+    """Make campaign NAME, in state draft, from the flow that declares `campaign NAME:`.
+
+    \b
+    Example:
+      switchflow campaign create dunning_small
+      switchflow campaign create dunning_large --mode preview
+    """
     settings = cli_settings()
     config, _ir = campaign_config(name, settings, mode)
     with _store(settings) as store:
@@ -133,7 +139,13 @@ def create(name: str, mode: str | None) -> None:
 @click.argument("csv_file", required=False, type=click.Path(dir_okay=False, path_type=Path))
 def import_(name: str, csv_file: Path | None) -> None:
     """Load NAME's targets from CSV_FILE, or without it from the flow's `targets` query.
-    Rejected rows (and customers left out) are listed with the reason."""
+    Rejected rows (and customers left out) are listed with the reason.
+
+    \b
+    Example:
+      switchflow campaign import dunning_small            # the flow's `targets` query
+      switchflow campaign import dunning_small list.csv   # account,phone,... per line
+    """
     settings = cli_settings()
     config, ir = campaign_config(name, settings)
     with _store(settings) as store:
@@ -164,11 +176,12 @@ def _state_command(word: str) -> click.Command:
         with _store(settings) as store:
             info = store.set_state(name, STATE_WORDS[word])
         click.echo(f"campaign {info.name} is {info.state}")
-    command.__doc__ = {"start": "Start dialling NAME (serve's dialler picks it up).",
-                       "pause": "Pause NAME: calls in progress finish, no new ones start.",
-                       "resume": "Resume a paused campaign.",
-                       "stop": "Stop NAME for good (targets left are not called)."}[word]
-    return click.command(name=word, short_help=command.__doc__)(command)
+    summary = {"start": "Start dialling NAME (serve's dialler picks it up).",
+               "pause": "Pause NAME: calls in progress finish, no new ones start.",
+               "resume": "Resume a paused campaign.",
+               "stop": "Stop NAME for good (targets left are not called)."}[word]
+    command.__doc__ = f"{summary}\n\n\b\nExample:\n  switchflow campaign {word} dunning_small\n"
+    return click.command(name=word, short_help=summary)(command)
 
 
 for _word in STATE_WORDS:
@@ -192,7 +205,14 @@ def _pct(value: float | None) -> str:
                    "called).")
 def status(name: str, as_json: bool, show_next: bool) -> None:
     """How far NAME is: a bar, targets per state, calls per second over the last minute,
-    the abandon rate (abandoned / answered calls)."""
+    the abandon rate (abandoned / answered calls).
+
+    \b
+    Example:
+      switchflow campaign status dunning_small
+      switchflow campaign status dunning_large --next   # the next preview target
+      switchflow campaign status dunning_small --json
+    """
     settings = cli_settings()
     upcoming = None
     with _store(settings) as store:
@@ -287,7 +307,13 @@ def report_png(r: Any) -> bytes:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write to this file (PNG default: var/reports/campaign-NAME.png).")
 def report(name: str, fmt: str, output: Path | None) -> None:
-    """How NAME went: reach rate, outcomes, promises to pay, transfers to agents, abandon rate."""
+    """How NAME went: reach rate, outcomes, promises to pay, transfers to agents, abandon rate.
+
+    \b
+    Example:
+      switchflow campaign report dunning_small
+      switchflow campaign report dunning_small --format png -o dunning.png
+    """
     settings = cli_settings()
     with _store(settings) as store:
         r = store.campaign_report(name)

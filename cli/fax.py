@@ -131,7 +131,13 @@ def fax() -> None:
               help="The file to write: .tiff (TIFF class F, as faxed), .pdf or .png.")
 def render(document: str, account: str | None, months: int | None, notice: str | None,
            pairs: tuple[str, ...], out: Path) -> None:
-    """Draw DOC with the store's data into --out, by its extension."""
+    """Draw DOC with the store's data into --out, by its extension.
+
+    \b
+    Example:
+      switchflow fax render usage_statement --account 12345678 --months 12 --out u.png
+      switchflow fax render price_list --out price_list.tiff
+    """
     from engine.fax.documents import NEEDS_STORE
     from engine.fax.renderer import FORMATS, FaxRenderer, pages_in
     from engine.seams.documents import RenderError
@@ -162,7 +168,13 @@ def render(document: str, account: str | None, months: int | None, notice: str |
               help="Who asked for it (kept with the job).")
 def send(document: str, number: str, account: str | None, months: int | None,
          notice: str | None, pairs: tuple[str, ...], who: str) -> None:
-    """Queue DOC for NUMBER; `switchflow serve` sends it and retries by [fax]'s policy."""
+    """Queue DOC for NUMBER; `switchflow serve` sends it and retries by [fax]'s policy.
+
+    \b
+    Example:
+      switchflow fax send price_list --to 02187654321
+      switchflow fax send arrears_statement --account 12345678 --to 02187654321
+    """
     from engine.fax.policy import FaxPolicy
     from store.faxjobs import FaxQueueError, job_detail, submit_job
 
@@ -193,7 +205,13 @@ def _job_row(settings: Any, j: Any) -> dict[str, Any]:
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
               show_default=True)
 def list_(state: str | None, limit: int, fmt: str) -> None:
-    """The latest fax jobs: state, dials and tries of their limits, next call, why."""
+    """The latest fax jobs: state, dials and tries of their limits, next call, why.
+
+    \b
+    Example:
+      switchflow fax list
+      switchflow fax list --state failed --format json
+    """
     from store.faxjobs import list_jobs
 
     settings = cli_settings()
@@ -219,7 +237,12 @@ def _table(rows: list[dict[str, Any]]) -> None:
 @fax.command(short_help="One fax job and every call made for it.")
 @click.argument("job", type=click.IntRange(1), metavar="ID")
 def show(job: int) -> None:
-    """The job, then each call: when, outcome, hangup cause, T.30 result, pages."""
+    """The job, then each call: when, outcome, hangup cause, T.30 result, pages.
+
+    \b
+    Example:
+      switchflow fax show 12
+    """
     from store.faxjobs import job_detail
 
     settings = cli_settings()
@@ -250,6 +273,12 @@ def show(job: int) -> None:
 @fax.command(short_help="Send a job again now (a failed one with fresh counters).")
 @click.argument("job", type=click.IntRange(1), metavar="ID")
 def retry(job: int) -> None:
+    """Send job ID again now; a failed job starts with fresh counters.
+
+    \b
+    Example:
+      switchflow fax retry 12
+    """
     from engine.fax.policy import FaxPolicy
     from store.faxjobs import FaxQueueError, retry_job
 
@@ -265,6 +294,12 @@ def retry(job: int) -> None:
 @fax.command(short_help="Stop a job that has not been delivered.")
 @click.argument("job", type=click.IntRange(1), metavar="ID")
 def cancel(job: int) -> None:
+    """Stop job ID: no further call is made for it.
+
+    \b
+    Example:
+      switchflow fax cancel 12
+    """
     from store.faxjobs import FaxQueueError, cancel_job
 
     settings = cli_settings()
@@ -280,7 +315,13 @@ def cancel(job: int) -> None:
 @click.option("--caller", metavar="NUMBER", help="Only faxes from this number.")
 @click.option("--limit", type=click.IntRange(1, 10000), default=50, show_default=True)
 def inbox(caller: str | None, limit: int) -> None:
-    """Received faxes: when, from which number, pages, result, where the file is."""
+    """Received faxes: when, from which number, pages, result, where the file is.
+
+    \b
+    Example:
+      switchflow fax inbox
+      switchflow fax inbox --caller 02187654321
+    """
     from store.faxjobs.inbox import list_received
 
     settings = cli_settings()
