@@ -69,14 +69,11 @@ def campaign_config(name: str, settings: Any, mode: str | None = None) -> Any:
 @contextmanager
 def _store(settings: Any) -> Iterator[Any]:
     """store.campaigns on the settings' database (its errors as one line)."""
-    try:
-        import store.campaigns as campaigns
-    except ImportError:
-        raise click.ClickException("this installation has no campaign store (store.campaigns): "
-                                   "`campaign simulate` works without it") from None
-    from .db import opened
+    import store.campaigns as campaigns
 
-    with opened(settings, announce=False):
+    from .db import ready
+
+    with ready(settings, name_on_stderr=True):
         try:
             yield campaigns
         except campaigns.CampaignError as exc:

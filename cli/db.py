@@ -48,6 +48,42 @@ def opened(settings: Settings, announce: bool = True) -> Iterator[peewee.Databas
         database.close()
 
 
+@contextlib.contextmanager
+def ready(settings: Settings, name_on_stderr: bool = False) -> Iterator[peewee.Database]:
+    """The settings' database, connected and at this switchflow's schema, for a command
+    that works on the data; every problem (no schema, migrations due, a refused query)
+    one line, and the connection (or pool) closed when the command is done."""
+    from store.db import DatabaseUrl, StoreError, connect
+    from store.schema import SchemaError, current_version, pending
+    try:
+        database = connect(settings.store.url)
+    except StoreError as e:
+        raise click.ClickException(str(e)) from None
+    shown = DatabaseUrl.parse(settings.store.url).shown
+    if name_on_stderr:
+        click.echo(f"database {shown}", err=True)
+    try:
+        try:
+            if current_version(database) is None:
+                raise click.ClickException(f"{shown} has no switchflow schema: "
+                                           "run `switchflow db init`")
+            if pending(database):
+                raise click.ClickException(f"{shown} needs migrating: "
+                                           "run `switchflow db migrate`")
+        except SchemaError as e:
+            raise click.ClickException(str(e)) from None
+        try:
+            yield database
+        except peewee.DatabaseError as e:
+            first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+            raise click.ClickException(f"the database refused: {first}") from None
+    finally:
+        database.close()
+        close_all = getattr(database, "close_all", None)   # a pool: this command is done
+        if close_all is not None:
+            close_all()
+
+
 def _apply(database: peewee.Database) -> None:
     from store.schema import SchemaError, current_version, migrate
     was = current_version(database)

@@ -29,35 +29,10 @@ STATES = ("queued", "sending", "retry_wait", "delivered", "failed", "cancelled")
 @contextlib.contextmanager
 def _store(settings: Any) -> Iterator[None]:
     """The settings' database, connected and at this schema; every problem one line."""
-    import peewee
+    from .db import ready
 
-    from store.db import DatabaseUrl, StoreError, connect
-    from store.schema import SchemaError, current_version, pending
-
-    try:
-        database = connect(settings.store.url)
-    except StoreError as e:
-        raise click.ClickException(str(e)) from None
-    try:
-        shown = DatabaseUrl.parse(settings.store.url).shown
-        try:
-            if current_version(database) is None:
-                raise click.ClickException(f"{shown} has no switchflow schema: "
-                                           "run `switchflow db init`")
-            if pending(database):
-                raise click.ClickException(f"{shown} needs migrating: run `switchflow db migrate`")
-        except SchemaError as e:
-            raise click.ClickException(str(e)) from None
-        try:
-            yield
-        except peewee.DatabaseError as e:
-            first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-            raise click.ClickException(f"the database refused: {first}") from None
-    finally:
-        database.close()
-        close_all = getattr(database, "close_all", None)
-        if close_all is not None:
-            close_all()
+    with ready(settings):
+        yield
 
 
 def _params(account: str | None, months: int | None, notice: str | None,

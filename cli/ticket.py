@@ -80,28 +80,12 @@ def version_option(f: Callable) -> Callable:
 def store(role: str = "agent", with_policies: bool = True) -> Iterator[Any]:
     """The settings' database, connected and at this schema, and a TicketService on it;
     every problem as one line."""
-    import peewee
-
-    from store.db import DatabaseUrl, StoreError, connect
-    from store.schema import SchemaError, current_version, pending
     from store.tickets.errors import TicketError
     from store.tickets.service import TicketService
+
+    from .db import ready
     settings = cli_settings()
-    try:
-        database = connect(settings.store.url)
-    except StoreError as e:
-        raise click.ClickException(str(e)) from None
-    try:
-        shown = DatabaseUrl.parse(settings.store.url).shown
-        try:
-            if current_version(database) is None:
-                raise click.ClickException(f"{shown} has no switchflow schema: "
-                                           "run `switchflow db init`")
-            if pending(database):
-                raise click.ClickException(f"{shown} needs migrating: "
-                                           "run `switchflow db migrate`")
-        except SchemaError as e:
-            raise click.ClickException(str(e)) from None
+    with ready(settings):
         policies = _policies(settings) if with_policies else None
         service = TicketService(policies=policies, zone=settings.engine.timezone, role=role)
         try:
@@ -110,14 +94,6 @@ def store(role: str = "agent", with_policies: bool = True) -> Iterator[Any]:
             if e.usage:
                 raise TicketUsage(str(e)) from None
             raise click.ClickException(str(e)) from None
-        except peewee.DatabaseError as e:
-            first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-            raise click.ClickException(f"the database refused: {first}") from None
-    finally:
-        database.close()
-        close_all = getattr(database, "close_all", None)   # a pool: this command is done
-        if close_all is not None:
-            close_all()
 
 
 def _policies(settings: Any) -> Any:
