@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import click
 
 from .db import opened
@@ -72,6 +74,17 @@ def _heading(text: str) -> None:
     click.echo(click.style(text, bold=True))
 
 
+def _section(title: str, lines: Iterable[str]) -> None:
+    """A heading, then its lines indented, or `none`."""
+    _heading(title)
+    empty = True
+    for line in lines:
+        click.echo(f"  {line}")
+        empty = False
+    if empty:
+        click.echo("  none")
+
+
 def _table(v) -> None:
     status = v.status if v.status == "active" else click.style(v.status, fg="red", bold=True)
     large = ", large account (大客户)" if v.large_account else ""
@@ -106,48 +119,27 @@ def _table(v) -> None:
         state = "paid" if b.paid else click.style("unpaid", fg="red")
         fee = f"  late fee charged {_money(b.late_fee_charged)}" if b.late_fee_charged else ""
         click.echo(f"  {b.month:%Y-%m}  {_money(b.amount):>12}  due {b.due_date}  {state}{fee}")
-    _heading("Payments")
-    for p in v.payments or ():
-        bill = f" for {p.bill_month:%Y-%m}" if p.bill_month else ""
-        click.echo(f"  {p.paid_on}  {_money(p.amount):>12}  {p.method}{bill}")
-    if not v.payments:
-        click.echo("  none")
-    _heading("Applications")
-    for a in v.applications:
-        note = f" ({a.approval_note})" if a.approval_note else ""
-        gas = f", gas on {a.connection_date}" if a.connection_date else ""
-        click.echo(f"  {a.number}  {a.kind_name} ({a.kind}), submitted {a.submitted}: "
-                   f"{a.stage_name} ({a.stage}), {a.approval}{note}{gas}")
-    if not v.applications:
-        click.echo("  none")
-    _heading("Open tickets")
-    for t in v.open_tickets:
-        click.echo(f"  {t.number}  {t.type}  severity {t.severity}  {t.status}  "
-                   f"opened {t.created:%Y-%m-%d %H:%M}")
-    if not v.open_tickets:
-        click.echo("  none")
-    _heading("Recent contacts")
-    for k in v.contacts:
-        agent = f" agent {k.agent}" if k.agent else ""
-        click.echo(f"  {k.at:%Y-%m-%d %H:%M}  {k.channel:<7} {k.direction:<3} {k.summary}{agent}")
-    if not v.contacts:
-        click.echo("  none")
-    _heading("Back-office writes from calls")
-    for w in v.writes:
-        values = ", ".join(f"{k}={val}" for k, val in w.values.items() if k != "account")
-        click.echo(f"  {w.at:%Y-%m-%d %H:%M}  {w.reference or '-'}  {w.name}  {values}"
-                   f"  (flow {w.flow})")
-    if not v.writes:
-        click.echo("  none")
-    _heading("Survey answers")
-    for a in v.surveys:
-        about = f"ticket {a.ticket_no}" if a.ticket_no else "no ticket"
-        comment = f", comment {a.comment}" if a.comment else ""
-        click.echo(f"  {a.at:%Y-%m-%d %H:%M}  {a.campaign}  {about}  {a.rating}/5{comment}")
-    if not v.surveys:
-        click.echo("  none")
-    _heading("Notices acknowledged")
-    for n in v.notices:
-        click.echo(f"  {n.at:%Y-%m-%d %H:%M}  {n.notice}")
-    if not v.notices:
-        click.echo("  none")
+    _section("Payments", (
+        f"{p.paid_on}  {_money(p.amount):>12}  {p.method}"
+        + (f" for {p.bill_month:%Y-%m}" if p.bill_month else "") for p in v.payments or ()))
+    _section("Applications", (
+        f"{a.number}  {a.kind_name} ({a.kind}), submitted {a.submitted}: "
+        f"{a.stage_name} ({a.stage}), {a.approval}"
+        + (f" ({a.approval_note})" if a.approval_note else "")
+        + (f", gas on {a.connection_date}" if a.connection_date else "")
+        for a in v.applications))
+    _section("Open tickets", (
+        f"{t.number}  {t.type}  severity {t.severity}  {t.status}  "
+        f"opened {t.created:%Y-%m-%d %H:%M}" for t in v.open_tickets))
+    _section("Recent contacts", (
+        f"{k.at:%Y-%m-%d %H:%M}  {k.channel:<7} {k.direction:<3} {k.summary}"
+        + (f" agent {k.agent}" if k.agent else "") for k in v.contacts))
+    _section("Back-office writes from calls", (
+        f"{w.at:%Y-%m-%d %H:%M}  {w.reference or '-'}  {w.name}  "
+        + ", ".join(f"{k}={val}" for k, val in w.values.items() if k != "account")
+        + f"  (flow {w.flow})" for w in v.writes))
+    _section("Survey answers", (
+        f"{a.at:%Y-%m-%d %H:%M}  {a.campaign}  "
+        f"{f'ticket {a.ticket_no}' if a.ticket_no else 'no ticket'}  {a.rating}/5"
+        + (f", comment {a.comment}" if a.comment else "") for a in v.surveys))
+    _section("Notices acknowledged", (f"{n.at:%Y-%m-%d %H:%M}  {n.notice}" for n in v.notices))
