@@ -213,6 +213,24 @@ class ESLChannel(Channel):
         except SessionLost as error:
             raise self._gone_error(error) from None
 
+    def _run_keyed(self, call: AppCall, limit: float) -> tuple[Run, Event]:
+        """Run an application that takes keys off the line (`run.keys`); one that never
+        completes within `limit` hangs the call up (RECOVERY_ON_TIMER_EXPIRE)."""
+        try:
+            run = self.session.begin(call)
+        except SessionLost as error:
+            raise self._gone_error(error) from None
+        try:
+            done = self.session.wait(run, limit)
+        except SessionLost as error:
+            raise self._gone_error(error) from None
+        finally:
+            self.session.finish(run)
+        if done is None:
+            self.session.hangup(HangupCause.RECOVERY_ON_TIMER_EXPIRE.value)
+            raise CallGone(HangupCause.RECOVERY_ON_TIMER_EXPIRE.value)
+        return run, done
+
     def _set_terminators(self, keys: str) -> None:
         if self._terminators != keys:
             self._run(apps.playback_terminators(keys))
@@ -243,19 +261,7 @@ class ESLChannel(Channel):
     def _play_step(self, call: AppCall, terminators: str) -> str | None:
         """One playback or speak; the terminator that stopped it, or None.
         Keys it consumed that were not terminators are lost (reported)."""
-        try:
-            run = self.session.begin(call)
-        except SessionLost as error:
-            raise self._gone_error(error) from None
-        try:
-            done = self.session.wait(run, self.limits.play)
-        except SessionLost as error:
-            raise self._gone_error(error) from None
-        finally:
-            self.session.finish(run)
-        if done is None:
-            self.session.hangup(HangupCause.RECOVERY_ON_TIMER_EXPIRE.value)
-            raise CallGone(HangupCause.RECOVERY_ON_TIMER_EXPIRE.value)
+        run, _ = self._run_keyed(call, self.limits.play)
         # the switch takes keys one at a time and stops at the first terminator: that
         # is the one it names in playback_terminator_used (which speak may not set, and
         # which keeps an earlier playback's value), so the keys it took decide
@@ -326,19 +332,7 @@ class ESLChannel(Channel):
         self._emit("collect", request)
         limit = (self.limits.play + timeout / 1000
                  + request.max_digits * max(1, request.interdigit_ms) / 1000 + 5)
-        try:
-            run = self.session.begin(call)
-        except SessionLost as error:
-            raise self._gone_error(error) from None
-        try:
-            done = self.session.wait(run, limit)
-        except SessionLost as error:
-            raise self._gone_error(error) from None
-        finally:
-            self.session.finish(run)
-        if done is None:
-            self.session.hangup(HangupCause.RECOVERY_ON_TIMER_EXPIRE.value)
-            raise CallGone(HangupCause.RECOVERY_ON_TIMER_EXPIRE.value)
+        run, done = self._run_keyed(call, limit)
         if self.session.gone.is_set():
             raise CallGone(self.session.cause)
         # the variable is set only when the entry was usable; a failed one's keys are
