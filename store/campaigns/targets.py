@@ -28,7 +28,6 @@ from engine.campaigns.outcomes import FINAL_FOR_NUMBER, NOT_THE_NUMBERS_FAULT, R
 from engine.campaigns.ports import Attempt, DncHit, Outcome, Target, TargetState
 from store.campaigns.common import (
     aware,
-    dnc_key,
     is_postgresql,
     naive,
     session,
@@ -36,9 +35,10 @@ from store.campaigns.common import (
     write_transaction,
 )
 from store.campaigns.consent import consent_given
+from store.campaigns.dnc import check_dnc
 from store.campaigns.errors import UnknownCampaign
 from store.models.base import database
-from store.models.campaigns import Campaign, CampaignAttempt, CampaignTarget, DncEntry, DncList
+from store.models.campaigns import Campaign, CampaignAttempt, CampaignTarget
 
 # states in which a target is leased: a call may be in progress
 LEASED = (TargetState.DIALLING.value, TargetState.ANSWERED.value)
@@ -264,16 +264,11 @@ class PeeweeCampaignStore:
                     query.order_by(CampaignAttempt.started_at, CampaignAttempt.id)]
 
     def dnc(self, number: str, at: dt.datetime) -> DncHit | None:
-        when = naive(at)
-        with session():
-            row = (DncEntry.select(DncEntry, DncList.name).join(DncList)
-                   .where(DncEntry.number == dnc_key(number), DncEntry.added_at <= when,
-                          DncEntry.expires_at.is_null() | (DncEntry.expires_at > when))
-                   .order_by(DncEntry.added_at, DncEntry.id).first())
-        if row is None:
+        listing = check_dnc(number, at)
+        if listing is None:
             return None
-        return DncHit(number=number, list_name=row.dnc_list.name, reason=row.reason,
-                      since=aware(row.added_at))
+        return DncHit(number=number, list_name=listing.list_name, reason=listing.reason,
+                      since=listing.added_at)
 
     # ------------------------------------------------------------ beyond the protocol
 
