@@ -85,30 +85,22 @@ class FsDialer:
     def _event(self, node: str, event: object) -> None:
         name = getattr(event, "name", "")
         if name == "CUSTOM" and getattr(event, "subclass", "") == Subclass.AVMD_BEEP:
-            uuid = event.get("Unique-ID") or ""  # type: ignore[attr-defined]
-            heard = self._machine.get(uuid)
-            if heard is not None:
-                heard.set()
-            elif uuid:
-                self._seen_early("machine", uuid)
-            return
-        if name == "CUSTOM":
+            self._happened("machine", event.get("Unique-ID") or "")  # type: ignore[attr-defined]
+        elif name == "CUSTOM":
             cc = cc_event(node, event)  # type: ignore[arg-type]
             if isinstance(cc, MemberEvent) and cc.action == CcAction.BRIDGE_AGENT_START:
-                waiter = self._agent.get(cc.session_uuid)
-                if waiter is not None:
-                    waiter.set()
-                else:
-                    self._seen_early("agent", cc.session_uuid)
-            return
-        if name != "CHANNEL_HANGUP_COMPLETE":
-            return
-        uuid = event.get("Unique-ID") or ""  # type: ignore[attr-defined]
-        waiter = self._ended.get(uuid)
+                self._happened("agent", cc.session_uuid)
+        elif name == "CHANNEL_HANGUP_COMPLETE":
+            self._happened("ended", event.get("Unique-ID") or "")  # type: ignore[attr-defined]
+
+    def _happened(self, kind: str, uuid: str) -> None:
+        """Wake whoever waits for `kind` on `uuid`, or keep it for a wait still to come."""
+        waiting = {"machine": self._machine, "agent": self._agent, "ended": self._ended}[kind]
+        waiter = waiting.get(uuid)
         if waiter is not None:
             waiter.set()
         elif uuid:
-            self._seen_early("ended", uuid)
+            self._seen_early(kind, uuid)
 
     def _seen_early(self, kind: str, uuid: str) -> None:
         """`kind` happened to `uuid` before its originate result was taken in (or to a
