@@ -251,6 +251,27 @@ class DispatchSettings:
     interval: int         # milliseconds between two passes of the dispatcher
 
 
+RECORDING_EXPIRY = ("archive", "delete")
+
+
+@dataclass(frozen=True)
+class PanelSettings:
+    """The agent and supervisor web panel (panel/), served by `switchflow serve`."""
+
+    host: str                # where the panel listens
+    port: int
+    secret_key: str          # signs sessions and CSRF tokens; required outside demo mode
+    session_lifetime: int    # milliseconds a login lasts without activity
+    login_max_failures: int  # wrong passwords within login_lockout that lock a user out
+    login_lockout: int       # milliseconds
+    heartbeat: int           # milliseconds between two keep-alive comments on a live stream
+    wrap_up: int             # milliseconds of wrap-up after a queue call (mod_callcenter's)
+    recordings_keep: int     # days a recording is kept before `recordings prune|archive`
+    recordings_expiry: str   # what prune does to an expired recording: one of RECORDING_EXPIRY
+    recordings_archive: Path  # where `recordings archive` moves expired recordings
+    staffing_target: Decimal  # service-level target of the staffing view (0.8 = 80 %)
+
+
 @dataclass(frozen=True)
 class CampaignSettings:
     """The outbound dialler's rules that no campaign can override (engine.campaigns)."""
@@ -290,6 +311,7 @@ class Settings:
     fax: FaxSettings
     dispatch: DispatchSettings
     campaigns: CampaignSettings
+    panel: PanelSettings
     queues: Mapping[str, str] = field(default_factory=dict)  # flow queue[/skill] -> queue@domain
     nodes: Mapping[str, str] = field(default_factory=dict)   # FreeSWITCH node name -> host
     sources: tuple[str, ...] = ()  # files and variables that contributed, in order
@@ -620,6 +642,22 @@ SCHEMA: dict[str, dict[str, _Key]] = {
         "caller_id": _with(_text(r"\+?\d{1,20}", 'a phone number such as "95158"'), "95158"),
         "interval": _with(_duration(1_000, 600_000), "10s"),
     },
+    # ---- the web panel (panel/)
+    "panel": {
+        "host": _with(_HOST, "127.0.0.1"),
+        "port": _with(_whole(1, 65535), 8080),
+        "secret_key": _with(_text(r"(.{32,512})?", "at least 32 characters, or \"\""), "",
+                            secret=True),
+        "session_lifetime": _with(_duration(60_000, 7 * 86_400_000), "8h"),
+        "login_max_failures": _with(_whole(1, 100), 5),
+        "login_lockout": _with(_duration(60_000, 86_400_000), "15m"),
+        "heartbeat": _with(_duration(1_000, 120_000), "15s"),
+        "wrap_up": _with(_duration(0, 600_000), "10s"),
+        "recordings_keep": _with(_whole(1, 3650), 180),
+        "recordings_expiry": _with(_one_of(RECORDING_EXPIRY), "archive"),
+        "recordings_archive": _with(_text(r"(?s).+", "a directory path", Path), "var/archive"),
+        "staffing_target": _with(_percent("1", "99.9"), "80%"),
+    },
     # ---- campaigns (the outbound dialler, engine/campaigns)
     "campaigns": {
         "file": _with(_text(r"(?s).+", "a file path", Path), "conf/campaigns.toml"),
@@ -649,7 +687,8 @@ _SECTIONS = {"engine": EngineSettings, "sim": SimSettings, "paths": PathSettings
              "outbound": OutboundSettings,
              "freeswitch": FreeswitchSettings, "trunk": TrunkSettings,
              "kamailio": KamailioSettings, "fax": FaxSettings,
-             "dispatch": DispatchSettings, "campaigns": CampaignSettings}
+             "dispatch": DispatchSettings, "campaigns": CampaignSettings,
+             "panel": PanelSettings}
 
 # sections whose keys are the user's own: (key pattern, what a key looks like, value, defaults)
 MAP_SECTIONS: dict[str, tuple[re.Pattern[str], str, _Key, dict[str, str]]] = {

@@ -253,7 +253,7 @@ def test_unknown_section(toml):
     assert error_of(path) == (f"{path}: unknown section [web]; sections are "
                               "[engine], [sim], [paths], [store], [esl], [dial], [outbound], "
                               "[freeswitch], [trunk], [kamailio], [reports], "
-                              "[serve], [fax], [dispatch], [campaigns], [queues], [nodes]")
+                              "[serve], [fax], [dispatch], [panel], [campaigns], [queues], [nodes]")
 
 
 def test_section_written_as_a_value(toml):
