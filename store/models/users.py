@@ -16,8 +16,11 @@ from store.models.customers import choice
 ROLES = ("agent", "supervisor", "admin")
 
 
-class PanelUser(BaseModel):
+class PanelUserRow(BaseModel):
     """Someone who may log in to the panel. Never deleted (records name them): disabled."""
+
+    class Meta:
+        table_name = "panel_user"
 
     username = peewee.CharField(max_length=64, unique=True)
     display_name = peewee.CharField(max_length=120)
@@ -36,7 +39,7 @@ class LoginFailure(BaseModel):
     at = peewee.DateTimeField(index=True)
 
 
-MODELS = (PanelUser, LoginFailure)
+MODELS = (PanelUserRow, LoginFailure)
 
 
 def migration_9(db: peewee.Database) -> None:

@@ -22,7 +22,7 @@ import peewee
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from store.models.users import ROLES, LoginFailure, PanelUser
+from store.models.users import ROLES, LoginFailure, PanelUserRow
 
 # store.pins's profile: argon2id, 19 MiB, 2 passes, 1 lane
 _HASHER = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
@@ -79,7 +79,7 @@ def _naive_utc(when: dt.datetime) -> dt.datetime:
     return when.astimezone(dt.UTC).replace(tzinfo=None) if when.tzinfo else when
 
 
-def _user(row: PanelUser) -> User:
+def _user(row: PanelUserRow) -> User:
     return User(row.id, row.username, row.display_name, row.role, row.agent, row.extension,
                 bool(row.disabled), row.created_at,
                 hashlib.sha256(row.password_hash.encode()).hexdigest()[:16])
@@ -122,8 +122,8 @@ def _matches(stored: str | None, password: str) -> bool:
     return gevent.get_hub().threadpool.apply(verify)
 
 
-def _row(username: str) -> PanelUser:
-    row = PanelUser.get_or_none(PanelUser.username == normal_username(username))
+def _row(username: str) -> PanelUserRow:
+    row = PanelUserRow.get_or_none(PanelUserRow.username == normal_username(username))
     if row is None:
         raise UserError(f"no user {username!r}")
     return row
@@ -140,10 +140,10 @@ def add_user(username: str, display_name: str, role: str, password: str, now: dt
         raise UserError("the display name is too long: at most 120 characters")
     if len(agent) > 120 or len(extension) > 120:
         raise UserError("the agent name and extension are at most 120 characters each")
-    if PanelUser.get_or_none(PanelUser.username == name) is not None:
+    if PanelUserRow.get_or_none(PanelUserRow.username == name) is not None:
         raise UserError(f"there is already a user {name!r}")
     try:
-        row = PanelUser.create(username=name, display_name=shown, role=role,
+        row = PanelUserRow.create(username=name, display_name=shown, role=role,
                                password_hash=hash_password(password), agent=agent.strip(),
                                extension=extension.strip(), disabled=False,
                                created_at=_naive_utc(now))
@@ -180,7 +180,7 @@ def find_user(username: str) -> User | None:
         name = normal_username(username)
     except UserError:
         return None
-    row = PanelUser.get_or_none(PanelUser.username == name)
+    row = PanelUserRow.get_or_none(PanelUserRow.username == name)
     return _user(row) if row else None
 
 
@@ -190,12 +190,12 @@ def existing(username: str) -> User:
 
 
 def get_user(user_id: int) -> User | None:
-    row = PanelUser.get_or_none(PanelUser.id == user_id)
+    row = PanelUserRow.get_or_none(PanelUserRow.id == user_id)
     return _user(row) if row else None
 
 
 def list_users() -> list[User]:
-    return [_user(r) for r in PanelUser.select().order_by(PanelUser.username)]
+    return [_user(r) for r in PanelUserRow.select().order_by(PanelUserRow.username)]
 
 
 def locked(username: str, limits: LoginLimits, now: dt.datetime) -> bool:
@@ -210,7 +210,7 @@ def log_in(username: str, password: str, limits: LoginLimits, now: dt.datetime) 
     name = username.strip().lower()[:64]
     if locked(name, limits, now):
         return LoginResult(None, Refusal.LOCKED)
-    row = PanelUser.get_or_none(PanelUser.username == name) if USERNAME.fullmatch(name) \
+    row = PanelUserRow.get_or_none(PanelUserRow.username == name) if USERNAME.fullmatch(name) \
         else None
     if not _matches(row.password_hash if row else None, password[:MAX_PASSWORD]):
         LoginFailure.delete().where(LoginFailure.at <= _naive_utc(now) - limits.window).execute()
