@@ -47,8 +47,9 @@ def receive(path, caller: str, *, pages: int = 2, success: bool = True, uuid: st
 
 
 def test_an_agent_sees_who_sent_a_fax_and_opens_its_pages(panel, inbox):
-    customer = Customer.create(account="12345678", name="张<b>伟</b>", address="幸福路 1 号", customer_class="residential",
-                               supply_area="100010", pin_hash="x")
+    customer = Customer.create(account="12345678", name="张<b>伟</b>", address="幸福路 1 号",
+                               customer_class="residential", supply_area="100010",
+                               pin_hash="x")
     Phone.create(customer=customer, number="13800000001", position=0)
     two_page_tiff(inbox / "fax-1.tif")
     fax_id = receive(inbox / "fax-1.tif", "+8613800000001")
