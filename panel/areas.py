@@ -11,4 +11,5 @@ from __future__ import annotations
 AREAS: list[str] = [
     "panel.auth.views:blueprint",
     "panel.admin.views:blueprint",
+    "panel.faxes.views:blueprint",
 ]
