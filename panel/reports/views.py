@@ -28,7 +28,7 @@ from store.reports.staffing import AVERAGE_DAY, WEEKDAYS, last_weeks, plan
 
 log = logging.getLogger(__name__)
 
-bp = Blueprint("reports", __name__, url_prefix="/reports", template_folder="templates")
+blueprint = Blueprint("reports", __name__, url_prefix="/reports", template_folder="templates")
 
 PAGES = (("calls", "Calls per hour", "reports.calls"),
          ("ivr", "IVR exits", "reports.ivr"),
@@ -81,21 +81,21 @@ def _page(kind: str, template: str = "reports/report.html", **extra: Any):
                                            **dates.query(), format="csv"), **extra)
 
 
-@bp.get("")
-@bp.get("/calls")
-@requires(Role.supervisor)
+@blueprint.get("")
+@blueprint.get("/calls")
+@requires(Role.SUPERVISOR)
 def calls():
     return _page("calls")
 
 
-@bp.get("/tickets")
-@requires(Role.supervisor)
+@blueprint.get("/tickets")
+@requires(Role.SUPERVISOR)
 def tickets():
     return _page("tickets")
 
 
-@bp.get("/agents")
-@requires(Role.supervisor)
+@blueprint.get("/agents")
+@requires(Role.SUPERVISOR)
 def agents():
     return _page("agents")
 
@@ -105,8 +105,8 @@ def _flows() -> dict:
     return flow_sources(ctx.flows, ctx.settings.paths.flows)
 
 
-@bp.get("/ivr")
-@requires(Role.supervisor)
+@blueprint.get("/ivr")
+@requires(Role.SUPERVISOR)
 def ivr():
     try:
         flows = sorted(_flows())
@@ -121,8 +121,8 @@ def ivr():
     return _page("ivr", "reports/ivr.html", flows=flows, flow=flow, svg_url=svg_url)
 
 
-@bp.get("/ivr/heatmap.svg")
-@requires(Role.supervisor)
+@blueprint.get("/ivr/heatmap.svg")
+@requires(Role.SUPERVISOR)
 def ivr_heatmap():
     """The heat map alone, as an SVG image (the IVR page shows it in an <img>)."""
     ctx = panel_context()
@@ -149,8 +149,8 @@ def ivr_heatmap():
                              "X-Content-Type-Options": "nosniff"})
 
 
-@bp.get("/staffing")
-@requires(Role.supervisor)
+@blueprint.get("/staffing")
+@requires(Role.SUPERVISOR)
 def staffing():
     ctx = panel_context()
     try:
