@@ -22,7 +22,7 @@ from panel.reports.heatmap import FlowNotFound, flow_sources, heat_svg, load_flo
 from panel.reports.staffing_view import staffing_chart, staffing_rows
 from store.reports import build
 from store.reports.ivrheat import FlowHeat, heat
-from store.reports.model import Chart
+from store.reports.model import Chart, Report
 from store.reports.render import COLOURS, show
 from store.reports.staffing import AVERAGE_DAY, WEEKDAYS, last_weeks, plan
 
@@ -47,22 +47,27 @@ def _wants_csv() -> bool:
     return request.args.get("format", "").lower() == "csv"
 
 
-def chart_spec(chart: Chart | None) -> dict[str, Any] | None:
+def chart_spec(chart: Chart | None, x_label: str = "") -> dict[str, Any] | None:
     """What charts.js draws: categories on x, one series per bar colour (stacked)."""
     if chart is None or not chart.categories:
         return None
     series = [{"label": name, "values": list(values), "colour": _colour(name)}
               for name, values in chart.series if any(values)]
     return {"title": chart.title, "categories": list(chart.categories), "series": series,
-            "value_label": chart.value_label, "category_label": chart.category_label,
+            "value_label": chart.value_label, "category_label": chart.category_label or x_label,
             "stacked": chart.stacked, "bars": True}
+
+
+def _first_column(report: Report) -> str:
+    return report.tables[0].columns[0].label if report.tables else ""
 
 
 def _colour(name: str) -> str | None:
     return "#ffcc80" if name.startswith("short abandons") else COLOURS.get(name)
 
 
-def _page(kind: str, template: str = "reports/report.html", **extra: Any):
+def _page(kind: str, template: str = "reports/report.html", with_chart: bool = True,
+          **extra: Any):
     """A report over the asked date range as a page, or as CSV; bad input -> the form + message."""
     ctx = panel_context()
     zone = ctx.settings.engine.timezone
@@ -76,7 +81,8 @@ def _page(kind: str, template: str = "reports/report.html", **extra: Any):
         return csvexport.download(csvexport.report_rows(report),
                                   f"{kind}-{dates.first}-{dates.last}.csv")
     return render_template(template, pages=PAGES, active=kind, report=report, dates=dates,
-                           show=show, chart=chart_spec(report.chart),
+                           show=show, chart=chart_spec(report.chart, _first_column(report))
+                           if with_chart else None,
                            csv_url=url_for(request.endpoint, **request.view_args,
                                            **dates.query(), format="csv"), **extra)
 
@@ -118,7 +124,9 @@ def ivr():
     if flow and not _wants_csv():
         query = {k: v for k, v in request.args.items() if k in ("from", "to")}
         svg_url = url_for("reports.ivr_heatmap", flow=flow, **query)
-    return _page("ivr", "reports/ivr.html", flows=flows, flow=flow, svg_url=svg_url)
+    # the heat map is this page's picture; the exits table holds the rest
+    return _page("ivr", "reports/ivr.html", with_chart=False, flows=flows, flow=flow,
+                 svg_url=svg_url)
 
 
 @blueprint.get("/ivr/heatmap.svg")
