@@ -10,11 +10,15 @@ import io
 import json
 import re
 import shutil
+from collections.abc import Iterator
+from pathlib import Path
 
+import peewee
 import pytest
 
 from panel.context import PanelContext
 from store.activity import record_state
+from store.db import bind, open_database
 from tests.reportdata import AFTER, local, seed_day
 
 pytest_plugins = ["panel_support"]
@@ -56,6 +60,26 @@ step to_agent:
 """
 
 
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory) -> Path:
+    """The day written once; each test gets a copy of the file."""
+    from panel_support import open_panel_db
+    path = tmp_path_factory.mktemp("seeded") / "store.db"
+    db = open_panel_db(path)
+    seed_day()
+    db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+    return path
+
+
+@pytest.fixture
+def panel_db(seeded, tmp_path) -> Iterator[peewee.Database]:
+    shutil.copyfile(seeded, tmp_path / "panel.db")
+    db = bind(open_database(f"sqlite:///{tmp_path}/panel.db"))
+    yield db
+    db.close()
+
+
 @pytest.fixture
 def panel_ctx(panel_db, clock, tmp_path) -> PanelContext:
     from panel_support import panel_settings
@@ -66,7 +90,6 @@ def panel_ctx(panel_db, clock, tmp_path) -> PanelContext:
     settings = dataclasses.replace(settings,
                                    paths=dataclasses.replace(settings.paths, flows=flows))
     clock.at = AFTER
-    seed_day()
     return PanelContext(settings=settings, now=clock)
 
 
@@ -198,18 +221,23 @@ def test_heat_map_of_an_unknown_flow_is_refused_with_a_message(supervisor):
     assert supervisor.get("/reports/ivr/heatmap.svg?flow=%3Cx%3E").status_code == 400
 
 
-@pytest.mark.parametrize(("query", "message"), [
+BAD_RANGES = [
     ("from=2026-13-01", "is not a date in the calendar"),
     ("from=23.11.2026", "must be a date written YYYY-MM-DD"),
+    ("to=%3Cscript%3E", "2026-11-23; got “&lt;script&gt;”"),   # shown as text
     ("from=2026-11-24&to=2026-11-23", "swap them"),
     ("from=2020-01-01&to=2026-11-23", "at most 366 days"),
-])
-def test_a_bad_date_range_gets_a_clear_message(supervisor, query, message):
-    answer = supervisor.get(f"/reports/tickets?{query}")
-    assert answer.status_code == 400
-    text = answer.get_data(as_text=True)
-    assert message in text
-    assert 'name="from"' in text                     # the form is there to correct it
+]
+
+
+def test_a_bad_date_range_gets_a_clear_message(supervisor):
+    for query, message in BAD_RANGES:
+        for page in ("/reports", "/reports/ivr", "/reports/tickets", "/reports/agents"):
+            answer = supervisor.get(f"{page}?{query}")
+            assert answer.status_code == 400, (page, query)
+            text = answer.get_data(as_text=True)
+            assert message in text, (page, query)
+            assert 'name="from"' in text                 # the form is there to correct it
 
 
 def test_an_agent_may_not_open_the_reports(panel):
@@ -219,3 +247,29 @@ def test_an_agent_may_not_open_the_reports(panel):
                 "/reports/staffing", "/reports/staffing?format=csv"):
         assert agent.get(url).status_code == 403, url
     assert panel.anonymous().get("/reports").status_code == 302
+
+
+@needs_dot
+def test_heat_map_draws_the_flows_the_service_compiled(panel, supervisor, tmp_path):
+    from ivrlang import compile_flow, parse_file
+    served = tmp_path / "elsewhere" / "served.flow"
+    served.parent.mkdir()
+    served.write_text(FLOW.replace("flow hotline", "flow served"), encoding="utf-8")
+    panel.ctx.flows = [compile_flow(parse_file(str(served)).flow)]
+    page = supervisor.get(f"/reports/ivr?{DAY}").get_data(as_text=True)
+    src = re.search(r'<img src="([^"]+)"', page).group(1).replace("&amp;", "&")
+    assert "flow=served" in src
+    svg = supervisor.get(src).get_data(as_text=True)
+    assert "<title>served</title>" in svg
+    assert ">reached: 0<" not in svg                  # grey nodes keep their bare name
+    assert ">left here: 0<" not in svg                # no call came through this flow
+
+
+def test_without_graphviz_the_heat_map_says_what_to_install(supervisor, monkeypatch):
+    monkeypatch.setattr("ivrlang.graph.shutil.which", lambda name: None)
+    answer = supervisor.get(f"/reports/ivr/heatmap.svg?flow=hotline&{DAY}")
+    assert answer.status_code == 503
+    assert "apt-get install graphviz" in answer.get_data(as_text=True)
+    page = supervisor.get(f"/reports/ivr?{DAY}")      # the exits table still shows
+    assert page.status_code == 200
+    assert "to_agent" in page.get_data(as_text=True)

@@ -12,11 +12,16 @@ import csv
 import datetime as dt
 import io
 import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
 
+import peewee
 import pytest
 
 from engine.record import CallRecord, QueueVisit, Segment
 from panel.context import PanelContext
+from store.db import bind, open_database
 from store.records import StoreSink
 from tests.reportdata import AFTER, local
 
@@ -40,14 +45,33 @@ def answered_call(n: int, at: dt.datetime, talk_s: int, wait_s: int = 5) -> Call
         keys=[("main", "0")])
 
 
-@pytest.fixture
-def panel_ctx(panel_db, clock) -> PanelContext:
-    from panel_support import panel_settings
-    clock.at = AFTER
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory) -> Path:
+    """The Monday written once; each test gets a copy of the file."""
+    from panel_support import open_panel_db
+    path = tmp_path_factory.mktemp("seeded") / "store.db"
+    db = open_panel_db(path)
     sink = StoreSink()
     for n in range(100):            # 10:00:00 … 10:29:42, every 18 s
         sink.commit(answered_call(n, local("10:00", MONDAY) + dt.timedelta(seconds=18 * n),
                                   talk_s=170))
+    db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+    return path
+
+
+@pytest.fixture
+def panel_db(seeded, tmp_path) -> Iterator[peewee.Database]:
+    shutil.copyfile(seeded, tmp_path / "panel.db")
+    db = bind(open_database(f"sqlite:///{tmp_path}/panel.db"))
+    yield db
+    db.close()
+
+
+@pytest.fixture
+def panel_ctx(panel_db, clock) -> PanelContext:
+    from panel_support import panel_settings
+    clock.at = AFTER
     return PanelContext(settings=panel_settings(), now=clock)
 
 
@@ -68,8 +92,12 @@ def _slot(page: str, start: str) -> str:
     return found.group(1)
 
 
-def test_a_known_load_gets_erlang_c_agent_count(panel):
-    supervisor = panel.client("supervisor")
+@pytest.fixture
+def supervisor(panel):
+    return panel.client("supervisor")
+
+
+def test_a_known_load_gets_erlang_c_agent_count(supervisor):
     page = supervisor.get("/reports/staffing?weeks=1&day=monday")
     assert page.status_code == 200
     text = page.get_data(as_text=True)
@@ -83,16 +111,16 @@ def test_a_known_load_gets_erlang_c_agent_count(panel):
     assert "P(wait)  = [A^N/N! · N/(N−A)]" in text       # the formula is on the page
 
 
-def test_staffing_averages_over_every_day_of_the_weeks(panel):
-    text = panel.client("supervisor").get("/reports/staffing?weeks=1").get_data(as_text=True)
+def test_staffing_averages_over_every_day_of_the_weeks(supervisor):
+    text = supervisor.get("/reports/staffing?weeks=1").get_data(as_text=True)
     ten = _slot(text, "10:00")
     assert '<td data-column="calls">14.29</td>' in ten      # 100 calls over 7 days
     assert "<td>1.43</td>" in ten                             # 14.29 × 180 s / 1800 s
     assert '<td data-column="agents">3</td>' in ten             # 82.2 % within 20 s
 
 
-def test_staffing_csv(panel):
-    answer = panel.client("supervisor").get("/reports/staffing?weeks=1&day=monday&format=csv")
+def test_staffing_csv(supervisor):
+    answer = supervisor.get("/reports/staffing?weeks=1&day=monday&format=csv")
     assert answer.mimetype == "text/csv"
     assert answer.headers["Content-Disposition"].startswith('attachment; filename="staffing-')
     rows = list(csv.reader(io.StringIO(answer.get_data(as_text=True).lstrip("\ufeff"))))
@@ -102,12 +130,10 @@ def test_staffing_csv(panel):
         ("100.0", "14", "0.1741")
 
 
-@pytest.mark.parametrize(("query", "message"), [
-    ("weeks=0", "“weeks” must be a whole number from 1 to 52"),
-    ("weeks=abc", "“weeks” must be a whole number from 1 to 52"),
-    ("day=someday", "“day” must be average or a weekday"),
-])
-def test_bad_staffing_options_get_a_clear_message(panel, query, message):
-    answer = panel.client("supervisor").get(f"/reports/staffing?{query}")
-    assert answer.status_code == 400
-    assert message in answer.get_data(as_text=True)
+def test_bad_staffing_options_get_a_clear_message(supervisor):
+    for query, message in [("weeks=0", "“weeks” must be a whole number from 1 to 52"),
+                           ("weeks=abc", "“weeks” must be a whole number from 1 to 52"),
+                           ("day=someday", "“day” must be average or a weekday")]:
+        answer = supervisor.get(f"/reports/staffing?{query}")
+        assert answer.status_code == 400, query
+        assert message in answer.get_data(as_text=True), query

@@ -34,6 +34,7 @@ class Slot:
 
     start: dt.time
     calls: float              # offered calls, averaged per day
+    answered: int             # answered calls counted (0: aht_s is the whole range's)
     aht_s: float | None       # handle time planned with (None: no answered call in the range)
     need: Staffing | None     # None without a handle time to plan with
 
@@ -97,7 +98,7 @@ def plan(period: Period, day: str, *, threshold_ms: int, short_abandon_ms: int,
         aht = sum(handled[i]) / len(handled[i]) / 1000 if handled[i] else aht_all
         need = (agents_needed(traffic(calls, aht, INTERVAL_S), aht, threshold_s, target)
                 if aht else None)
-        slots.append(Slot(dt.time(i // 2, 30 * (i % 2)), calls, aht, need))
+        slots.append(Slot(dt.time(i // 2, 30 * (i % 2)), calls, len(handled[i]), aht, need))
     return StaffingPlan(period, day, days, sum(offered.values()), len(every), aht_all,
                         threshold_s, target, wrap_up_ms / 1000, tuple(slots))
 
