@@ -54,7 +54,8 @@ class Outcome:
     data: Mapping[str, Any] | None = None
 
     def as_json(self) -> dict[str, Any]:
-        return {"ok": self.ok, "message": self.message, **(self.data or {})}
+        error = {} if self.ok else {"error": self.message}
+        return {"ok": self.ok, "message": self.message, **error, **(self.data or {})}
 
 
 class Refused(Exception):

@@ -27,8 +27,7 @@ from panel.live.screenpop import AgentLive, desk, topic
 
 log = logging.getLogger(__name__)
 
-bp = Blueprint("agent", __name__, url_prefix="/agent", template_folder="templates",
-               static_folder="static", static_url_path="/static")
+bp = Blueprint("agent", __name__, url_prefix="/agent", template_folder="templates")
 
 WRAP_UP_CODES = ("resolved", "information", "billing", "repair", "complaint", "callback",
                  "no_action")

@@ -133,8 +133,8 @@ class ScreenPop:
     ended: str = ""               # when it ended ("" while it lasts)
 
     def as_data(self) -> dict[str, Any]:
-        """The screen-pop event's JSON data."""
-        return asdict(self)
+        """The screen-pop event's JSON data (lists, as a browser reads them)."""
+        return _plain(asdict(self))
 
 
 @dataclass
@@ -183,7 +183,7 @@ def usage_chart(months: Sequence[Any]) -> UsageChart | None:
     step = CHART_W // 12
     bars = []
     for i, m in enumerate(months):
-        height = int(round(float(m.volume) / top * (inner_h - 2)))
+        height = round(float(m.volume) / top * (inner_h - 2))
         bars.append(UsageBar(m.month.strftime("%Y-%m"), float(m.volume), i * step + 2,
                              inner_h - height, step - 4, height))
     return UsageChart(CHART_W, CHART_H, tuple(bars), top)
@@ -376,6 +376,14 @@ class AgentDesk:
         self._publish_state(live)
 
 
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
 def _replace(pop: ScreenPop, **changes: Any) -> ScreenPop:
     from dataclasses import replace
 
@@ -385,12 +393,12 @@ def _replace(pop: ScreenPop, **changes: Any) -> ScreenPop:
 def username_for_agent(agent: str) -> str | None:
     """The panel user whose mod_callcenter agent is `agent` (store users table)."""
     from store.lookups import lookup_connection
-    from store.models.users import User
+    from store.models.users import PanelUser
 
     with lookup_connection():
-        row = (User.select(User.username)
-               .where(User.agent == agent, User.disabled == False)  # noqa: E712
-               .first())
+        row = (PanelUser.select(PanelUser.username)
+               .where(PanelUser.agent == agent, PanelUser.disabled == False)  # noqa: E712
+               .order_by(PanelUser.id).first())
     return row.username if row is not None else None
 
 

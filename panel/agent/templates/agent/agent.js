@@ -5,7 +5,7 @@
   var base = "/agent";
   var message = document.getElementById("agent-message");
   function say(answer) { message.textContent = (answer && answer.message) || ""; }
-  function fail(err) { message.textContent = "not done: " + err; }
+  function fail(err) { message.textContent = "not done: " + (err && err.message || err); }
   function currentCall() {
     var el = document.querySelector("#screenpop .screenpop-call");
     return el ? el.getAttribute("data-call") : "";
