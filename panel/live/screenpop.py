@@ -29,7 +29,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -147,7 +147,6 @@ class AgentLive:
     wrap_up_until: dt.datetime | None = None
     call: ScreenPop | None = None
     consulting: str = ""          # the consulted party's leg during a consulted transfer
-    previous: list[ScreenPop] = field(default_factory=list)
 
     def shown_status(self, now: dt.datetime) -> str:
         """What `#agent-status` says."""
@@ -356,8 +355,6 @@ class AgentDesk:
                               rule=LateFeeRule.from_settings(settings), calls=self.ctx.calls,
                               now=now)
         live = self.live(event.agent)
-        if live.call is not None:
-            live.previous = [live.call, *live.previous][:3]
         live.call, live.wrap_up_until, live.consulting = pop, None, ""
         self.ctx.bus.publish(topic(username), "screenpop", pop.as_data())
 
