@@ -159,3 +159,18 @@ def test_preview_next_accept_and_skip(panel, monkeypatch):
     assert store.target(second).state == TargetState.RETRY_WAIT
     assert client.send_json("/agent/preview/accept", {"campaign": "reminders",
                                                       "target": str(first)}).get_json()["ok"]
+
+
+def test_a_switch_that_does_not_answer_is_said_plainly(agent, control):
+    from fsmod.control.link import LinkLost
+
+    def lost(*args, **kwargs):
+        raise LinkLost("no FreeSWITCH node is up: fs down")
+
+    control.api = lost
+    answer = agent.send_json("/agent/call/hangup", {"call": "call-1"})
+    assert answer.status_code == 503
+    assert answer.get_json()["error"] == (
+        "FreeSWITCH did not answer: no FreeSWITCH node is up: fs down")
+    page = agent.get("/agent").get_data(as_text=True)
+    assert 'data-state="unknown">unknown</span>' in page

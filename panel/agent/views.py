@@ -10,13 +10,15 @@ unless it is the user's own current call, as mod_callcenter reported it.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
+import peewee
 from flask import Blueprint, Response, jsonify, render_template, request
 
 from fsmod.commands import api as cmd
 from fsmod.commands.api import AgentStatus
+from fsmod.control.link import ControlError
 from panel.agent import actions, preview
 from panel.agent.actions import Outcome, Refused
 from panel.agent.phone import registration
@@ -50,6 +52,21 @@ def _text(form: Mapping[str, Any], name: str) -> str:
 
 def _answer(outcome: Outcome) -> tuple[Response, int]:
     return jsonify(outcome.as_json()), outcome.status
+
+
+def _guarded(action: Callable[[], Outcome]) -> tuple[Response, int]:
+    """The action's outcome; a refusal or a switch that does not answer as JSON too."""
+    try:
+        return _answer(action())
+    except Refused as refused:
+        return _answer(refused.outcome)
+    except ControlError as exc:
+        log.warning("agent action: FreeSWITCH did not answer: %s", exc)
+        return _answer(Outcome(False, f"FreeSWITCH did not answer: {exc}", 503))
+    except peewee.PeeweeException as exc:
+        log.warning("agent action: the store did not answer: %s", exc)
+        return _answer(Outcome(False, "the store is unavailable; nothing was changed: "
+                               "try again in a moment", 503))
 
 
 def _live(ctx: PanelContext) -> AgentLive | None:
@@ -119,11 +136,8 @@ def state() -> Response:
 @requires(Role.AGENT)
 def status() -> tuple[Response, int]:
     ctx = panel_context()
-    try:
-        return _answer(actions.set_status(ctx.control, current_user().agent,
-                                          _text(_form(), "status")))
-    except Refused as refused:
-        return _answer(refused.outcome)
+    return _guarded(lambda: actions.set_status(ctx.control, current_user().agent,
+                                               _text(_form(), "status")))
 
 
 CALL_ACTIONS = ("hangup", "hold", "unhold", "transfer", "consult", "consult-complete",
@@ -136,15 +150,14 @@ def call_action(action: str) -> tuple[Response, int]:
     ctx = panel_context()
     user = current_user()
     form = _form()
-    try:
+
+    def act() -> Outcome:
         if action not in CALL_ACTIONS:
             raise Refused(f"no call action {action!r}", 404)
         live = desk(ctx).live(user.agent) if user.agent else None
-        after_ok = action in ("wrap-up", "fax")
-        pop = actions.own_call(live, _text(form, "call"), ended_ok=after_ok)
-        return _answer(_do(ctx, user, live, pop, action, form))
-    except Refused as refused:
-        return _answer(refused.outcome)
+        pop = actions.own_call(live, _text(form, "call"), ended_ok=action in ("wrap-up", "fax"))
+        return _do(ctx, user, live, pop, action, form)
+    return _guarded(act)
 
 
 def _do(ctx: PanelContext, user: Any, live: Any, pop: Any, action: str,
@@ -179,13 +192,10 @@ def _do(ctx: PanelContext, user: Any, live: Any, pop: Any, action: str,
 def dial() -> tuple[Response, int]:
     ctx = panel_context()
     form = _form()
-    try:
-        return _answer(actions.click_to_dial(ctx.control, current_user().extension,
-                                             _text(form, "kind") or "number",
-                                             _text(form, "target"),
-                                             ctx.settings.freeswitch.context))
-    except Refused as refused:
-        return _answer(refused.outcome)
+    return _guarded(lambda: actions.click_to_dial(ctx.control, current_user().extension,
+                                                  _text(form, "kind") or "number",
+                                                  _text(form, "target"),
+                                                  ctx.settings.freeswitch.context))
 
 
 @bp.post("/preview/<step>")
@@ -193,11 +203,8 @@ def dial() -> tuple[Response, int]:
 def preview_step(step: str) -> tuple[Response, int]:
     user = current_user()
     form = _form()
-    try:
-        return _answer(preview.step(step, _text(form, "campaign"), _text(form, "target"),
-                                    user.agent or user.username))
-    except Refused as refused:
-        return _answer(refused.outcome)
+    return _guarded(lambda: preview.step(step, _text(form, "campaign"), _text(form, "target"),
+                                         user.agent or user.username))
 
 
 def _documents() -> list[str]:
