@@ -33,6 +33,8 @@ from dataclasses import asdict, dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+import gevent
+
 from fsmod.control.callcenter import AgentEvent, CcAction, MemberEvent, cc_event
 from fsmod.esl.events import Event
 
@@ -371,6 +373,13 @@ class AgentDesk:
         wrap = self.ctx.settings.panel.wrap_up
         live.wrap_up_until = ended + dt.timedelta(milliseconds=wrap) if wrap else None
         self._publish_state(live)
+        username = self.user_of(live.agent)
+        if wrap and username:       # tell the page when the wrap-up is over
+            gevent.spawn_later(wrap / 1000, self._wrap_up_over, username, live)
+
+    def _wrap_up_over(self, username: str, live: AgentLive) -> None:
+        if live.wrap_up_until is not None and self.now() >= live.wrap_up_until:
+            self.ctx.bus.publish(topic(username), "state", live.as_data(self.now()))
 
 
 def _plain(value: Any) -> Any:
