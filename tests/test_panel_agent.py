@@ -328,3 +328,21 @@ def _events(ctx: PanelContext, username: str) -> list:
         while (event := sub.get(timeout=0.01)) is not None:
             out.append(event)
     return out
+
+
+def test_with_the_store_down_the_screenpop_still_names_the_call(panel, control, monkeypatch):
+    import peewee
+
+    import store.customerview
+
+    panel.user("agent1", agent="1002@default")
+
+    def down(*args, **kwargs):
+        raise peewee.OperationalError("database is locked")
+
+    monkeypatch.setattr(store.customerview, "customer_view", down)
+    bridge(control, "1002@default")
+    [pop] = screenpops(panel.ctx, "agent1")
+    assert (pop["caller"], pop["member_uuid"], pop["customer_name"]) == (
+        "13800000021", MEMBER, "")
+    assert "the store did not answer" in pop["note"]
