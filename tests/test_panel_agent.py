@@ -27,7 +27,7 @@ from store.models.customers import Bill, Customer, Meter, MonthlyUsage, Phone, R
 
 pytest_plugins = ["panel_support"]
 
-AREA = "panel.agent.views:bp"
+AREA = "panel.agent.views:blueprint"
 ACCOUNT = "12345678"
 MEMBER = "dd0047b8-b74d-4a80-9ec7-1685da24f4e5"
 AGENT_LEG = "887fb676-5039-448b-9027-40a4510fe0da"

@@ -24,7 +24,7 @@ from panel.context import PanelContext
 
 pytest_plugins = ["panel_support"]
 
-AREA = "panel.agent.views:bp"
+AREA = "panel.agent.views:blueprint"
 TARGET_LEG = "5f1c2d3e-4b5a-4c6d-8e7f-901234567890"
 
 

@@ -20,7 +20,7 @@ from panel.live.screenpop import desk
 
 pytest_plugins = ["panel_support"]
 
-AREA = "panel.agent.views:bp"
+AREA = "panel.agent.views:blueprint"
 SCALE = 0.1
 TIMING = LinkTiming(api_timeout=2.0, heartbeat_interval=0.5, heartbeat_misses=4,
                     reconnect_min=0.02, reconnect_max=0.1, lost_grace=2.0)

@@ -29,7 +29,7 @@ from panel.live.screenpop import AgentLive, desk, topic
 
 log = logging.getLogger(__name__)
 
-bp = Blueprint("agent", __name__, url_prefix="/agent", template_folder="templates")
+blueprint = Blueprint("agent", __name__, url_prefix="/agent", template_folder="templates")
 
 WRAP_UP_CODES = ("resolved", "information", "billing", "repair", "complaint", "callback",
                  "no_action")
@@ -90,7 +90,7 @@ def _ask_status(ctx: PanelContext, live: AgentLive) -> None:
         live.status = text
 
 
-@bp.get("")
+@blueprint.get("")
 @requires(Role.AGENT)
 def screen() -> str:
     ctx = panel_context()
@@ -105,7 +105,7 @@ def screen() -> str:
         campaigns=preview.campaigns())
 
 
-@bp.get("/events")
+@blueprint.get("/events")
 @requires(Role.AGENT)
 def events() -> Response:
     from panel.live.sse import stream
@@ -113,7 +113,7 @@ def events() -> Response:
     return stream([topic(current_user().username)])
 
 
-@bp.get("/screenpop")
+@blueprint.get("/screenpop")
 @requires(Role.AGENT)
 def screenpop_fragment() -> str:
     """The screen-pop panel's inside, rendered (autoescaped) for the page to swap in."""
@@ -121,7 +121,7 @@ def screenpop_fragment() -> str:
     return render_template("agent/_screenpop.html", pop=live.call if live else None)
 
 
-@bp.get("/state")
+@blueprint.get("/state")
 @requires(Role.AGENT)
 def state() -> Response:
     ctx = panel_context()
@@ -132,7 +132,7 @@ def state() -> Response:
     return jsonify({**data, "phone": phone.state, "phone_detail": phone.detail})
 
 
-@bp.post("/status")
+@blueprint.post("/status")
 @requires(Role.AGENT)
 def status() -> tuple[Response, int]:
     ctx = panel_context()
@@ -144,7 +144,7 @@ CALL_ACTIONS = ("hangup", "hold", "unhold", "transfer", "consult", "consult-comp
                 "consult-cancel", "three-way", "hand-back", "fax", "wrap-up")
 
 
-@bp.post("/call/<action>")
+@blueprint.post("/call/<action>")
 @requires(Role.AGENT)
 def call_action(action: str) -> tuple[Response, int]:
     ctx = panel_context()
@@ -187,7 +187,7 @@ def _do(ctx: PanelContext, user: Any, live: Any, pop: Any, action: str,
                                     ctx.now())
 
 
-@bp.post("/dial")
+@blueprint.post("/dial")
 @requires(Role.AGENT)
 def dial() -> tuple[Response, int]:
     ctx = panel_context()
@@ -198,7 +198,7 @@ def dial() -> tuple[Response, int]:
                                                   ctx.settings.freeswitch.context))
 
 
-@bp.post("/preview/<step>")
+@blueprint.post("/preview/<step>")
 @requires(Role.AGENT)
 def preview_step(step: str) -> tuple[Response, int]:
     user = current_user()
