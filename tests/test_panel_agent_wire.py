@@ -9,18 +9,16 @@ from __future__ import annotations
 import gevent
 import pytest
 from fakeswitch import Client, OutboundServer
-from test_panel_agent import add_customer
+from test_panel_agent import add_customer, with_agent_area
 
 from fsmod.commands import apps, sendmsg
 from fsmod.control import CallCenter, Control, ControlConfig, LinkTiming, NodeConfig
 from fsmod.fake import CallScript, FakeFreeSWITCH, Outcome
-from panel import app as panel_app_module
 from panel.context import PanelContext
 from panel.live.screenpop import desk
 
 pytest_plugins = ["panel_support"]
 
-AREA = "panel.agent.views:blueprint"
 SCALE = 0.1
 TIMING = LinkTiming(api_timeout=2.0, heartbeat_interval=0.5, heartbeat_misses=4,
                     reconnect_min=0.02, reconnect_max=0.1, lost_grace=2.0)
@@ -47,13 +45,7 @@ def control(fake):
 def panel_ctx(panel_db, clock, control, monkeypatch) -> PanelContext:
     from panel_support import panel_settings
 
-    real = panel_app_module.area_blueprints
-
-    def with_agent_area(areas=None):
-        listed = list(areas if areas is not None else panel_app_module.AREAS)
-        return real(listed if AREA in listed else [*listed, AREA])
-
-    monkeypatch.setattr(panel_app_module, "area_blueprints", with_agent_area)
+    with_agent_area(monkeypatch)
     ctx = PanelContext(settings=panel_settings(), now=clock, control=control)
     from panel.agent.views import start
     start(ctx)
