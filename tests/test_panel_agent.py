@@ -351,3 +351,12 @@ def test_with_the_store_down_the_screenpop_still_names_the_call(panel, control, 
     assert (pop["caller"], pop["member_uuid"], pop["customer_name"]) == (
         "13800000021", MEMBER, "")
     assert "the store did not answer" in pop["note"]
+
+
+def test_a_status_post_without_the_csrf_token_is_refused(panel, control):
+    panel.user("agent1", agent="1002@default")
+    client = panel.client("agent", "agent1")
+    answer = client.post("/agent/status", json={"status": "Available"},
+                         headers={"Accept": "application/json"})
+    assert answer.status_code == 400
+    assert not any("set status" in line for line in control.sent)
