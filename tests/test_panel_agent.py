@@ -258,6 +258,10 @@ def test_a_status_that_is_not_offered_is_refused(panel, control):
     client.refresh_csrf("/agent")
     answer = client.send_json("/agent/status", {"status": "Available' && bgapi"})
     assert answer.status_code == 400
+    odd = panel.client("agent", "agent2", agent="1003 default")   # not NAME@DOMAIN
+    odd.refresh_csrf("/agent")
+    answer = odd.send_json("/agent/status", {"status": "Available"})
+    assert answer.status_code == 400 and "NAME@DOMAIN" in answer.get_json()["error"]
     assert not any("set status" in line for line in control.sent)
 
 

@@ -18,6 +18,7 @@ from flask import Blueprint, Response, jsonify, render_template, request
 
 from fsmod.commands import api as cmd
 from fsmod.commands.api import AgentStatus
+from fsmod.commands.validate import CommandValueError
 from fsmod.control.link import ControlError
 from panel.agent import actions, preview
 from panel.agent.actions import Outcome, Refused
@@ -60,6 +61,8 @@ def _guarded(action: Callable[[], Outcome]) -> tuple[Response, int]:
         return _answer(action())
     except Refused as refused:
         return _answer(refused.outcome)
+    except CommandValueError as exc:
+        return _answer(Outcome(False, f"cannot send that to FreeSWITCH: {exc}", 400))
     except ControlError as exc:
         log.warning("agent action: FreeSWITCH did not answer: %s", exc)
         return _answer(Outcome(False, f"FreeSWITCH did not answer: {exc}", 503))
