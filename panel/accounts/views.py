@@ -64,14 +64,14 @@ def _new_page(form: dict[str, str], error: str = "", field: str = "",
 
 
 @bp.get("/accounts/new")
-@requires(Role.agent)
+@requires(Role.AGENT)
 def account_new() -> tuple[str, int]:
     return _new_page({"phone": request.args.get("caller", "")[:24],
                       "customer_class": "residential"})
 
 
 @bp.post("/accounts/new")
-@requires(Role.agent)
+@requires(Role.AGENT)
 def account_open() -> Response | tuple[str, int]:
     form = request.form
     new = NewAccount(name=form.get("name", ""), phone=form.get("phone", ""),
@@ -87,7 +87,7 @@ def account_open() -> Response | tuple[str, int]:
 
 
 @bp.get("/accounts/close")
-@requires(Role.agent)
+@requires(Role.AGENT)
 def account_find() -> Response | tuple[str, int]:
     """The close page of the account typed in (the form on /accounts/new)."""
     account = request.args.get("account", "").strip()
@@ -115,13 +115,13 @@ def _close_page(account: str, error: str = "", status: int = 200,
 
 
 @bp.get("/accounts/<account>/close")
-@requires(Role.agent)
+@requires(Role.AGENT)
 def account_close_page(account: str) -> tuple[str, int]:
     return _close_page(account)
 
 
 @bp.post("/accounts/<account>/close")
-@requires(Role.agent)
+@requires(Role.AGENT)
 def account_close(account: str) -> Response | tuple[str, int]:
     if not request.form.get("confirm"):
         return _close_page(account, "tick that the caller asked to close the account", 400)

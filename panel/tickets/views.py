@@ -101,7 +101,7 @@ def _mine(query: peewee.ModelSelect, username: str) -> peewee.ModelSelect:
 
 
 @bp.get("/tickets")
-@requires(Role.agent)
+@requires(Role.AGENT)
 def ticket_list() -> str:
     f, chosen, problems = _filters(request.args)
     now = panel_context().now()
@@ -166,7 +166,7 @@ def _refused(e: TicketError) -> tuple[str, int]:
 
 
 @bp.get("/tickets/<number>")
-@requires(Role.agent)
+@requires(Role.AGENT)
 def ticket_detail(number: str) -> tuple[str, int]:
     return _detail(number)
 
@@ -183,7 +183,8 @@ def _version() -> int | None:
 def _followup() -> dt.timedelta | None:
     key = _text("followup")
     if key not in FOLLOWUPS:
-        raise BadTicketInput(f"follow-up {key!r} is not one of {', '.join(k for k in FOLLOWUPS if k)}")
+        offered = ", ".join(k for k in FOLLOWUPS if k)
+        raise BadTicketInput(f"follow-up {key!r} is not one of {offered}")
     return FOLLOWUPS[key]
 
 
@@ -207,7 +208,7 @@ CHANGES: dict[str, Callable[..., TicketView]] = {
 
 
 @bp.post("/tickets/<number>/<verb>")
-@requires(Role.agent)
+@requires(Role.AGENT)
 def ticket_change(number: str, verb: str) -> Response | tuple[str, int]:
     change = CHANGES.get(verb)
     if change is None:
@@ -225,7 +226,7 @@ def ticket_change(number: str, verb: str) -> Response | tuple[str, int]:
 
 
 @bp.get("/tickets/new")
-@requires(Role.agent)
+@requires(Role.AGENT)
 def ticket_new() -> str:
     args = request.args
     filled = prefill(args.get("call"), args.get("caller"), args.get("account"))
@@ -263,7 +264,7 @@ def _severity(kind: desk.TicketType | None) -> int:
 
 
 @bp.post("/tickets/new")
-@requires(Role.agent)
+@requires(Role.AGENT)
 def ticket_create() -> Response | tuple[str, int]:
     type_ = _text("type")
     kind = desk.ticket_type(type_)
@@ -290,7 +291,7 @@ def ticket_create() -> Response | tuple[str, int]:
 
 
 @bp.get("/tickets/events")
-@requires(Role.agent)
+@requires(Role.AGENT)
 def ticket_events() -> Response:
     """Server-sent events of the `tickets` topic: the list offers to reload on a change."""
     from panel.live.sse import stream
