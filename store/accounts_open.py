@@ -246,3 +246,19 @@ def close_account(account: str, *, who: str, now: dt.datetime, today: dt.date,
         Contact.create(customer=customer, at=at, channel="phone", direction="in",
                        summary=summary, agent=who)
     return settlement(account, today, rule)
+
+
+def set_first_pin(account: str, pin: str) -> bool:
+    """Store the PIN of a newly opened account, which has none yet; False (and nothing
+    written) when the account is unknown, closed or already has a PIN — so a flow that
+    hands a caller here can never replace someone's PIN. `pin`: 6 digits."""
+    if not re.fullmatch(r"[0-9]{6}", pin or ""):
+        raise BadAccountInput("pin", "a PIN is 6 digits")
+    from store.pins import hash_pin
+    hashed = hash_pin(pin)
+    with write_transaction():
+        written = (Customer.update(pin_hash=hashed)
+                   .where((Customer.account == account) & (Customer.pin_hash == "")
+                          & (Customer.status == "active"))
+                   .execute())
+    return written == 1

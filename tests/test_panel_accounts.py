@@ -218,3 +218,23 @@ def test_an_unknown_or_odd_account_is_a_message(panel):
         "/accounts/70000001/close"
     assert panel.anonymous().get("/accounts/new").status_code == 302
 
+
+
+def test_the_first_pin_is_set_once_and_never_replaced(supply_area):
+    from store.accounts import verified_customer
+    from store.accounts_open import set_first_pin
+    from store.pins import PinLimits
+    now = dt.datetime(2026, 11, 28, tzinfo=dt.UTC)
+    opened = open_account(NewAccount("丁", "13800000004", "四号", AREA), who="a", now=now)
+    limits = PinLimits(5, dt.timedelta(minutes=15))
+    rule = LateFeeRule(Decimal("0.001"))
+
+    def logs_in(pin: str) -> bool:
+        return verified_customer(opened.account, pin, None, limits, now.replace(tzinfo=None),
+                                 now.date(), rule) is not None
+    assert not logs_in("000000")             # no PIN yet: no PIN opens it
+    assert set_first_pin(opened.account, "246810")
+    assert logs_in("246810")
+    assert not set_first_pin(opened.account, "135790")     # a second time: refused
+    assert logs_in("246810") and not logs_in("135790")
+    assert not set_first_pin("79999999", "246810")          # no such account
