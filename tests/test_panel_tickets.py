@@ -251,3 +251,25 @@ def test_clock_words():
     assert (late.left, late.overdue) == ("overdue by 35 min", True)
     soon = clock("resolution", now + dt.timedelta(hours=1, minutes=20), now)
     assert (soon.left, soon.near, soon.overdue) == ("1 h 20 min left", True, False)
+
+
+def test_a_type_s_own_fields_are_asked_typed_and_checked(panel):
+    agent = _login(panel, "agent")
+    form = _text(agent.get("/tickets/new?type=appointment"))
+    assert 'name="appointment.kind"' in form and '<option value="safety_check"' in form
+
+    base = {"type": "appointment", "caller": "13800001111"}
+    for extra, said in (({}, "kind is needed"),
+                        ({"appointment.kind": "party"}, "kind 'party' is not one of"),
+                        ({"appointment.kind": "meter_check",
+                          "appointment.preferred_date": "next week"}, "is not a date")):
+        answer = agent.send("/tickets/new", {**base, **extra})
+        assert answer.status_code == 400 and said in _text(answer), extra
+    assert TicketRow.select().count() == 0
+
+    number = _number(agent.send("/tickets/new", {
+        **base, "appointment.kind": "meter_check", "appointment.preferred_date": "2026-12-03",
+        "repair.category": "pipe"}))                 # another type's field is not taken
+    fields = show_ticket(number, role="agent", now=panel.clock.at, zone=ZONE).fields
+    assert fields["kind"] == "meter_check" and fields["preferred_date"] == "2026-12-03"
+    assert "category" not in fields

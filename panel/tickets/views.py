@@ -237,18 +237,22 @@ def ticket_new() -> str:
 
 
 def _fields(kind: desk.TicketType | None) -> dict[str, Any]:
-    """The catalogue fields the form carries, "" left out; `title` and `source` always."""
+    """The catalogue fields the form carries, typed and checked; "" left out."""
     fields: dict[str, Any] = {"source": "panel"}
-    for name, key in (("callback", "caller"), ("address", "address"), ("category", "category"),
-                      ("title", "title")):
+    for name, key in (("callback", "caller"), ("address", "address"), ("title", "title")):
         if _text(key):
             fields[name] = _text(key)
-    if kind is not None:
-        missing = [name for name in kind.required
-                   if name not in fields and not (name == "account" and _text("account"))]
-        if missing:
-            label = {"callback": "the number to call back"}.get(missing[0], missing[0])
-            raise BadTicketInput(f"a {kind.name} ticket needs {label}")
+    if kind is None:
+        return fields
+    for spec in kind.extra:
+        value = spec.value(request.form.get(f"{kind.name}.{spec.name}"))
+        if value is not None:
+            fields[spec.name] = value
+    missing = [name for name in kind.required
+               if name not in fields and not (name == "account" and _text("account"))]
+    if missing:
+        label = {"callback": "the number to call back"}.get(missing[0], missing[0])
+        raise BadTicketInput(f"a {kind.name} ticket needs {label}")
     return fields
 
 
