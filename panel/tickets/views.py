@@ -9,6 +9,7 @@ shown on the page in the store's own words, never as a traceback.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from collections.abc import Callable
 from typing import Any
@@ -108,16 +109,14 @@ def ticket_list() -> str:
     query = _search(select_tickets(f, desk.role(), now), chosen["q"])
     if chosen["mine"]:
         query = _mine(query, desk.who())
-    views = [ticket_view(row, now, desk.zone()) for row in query.limit(LIST_LIMIT)]
-    titles = {row.number: _title(row.fields) for row in
-              TicketRow.select(TicketRow.number, TicketRow.fields)
-              .where(TicketRow.number.in_([v.number for v in views]))} if views else {}
-    lines = [(v, titles.get(v.number, ""), next_clock(v, now)) for v in views]
+    lines = []
+    for row in query.limit(LIST_LIMIT):
+        view = ticket_view(row, now, desk.zone())
+        lines.append((view, _title(row.fields), next_clock(view, now)))
     return render_template("tickets/list.html", lines=lines, chosen=chosen, problems=problems,
                            states=STATES, types=desk.desk_data().types,
                            near=int(NEAR.total_seconds() // 3600), limit=LIST_LIMIT,
-                           opened=_digits(request.args.get("opened", "")),
-                           sees_confidential=sees_confidential(desk.role()))
+                           opened=_digits(request.args.get("opened", "")))
 
 
 def _digits(value: str) -> str:
@@ -125,7 +124,7 @@ def _digits(value: str) -> str:
 
 
 def _title(fields_json: str) -> str:
-    import json
+    """A list line's title: the agent's title, else the note (a flow's ticket has none)."""
     try:
         fields = json.loads(fields_json or "{}")
     except ValueError:
