@@ -78,6 +78,8 @@ def test_a_ticket_from_a_call_is_prefilled_dispatched_noted_resolved_and_closed(
 
     page = _text(agent.get(f"/tickets/{number}?done=created"))
     assert "Ticket opened." in page and "no gas in kitchen" in page
+    on_duty = re.search(r'data-team="emergency">([^<]*)<', page)   # Saturday 17:00 local
+    assert on_duty and "赵磊" in on_duty.group(1) and "王伟" not in on_duty.group(1)
     due = re.findall(r'data-field="due">([^<]+)<', page)
     left = re.findall(r'data-field="left">([^<]+)<', page)
     assert due and all(d.endswith("CST") for d in due)     # local times, with the zone

@@ -93,14 +93,24 @@ class DeskData:
 
     policies: Any                       # engine.sla.policy.PolicySet, None when unreadable
     types: tuple[TicketType, ...]
-    teams: tuple[str, ...]
+    roster: Any                         # engine.dispatch.roster.Roster, None when unreadable
+
+    @property
+    def teams(self) -> tuple[str, ...]:
+        return tuple(sorted(self.roster.teams)) if self.roster else ()
+
+    def on_duty(self, now: dt.datetime) -> list[tuple[str, list[Any]]]:
+        """Each team and its crew members on duty at `now`, in call order."""
+        if self.roster is None:
+            return []
+        return [(team, self.roster.on_duty(team, now)) for team in self.teams]
 
 
 def desk_data() -> DeskData:
     cached = current_app.extensions.get(_CACHE)
     if cached is None:
         settings = panel_context().settings
-        cached = DeskData(_policies(settings), _types(settings), _teams(settings))
+        cached = DeskData(_policies(settings), _types(settings), _roster(settings))
         current_app.extensions[_CACHE] = cached
     return cached
 
@@ -136,14 +146,13 @@ def _spec(field: Any) -> FieldSpec:
                      tuple(codes.group(1).split(" | ")) if codes else ())
 
 
-def _teams(settings: Any) -> tuple[str, ...]:
+def _roster(settings: Any) -> Any:
     from engine.dispatch.roster import RosterError, load_roster
     try:
-        roster = load_roster(settings.dispatch.crew, settings.engine.timezone)
+        return load_roster(settings.dispatch.crew, settings.engine.timezone)
     except RosterError as e:
         log.warning("no crew teams to offer: %s", e)
-        return ()
-    return tuple(sorted(roster.teams))
+        return None
 
 
 def zone() -> str:

@@ -147,11 +147,12 @@ def _detail(number: str, *, error: str = "", status: int = 200,
         return _refused(e)
     view: TicketView = detail.ticket
     kind = desk.ticket_type(view.type)
+    data = desk.desk_data()
     return render_template(
         "tickets/detail.html", d=detail, t=view, clocks=clocks(view, now),
         title=_title_of(detail.fields), verbs=allowed(view.status, view.paused_reason is not None),
         error=error, done=DONE.get(request.args.get("done", ""), ""), form=form or {},
-        teams=desk.desk_data().teams, causes=CAUSES, pause_reasons=PAUSE_REASONS,
+        teams=data.teams, on_duty=data.on_duty(now), causes=CAUSES, pause_reasons=PAUSE_REASONS,
         followups=[k for k in FOLLOWUPS if k], is_repair=view.type == "repair",
         type_doc=kind.doc if kind else ""), status
 
