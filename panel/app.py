@@ -31,6 +31,7 @@ NAV: tuple[tuple[str, str, Role], ...] = (
     ("Calls", "/agent", Role.AGENT),
     ("Tickets", "/tickets", Role.AGENT),
     ("Faxes", "/faxes", Role.AGENT),
+    ("Accounts", "/accounts/new", Role.AGENT),
     ("Wallboard", "/supervisor", Role.SUPERVISOR),
     ("Recordings", "/recordings", Role.SUPERVISOR),
     ("Reports", "/reports", Role.SUPERVISOR),

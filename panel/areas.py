@@ -12,4 +12,8 @@ AREAS: list[str] = [
     "panel.auth.views:blueprint",
     "panel.admin.views:blueprint",
     "panel.faxes.views:blueprint",
+    "panel.agent.views:blueprint",
+    "panel.tickets:bp",
+    "panel.accounts:bp",
+    "panel.reports.views:blueprint",
 ]

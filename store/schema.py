@@ -35,6 +35,7 @@ from store.models import (
     gas,
     surveys,
     tickets,
+    users,
 )
 from store.models.base import BaseModel, database
 
@@ -132,11 +133,12 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(7, "fax jobs, attempts, received faxes", _fax_jobs),
     Migration(8, "voice dispatch calls, survey answers, notice acknowledgements",
               _dispatch_surveys_and_acks),
+    Migration(9, "panel users and login failures", users.migration_9),
 )
 
 MODELS = (*customers.MODELS, *calls.MODELS, *tickets.MODELS, *backoffice.MODELS,
           *gas.MODELS, *activity.MODELS, *campaigns.MODELS, *faxjobs.MODELS, *dispatch.MODELS,
-          *surveys.MODELS)
+          *surveys.MODELS, *users.MODELS)
 
 LATEST = MIGRATIONS[-1].version
 
