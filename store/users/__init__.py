@@ -182,6 +182,11 @@ def find_user(username: str) -> User | None:
     return _user(row) if row else None
 
 
+def existing(username: str) -> User:
+    """The user; UserError when there is none of that name."""
+    return _user(_row(username))
+
+
 def get_user(user_id: int) -> User | None:
     row = PanelUser.get_or_none(PanelUser.id == user_id)
     return _user(row) if row else None
