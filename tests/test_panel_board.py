@@ -3,18 +3,25 @@ real TCP against the fake FreeSWITCH, and from the serve process's call observer
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from pathlib import Path
 
 import gevent
 import pytest
 from fakeswitch import Client, OutboundServer
+from servedoubles import ScriptedCaller, SimTelephony
 
+from cli.call import script_inputs
+from cli.project import compile_checked, demo_runtime
+from engine.calendars.clock import VirtualClock
+from engine.settings import load_settings
 from fsmod.commands import apps, sendmsg
 from fsmod.commands.api import AgentStatus
 from fsmod.control import CallCenter, Control, ControlConfig, LinkTiming, NodeConfig
 from fsmod.esl.events import Event
 from fsmod.fake import CallScript, FakeFreeSWITCH
-from fsmod.service.service import CallChange
+from fsmod.service.service import CallChange, Service
 from panel.live.board import Board
 
 TIMING = LinkTiming(api_timeout=2.0, heartbeat_interval=0.5, heartbeat_misses=4,
@@ -145,3 +152,29 @@ def test_calls_in_the_ivr_are_counted_per_flow():
     board.on_call(CallChange("left", "c1", "hotline", "138", at))
     board.on_call(CallChange("ended", "c2", "hotline", "139", at))
     assert bus.last("ivr")["flows"] == {}
+
+
+def test_the_serve_process_tells_the_board_where_each_call_is(tmp_path):
+    settings = load_settings(env={"SWITCHFLOW_PATHS_OUTBOX": str(tmp_path / "outbox")})
+    settings = dataclasses.replace(settings, serve=dataclasses.replace(settings.serve,
+                                                                       metrics_port=0))
+    runtime = demo_runtime(settings, near=Path("flows"))
+    flows = [compile_checked(Path(f"flows/{name}.flow"), runtime.catalog)[0]
+             for name in ("hotline", "faxback", "emergency")]
+    side = SimTelephony()
+    service = Service(settings, flows, runtime, side)
+    bus = Published()
+    board = Board(bus)
+    service.calls.observers.append(board.on_call)
+    service.start()
+    try:
+        # the caller picks fax-back in the hotline (`goto flow faxback`), then hangs up
+        line = side.place(ScriptedCaller(script_inputs("6,h")), VirtualClock(settings.sim_start()))
+        line.join(10)
+        gevent.wait([service._all_ended], timeout=10)
+    finally:
+        service.stop()
+        service.stop()
+        service._done.wait(10)
+    assert [d["flows"] for _, k, d in bus.events if k == "ivr"] == [
+        {"hotline": 1}, {"faxback": 1}, {}, {}]
