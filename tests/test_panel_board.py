@@ -178,3 +178,27 @@ def test_the_serve_process_tells_the_board_where_each_call_is(tmp_path):
         service._done.wait(10)
     assert [d["flows"] for _, k, d in bus.events if k == "ivr"] == [
         {"hotline": 1}, {"faxback": 1}, {}, {}]
+
+
+def test_todays_figures_match_the_calls_report_and_name_their_formulas(tmp_path):
+    from panel.supervisor.kpis import today_kpis
+    from store.db import bind, open_database
+    from store.schema import migrate
+    from tests.reportdata import local, seed_day
+
+    db = bind(open_database(f"sqlite:///{tmp_path}/store.db"))
+    try:
+        migrate(db)
+        seed_day()
+        k = today_kpis(load_settings(), local("18:00"))
+    finally:
+        db.close()
+    # the same numbers `switchflow report calls` gives for the day (tests/test_report_cli.py)
+    assert (k.day, k.service_level, k.abandon_rate, k.asa_s) == ("2026-11-23", 40.0, 33.3, 19.3)
+    assert k.service_level_formula == ("answered within 20s / (answered + abandoned); "
+                                       "short abandons (under 5s) excluded")
+    assert k.abandon_formula.startswith("abandoned / offered; short abandons")
+    assert (k.aht_s, k.aht_formula) == (170.0, "(talk + 10s wrap-up) / answered")
+    assert (k.answered, k.offered, k.short_abandoned) == (3, 6, 1)
+    # 480 s talk + 3 x 10 s wrap-up over 938 min ready + 2 min wrap-up
+    assert k.occupancy == pytest.approx(100 * 510 / (940 * 60), abs=0.05)

@@ -12,6 +12,7 @@ import pytest
 
 from panel.context import PanelContext
 from panel.supervisor.live import board_for
+from store.models.activity import AgentActivity
 
 pytest_plugins = ["panel_support", "wall_support"]
 
@@ -65,6 +66,11 @@ def test_agent_state_events_move_the_wallboard_row(panel):
     # and the open page hears it live, on the board's stream
     agents = [d for k, d in frames(sup, "/supervisor/events", {"agent"}) if d["agent"] == AGENT]
     assert [a["status"] for a in agents] == ["Available", "On Break"]
+    # the agent activity log follows what FreeSWITCH reported (occupancy, agents report)
+    gevent.sleep(0.01)
+    logged = AgentActivity.select().where(AgentActivity.agent == AGENT).order_by(AgentActivity.id)
+    assert [(a.state, a.reason) for a in logged] == [("ready", "mod_callcenter"),
+                                                     ("break", "mod_callcenter")]
 
 
 def test_a_member_joining_shows_a_waiting_caller_with_its_wait(panel):
