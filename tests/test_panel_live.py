@@ -144,3 +144,28 @@ def test_the_server_notices_a_browser_that_went_and_ends_its_stream(live_app):
                 gevent.sleep(0.05)
     finally:
         server.stop(timeout=1)
+
+
+
+def open_stream(client):
+    response = client.get("/test/events", buffered=False, headers={"Accept": "text/event-stream"})
+    chunks = iter(response.response)
+    assert _text(next(chunks)) == "retry: 3000\n\n"
+    return chunks
+
+
+def test_a_stream_ends_when_its_user_is_disabled(live_app):
+    from store.users import set_disabled
+    chunks = open_stream(live_app.client("agent", "ann"))
+    set_disabled("ann")
+    gevent.sleep(0.15)      # a heartbeat (0.1 s): the next event finds the login gone
+    live_app.ctx.bus.publish("agent:ann", "screenpop", {"caller": "13800138000"})
+    rest = [_text(c) for c in chunks]           # ends by itself, without the screen-pop
+    assert set(rest) <= {": keep-alive\n\n"} and live_app.ctx.bus.subscribers == 0
+
+
+def test_a_stream_is_not_activity_an_idle_session_ends_it(live_app):
+    chunks = open_stream(live_app.client("agent", "ann"))
+    live_app.clock.advance(milliseconds=live_app.ctx.settings.panel.session_lifetime + 1000)
+    assert set(_text(c) for c in chunks) <= {": keep-alive\n\n"}
+    assert live_app.ctx.bus.subscribers == 0
