@@ -10,6 +10,7 @@ import re
 import gevent
 import pytest
 
+from fsmod.esl.events import Event
 from panel.context import PanelContext
 from panel.supervisor.live import board_for
 from store.models.activity import AgentActivity
@@ -71,6 +72,19 @@ def test_agent_state_events_move_the_wallboard_row(panel):
     logged = AgentActivity.select().where(AgentActivity.agent == AGENT).order_by(AgentActivity.id)
     assert [(a.state, a.reason) for a in logged] == [("ready", "mod_callcenter"),
                                                      ("break", "mod_callcenter")]
+
+
+def test_an_agent_whose_phone_is_gone_is_shown_so(panel):
+    board = board_for(panel.ctx)
+    panel.user("wang", "agent", display_name="Wang Fang", agent=AGENT)
+    board.on_event("fs", cc("agent-contact-change", Agent=AGENT,
+                            Agent_Contact="user/1001@default"))
+    board.on_event("fs", cc("agent-status-change", Agent=AGENT, Agent_Status="Available"))
+    board.on_event("fs", Event({"Event-Name": "CUSTOM", "Event-Subclass": "sofia::unregister",
+                                "from-user": "1001", "from-host": "default"}))
+    page = panel.client("supervisor").get("/supervisor").get_data(as_text=True)
+    assert status_cell(page, AGENT) == "Available — phone not registered"
+    assert '<small data-field="name">Wang Fang</small>' in page
 
 
 def test_a_member_joining_shows_a_waiting_caller_with_its_wait(panel):
