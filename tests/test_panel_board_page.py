@@ -178,4 +178,9 @@ def test_a_help_request_reaches_the_wallboard_at_once(panel, control):
                                    "eavesdrop_whisper_bleg=true}user/2001 "
                                    f"&eavesdrop({CALLER_UUID})")
     assert sup.send_json(f"/help/{help_id}/handled").status_code == 200
+    # an agent not on a call, sending a call id that is not one: refused, nothing stored
+    other = panel.client("agent", username="agent2", agent="1002@default")
+    other.refresh_csrf("/supervisor")
+    refused = other.send_json("/help", {"note": "x", "call_uuid": "abc' ; uuid_kill"})
+    assert refused.status_code == 400 and "reload the page" in refused.get_json()["error"]
     assert f'data-help="{help_id}"' not in sup.get("/supervisor").get_data(as_text=True)
