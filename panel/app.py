@@ -13,7 +13,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Flask, render_template
+from flask import Blueprint, Flask, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
@@ -98,13 +98,17 @@ def _pages(app: Flask) -> None:
         user = logged_in_user()
         links = [(label, path) for label, path, role in nav
                  if user is not None and user.role.at_least(role)]
-        return {"user": user, "nav": links}
+        # base.html reads panel_user (an area's own `user` variable cannot hide it)
+        return {"panel_user": user, "user": user, "nav": links}
 
     @app.after_request
     def headers(response: Any) -> Any:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        if request.endpoint != "static" and not (request.endpoint or "").endswith(".static"):
+            # pages show customers' data: not kept for the back button after a logout
+            response.headers.setdefault("Cache-Control", "no-store")
         return response
 
     @app.errorhandler(CSRFError)
@@ -121,7 +125,7 @@ def _pages(app: Flask) -> None:
 
 
 def _error(status: int, message: str) -> Any:
-    if wants_json():
+    if wants_json() or request.path.startswith("/api/"):
         from flask import jsonify
         response = jsonify(error=message)
         response.status_code = status
