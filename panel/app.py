@@ -127,7 +127,7 @@ def _pages(app: Flask) -> None:
 
 
 def _error(status: int, message: str) -> Any:
-    if wants_json():
+    if wants_json() or request.path.startswith("/api/"):
         from flask import jsonify
         response = jsonify(error=message)
         response.status_code = status

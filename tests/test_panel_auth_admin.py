@@ -3,6 +3,8 @@ the changes take effect on the users' next request."""
 
 from __future__ import annotations
 
+import pytest
+
 pytest_plugins = ["panel_support"]   # the `panel` fixture
 
 
@@ -96,3 +98,32 @@ def test_a_supervisor_cannot_manage_users(panel):
     assert sup.send("/admin/users/ann/role", {"role": "admin"}).status_code == 403
     from store.users import find_user
     assert find_user("ann").role == "agent"
+
+
+def test_an_admin_sets_a_users_phone(panel):
+    admin = panel.client("admin")
+    panel.user("ann")
+    admin.send("/admin/users/ann/phone", {"agent": "1001@default", "extension": "user/1001"})
+    assert "ann answers as 1001@default on user/1001." in page(admin.get("/admin/users"))
+    from store.users import find_user
+    assert (find_user("ann").agent, find_user("ann").extension) == ("1001@default", "user/1001")
+
+
+@pytest.mark.parametrize(("agent", "extension", "message"), [
+    ("1001@default", "user/1001 &bridge(sofia/gw/999)", "is not an endpoint FreeSWITCH can dial"),
+    ("1001@default\napi originate", "user/1001", "is not a mod_callcenter agent name"),
+    ("1001@default}", "user/1001", "is not a mod_callcenter agent name"),
+    ("1001", "user/1001", "is not a mod_callcenter agent name"),
+    ("1001@default", "{origination_caller_id_number=1}user/1001",
+     "is not an endpoint FreeSWITCH can dial"),
+])
+def test_a_phone_that_would_smuggle_an_esl_command_is_refused(panel, agent, extension, message):
+    admin = panel.client("admin")
+    panel.user("ann")
+    answer = admin.send("/admin/users/ann/phone", {"agent": agent, "extension": extension})
+    assert answer.status_code == 400 and message in page(answer)
+    added = admin.send("/admin/users", {"username": "bob", "role": "agent", "agent": agent,
+                                        "extension": extension, "password": "a long password"})
+    assert added.status_code == 400
+    from store.users import find_user
+    assert find_user("ann").agent == "" and find_user("bob") is None

@@ -48,6 +48,15 @@ def test_password_stdin_for_scripts(run):
     assert changed.exit_code == 0 and "bob has a new password" in changed.output
 
 
+def test_phone(run):
+    run("add", "ann", "--role", "agent", "--password-stdin", input="long enough\n")
+    done = run("phone", "ann", "--agent", "1001@default", "--extension", "user/1001")
+    assert done.exit_code == 0 and "ann answers as 1001@default on user/1001" in done.output
+    bad = run("phone", "ann", "--extension", "user/1001 &park()")
+    assert bad.exit_code == 2 and "is not an endpoint FreeSWITCH can dial" in bad.output
+    assert "1001@default" in run("list").output
+
+
 def test_role_and_disable(run):
     run("add", "ann", "--role", "agent", "--password-stdin", input="long enough\n")
     assert "ann is now supervisor" in run("role", "ann", "supervisor").output

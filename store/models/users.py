@@ -26,7 +26,7 @@ class PanelUserRow(BaseModel):
     display_name = peewee.CharField(max_length=120)
     role = peewee.CharField(max_length=16, constraints=[peewee.Check(f"role {choice(ROLES)}")])
     password_hash = peewee.CharField(max_length=200)
-    agent = peewee.CharField(max_length=120, default="")
+    agent = peewee.CharField(max_length=130, default="")
     extension = peewee.CharField(max_length=120, default="")
     disabled = peewee.BooleanField(default=False)
     created_at = peewee.DateTimeField()   # UTC

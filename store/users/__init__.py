@@ -30,6 +30,10 @@ _HASHER = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
 _NOBODY = _HASHER.hash("no such user")
 
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._@-]{0,63}")
+# what fsmod.commands accepts in mod_callcenter commands and dial strings: checked where
+# they enter, so a user's phone can never carry an ESL command's separators
+AGENT = re.compile(r"[A-Za-z0-9_.-]{1,64}@[A-Za-z0-9_.-]{1,64}")
+EXTENSION = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.:@/+-]{0,119}")
 MIN_PASSWORD = 8
 MAX_PASSWORD = 1024
 
@@ -108,6 +112,17 @@ def _check_password(password: str) -> str:
     return password
 
 
+def _check_phone(agent: str, extension: str) -> tuple[str, str]:
+    agent, extension = agent.strip(), extension.strip()
+    if agent and not AGENT.fullmatch(agent):
+        raise UserError(f"{agent!r} is not a mod_callcenter agent name: NAME@DOMAIN of "
+                        "letters, digits, '_', '.', '-' (e.g. 1001@default)")
+    if extension and not EXTENSION.fullmatch(extension):
+        raise UserError(f"{extension!r} is not an endpoint FreeSWITCH can dial: letters, "
+                        "digits and _ . : @ / + - without spaces (e.g. user/1001)")
+    return agent, extension
+
+
 def hash_password(password: str) -> str:
     """The argon2id hash to store for `password`."""
     return gevent.get_hub().threadpool.apply(_HASHER.hash, (password,))
@@ -138,14 +153,13 @@ def add_user(username: str, display_name: str, role: str, password: str, now: dt
     shown = display_name.strip() or name
     if len(shown) > 120:
         raise UserError("the display name is too long: at most 120 characters")
-    if len(agent) > 120 or len(extension) > 120:
-        raise UserError("the agent name and extension are at most 120 characters each")
+    agent, extension = _check_phone(agent, extension)
     if PanelUserRow.get_or_none(PanelUserRow.username == name) is not None:
         raise UserError(f"there is already a user {name!r}")
     try:
         row = PanelUserRow.create(username=name, display_name=shown, role=role,
-                               password_hash=hash_password(password), agent=agent.strip(),
-                               extension=extension.strip(), disabled=False,
+                               password_hash=hash_password(password), agent=agent,
+                               extension=extension, disabled=False,
                                created_at=_naive_utc(now))
     except peewee.IntegrityError:
         raise UserError(f"there is already a user {name!r}") from None
@@ -156,6 +170,14 @@ def set_password(username: str, password: str) -> User:
     """Give the user a new password (their sessions made before it end)."""
     row = _row(username)
     row.password_hash = hash_password(_check_password(password))
+    row.save()
+    return _user(row)
+
+
+def set_phone(username: str, agent: str, extension: str) -> User:
+    """The mod_callcenter agent the user answers as and their phone's endpoint ("": none)."""
+    row = _row(username)
+    row.agent, row.extension = _check_phone(agent, extension)
     row.save()
     return _user(row)
 
