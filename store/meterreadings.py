@@ -59,6 +59,8 @@ class StoredReading:
 
 def reading_value(raw: object) -> Decimal:
     """A reading in m³ (0 to MAX_VALUE, at most one decimal), from a JSON number or string."""
+    if isinstance(raw, Decimal):
+        raw = str(raw)
     if isinstance(raw, bool) or not isinstance(raw, int | float | str):
         raise ReadingRefused("input", "value must be a number of m³, such as 1234.5")
     try:
@@ -98,13 +100,13 @@ def submit_reading(reading: ReadingIn, *, sender: str, today: dt.date,
                                      same_day.source, _reference_of(meter, reading.read_on),
                                      created=False)
             raise ReadingRefused("conflict", f"meter {meter.number} already has "
-                                             f"{same_day.value} m³ on {reading.read_on}")
+                                             f"{Decimal(same_day.value):.1f} m³ on {reading.read_on}")
         earlier = (Reading.select().where(Reading.meter == meter,
                                           Reading.read_on < reading.read_on)
                    .order_by(Reading.read_on.desc(), Reading.id.desc()).first())
         if earlier is not None and value < earlier.value:
             raise ReadingRefused("conflict", f"{value} m³ is lower than meter {meter.number}'s "
-                                             f"reading of {earlier.value} m³ on "
+                                             f"reading of {Decimal(earlier.value):.1f} m³ on "
                                              f"{earlier.read_on}")
         Reading.create(meter=meter, read_on=reading.read_on, value=value,
                        source=reading.source)

@@ -44,6 +44,13 @@ def api_requires(scope: str) -> Callable[[Callable[..., Any]], Callable[..., Any
     return decorate
 
 
+def api_public(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a view that needs no token by design (only /api/openapi.json: what the API
+    takes and answers, no data); the route-walk test reads the mark ("" scope)."""
+    setattr(view, MARKER, "")
+    return view
+
+
 def current_token() -> TokenView:
     """The token of the request being served (inside an api_requires view)."""
     return g.api_token

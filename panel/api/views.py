@@ -14,6 +14,7 @@ from pathlib import Path
 from flask import Blueprint, Response
 
 from panel.api import calls, customers, errors, readings, tickets
+from panel.api.auth import api_public
 
 OPENAPI = Path(__file__).resolve().parent / "openapi.json"
 
@@ -24,6 +25,7 @@ for area in (tickets, customers, calls, readings):
 
 
 @blueprint.get("/openapi.json")
+@api_public
 def openapi() -> Response:
     """The OpenAPI file, public: it holds no data, only what the API takes and answers."""
     return Response(OPENAPI.read_bytes(), mimetype="application/json")
