@@ -18,8 +18,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+
+import peewee
 
 from store.models.backoffice import SubmitRow
 from store.models.base import database
@@ -100,7 +103,8 @@ def submit_reading(reading: ReadingIn, *, sender: str, today: dt.date,
                                      same_day.source, _reference_of(meter, reading.read_on),
                                      created=False)
             raise ReadingRefused("conflict", f"meter {meter.number} already has "
-                                             f"{Decimal(same_day.value):.1f} m³ on {reading.read_on}")
+                                             f"{Decimal(same_day.value):.1f} m³ on "
+                                             f"{reading.read_on}")
         earlier = (Reading.select().where(Reading.meter == meter,
                                           Reading.read_on < reading.read_on)
                    .order_by(Reading.read_on.desc(), Reading.id.desc()).first())
@@ -124,9 +128,8 @@ def submit_reading(reading: ReadingIn, *, sender: str, today: dt.date,
                          reading.source, reference, created=True)
 
 
-def _write_transaction():     # noqa: ANN202 (peewee's transaction types)
+def _write_transaction() -> AbstractContextManager:
     """SQLite: take the write lock at the start, so the checks and the write are one step."""
-    import peewee
     if isinstance(database.obj, peewee.SqliteDatabase) and not database.in_transaction():
         return database.atomic("IMMEDIATE")
     return database.atomic()

@@ -23,11 +23,13 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from engine.record import CallRecord, QueueVisit, Segment, Ticket
 from panel.api.views import blueprint
 from panel.context import PanelContext
 from store.apitokens import SCOPES, issue
 from store.apitokens.migration import create_api_tokens
 from store.models.customers import Customer, Meter, MonthlyUsage, Phone, Reading
+from store.records import StoreSink
 
 
 def add_customer(account: str = "12345678", name: str = "王小明",
@@ -43,6 +45,21 @@ def add_customer(account: str = "12345678", name: str = "王小明",
     for month, volume in ((8, "30.0"), (9, "28.5"), (10, "32.0")):
         MonthlyUsage.create(customer=c, month=dt.date(2026, month, 1), volume=Decimal(volume))
     return c
+
+
+def add_call(call_id: str, caller: str, started: dt.datetime, agent: str | None) -> None:
+    """A finished three-minute hotline call stored as the engine commits it; queued and
+    answered by `agent` (None: not queued), a ticket opened on it."""
+    end = started + dt.timedelta(minutes=3)
+    StoreSink().commit(CallRecord(
+        call_id=call_id, flow="hotline", caller=caller, called="95500", started_at=started,
+        ended_at=end, end_reason="caller_hangup",
+        segments=[Segment("hotline", started, end, "caller_hangup", node="agent")],
+        queues=[QueueVisit("support@default", "general", 12000, "answered", agent,
+                           started + dt.timedelta(seconds=12))] if agent else [],
+        agent=agent, talk_ms=150000, path=["start", "main", "agent"], keys=[("main", "0")],
+        collected={"account": "12345678"},
+        tickets=[Ticket("261128000001", "repair", 3, False, None, {}, started, "agent")]))
 
 
 @pytest.fixture
@@ -74,6 +91,7 @@ class Api:
     client: FlaskClient
 
     add_customer = staticmethod(add_customer)
+    add_call = staticmethod(add_call)
 
     def token(self, *scopes: str, name: str = "backoffice") -> str:
         """A new token with `scopes` (all of them when none is named)."""

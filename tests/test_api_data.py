@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from engine.record import CallRecord, QueueVisit, Segment, Ticket
 from store.models.backoffice import SubmitRow
 from store.models.customers import Customer, Reading
-from store.records import StoreSink
 
 pytest_plugins = ["panel_support", "api_support"]
 
@@ -96,25 +94,11 @@ def test_a_customers_account_and_usage(api):
     assert api.get("/api/customers/12ab").status_code == 400
 
 
-def _call(call_id: str, caller: str, started: dt.datetime, agent: str | None) -> CallRecord:
-    return CallRecord(
-        call_id=call_id, flow="hotline", caller=caller, called="95500", started_at=started,
-        ended_at=started + dt.timedelta(minutes=3), end_reason="caller_hangup",
-        segments=[Segment("hotline", started, started + dt.timedelta(minutes=3),
-                          "caller_hangup", node="agent")],
-        queues=[QueueVisit("support@default", "general", 12000, "answered", agent,
-                           started + dt.timedelta(seconds=12))] if agent else [],
-        agent=agent, talk_ms=150000, path=["start", "main", "agent"], keys=[("main", "0")],
-        collected={"account": "12345678"},
-        tickets=[Ticket("261128000001", "repair", 3, False, None, {}, started, "agent")])
-
-
 def test_call_records_are_listed_and_read(api):
-    sink = StoreSink()
     base = dt.datetime(2026, 11, 27, 2, 0, tzinfo=dt.UTC)            # 10:00 in Shanghai
-    sink.commit(_call("c-1", "13800000001", base, "1001@default"))
-    sink.commit(_call("c-2", "13900000002", base + dt.timedelta(hours=1), None))
-    sink.commit(_call("c-3", "13800000001", base - dt.timedelta(days=1), "1002@default"))
+    api.add_call("c-1", "13800000001", base, "1001@default")
+    api.add_call("c-2", "13900000002", base + dt.timedelta(hours=1), None)
+    api.add_call("c-3", "13800000001", base - dt.timedelta(days=1), "1002@default")
     listed = api.get("/api/calls?caller=13800000001", "calls:read").json
     assert [c["call_id"] for c in listed["items"]] == ["c-1", "c-3"]
     assert listed["items"][0]["started_at"] == "2026-11-27T10:00:00+08:00"

@@ -27,9 +27,13 @@ ACCOUNT_FIELDS = ("account", "name", "customer_class", "large_account", "status"
                   "bills", "payments", "open_tickets")
 
 
+def _zone() -> ZoneInfo:
+    return ZoneInfo(panel_context().settings.engine.timezone)
+
+
 def _view(account: str) -> CustomerView:
     ctx = panel_context()
-    zone = ZoneInfo(ctx.settings.engine.timezone)
+    zone = _zone()
     today = ctx.now().astimezone(zone).date()
     view = customer_view(params.account(account), today, LateFeeRule.from_settings(ctx.settings),
                          zone)
@@ -44,7 +48,7 @@ def register(bp: Blueprint) -> None:
     @api_requires("customers:read")
     def get_customer(account: str) -> Response:
         """The account: who, where, meter and last reading, what is owed, open tickets."""
-        return jsonify(pick(_view(account), *ACCOUNT_FIELDS))
+        return jsonify(pick(_view(account), *ACCOUNT_FIELDS, zone=_zone()))
 
     @bp.get("/customers/<account>/usage")
     @api_requires("customers:read")

@@ -9,15 +9,21 @@ from decimal import Decimal
 from typing import Any
 
 
-def plain(value: Any) -> Any:
-    """`value` (dataclasses, lists, dicts, dates, Decimals) as JSON-ready data."""
+def plain(value: Any, zone: dt.tzinfo | None = None) -> Any:
+    """`value` (dataclasses, lists, dicts, dates, Decimals) as JSON-ready data.
+
+    A naive datetime is local wall time in `zone` (store/selfservice.py's `local`,
+    as flows read it) and gets that zone's offset; without a zone it is shown as is.
+    """
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {f.name: plain(getattr(value, f.name), zone) for f in dataclasses.fields(value)}
     if isinstance(value, list | tuple):
-        return [plain(v) for v in value]
+        return [plain(v, zone) for v in value]
     if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
+        return {str(k): plain(v, zone) for k, v in value.items()}
     if isinstance(value, dt.datetime):
+        if value.tzinfo is None and zone is not None:
+            value = value.replace(tzinfo=zone)
         return value.isoformat(timespec="seconds")
     if isinstance(value, dt.date):
         return value.isoformat()
@@ -26,6 +32,6 @@ def plain(value: Any) -> Any:
     return value
 
 
-def pick(value: Any, *names: str) -> dict[str, Any]:
+def pick(value: Any, *names: str, zone: dt.tzinfo | None = None) -> dict[str, Any]:
     """Only the named fields of a view, as JSON-ready data."""
-    return {name: plain(getattr(value, name)) for name in names}
+    return {name: plain(getattr(value, name), zone) for name in names}
