@@ -19,7 +19,7 @@ from panel.api.auth import MARKER
 pytest_plugins = ["panel_support", "api_support"]
 
 SPEC = json.loads((Path(__file__).resolve().parents[1] / "panel/api/openapi.json").read_text())
-EXAMPLES = 15       # per operation: the whole run stays within a few seconds
+EXAMPLES = 10       # per operation: the whole run stays within a few seconds
 IGNORED = {"HEAD", "OPTIONS"}
 
 

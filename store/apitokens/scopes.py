@@ -24,8 +24,8 @@ def parse_scopes(names: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
     """Scopes given as a list or as one space- or comma-separated string, checked and
     in SCOPES' order, each once; BadScope names any unknown one and the known ones."""
     if isinstance(names, str):
-        names = names.replace(",", " ").split()
-    wanted = {n.strip() for n in names if n.strip()}
+        names = [names]
+    wanted = {n for given in names for n in given.replace(",", " ").split()}
     unknown = sorted(wanted - SCOPES.keys())
     if unknown:
         raise BadScope(f"unknown scope {', '.join(unknown)}: one of {', '.join(SCOPES)}")
