@@ -113,3 +113,24 @@ def test_the_openapi_file_needs_no_token(api):
     answer = api.client.get("/api/openapi.json")
     assert answer.status_code == 200
     assert answer.json["openapi"].startswith("3.")
+
+
+def test_unknown_paths_and_methods_answer_json(api):
+    missing = api.client.get("/api/nope", headers=api.bearer())
+    assert missing.status_code == 404 and missing.json["error"] == "not_found"
+    wrong = api.client.put("/api/tickets", headers=api.bearer())
+    assert wrong.status_code == 405 and wrong.json["error"] == "method_not_allowed"
+    assert "POST" in wrong.headers["Allow"]
+
+
+def test_a_failure_inside_is_a_500_without_a_traceback(api, monkeypatch, caplog):
+    import panel.api.customers
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk on fire at /var/lib/secret")
+    monkeypatch.setattr(panel.api.customers, "customer_view", broken)
+    answer = api.get("/api/customers/12345678", "customers:read")
+    assert answer.status_code == 500
+    assert answer.json == {"error": "internal",
+                           "detail": "the server failed to answer; the error is in its log"}
+    assert "disk on fire" in caplog.text           # the operator's log has it, the client not

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -51,7 +51,17 @@ def http_error(e: HTTPException) -> Response:
 
 
 def register(bp: Blueprint) -> None:
-    """Every error raised in an API view answered as JSON."""
+    """Every error raised in an API view answered as JSON, and so a path under /api/
+    that matches no route or not with that method (Flask raises those before any
+    blueprint is chosen, so the blueprint's handlers never see them)."""
+
+    @bp.before_app_request
+    def unrouted() -> Response | None:
+        e = request.routing_exception
+        if isinstance(e, HTTPException) and (e.code or 0) >= 400 \
+                and request.path.startswith(bp.url_prefix + "/"):
+            return http_error(e)
+        return None
 
     @bp.errorhandler(ApiError)
     def api_error(e: ApiError) -> Response:
