@@ -21,14 +21,7 @@ from panel.api.errors import ApiError
 from panel.api.shapes import pick, plain
 from panel.context import panel_context
 from store.models.tickets import TICKET_STATUSES
-from store.tickets.errors import (
-    BadTicketInput,
-    IllegalTransition,
-    NotVisible,
-    StaleVersion,
-    TicketError,
-    UnknownTicket,
-)
+from store.tickets.errors import BadTicketInput, NotVisible, TicketError, UnknownTicket
 from store.tickets.queries import TicketFilter, select_tickets, show_ticket
 from store.tickets.service import TicketService
 from store.tickets.views import ticket_view
@@ -68,9 +61,7 @@ def refused(e: TicketError) -> ApiError:
         return ApiError(404, "no such ticket")
     if isinstance(e, BadTicketInput):
         return ApiError(400, str(e))
-    if isinstance(e, IllegalTransition | StaleVersion):
-        return ApiError(409, str(e))
-    return ApiError(409, str(e))
+    return ApiError(409, str(e))     # IllegalTransition, StaleVersion: the ticket moved on
 
 
 def detail_json(number: str) -> dict[str, Any]:
