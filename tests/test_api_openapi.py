@@ -42,7 +42,9 @@ def test_every_route_is_documented_and_every_documented_path_served(panel_app):
                   for path, ops in SPEC["paths"].items() for method, op in ops.items()}
     assert set(served) == set(documented)
     assert served == documented          # each view checks the scope the file names
-    assert None not in served.values()
+    assert None not in served.values()       # every view carries api_requires(scope)
+    assert [route for route, scope in served.items() if not scope] == [
+        ("GET", "/api/openapi.json")]          # the one public view, marked api_public
 
 
 def test_the_served_file_is_the_file(api):
