@@ -12,6 +12,7 @@ password, until its oldest counted failure is `window` old.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from dataclasses import dataclass
 from enum import StrEnum
@@ -49,7 +50,7 @@ class User:
     extension: str
     disabled: bool
     created_at: dt.datetime
-    password_tag: str   # changes whenever the password does: a session made before ends
+    password_tag: str   # changes with the password (a session made before ends); not the hash
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,8 @@ def _naive_utc(when: dt.datetime) -> dt.datetime:
 
 def _user(row: PanelUser) -> User:
     return User(row.id, row.username, row.display_name, row.role, row.agent, row.extension,
-                bool(row.disabled), row.created_at, row.password_hash[-16:])
+                bool(row.disabled), row.created_at,
+                hashlib.sha256(row.password_hash.encode()).hexdigest()[:16])
 
 
 def normal_username(username: str) -> str:
@@ -180,6 +182,11 @@ def find_user(username: str) -> User | None:
         return None
     row = PanelUser.get_or_none(PanelUser.username == name)
     return _user(row) if row else None
+
+
+def existing(username: str) -> User:
+    """The user; UserError when there is none of that name."""
+    return _user(_row(username))
 
 
 def get_user(user_id: int) -> User | None:
