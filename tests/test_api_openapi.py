@@ -11,8 +11,10 @@ import re
 from pathlib import Path
 
 import hypothesis
+import pytest
 import schemathesis
 from schemathesis import checks
+from schemathesis.generation.modes import GenerationMode
 
 from panel.api.auth import MARKER
 
@@ -51,22 +53,27 @@ def test_the_served_file_is_the_file(api):
     assert api.client.get("/api/openapi.json").json == SPEC
 
 
-def test_the_api_answers_as_its_file_says(api):
-    """Each operation gets a bounded number of generated requests (valid ones: the file's
-    own schemas), sent with a token that has every scope."""
+@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
+def test_the_api_answers_as_its_file_says(api, mode):
+    """Each operation gets a bounded number of generated requests, sent with a token that
+    has every scope: valid ones (the file's own schemas) must be answered as the file
+    says; invalid ones (POSITIVE's opposite: wrong types, bad patterns, unknown fields)
+    must be refused with a 4xx, never a 5xx."""
     api.add_customer()
     headers = api.bearer()
     schema = schemathesis.openapi.from_wsgi("/api/openapi.json", api.app)
     validate = [checks.not_a_server_error, checks.status_code_conformance,
                 checks.content_type_conformance, checks.response_schema_conformance,
                 checks.response_headers_conformance]
+    if mode is GenerationMode.NEGATIVE:
+        validate.append(checks.negative_data_rejection)
     operations = [result.ok() for result in schema.get_all_operations()]
     labels = {operation.label for operation in operations}
     # schemathesis leaves out the file it was loaded from
     assert labels | {"GET /api/openapi.json"} == {
         f"{method.upper()} {path}" for path, ops in SPEC["paths"].items() for method in ops}
     for operation in operations:
-        @hypothesis.given(case=operation.as_strategy())
+        @hypothesis.given(case=operation.as_strategy(mode))
         @hypothesis.settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
                              database=None, suppress_health_check=list(hypothesis.HealthCheck))
         def answers_as_documented(case):
