@@ -19,6 +19,7 @@ from flask import g, request
 from panel.api.errors import ApiError
 from panel.context import panel_context
 from store.apitokens import SCOPES, TokenRefused, TokenView, authenticate
+from store.models.base import database
 
 log = logging.getLogger(__name__)
 
@@ -33,12 +34,15 @@ def api_requires(scope: str) -> Callable[[Callable[..., Any]], Callable[..., Any
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(view)
         def checked(*args: Any, **kwargs: Any) -> Any:
-            token = _token()
-            if not token.allows(scope):
-                raise ApiError(403, f"token {token.id} ({token.name}) lacks the scope {scope}: "
-                                    "`switchflow token add` makes one that has it")
-            g.api_token = token
-            return view(*args, **kwargs)
+            # one connection for the request, given back when it is answered: under gevent
+            # each request is a greenlet with its own, and a pool must get it back
+            with database.connection_context():
+                token = _token()
+                if not token.allows(scope):
+                    raise ApiError(403, f"token {token.id} ({token.name}) lacks the scope "
+                                        f"{scope}: `switchflow token add` makes one that has it")
+                g.api_token = token
+                return view(*args, **kwargs)
         setattr(checked, MARKER, scope)
         return checked
     return decorate
