@@ -46,6 +46,9 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "campaign": ("cli.campaign", "campaign",
                  "Outbound campaigns: create, load, run, watch, report, simulate."),
     "user": ("cli.user", "user", "Panel users: add, change password or role, disable."),
+    "token": ("cli.token", "token", "Back-office API tokens: add, list, revoke."),
+    "recordings": ("cli.recordings", "recordings",
+                   "Call recordings: prune or archive those past retention."),
 }
 
 

@@ -16,4 +16,8 @@ AREAS: list[str] = [
     "panel.tickets:bp",
     "panel.accounts:bp",
     "panel.reports.views:blueprint",
+    "panel.supervisor.views:blueprint",
+    "panel.help.views:blueprint",
+    "panel.recordings.views:blueprint",
+    "panel.api.views:blueprint",
 ]
