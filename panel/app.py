@@ -19,7 +19,7 @@ from werkzeug.exceptions import HTTPException
 
 from panel.areas import AREAS
 from panel.auth.roles import Role
-from panel.auth.session import load_user, logged_in_user, wants_json
+from panel.auth.session import is_static, load_user, logged_in_user, wants_json
 from panel.context import EXTENSION, PanelContext
 
 HERE = Path(__file__).resolve().parent
@@ -108,7 +108,7 @@ def _pages(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
-        if request.endpoint != "static" and not (request.endpoint or "").endswith(".static"):
+        if not is_static():
             # pages show customers' data: not kept for the back button after a logout
             response.headers.setdefault("Cache-Control", "no-store")
         return response
@@ -120,10 +120,14 @@ def _pages(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(e: HTTPException) -> Any:
+        status = e.code or 500
+        if e.description and e.description != type(e).description:
+            return _error(status, e.description)     # a view's own words: abort(404, "…")
         messages = {403: "Your role may not open this page.",
                     404: "There is no such page.",
-                    405: "This page does not take that kind of request."}
-        return _error(e.code or 500, messages.get(e.code or 500, e.description or e.name))
+                    405: "This page does not take that kind of request.",
+                    413: "The file is too large."}
+        return _error(status, messages.get(status, e.name))
 
 
 def _error(status: int, message: str) -> Any:
