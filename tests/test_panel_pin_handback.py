@@ -30,8 +30,9 @@ def control() -> RecordingControl:
 
 @pytest.fixture
 def panel_ctx(panel_db, clock, control) -> PanelContext:
-    from panel.agent.views import start
     from panel_support import panel_settings
+
+    from panel.agent.views import start
 
     SupplyArea.create(postcode=AREA, name="浦东新区花木街道")
     ctx = PanelContext(settings=panel_settings(), now=clock, control=control, calls=FakeCalls(),
