@@ -135,11 +135,22 @@ def serve(demo: bool) -> None:
     from fsmod.service.logs import setup_logging
     from fsmod.service.service import Service, ServiceError
 
+    from . import servedemo
+
     setup_logging(settings.serve.log_format)
+    if demo:                # the whole service as the demo (cli/servedemo.py)
+        every = servedemo.callers_every()
+        settings = servedemo.demo_settings(settings)
+        servedemo.prepare_store(settings)
     built = assemble(settings)
     side = telephony(settings, demo)
+    if demo:
+        servedemo.open_all_hours(built.flows)
     service = Service(settings, built.flows, built.runtime, side, policies=built.policies,
                       demo=demo)
+    if demo:
+        service.workers.extend(servedemo.demo_workers(service, every))
+        servedemo.announce(settings, every)
     try:
         service.start()
     except ServiceError as exc:

@@ -1,0 +1,174 @@
+"""`switchflow serve --demo`: the whole service on a fresh machine, with something to do.
+
+Around the ordinary serve process (cli/serve.py) the demo adds:
+
+- the store ready: a database with no schema is made and seeded with the demo
+  data (`switchflow db init`, `switchflow db seed-demo`), one behind on its
+  migrations is brought up to date;
+- the flows' calendars open around the clock, so a demo started at any hour
+  has callers reaching agents and the campaign dialling (quiet hours too are
+  lifted), while the calendars' code paths stay those of the real flows;
+- mod_callcenter agents on the fake whose phones answer (fsmod/fake/traffic.py),
+  the panel's demo agents among them;
+- callers ringing the hotline every SWITCHFLOW_DEMO_CALLERS seconds (20 by
+  default, 0 for none), walking its menus: billing, agents, leaks, faxes,
+  repairs, some giving up while they wait;
+- the campaign DEMO_CAMPAIGN running at one call every CAMPAIGN_EVERY_S seconds.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+import click
+
+from engine.settings import Settings
+
+log = logging.getLogger(__name__)
+
+CALLERS_ENV = "SWITCHFLOW_DEMO_CALLERS"
+CALLERS_EVERY_S = 20.0
+DEMO_CAMPAIGN = "dunning_small"
+CAMPAIGN_EVERY_S = 30.0
+ALL_DAY = [[0, 24 * 60]]
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def callers_every() -> float:
+    """Seconds between demo callers (SWITCHFLOW_DEMO_CALLERS; 0: no callers)."""
+    raw = os.environ.get(CALLERS_ENV, "").strip()
+    if not raw:
+        return CALLERS_EVERY_S
+    try:
+        every = float(raw)
+    except ValueError:
+        raise click.UsageError(f"{CALLERS_ENV}={raw!r}: give the seconds between demo "
+                               "callers, e.g. 20 (0 for none)") from None
+    if every < 0:
+        raise click.UsageError(f"{CALLERS_ENV}={raw!r} cannot be negative (0 for none)")
+    return every
+
+
+def demo_settings(settings: Settings) -> Settings:
+    """Campaigns at a demo's pace: one call every CAMPAIGN_EVERY_S, two at once,
+    no quiet hours (the demo runs whenever it is started)."""
+    campaigns = dataclasses.replace(settings.campaigns, quiet_hours="",
+                                    rate=1 / CAMPAIGN_EVERY_S, concurrency=2)
+    return dataclasses.replace(settings, campaigns=campaigns)
+
+
+def open_all_hours(flows: Iterable[dict[str, Any]]) -> None:
+    """Every calendar of the compiled `flows` open all day, every day, no holidays."""
+    for ir in flows:
+        for calendar in (ir.get("calendars") or {}).values():
+            calendar["hours"] = {day: [list(r) for r in ALL_DAY] for day in DAYS}
+            calendar["holidays"] = []
+            calendar["public"] = []
+
+
+def prepare_store(settings: Settings) -> None:
+    """A database with no schema: made and seeded with the demo data; one with
+    migrations due: migrated; one without customers: seeded."""
+    from store.db import StoreError, connect
+    from store.models.customers import Customer
+    from store.schema import current_version, pending
+
+    from .db import init, seed_demo
+
+    try:
+        database = connect(settings.store.url)
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from None
+    try:
+        new = current_version(database) is None
+        behind = not new and bool(pending(database))
+        empty = new or behind or not Customer.select().exists()
+    finally:
+        database.close()
+    ctx = click.get_current_context()
+    if new or behind:
+        ctx.invoke(init)
+    if empty:
+        ctx.invoke(seed_demo, customers=200)
+
+
+def demo_workers(service: Any, every: float) -> list[Callable[[], None]]:
+    """The demo's greenlets for fsmod.service.Service.workers: agents, callers, campaign."""
+    fake = service.telephony.demo_switch
+    if fake is None:
+        return []
+    return [lambda: run_demo(service, fake, every)]
+
+
+def run_demo(service: Any, fake: Any, every: float) -> None:
+    """Agents into mod_callcenter once the control link is up, the campaign
+    running, then callers until the service stops (GreenletExit)."""
+    from fsmod.control import CallCenter, ControlError
+    from fsmod.fake.traffic import DemoCallers, demo_agents
+
+    control = service.telephony.control
+    try:
+        up = control.wait_up(30)
+    except ControlError as exc:
+        up, why = False, str(exc)
+    else:
+        why = "not up within 30 s"
+    if not up:
+        log.error("demo: the fake FreeSWITCH's control link: %s; no demo traffic", why)
+        return
+    made = demo_agents(fake, CallCenter(control), dict(service.settings.queues))
+    log.info("demo: agents %s in mod_callcenter", ", ".join(made) or "(already there)")
+    start_campaign(service.settings, service.calls.flows)
+    if every > 0:
+        stopping = getattr(service, "_stopping", None)
+        DemoCallers(fake, "127.0.0.1", service.telephony.outbound_port, every=every).run(
+            stopping.is_set if stopping is not None else lambda: False)
+
+
+def start_campaign(settings: Settings, flows: Mapping[str, Any],
+                   name: str = DEMO_CAMPAIGN) -> None:
+    """Make DEMO_CAMPAIGN with its flow's targets and set it running (the serve's
+    campaign worker dials it); one already made is set running again unless it
+    was stopped; any problem is logged, the demo goes on without it."""
+    import store.campaigns as campaigns
+    from engine.campaigns.config import CampaignConfig, CampaignConfigError, load_campaigns_file
+
+    ir = next((f for f in flows.values() if name in (f.get("campaigns") or {})), None)
+    if ir is None:
+        log.warning("demo: no flow declares campaign %s: no campaign runs", name)
+        return
+    try:
+        options = load_campaigns_file(settings.campaigns.file).options(name)
+        config = CampaignConfig.from_ir(ir, name, options, settings.campaigns)
+        known = {c.name: c.state for c in campaigns.list_campaigns()}
+        if name not in known:
+            campaigns.create_campaign(name, config.flow, mode=config.mode.value,
+                                      caller_id=config.caller_id,
+                                      settings={"timezone": config.timezone,
+                                                "trunk": config.trunk},
+                                      consent_type=config.consent_type)
+            targets = ir["campaigns"][name].get("targets")
+            if targets:
+                source, args = campaigns.args_from_flow(targets)
+                report = campaigns.load_targets(name, source, args, timezone=config.timezone)
+                log.info("demo: campaign %s: %d targets loaded", name, report.loaded)
+        if known.get(name) == "stopped":
+            log.info("demo: campaign %s was stopped; left stopped", name)
+            return
+        campaigns.set_state(name, "running")
+        log.info("demo: campaign %s running, one call every %.0f s at most", name,
+                 CAMPAIGN_EVERY_S)
+    except (CampaignConfigError, campaigns.CampaignError) as exc:
+        log.warning("demo: campaign %s not started: %s", name, exc)
+
+
+def announce(settings: Settings, every: float) -> None:
+    """What the demo does, on stdout at start."""
+    callers = (f"a caller rings the hotline every {every:g} s" if every > 0
+               else f"no demo callers ({CALLERS_ENV}=0)")
+    click.echo(f"demo: the fake FreeSWITCH runs in this process; {callers}; campaign "
+               f"{DEMO_CAMPAIGN} dials one call every {CAMPAIGN_EVERY_S:g} s at most")
