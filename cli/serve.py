@@ -113,17 +113,19 @@ def serve(demo: bool) -> None:
     time-limit alarms every serve.watcher_interval. Prometheus metrics and
     the status `switchflow status` reads answer on
     http://serve.metrics_host:serve.metrics_port/ (/metrics, /status).
+    The agent and supervisor panel answers on http://panel.host:panel.port/
+    (log in at /login; users from `switchflow user add`).
 
     SIGTERM or Ctrl-C: no new calls; calls in progress may finish within
     serve.drain, then the rest are ended; every record saved; exit 0. A
     second signal ends the calls at once.
 
-    Outside demo mode the [esl] password must be set
-    (SWITCHFLOW_ESL_PASSWORD).
+    Outside demo mode the [esl] password and the [panel] secret key must be
+    set (SWITCHFLOW_ESL_PASSWORD, SWITCHFLOW_PANEL_SECRET_KEY).
 
     \b
     Example:
-      SWITCHFLOW_ESL_PASSWORD=... switchflow serve
+      SWITCHFLOW_ESL_PASSWORD=... SWITCHFLOW_PANEL_SECRET_KEY=... switchflow serve
       switchflow serve --demo
     """
     settings = cli_settings()
@@ -148,6 +150,12 @@ def serve(demo: bool) -> None:
         servedemo.open_all_hours(built.flows)
     service = Service(settings, built.flows, built.runtime, side, policies=built.policies,
                       demo=demo)
+    from panel.app import PanelError
+    from panel.server import panel_worker
+    try:     # the store is connected (assemble): the panel's views use it directly
+        service.workers.append(panel_worker(service, settings))
+    except PanelError as exc:
+        raise click.ClickException(f"refusing to serve: {exc}") from None
     if demo:
         service.workers.extend(servedemo.demo_workers(service, every))
         servedemo.announce(settings, every)

@@ -65,7 +65,10 @@ class Serve:
                     "SWITCHFLOW_OUTBOUND_PORT": str(self.outbound),
                     "SWITCHFLOW_SERVE_METRICS_PORT": str(self.metrics),
                     "SWITCHFLOW_SERVE_WATCHER_INTERVAL": "1s",
-                    "SWITCHFLOW_SERVE_DRAIN": "2s"}
+                    "SWITCHFLOW_SERVE_DRAIN": "2s",
+                    # the panel serves too: a port of its own, and a secret key (outside demo)
+                    "SWITCHFLOW_PANEL_PORT": str(free_port()),
+                    "SWITCHFLOW_PANEL_SECRET_KEY": "wire-test-secret-key-0123456789abcdef"}
         if "SWITCHFLOW_ESL_PASSWORD" not in env:
             self.env.pop("SWITCHFLOW_ESL_PASSWORD", None)
         if fake is not None:

@@ -1,0 +1,207 @@
+"""Shared helpers of the panel's tests: a migrated SQLite store, a panel app with a
+movable clock, users, and a test client logged in as a role.
+
+SQLite only: these tests are about the panel, not the database (the store's own
+tests run on both). A test module names this module as a plugin and uses the
+`panel` fixture (importing from this module as well would make pytest warn
+that it cannot rewrite its asserts; everything is on the fixture):
+
+    pytest_plugins = ["panel_support"]
+
+    def test_agent_screen(panel):
+        client = panel.client("agent")          # a user "agent1", logged in through /login
+        assert client.get("/agent").status_code == 200
+        client.send("/agent/status", {"status": "Available"})   # form POST with the CSRF token
+        client.send_json("/agent/hold", {"uuid": "..."})       # JSON POST with X-CSRFToken
+        panel.clock.advance(minutes=5); panel.ctx.bus.publish(...)
+
+Other fixtures: panel_db, clock, panel_ctx, panel_app; override `panel_ctx` in a
+module to give the context a control connection, calls or other settings
+(`panel.settings(heartbeat=50)` makes settings).
+
+An area with tables of its own adds its migration: `open_panel_db(path, extra=(fn,))`
+in a fixture of its own (the functions must be idempotent: create_tables(safe=True)).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import peewee
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from engine.settings import Settings, load_settings
+from panel.app import create_app
+from panel.context import PanelContext
+from store.db import bind, open_database
+from store.models.users import migration_9
+from store.schema import migrate
+from store.users import User, add_user, find_user
+
+PASSWORD = "correct horse battery"
+SECRET = "test-secret-key-0123456789-abcdefghijklmnop"
+START = dt.datetime(2026, 11, 28, 9, 0, tzinfo=dt.UTC)
+
+_TOKEN = re.compile(r'name="csrf-token" content="([^"]+)"')
+
+
+class Clock:
+    """A clock the test moves: `ctx.now` of the panel under test."""
+
+    def __init__(self, start: dt.datetime = START) -> None:
+        self.at = start
+
+    def __call__(self) -> dt.datetime:
+        return self.at
+
+    def advance(self, **delta: float) -> dt.datetime:
+        self.at += dt.timedelta(**delta)
+        return self.at
+
+
+def panel_settings(**panel: Any) -> Settings:
+    """The shipped settings with a secret key, and any [panel] values replaced."""
+    settings = load_settings(env={"SWITCHFLOW_PANEL_SECRET_KEY": SECRET})
+    return dataclasses.replace(settings, panel=dataclasses.replace(settings.panel, **panel))
+
+
+def open_panel_db(path: Path, extra: Iterable[Callable[[peewee.Database], None]] = ()
+                  ) -> peewee.Database:
+    """A SQLite store at the latest schema plus the panel's tables, the models bound to it."""
+    db = bind(open_database(f"sqlite:///{path}"))
+    migrate(db)
+    for apply in (migration_9, *extra):   # until the lead lists them in store/schema.py
+        apply(db)
+    return db
+
+
+def add_panel_user(username: str, role: str = "agent", password: str = PASSWORD,
+                   display_name: str = "", agent: str = "", extension: str = "",
+                   now: dt.datetime = START) -> User:
+    """A user in the store (an existing one of that name is returned as it is)."""
+    return find_user(username) or add_user(username, display_name or username.title(), role,
+                                           password, now, agent=agent, extension=extension)
+
+
+class PanelClient(FlaskClient):
+    """A test client that knows its page's CSRF token."""
+
+    csrf: str = ""
+
+    def refresh_csrf(self, path: str = "/login") -> str:
+        """Read the CSRF token from a page (the login page, or any page given)."""
+        page = self.get(path).get_data(as_text=True)
+        found = _TOKEN.search(page)
+        assert found, f"no csrf-token meta tag on {path}"
+        self.csrf = found.group(1)
+        return self.csrf
+
+    def send(self, url: str, data: dict[str, Any] | None = None, **kw: Any) -> Any:
+        """A form POST with the CSRF token, as a page's form sends it."""
+        return self.post(url, data={"csrf_token": self.csrf, **(data or {})}, **kw)
+
+    def send_json(self, url: str, payload: Any = None, **kw: Any) -> Any:
+        """A JSON POST with X-CSRFToken, as sf.post sends it."""
+        headers = {"X-CSRFToken": self.csrf, "Accept": "application/json",
+                   **kw.pop("headers", {})}
+        return self.post(url, json=payload if payload is not None else {}, headers=headers, **kw)
+
+
+def log_in(client: PanelClient, username: str, password: str = PASSWORD,
+           next: str | None = None) -> Any:
+    """Log in through the form; the answer of POST /login (not followed)."""
+    client.refresh_csrf("/login")
+    data = {"username": username, "password": password}
+    if next is not None:
+        data["next"] = next
+    return client.send("/login", data)
+
+
+def client_as(app: Flask, role: str = "agent", username: str | None = None,
+              **fields: Any) -> PanelClient:
+    """A client logged in as `username` (made with `role` and `fields` if new)."""
+    name = username or f"{role}1"
+    add_panel_user(name, role, **fields)
+    client = app.test_client()
+    assert isinstance(client, PanelClient)
+    answer = log_in(client, name)
+    assert answer.status_code == 302, answer.get_data(as_text=True)
+    return client
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def panel_db(tmp_path) -> Iterator[peewee.Database]:
+    db = open_panel_db(tmp_path / "panel.db")
+    try:
+        yield db
+    finally:
+        db.close()
+
+
+@pytest.fixture
+def panel_ctx(panel_db, clock) -> PanelContext:
+    """A context without FreeSWITCH or calls (set ctx.control, ctx.calls as a test needs)."""
+    return PanelContext(settings=panel_settings(), now=clock)
+
+
+def make_app(ctx: PanelContext) -> Flask:
+    """The panel for `ctx`, with PanelClient as its test client."""
+    app = create_app(ctx)
+    app.testing = True
+    app.test_client_class = PanelClient
+    return app
+
+
+@pytest.fixture
+def panel_app(panel_ctx) -> Flask:
+    return make_app(panel_ctx)
+
+
+@dataclasses.dataclass
+class Panel:
+    """The panel under test and the helpers above, as one fixture."""
+
+    app: Flask
+    ctx: PanelContext
+    clock: Clock
+    PASSWORD: str = PASSWORD
+
+    def client(self, role: str = "agent", username: str | None = None,
+               **fields: Any) -> PanelClient:
+        """A client logged in as `username` (default ROLE + "1"), made with `role` if new."""
+        return client_as(self.app, role, username, **fields)
+
+    def anonymous(self) -> PanelClient:
+        """A client with no session (its CSRF token read from the login page)."""
+        client = self.app.test_client()
+        assert isinstance(client, PanelClient)
+        client.refresh_csrf("/login")
+        return client
+
+    def user(self, username: str, role: str = "agent", **fields: Any) -> User:
+        return add_panel_user(username, role, **fields)
+
+    def log_in(self, client: PanelClient, username: str, password: str = PASSWORD,
+               next: str | None = None) -> Any:
+        return log_in(client, username, password, next)
+
+    settings = staticmethod(panel_settings)
+    make_app = staticmethod(make_app)
+    open_db = staticmethod(open_panel_db)
+
+
+@pytest.fixture
+def panel(panel_app, panel_ctx, clock) -> Panel:
+    return Panel(panel_app, panel_ctx, clock)
