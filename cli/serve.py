@@ -158,7 +158,7 @@ def serve(demo: bool) -> None:
         raise click.ClickException(f"refusing to serve: {exc}") from None
     if demo:
         service.workers.extend(servedemo.demo_workers(service, every))
-        servedemo.announce(settings, every)
+        servedemo.announce(settings, every, servedemo.panel_port(service, settings))
     try:
         service.start()
     except ServiceError as exc:

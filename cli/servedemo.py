@@ -13,7 +13,8 @@ Around the ordinary serve process (cli/serve.py) the demo adds:
 - callers ringing the hotline every SWITCHFLOW_DEMO_CALLERS seconds (20 by
   default, 0 for none), walking its menus: billing, agents, leaks, faxes,
   repairs, some giving up while they wait;
-- the campaign DEMO_CAMPAIGN running at one call every CAMPAIGN_EVERY_S seconds.
+- the campaign DEMO_CAMPAIGN running at one call every CAMPAIGN_EVERY_S seconds;
+- the panel's demo logins (panel/demo.py), printed with the panel's address.
 """
 
 from __future__ import annotations
@@ -166,9 +167,33 @@ def start_campaign(settings: Settings, flows: Mapping[str, Any],
         log.warning("demo: campaign %s not started: %s", name, exc)
 
 
-def announce(settings: Settings, every: float) -> None:
-    """What the demo does, on stdout at start."""
+def panel_port(service: Any, settings: Settings) -> int:
+    """The port the panel's worker is bound to ([panel] port; 0 there: the one it got)."""
+    for worker in service.workers:
+        server = getattr(worker, "server", None)
+        if server is not None:
+            return int(server.server_port)
+    return settings.panel.port
+
+
+def announce(settings: Settings, every: float, panel_port: int) -> None:
+    """The demo logins made, and what the demo does, on stdout at start."""
+    import datetime as dt
+
+    import peewee
+
+    from panel.demo import logins_text, seed_demo_logins
+
     callers = (f"a caller rings the hotline every {every:g} s" if every > 0
                else f"no demo callers ({CALLERS_ENV}=0)")
     click.echo(f"demo: the fake FreeSWITCH runs in this process; {callers}; campaign "
                f"{DEMO_CAMPAIGN} dials one call every {CAMPAIGN_EVERY_S:g} s at most")
+    url = f"http://{settings.panel.host}:{panel_port}"
+    try:
+        seeded = seed_demo_logins(dt.datetime.now(dt.UTC))
+    except peewee.DatabaseError as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        click.echo(f"panel: {url}/login; the demo logins could not be made ({first}): "
+                   "run `switchflow db migrate`, or add users with `switchflow user add`")
+        return
+    click.echo(logins_text(url, seeded))
