@@ -49,6 +49,7 @@ PASSWORD = "correct horse battery"
 SECRET = "test-secret-key-0123456789-abcdefghijklmnop"
 START = dt.datetime(2026, 11, 28, 9, 0, tzinfo=dt.UTC)
 
+ANY_PAGE = "/no-such-page"   # its 404 page carries the token like every page
 _TOKEN = re.compile(r'name="csrf-token" content="([^"]+)"')
 
 
@@ -97,7 +98,7 @@ class PanelClient(FlaskClient):
 
     def refresh_csrf(self, path: str = "/login") -> str:
         """Read the CSRF token from a page (the login page, or any page given)."""
-        page = self.get(path).get_data(as_text=True)
+        page = self.get(path, headers={"Accept": "text/html"}).get_data(as_text=True)
         found = _TOKEN.search(page)
         assert found, f"no csrf-token meta tag on {path}"
         self.csrf = found.group(1)
@@ -121,7 +122,10 @@ def log_in(client: PanelClient, username: str, password: str = PASSWORD,
     data = {"username": username, "password": password}
     if next is not None:
         data["next"] = next
-    return client.send("/login", data)
+    answer = client.send("/login", data)
+    if answer.status_code == 302:   # a new session has a new token: any page shows it
+        client.refresh_csrf(ANY_PAGE)
+    return answer
 
 
 def client_as(app: Flask, role: str = "agent", username: str | None = None,
