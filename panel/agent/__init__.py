@@ -1,0 +1,1 @@
+"""The agent's call screen (blueprint at /agent)."""

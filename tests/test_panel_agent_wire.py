@@ -1,0 +1,111 @@
+"""The call screen against the fake FreeSWITCH over TCP: the status button goes
+to mod_callcenter and the page shows what its event says back; a queued call
+answered by the agent pops the caller's record (matched by the caller's
+number: the fake's agent leg carries no exported sf_* variables)."""
+
+from __future__ import annotations
+
+import gevent
+import pytest
+from fakeswitch import Client, OutboundServer
+from test_panel_agent import add_customer
+
+from fsmod.commands import apps, sendmsg
+from fsmod.control import CallCenter, Control, ControlConfig, LinkTiming, NodeConfig
+from fsmod.fake import CallScript, FakeFreeSWITCH, Outcome
+from panel import app as panel_app_module
+from panel.context import PanelContext
+from panel.live.screenpop import desk
+
+pytest_plugins = ["panel_support"]
+
+AREA = "panel.agent.views:bp"
+SCALE = 0.1
+TIMING = LinkTiming(api_timeout=2.0, heartbeat_interval=0.5, heartbeat_misses=4,
+                    reconnect_min=0.02, reconnect_max=0.1, lost_grace=2.0)
+
+
+@pytest.fixture
+def fake():
+    switch = FakeFreeSWITCH(scale=SCALE, heartbeat=2.0).start()
+    switch.extensions["7100"] = [("bridge", "loopback/7101")]
+    yield switch
+    switch.stop()
+
+
+@pytest.fixture
+def control(fake):
+    ctl = Control(ControlConfig((NodeConfig("fs", "127.0.0.1", fake.port, "ClueCon"),), TIMING))
+    ctl.start()
+    assert ctl.wait_up(3)
+    yield ctl
+    ctl.stop()
+
+
+@pytest.fixture
+def panel_ctx(panel_db, clock, control, monkeypatch) -> PanelContext:
+    from panel_support import panel_settings
+
+    real = panel_app_module.area_blueprints
+
+    def with_agent_area(areas=None):
+        listed = list(areas if areas is not None else panel_app_module.AREAS)
+        return real(listed if AREA in listed else [*listed, AREA])
+
+    monkeypatch.setattr(panel_app_module, "area_blueprints", with_agent_area)
+    ctx = PanelContext(settings=panel_settings(), now=clock, control=control)
+    from panel.agent.views import start
+    start(ctx)
+    return ctx
+
+
+def _until(check, seconds: float = 3.0) -> bool:
+    for _ in range(int(seconds / 0.02)):
+        if check():
+            return True
+        gevent.sleep(0.02)
+    return check()
+
+
+def test_status_and_screenpop_on_the_fake_switch(panel, control, fake):
+    add_customer()
+    assert CallCenter(control).add_agent("1002@default", "loopback/7100",
+                                         {"leg_timeout": "10"}).ok
+    client = panel.client("agent", "agent1", agent="1002@default", extension="user/1002")
+    page = client.get("/agent").get_data(as_text=True)
+    assert '<strong id="agent-status" data-field="status">Logged Out</strong>' in page
+    assert 'data-state="unknown">unknown</span>' in page    # the fake lists no registrations
+    client.refresh_csrf("/agent")
+    answer = client.send_json("/agent/status", {"status": "Available"})
+    assert answer.status_code == 200, answer.get_json()
+    assert fake.agents["1002@default"].status == "Available"
+    live = desk(panel.ctx).live("1002@default")
+    assert _until(lambda: live.status == "Available")
+    page = client.get("/agent").get_data(as_text=True)
+    assert '<strong id="agent-status" data-field="status">Available</strong>' in page
+
+    server = OutboundServer()
+    try:
+        with panel.ctx.bus.subscribe(["agent:agent1"]) as sub:
+            script = CallScript(caller="13800000021", caller_name="Zhang", outcomes={
+                "callcenter": Outcome(after=0.2, talk=20.0,
+                                      variables={"cc_agent": "1002@default"})})
+            fake.place_call(script, "127.0.0.1", server.port)
+            session = Client(server.next())
+            session.ask("connect")
+            session.ask("myevents")
+            session.ask("linger")
+            session.conn.send(sendmsg.execute(apps.callcenter("sales@default")).frame)
+            pop = None
+            for _ in range(50):
+                event = sub.get(timeout=0.2)
+                if event is not None and event.kind == "screenpop":
+                    pop = event.data
+                    break
+        assert pop is not None, "no screen-pop"
+        assert (pop["customer_name"], pop["account"], pop["amount_due"]) == (
+            "Zhang Wei", "12345678", "128.50")
+        page = client.get("/agent").get_data(as_text=True)
+        assert '<span data-field="customer-name">Zhang Wei</span>' in page
+    finally:
+        server.stop()
