@@ -116,8 +116,10 @@ class TicketService:
 
     def create(self, type: str, severity: int, *, who: str, account: str | None = None,
                note: str = "", confidential: bool = False, team: str | None = None,
-               caller: str = "", fields: dict[str, Any] | None = None) -> TicketView:
-        """Open a ticket by hand (an agent, a dispatcher, a campaign): status new, version 1."""
+               caller: str = "", fields: dict[str, Any] | None = None,
+               call_id: str = "") -> TicketView:
+        """Open a ticket by hand (an agent, a dispatcher, a campaign): status new, version 1;
+        `call_id` is the call it was opened from (an agent's), "" for none."""
         if not _TYPE.fullmatch(type or ""):
             raise BadTicketInput(f"ticket type {type!r} is not a name such as repair")
         if isinstance(severity, bool) or not isinstance(severity, int) \
@@ -125,6 +127,8 @@ class TicketService:
             raise BadTicketInput(f"severity {severity} is not 1 to 4")
         if account is not None and not re.fullmatch(r"[0-9]{4,20}", account):
             raise BadTicketInput(f"account {account!r} is not 4 to 20 digits")
+        if not re.fullmatch(r"[A-Za-z0-9_.:-]{0,64}", call_id or ""):
+            raise BadTicketInput(f"call id {call_id!r} is not a call's id")
         who = _name(who, "who") or "unknown"
         team = _name(team, "team")
         note = (note or "").strip()
@@ -140,7 +144,8 @@ class TicketService:
                 customer_class = customer.customer_class if customer else None
             row = TicketRow.create(
                 type=type, severity=severity, confidential=confidential, assign_team=team,
-                fields=json.dumps(data, ensure_ascii=False), call_id="", caller=caller or "",
+                fields=json.dumps(data, ensure_ascii=False), call_id=call_id or "",
+                caller=caller or "",
                 flow="", node="", created_at=at, updated_at=at, reported_at=at, version=1,
                 account=account, customer_class=customer_class)
             row.number = ticket_number(now.astimezone(ZoneInfo(self.zone)).date(), row.id)
