@@ -126,14 +126,74 @@ class CountingSink:
             self.service._ended(record)
 
 
+@dataclass(frozen=True)
+class CallChange:
+    """What observers of the calls are told (the panel's wallboard counts calls in each
+    flow with these): `admitted` a line entered `flow`, `flow` it moved on to another,
+    `left` the line left the flows (queued to an agent, hung up), `ended` the call's
+    record was committed. `at` is aware UTC."""
+
+    kind: str          # admitted | flow | left | ended
+    call_id: str
+    flow: str
+    caller: str
+    at: dt.datetime
+
+
+CallObserver = Callable[[CallChange], None]
+
+
 class ServiceCalls(Calls):
-    """engine.lifecycle.Calls that tells the service each new call (its id, for the logs)."""
+    """engine.lifecycle.Calls that tells the service each new call (its id, for the logs),
+    and its `observers` (plain callables, so fsmod needs nothing of theirs) when a line
+    enters, moves between, leaves the flows and when the call ends."""
 
     service: Service
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.observers: list[CallObserver] = []
+        # each line's call record, and how many segments it had when last looked at
+        self._line_calls: dict[gevent.Greenlet, tuple[CallRecord, int]] = {}
+
+    def tell(self, kind: str, record: CallRecord, flow: str | None = None) -> None:
+        """Tell every observer; one that fails is logged, never stops the call."""
+        if not self.observers:
+            return
+        change = CallChange(kind, record.call_id, flow if flow is not None else record.flow,
+                            record.caller or "", dt.datetime.now(dt.UTC))
+        for observer in list(self.observers):
+            try:
+                observer(change)
+            except Exception:
+                log.exception("call observer failed on %s of call=%s", kind, record.call_id)
+
+    def handle(self, channel: Channel, *, observer: Any = None, **kwargs: Any) -> OpenCall:
+        me = gevent.getcurrent()
+
+        def observe(kind: str, value: Any) -> None:
+            line = self._line_calls.get(me)
+            if kind == "node" and line is not None and len(line[0].segments) > line[1]:
+                # a new segment began: after `goto flow`, its flow is the last one's detail
+                record, _ = self._line_calls[me] = (line[0], len(line[0].segments))
+                last = record.segments[-1]
+                if last.reason == "goto_flow" and last.detail:
+                    self.tell("flow", record, last.detail)
+            if observer is not None:
+                observer(kind, value)
+
+        try:
+            return super().handle(channel, observer=observe, **kwargs)
+        finally:
+            line = self._line_calls.pop(me, None)
+            if line is not None:
+                self.tell("left", line[0])
+
     def _admit(self, channel: Channel, flow: str | None) -> tuple[OpenCall, str | None]:
         call, name = super()._admit(channel, flow)
+        self._line_calls[gevent.getcurrent()] = (call.record, len(call.record.segments))
         self.service._admitted(call.record)
+        self.tell("admitted", call.record, name or "")
         update_call(call_id=call.record.call_id, flow=name or "")
         log.info("line from %s to %s%s", call.record.caller or "?", channel.called or "?",
                  " (handed back)" if call.record.segments else "")
@@ -268,6 +328,7 @@ class Service:
 
     def _ended(self, record: CallRecord) -> None:
         flow = self._live.pop(record.call_id, record.flow)
+        self.calls.tell("ended", record, flow)
         reason = record.end_reason or "unknown"
         self._ended_counts.setdefault(flow, Tally())[reason] += 1
         self.metrics.calls.labels(flow, reason).inc()
