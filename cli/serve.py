@@ -141,7 +141,7 @@ def serve(demo: bool) -> None:
 
     setup_logging(settings.serve.log_format)
     if demo:                # the whole service as the demo (cli/servedemo.py)
-        every = servedemo.callers_every()
+        pace = servedemo.demo_pace()
         settings = servedemo.demo_settings(settings)
         servedemo.prepare_store(settings)
     built = assemble(settings)
@@ -157,8 +157,8 @@ def serve(demo: bool) -> None:
     except PanelError as exc:
         raise click.ClickException(f"refusing to serve: {exc}") from None
     if demo:
-        service.workers.extend(servedemo.demo_workers(service, every))
-        servedemo.announce(settings, every, servedemo.panel_port(service, settings))
+        service.workers.extend(servedemo.demo_workers(service, pace))
+        servedemo.announce(settings, pace, servedemo.panel_port(service, settings))
     try:
         service.start()
     except ServiceError as exc:

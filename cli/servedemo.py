@@ -12,7 +12,8 @@ Around the ordinary serve process (cli/serve.py) the demo adds:
   the panel's demo agents among them;
 - callers ringing the hotline every SWITCHFLOW_DEMO_CALLERS seconds (20 by
   default, 0 for none), walking its menus: billing, agents, leaks, faxes,
-  repairs, some giving up while they wait;
+  repairs, some giving up while they wait (SWITCHFLOW_DEMO_SPEED plays their
+  calls faster than life: the browser tests use it);
 - the campaign DEMO_CAMPAIGN running at one call every CAMPAIGN_EVERY_S seconds;
 - the panel's demo logins (panel/demo.py), printed with the panel's address.
 """
@@ -32,6 +33,7 @@ from engine.settings import Settings
 log = logging.getLogger(__name__)
 
 CALLERS_ENV = "SWITCHFLOW_DEMO_CALLERS"
+SPEED_ENV = "SWITCHFLOW_DEMO_SPEED"
 CALLERS_EVERY_S = 20.0
 DEMO_CAMPAIGN = "dunning_small"
 CAMPAIGN_EVERY_S = 30.0
@@ -39,19 +41,34 @@ ALL_DAY = [[0, 24 * 60]]
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
-def callers_every() -> float:
-    """Seconds between demo callers (SWITCHFLOW_DEMO_CALLERS; 0: no callers)."""
-    raw = os.environ.get(CALLERS_ENV, "").strip()
+@dataclasses.dataclass(frozen=True)
+class DemoPace:
+    every: float = CALLERS_EVERY_S   # seconds between callers; 0: none
+    speed: float = 1.0               # the fake's prompts, waits and talk this many times faster
+
+
+def _number(name: str, default: float, example: str, *, positive: bool) -> float:
+    raw = os.environ.get(name, "").strip()
     if not raw:
-        return CALLERS_EVERY_S
+        return default
     try:
-        every = float(raw)
+        value = float(raw)
     except ValueError:
-        raise click.UsageError(f"{CALLERS_ENV}={raw!r}: give the seconds between demo "
-                               "callers, e.g. 20 (0 for none)") from None
-    if every < 0:
-        raise click.UsageError(f"{CALLERS_ENV}={raw!r} cannot be negative (0 for none)")
-    return every
+        value = -1.0
+    if value < 0 or (positive and value == 0) or value != value or value == float("inf"):
+        raise click.UsageError(f"{name}={raw!r}: {example}")
+    return value
+
+
+def demo_pace() -> DemoPace:
+    """SWITCHFLOW_DEMO_CALLERS: seconds between demo callers (20; 0 for none);
+    SWITCHFLOW_DEMO_SPEED: how many times faster than life the fake FreeSWITCH plays
+    prompts, waits and talk (1; tests use more)."""
+    every = _number(CALLERS_ENV, CALLERS_EVERY_S, "give the seconds between demo callers, "
+                    "e.g. 20 (0 for none)", positive=False)
+    speed = _number(SPEED_ENV, 1.0, "give how many times faster than life the demo's "
+                    "calls go, e.g. 1 or 5", positive=True)
+    return DemoPace(every, speed)
 
 
 def demo_settings(settings: Settings) -> Settings:
@@ -97,15 +114,15 @@ def prepare_store(settings: Settings) -> None:
         ctx.invoke(seed_demo, customers=200)
 
 
-def demo_workers(service: Any, every: float) -> list[Callable[[], None]]:
+def demo_workers(service: Any, pace: DemoPace) -> list[Callable[[], None]]:
     """The demo's greenlets for fsmod.service.Service.workers: agents, callers, campaign."""
     fake = service.telephony.demo_switch
     if fake is None:
         return []
-    return [lambda: run_demo(service, fake, every)]
+    return [lambda: run_demo(service, fake, pace)]
 
 
-def run_demo(service: Any, fake: Any, every: float) -> None:
+def run_demo(service: Any, fake: Any, pace: DemoPace) -> None:
     """Agents into mod_callcenter once the control link is up, the campaign
     running, then callers until the service stops (GreenletExit)."""
     from fsmod.control import CallCenter, ControlError
@@ -124,9 +141,10 @@ def run_demo(service: Any, fake: Any, every: float) -> None:
     made = demo_agents(fake, CallCenter(control), dict(service.settings.queues))
     log.info("demo: agents %s in mod_callcenter", ", ".join(made) or "(already there)")
     start_campaign(service.settings, service.calls.flows)
-    if every > 0:
+    fake.scale = 1 / pace.speed
+    if pace.every > 0:
         stopping = getattr(service, "_stopping", None)
-        DemoCallers(fake, "127.0.0.1", service.telephony.outbound_port, every=every).run(
+        DemoCallers(fake, "127.0.0.1", service.telephony.outbound_port, every=pace.every).run(
             stopping.is_set if stopping is not None else lambda: False)
 
 
@@ -176,7 +194,7 @@ def panel_port(service: Any, settings: Settings) -> int:
     return settings.panel.port
 
 
-def announce(settings: Settings, every: float, panel_port: int) -> None:
+def announce(settings: Settings, pace: DemoPace, panel_port: int) -> None:
     """The demo logins made, and what the demo does, on stdout at start."""
     import datetime as dt
 
@@ -184,8 +202,10 @@ def announce(settings: Settings, every: float, panel_port: int) -> None:
 
     from panel.demo import logins_text, seed_demo_logins
 
-    callers = (f"a caller rings the hotline every {every:g} s" if every > 0
+    callers = (f"a caller rings the hotline every {pace.every:g} s" if pace.every > 0
                else f"no demo callers ({CALLERS_ENV}=0)")
+    if pace.speed != 1:
+        callers += f", its calls {pace.speed:g} times faster than life"
     click.echo(f"demo: the fake FreeSWITCH runs in this process; {callers}; campaign "
                f"{DEMO_CAMPAIGN} dials one call every {CAMPAIGN_EVERY_S:g} s at most")
     url = f"http://{settings.panel.host}:{panel_port}"

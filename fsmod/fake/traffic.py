@@ -63,13 +63,16 @@ class DemoAgent:
     status: str = "Logged Out"
 
 
+DESK_QUEUES = ("billing", "large_accounts", "business", "complaints")
+"""Queues the panel's agents answer: callers who keyed in their account (or asked for
+the business desk), so the agent's screen-pop has a customer record to show."""
+
 DEMO_AGENTS = (
-    DemoAgent("1001@default"),                       # the panel's agent1
-    DemoAgent("1002@default"),                       # the panel's agent2
-    # a colleague already at work, so the wallboard moves before anyone logs in;
-    # not on the billing desks, so an agent who logs in gets the account callers
-    DemoAgent("1003@default", ("general", "emergency", "repair", "complaints"),
-              status="Available"),
+    DemoAgent("1001@default", DESK_QUEUES),          # the panel's agent1
+    DemoAgent("1002@default", DESK_QUEUES),          # the panel's agent2
+    # a colleague already at work on the general, emergency and repair lines, so the
+    # wallboard moves before anyone logs in
+    DemoAgent("1003@default", ("general", "emergency", "repair"), status="Available"),
 )
 
 
@@ -85,8 +88,8 @@ class CallerKind:
 
 
 def account_caller(account: str, pin: str) -> CallerKind:
-    """Self-service 3 -> 1, account and PIN, then 0: the billing desk, with the account
-    on the agent's screen."""
+    """Self-service 3 -> 1, account and PIN, then 0: the billing desk (a large
+    account: its account managers), with the account on the agent's screen."""
     return CallerKind(f"billing {account}", ("3", "1", f"{account}#", pin, "0"))
 
 
@@ -98,11 +101,13 @@ ABANDON = CallerKind("abandon", ("0",), patience=12.0)
 
 CALLER_MIX: tuple[CallerKind, ...] = (
     account_caller("12345678", "123456"),     # 张伟: arrears, late fees
-    AGENT, LEAK, ABANDON,
+    AGENT,
     account_caller("11223344", "111111"),     # 李娜: faulty meter
-    FAX, REPAIR,
+    LEAK,
+    account_caller("87654321", "654321"),     # 上海浦江大酒店: large account
+    ABANDON,
     account_caller("55667788", "246810"),     # 王芳: IC-card meter
-    ABANDON, AGENT,
+    FAX, REPAIR, ABANDON,
 )
 """The round the demo's callers go through, in order, again and again."""
 
