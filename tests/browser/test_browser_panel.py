@@ -58,6 +58,14 @@ def supervisor(demo, browser_factory):
     return driver
 
 
+def test_the_demo_prints_where_to_log_in_and_as_whom(demo):
+    printed = demo.output()
+    assert f"panel: {demo.url}/login" in printed
+    for username, password in (("agent1", "agent1-demo"), ("supervisor", "supervisor-demo")):
+        line = next(li for li in printed.splitlines() if li.strip().startswith(username + " "))
+        assert password in line
+
+
 def test_the_agent_logs_in_to_the_call_screen(demo, agent, screenshot):
     assert agent.current_url == demo.url + "/agent"
     assert "1001@default" in text_of(agent, ".agent-head")
