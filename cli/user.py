@@ -38,6 +38,7 @@ def user() -> None:
       switchflow user passwd ann
       printf '%s\\n' "$NEW_PASSWORD" | switchflow user passwd ann --password-stdin
       switchflow user role ann supervisor
+      switchflow user phone ann --agent 1002@default --extension user/1002
       switchflow user disable ann
       switchflow user list
     """
@@ -132,6 +133,26 @@ def role(username: str, new_role: str) -> None:
     from store.users import set_role
     changed = _run(lambda: set_role(username, new_role))
     click.echo(f"{changed.username} is now {changed.role}")
+
+
+@user.command(short_help="Set the agent and phone a user answers calls as.")
+@click.argument("username")
+@click.option("--agent", default="",
+              help="The mod_callcenter agent, e.g. 1001@default (\"\": none).")
+@click.option("--extension", default="",
+              help="The endpoint FreeSWITCH dials for the phone, e.g. user/1001 (\"\": none).")
+def phone(username: str, agent: str, extension: str) -> None:
+    """Set the mod_callcenter agent USERNAME answers queued calls as and the
+    endpoint of their phone (both replaced; an option left out clears it).
+
+    \b
+    Example:
+      switchflow user phone ann --agent 1001@default --extension user/1001
+    """
+    from store.users import set_phone
+    changed = _run(lambda: set_phone(username, agent, extension))
+    click.echo(f"{changed.username} answers as {changed.agent or 'no agent'} "
+               f"on {changed.extension or 'no phone'}")
 
 
 @user.command(short_help="Disable a user (or --enable again).")

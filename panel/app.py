@@ -13,13 +13,13 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Flask, render_template
+from flask import Blueprint, Flask, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
 from panel.areas import AREAS
 from panel.auth.roles import Role
-from panel.auth.session import load_user, logged_in_user, wants_json
+from panel.auth.session import is_static, load_user, logged_in_user, wants_json
 from panel.context import EXTENSION, PanelContext
 
 HERE = Path(__file__).resolve().parent
@@ -98,13 +98,17 @@ def _pages(app: Flask) -> None:
         user = logged_in_user()
         links = [(label, path) for label, path, role in nav
                  if user is not None and user.role.at_least(role)]
-        return {"user": user, "nav": links}
+        # base.html reads panel_user (an area's own `user` variable cannot hide it)
+        return {"panel_user": user, "user": user, "nav": links}
 
     @app.after_request
     def headers(response: Any) -> Any:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        if not is_static():
+            # pages show customers' data: not kept for the back button after a logout
+            response.headers.setdefault("Cache-Control", "no-store")
         return response
 
     @app.errorhandler(CSRFError)
@@ -114,14 +118,18 @@ def _pages(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(e: HTTPException) -> Any:
+        status = e.code or 500
+        if e.description and e.description != type(e).description:
+            return _error(status, e.description)     # a view's own words: abort(404, "…")
         messages = {403: "Your role may not open this page.",
                     404: "There is no such page.",
-                    405: "This page does not take that kind of request."}
-        return _error(e.code or 500, messages.get(e.code or 500, e.description or e.name))
+                    405: "This page does not take that kind of request.",
+                    413: "The file is too large."}
+        return _error(status, messages.get(status, e.name))
 
 
 def _error(status: int, message: str) -> Any:
-    if wants_json():
+    if wants_json() or request.path.startswith("/api/"):
         from flask import jsonify
         response = jsonify(error=message)
         response.status_code = status

@@ -9,25 +9,36 @@ that it cannot rewrite its asserts; everything is on the fixture):
     pytest_plugins = ["panel_support"]
 
     def test_agent_screen(panel):
-        client = panel.client("agent")          # a user "agent1", logged in through /login
+        client = panel.client("agent")          # user "agent1" with the session /login gives
         assert client.get("/agent").status_code == 200
         client.send("/agent/status", {"status": "Available"})   # form POST with the CSRF token
         client.send_json("/agent/hold", {"uuid": "..."})       # JSON POST with X-CSRFToken
         panel.clock.advance(minutes=5); panel.ctx.bus.publish(...)
 
-Other fixtures: panel_db, clock, panel_ctx, panel_app; override `panel_ctx` in a
-module to give the context a control connection, calls or other settings
-(`panel.settings(heartbeat=50)` makes settings).
+Other fixtures: panel_db, clock, panel_ctx, panel_app, make_settings. Override
+`panel_ctx` in a module to give the context a control connection, calls or
+other settings:
 
-An area with tables of its own adds its migration: `open_panel_db(path, extra=(fn,))`
-in a fixture of its own (the functions must be idempotent: create_tables(safe=True)).
+    @pytest.fixture
+    def panel_ctx(panel_db, clock, make_settings):
+        return PanelContext(settings=make_settings(heartbeat=100), now=clock, control=...)
+
+An area with tables of its own not yet in store/schema.py overrides
+`panel_extra_migrations` (functions applied to each test's database after the
+copy; they must be idempotent: create_tables(safe=True)):
+
+    @pytest.fixture
+    def panel_extra_migrations():
+        return (migration_10,)
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import re
+import shutil
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -39,11 +50,11 @@ from flask.testing import FlaskClient
 
 from engine.settings import Settings, load_settings
 from panel.app import create_app
-from panel.context import PanelContext
+from panel.context import EXTENSION, PanelContext
 from store.db import bind, open_database
-from store.models.users import migration_9
+from store.models.users import PanelUserRow, migration_9
 from store.schema import migrate
-from store.users import User, add_user, find_user
+from store.users import User, existing, find_user, hash_password, normal_username
 
 PASSWORD = "correct horse battery"
 SECRET = "test-secret-key-0123456789-abcdefghijklmnop"
@@ -83,12 +94,27 @@ def open_panel_db(path: Path, extra: Iterable[Callable[[peewee.Database], None]]
     return db
 
 
+@functools.cache
+def _hashed(password: str) -> str:
+    return hash_password(password)
+
+
 def add_panel_user(username: str, role: str = "agent", password: str = PASSWORD,
                    display_name: str = "", agent: str = "", extension: str = "",
                    now: dt.datetime = START) -> User:
-    """A user in the store (an existing one of that name is returned as it is)."""
-    return find_user(username) or add_user(username, display_name or username.title(), role,
-                                           password, now, agent=agent, extension=extension)
+    """A user in the store (an existing one of that name is returned as it is).
+
+    Its hash is made once per password for the whole run (argon2 takes tens of
+    milliseconds on purpose); store.users.add_user itself is tested on its own.
+    """
+    found = find_user(username)
+    if found is not None:
+        return found
+    PanelUserRow.create(username=normal_username(username),
+                        display_name=display_name or username.title(), role=role,
+                        password_hash=_hashed(password), agent=agent, extension=extension,
+                        disabled=False, created_at=now.replace(tzinfo=None))
+    return existing(username)
 
 
 class PanelClient(FlaskClient):
@@ -130,13 +156,20 @@ def log_in(client: PanelClient, username: str, password: str = PASSWORD,
 
 def client_as(app: Flask, role: str = "agent", username: str | None = None,
               **fields: Any) -> PanelClient:
-    """A client logged in as `username` (made with `role` and `fields` if new)."""
-    name = username or f"{role}1"
-    add_panel_user(name, role, **fields)
+    """A client with a session of `username` (made with `role` and `fields` if new).
+
+    The session is the one a right password at /login starts (tests of the login
+    itself use `log_in`); made directly, it spares an argon2 check per client.
+    """
+    user = add_panel_user(username or f"{role}1", role, **fields)
     client = app.test_client()
     assert isinstance(client, PanelClient)
-    answer = log_in(client, name)
-    assert answer.status_code == 302, answer.get_data(as_text=True)
+    with app.test_request_context():
+        ctx = app.extensions[EXTENSION]
+        with client.session_transaction() as session:
+            session.permanent = True
+            session.update(uid=user.id, tag=user.password_tag, seen=ctx.now().timestamp())
+    client.refresh_csrf(ANY_PAGE)
     return client
 
 
@@ -145,9 +178,35 @@ def clock() -> Clock:
     return Clock()
 
 
+@pytest.fixture(scope="session")
+def _panel_db_template(tmp_path_factory) -> Path:
+    """One migrated database file per run; each test gets a copy (migrating takes longer)."""
+    path = tmp_path_factory.mktemp("panel-template") / "panel.db"
+    open_panel_db(path).close()     # closing the last connection folds the WAL into the file
+    return path
+
+
 @pytest.fixture
-def panel_db(tmp_path) -> Iterator[peewee.Database]:
-    db = open_panel_db(tmp_path / "panel.db")
+def panel_extra_migrations() -> tuple[Callable[[peewee.Database], None], ...]:
+    """An area's migrations not yet in store/schema.py (override in a module)."""
+    return ()
+
+
+@pytest.fixture
+def make_settings() -> Callable[..., Settings]:
+    """panel_settings: the shipped settings with a test key and [panel] values replaced."""
+    return panel_settings
+
+
+@pytest.fixture
+def panel_db(tmp_path, _panel_db_template, panel_extra_migrations
+             ) -> Iterator[peewee.Database]:
+    """A migrated SQLite store of this test's own, the models bound to it."""
+    path = tmp_path / "panel.db"
+    shutil.copyfile(_panel_db_template, path)
+    db = bind(open_database(f"sqlite:///{path}"))
+    for apply in panel_extra_migrations:
+        apply(db)
     try:
         yield db
     finally:

@@ -174,3 +174,30 @@ def test_an_agent_is_refused_the_admin_page(panel):
 def test_the_login_page_of_a_logged_in_user_goes_on_to_their_page(panel):
     client = panel.client("agent")
     assert client.get("/login").headers["Location"] == "/"
+
+
+def test_static_files_need_no_login_and_pages_are_not_cached(panel):
+    anonymous = panel.app.test_client()
+    css = anonymous.get("/static/panel.css")
+    assert css.status_code == 200 and "no-store" not in css.headers.get("Cache-Control", "")
+    js = anonymous.get("/static/panel.js")
+    assert "X-CSRFToken" in js.get_data(as_text=True)
+    login = anonymous.get("/login")
+    assert login.headers["Cache-Control"] == "no-store"
+    assert login.headers["X-Frame-Options"] == "DENY"
+    assert login.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_errors_are_pages_or_json_never_tracebacks(panel):
+    client = panel.client("agent")
+    missing = client.get("/no/such/page")
+    assert missing.status_code == 404 and "There is no such page." in page(missing)
+    assert client.get("/no/such/page", headers={"Accept": "application/json"}).get_json() \
+        == {"error": "There is no such page."}
+    assert "does not take that kind of request" in page(client.send("/"))
+
+
+def test_the_nav_shows_only_what_the_role_may_open(panel):
+    agent_page = page(panel.client("agent").get("/no-such-page"))
+    admin_page = page(panel.client("admin").get("/no-such-page"))
+    assert 'href="/admin/users"' not in agent_page and 'href="/admin/users"' in admin_page

@@ -1,4 +1,5 @@
-"""/admin/users: list users, add one, change a role, disable or enable, reset a password.
+"""/admin/users: list users, add one, change a role or a phone, disable or enable, reset a
+password.
 
 Every change is a POST carrying the page's CSRF token, and only for admins.
 """
@@ -18,6 +19,7 @@ from store.users import (
     list_users,
     set_disabled,
     set_password,
+    set_phone,
     set_role,
 )
 
@@ -67,6 +69,18 @@ def role(username: str) -> Any:
     except UserError as e:
         return _refused(str(e))
     return _done(f"{user.username} is now {user.role}.")
+
+
+@blueprint.route("/users/<username>/phone", methods=["POST"])
+@requires(Role.ADMIN)
+def phone(username: str) -> Any:
+    try:
+        user = set_phone(username, request.form.get("agent", ""),
+                         request.form.get("extension", ""))
+    except UserError as e:
+        return _refused(str(e))
+    return _done(f"{user.username} answers as {user.agent or 'no agent'} "
+                 f"on {user.extension or 'no phone'}.")
 
 
 @blueprint.route("/users/<username>/disabled", methods=["POST"])

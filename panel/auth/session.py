@@ -47,10 +47,16 @@ def start_session(user: PanelUser, password_tag: str) -> None:
     session["seen"] = panel_context().now().timestamp()
 
 
+def is_static() -> bool:
+    """Whether the request is for a static file (the app's or an area's)."""
+    endpoint = request.endpoint or ""
+    return endpoint == "static" or endpoint.endswith(".static")
+
+
 def load_user() -> None:
     """Before each request: the session's user, unless it expired or they may not log in."""
     uid = session.get("uid")
-    if uid is None:
+    if uid is None or is_static():
         return
     ctx = panel_context()
     now = ctx.now().timestamp()

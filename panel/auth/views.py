@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, session, url_for
 
 from panel.auth.roles import PanelUser, Role
 from panel.auth.session import current_user, logged_in_user, requires, start_session
 from panel.context import panel_context
 from store.users import LoginLimits, Refusal, log_in
 
+log = logging.getLogger(__name__)
 blueprint = Blueprint("auth", __name__)
 
 START = {Role.AGENT: "/agent", Role.SUPERVISOR: "/supervisor", Role.ADMIN: "/supervisor"}
@@ -51,16 +53,20 @@ def login() -> Any:
     result = log_in(username, password, limits, ctx.now())
     if result.user is None:
         assert result.refused is not None
+        log.warning("panel login refused for %r from %s: %s", username.strip()[:64],
+                    request.remote_addr, result.refused)
         return render_template("login.html", next=target, username=username[:64],
                                error=MESSAGES[result.refused]), 401
     start_session(PanelUser.of(result.user), result.user.password_tag)
+    log.info("panel login: %s (%s) from %s", result.user.username, result.user.role,
+             request.remote_addr)
     return redirect(target)
 
 
 @blueprint.route("/logout", methods=["POST"])
 @requires(Role.AGENT)
 def logout() -> Any:
-    from flask import session
+    log.info("panel logout: %s", current_user().username)
     session.clear()
     return redirect(url_for("auth.login"))
 

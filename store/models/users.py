@@ -16,14 +16,17 @@ from store.models.customers import choice
 ROLES = ("agent", "supervisor", "admin")
 
 
-class PanelUser(BaseModel):
+class PanelUserRow(BaseModel):
     """Someone who may log in to the panel. Never deleted (records name them): disabled."""
+
+    class Meta:
+        table_name = "panel_user"
 
     username = peewee.CharField(max_length=64, unique=True)
     display_name = peewee.CharField(max_length=120)
     role = peewee.CharField(max_length=16, constraints=[peewee.Check(f"role {choice(ROLES)}")])
     password_hash = peewee.CharField(max_length=200)
-    agent = peewee.CharField(max_length=120, default="")
+    agent = peewee.CharField(max_length=130, default="")
     extension = peewee.CharField(max_length=120, default="")
     disabled = peewee.BooleanField(default=False)
     created_at = peewee.DateTimeField()   # UTC
@@ -36,7 +39,7 @@ class LoginFailure(BaseModel):
     at = peewee.DateTimeField(index=True)
 
 
-MODELS = (PanelUser, LoginFailure)
+MODELS = (PanelUserRow, LoginFailure)
 
 
 def migration_9(db: peewee.Database) -> None:

@@ -12,6 +12,7 @@ password, until its oldest counted failure is `window` old.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from dataclasses import dataclass
 from enum import StrEnum
@@ -21,7 +22,7 @@ import peewee
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from store.models.users import ROLES, LoginFailure, PanelUser
+from store.models.users import ROLES, LoginFailure, PanelUserRow
 
 # store.pins's profile: argon2id, 19 MiB, 2 passes, 1 lane
 _HASHER = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
@@ -29,6 +30,10 @@ _HASHER = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
 _NOBODY = _HASHER.hash("no such user")
 
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._@-]{0,63}")
+# what fsmod.commands accepts in mod_callcenter commands and dial strings: checked where
+# they enter, so a user's phone can never carry an ESL command's separators
+AGENT = re.compile(r"[A-Za-z0-9_.-]{1,64}@[A-Za-z0-9_.-]{1,64}")
+EXTENSION = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.:@/+-]{0,119}")
 MIN_PASSWORD = 8
 MAX_PASSWORD = 1024
 
@@ -49,7 +54,7 @@ class User:
     extension: str
     disabled: bool
     created_at: dt.datetime
-    password_tag: str   # changes whenever the password does: a session made before ends
+    password_tag: str   # changes with the password (a session made before ends); not the hash
 
 
 @dataclass(frozen=True)
@@ -78,9 +83,10 @@ def _naive_utc(when: dt.datetime) -> dt.datetime:
     return when.astimezone(dt.UTC).replace(tzinfo=None) if when.tzinfo else when
 
 
-def _user(row: PanelUser) -> User:
+def _user(row: PanelUserRow) -> User:
     return User(row.id, row.username, row.display_name, row.role, row.agent, row.extension,
-                bool(row.disabled), row.created_at, row.password_hash[-16:])
+                bool(row.disabled), row.created_at,
+                hashlib.sha256(row.password_hash.encode()).hexdigest()[:16])
 
 
 def normal_username(username: str) -> str:
@@ -106,6 +112,17 @@ def _check_password(password: str) -> str:
     return password
 
 
+def _check_phone(agent: str, extension: str) -> tuple[str, str]:
+    agent, extension = agent.strip(), extension.strip()
+    if agent and not AGENT.fullmatch(agent):
+        raise UserError(f"{agent!r} is not a mod_callcenter agent name: NAME@DOMAIN of "
+                        "letters, digits, '_', '.', '-' (e.g. 1001@default)")
+    if extension and not EXTENSION.fullmatch(extension):
+        raise UserError(f"{extension!r} is not an endpoint FreeSWITCH can dial: letters, "
+                        "digits and _ . : @ / + - without spaces (e.g. user/1001)")
+    return agent, extension
+
+
 def hash_password(password: str) -> str:
     """The argon2id hash to store for `password`."""
     return gevent.get_hub().threadpool.apply(_HASHER.hash, (password,))
@@ -120,8 +137,8 @@ def _matches(stored: str | None, password: str) -> bool:
     return gevent.get_hub().threadpool.apply(verify)
 
 
-def _row(username: str) -> PanelUser:
-    row = PanelUser.get_or_none(PanelUser.username == normal_username(username))
+def _row(username: str) -> PanelUserRow:
+    row = PanelUserRow.get_or_none(PanelUserRow.username == normal_username(username))
     if row is None:
         raise UserError(f"no user {username!r}")
     return row
@@ -136,14 +153,13 @@ def add_user(username: str, display_name: str, role: str, password: str, now: dt
     shown = display_name.strip() or name
     if len(shown) > 120:
         raise UserError("the display name is too long: at most 120 characters")
-    if len(agent) > 120 or len(extension) > 120:
-        raise UserError("the agent name and extension are at most 120 characters each")
-    if PanelUser.get_or_none(PanelUser.username == name) is not None:
+    agent, extension = _check_phone(agent, extension)
+    if PanelUserRow.get_or_none(PanelUserRow.username == name) is not None:
         raise UserError(f"there is already a user {name!r}")
     try:
-        row = PanelUser.create(username=name, display_name=shown, role=role,
-                               password_hash=hash_password(password), agent=agent.strip(),
-                               extension=extension.strip(), disabled=False,
+        row = PanelUserRow.create(username=name, display_name=shown, role=role,
+                               password_hash=hash_password(password), agent=agent,
+                               extension=extension, disabled=False,
                                created_at=_naive_utc(now))
     except peewee.IntegrityError:
         raise UserError(f"there is already a user {name!r}") from None
@@ -154,6 +170,14 @@ def set_password(username: str, password: str) -> User:
     """Give the user a new password (their sessions made before it end)."""
     row = _row(username)
     row.password_hash = hash_password(_check_password(password))
+    row.save()
+    return _user(row)
+
+
+def set_phone(username: str, agent: str, extension: str) -> User:
+    """The mod_callcenter agent the user answers as and their phone's endpoint ("": none)."""
+    row = _row(username)
+    row.agent, row.extension = _check_phone(agent, extension)
     row.save()
     return _user(row)
 
@@ -178,7 +202,7 @@ def find_user(username: str) -> User | None:
         name = normal_username(username)
     except UserError:
         return None
-    row = PanelUser.get_or_none(PanelUser.username == name)
+    row = PanelUserRow.get_or_none(PanelUserRow.username == name)
     return _user(row) if row else None
 
 
@@ -188,12 +212,12 @@ def existing(username: str) -> User:
 
 
 def get_user(user_id: int) -> User | None:
-    row = PanelUser.get_or_none(PanelUser.id == user_id)
+    row = PanelUserRow.get_or_none(PanelUserRow.id == user_id)
     return _user(row) if row else None
 
 
 def list_users() -> list[User]:
-    return [_user(r) for r in PanelUser.select().order_by(PanelUser.username)]
+    return [_user(r) for r in PanelUserRow.select().order_by(PanelUserRow.username)]
 
 
 def locked(username: str, limits: LoginLimits, now: dt.datetime) -> bool:
@@ -208,7 +232,7 @@ def log_in(username: str, password: str, limits: LoginLimits, now: dt.datetime) 
     name = username.strip().lower()[:64]
     if locked(name, limits, now):
         return LoginResult(None, Refusal.LOCKED)
-    row = PanelUser.get_or_none(PanelUser.username == name) if USERNAME.fullmatch(name) \
+    row = PanelUserRow.get_or_none(PanelUserRow.username == name) if USERNAME.fullmatch(name) \
         else None
     if not _matches(row.password_hash if row else None, password[:MAX_PASSWORD]):
         LoginFailure.delete().where(LoginFailure.at <= _naive_utc(now) - limits.window).execute()
