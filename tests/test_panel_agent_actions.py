@@ -12,6 +12,7 @@ from test_panel_agent import (
     RecordingControl,
     add_customer,
     bridge,
+    with_agent_area,
 )
 
 from engine.campaigns import preview
@@ -19,12 +20,10 @@ from engine.campaigns.dialler import CampaignDialler
 from engine.campaigns.memory import MemoryCampaignStore
 from engine.campaigns.ports import Mode, TargetState
 from engine.campaigns.simclock import EventClock
-from panel import app as panel_app_module
 from panel.context import PanelContext
 
 pytest_plugins = ["panel_support"]
 
-AREA = "panel.agent.views:bp"
 TARGET_LEG = "5f1c2d3e-4b5a-4c6d-8e7f-901234567890"
 
 
@@ -57,13 +56,7 @@ def control() -> Control:
 def panel_ctx(panel_db, clock, control, monkeypatch) -> PanelContext:
     from panel_support import panel_settings
 
-    real = panel_app_module.area_blueprints
-
-    def with_agent_area(areas=None):
-        listed = list(areas if areas is not None else panel_app_module.AREAS)
-        return real(listed if AREA in listed else [*listed, AREA])
-
-    monkeypatch.setattr(panel_app_module, "area_blueprints", with_agent_area)
+    with_agent_area(monkeypatch)
     ctx = PanelContext(settings=panel_settings(), now=clock, control=control)
     from panel.agent.views import start
     start(ctx)
@@ -159,3 +152,18 @@ def test_preview_next_accept_and_skip(panel, monkeypatch):
     assert store.target(second).state == TargetState.RETRY_WAIT
     assert client.send_json("/agent/preview/accept", {"campaign": "reminders",
                                                       "target": str(first)}).get_json()["ok"]
+
+
+def test_a_switch_that_does_not_answer_is_said_plainly(agent, control):
+    from fsmod.control.link import LinkLost
+
+    def lost(*args, **kwargs):
+        raise LinkLost("no FreeSWITCH node is up: fs down")
+
+    control.api = lost
+    answer = agent.send_json("/agent/call/hangup", {"call": "call-1"})
+    assert answer.status_code == 503
+    assert answer.get_json()["error"] == (
+        "FreeSWITCH did not answer: no FreeSWITCH node is up: fs down")
+    page = agent.get("/agent").get_data(as_text=True)
+    assert 'data-state="unknown">unknown</span>' in page

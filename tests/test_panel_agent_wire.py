@@ -1,25 +1,24 @@
 """The call screen against the fake FreeSWITCH over TCP: the status button goes
 to mod_callcenter and the page shows what its event says back; a queued call
 answered by the agent pops the caller's record (matched by the caller's
-number: the fake's agent leg carries no exported sf_* variables)."""
+number: the fake's agent leg carries no exported sf_* variables), and a consulted
+transfer moves the caller to the target."""
 
 from __future__ import annotations
 
 import gevent
 import pytest
 from fakeswitch import Client, OutboundServer
-from test_panel_agent import add_customer
+from test_panel_agent import add_customer, with_agent_area
 
 from fsmod.commands import apps, sendmsg
 from fsmod.control import CallCenter, Control, ControlConfig, LinkTiming, NodeConfig
 from fsmod.fake import CallScript, FakeFreeSWITCH, Outcome
-from panel import app as panel_app_module
 from panel.context import PanelContext
 from panel.live.screenpop import desk
 
 pytest_plugins = ["panel_support"]
 
-AREA = "panel.agent.views:bp"
 SCALE = 0.1
 TIMING = LinkTiming(api_timeout=2.0, heartbeat_interval=0.5, heartbeat_misses=4,
                     reconnect_min=0.02, reconnect_max=0.1, lost_grace=2.0)
@@ -46,13 +45,7 @@ def control(fake):
 def panel_ctx(panel_db, clock, control, monkeypatch) -> PanelContext:
     from panel_support import panel_settings
 
-    real = panel_app_module.area_blueprints
-
-    def with_agent_area(areas=None):
-        listed = list(areas if areas is not None else panel_app_module.AREAS)
-        return real(listed if AREA in listed else [*listed, AREA])
-
-    monkeypatch.setattr(panel_app_module, "area_blueprints", with_agent_area)
+    with_agent_area(monkeypatch)
     ctx = PanelContext(settings=panel_settings(), now=clock, control=control)
     from panel.agent.views import start
     start(ctx)
@@ -67,7 +60,7 @@ def _until(check, seconds: float = 3.0) -> bool:
     return check()
 
 
-def test_status_and_screenpop_on_the_fake_switch(panel, control, fake):
+def test_status_screenpop_and_consulted_transfer_on_the_fake_switch(panel, control, fake):
     add_customer()
     assert CallCenter(control).add_agent("1002@default", "loopback/7100",
                                          {"leg_timeout": "10"}).ok
@@ -107,5 +100,18 @@ def test_status_and_screenpop_on_the_fake_switch(panel, control, fake):
             "Zhang Wei", "12345678", "128.50")
         page = client.get("/agent").get_data(as_text=True)
         assert '<span data-field="customer-name">Zhang Wei</span>' in page
+
+        # consulted transfer on the fake: the target answers, the agent talks to it,
+        # then the caller is bridged to the target
+        call = pop["member_uuid"]
+        answer = client.send_json("/agent/call/consult", {"call": call, "target": "2001",
+                                                          "kind": "extension"})
+        assert answer.status_code == 200, answer.get_json()
+        target = answer.get_json()["consult"]
+        assert _until(lambda: fake.calls[pop["agent_uuid"]].bridge_partner is fake.calls[target])
+        assert fake.calls[call].variables.get("park_after_bridge") == "true"
+        answer = client.send_json("/agent/call/consult-complete", {"call": call})
+        assert answer.status_code == 200, answer.get_json()
+        assert _until(lambda: fake.calls[call].bridge_partner is fake.calls[target])
     finally:
         server.stop()

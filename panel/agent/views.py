@@ -10,13 +10,16 @@ unless it is the user's own current call, as mod_callcenter reported it.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
+import peewee
 from flask import Blueprint, Response, jsonify, render_template, request
 
 from fsmod.commands import api as cmd
 from fsmod.commands.api import AgentStatus
+from fsmod.commands.validate import CommandValueError
+from fsmod.control.link import ControlError
 from panel.agent import actions, preview
 from panel.agent.actions import Outcome, Refused
 from panel.agent.phone import registration
@@ -27,7 +30,7 @@ from panel.live.screenpop import AgentLive, desk, topic
 
 log = logging.getLogger(__name__)
 
-bp = Blueprint("agent", __name__, url_prefix="/agent", template_folder="templates")
+blueprint = Blueprint("agent", __name__, url_prefix="/agent", template_folder="templates")
 
 WRAP_UP_CODES = ("resolved", "information", "billing", "repair", "complaint", "callback",
                  "no_action")
@@ -52,6 +55,23 @@ def _answer(outcome: Outcome) -> tuple[Response, int]:
     return jsonify(outcome.as_json()), outcome.status
 
 
+def _guarded(action: Callable[[], Outcome]) -> tuple[Response, int]:
+    """The action's outcome; a refusal or a switch that does not answer as JSON too."""
+    try:
+        return _answer(action())
+    except Refused as refused:
+        return _answer(refused.outcome)
+    except CommandValueError as exc:
+        return _answer(Outcome(False, f"cannot send that to FreeSWITCH: {exc}", 400))
+    except ControlError as exc:
+        log.warning("agent action: FreeSWITCH did not answer: %s", exc)
+        return _answer(Outcome(False, f"FreeSWITCH did not answer: {exc}", 503))
+    except peewee.PeeweeException as exc:
+        log.warning("agent action: the store did not answer: %s", exc)
+        return _answer(Outcome(False, "the store is unavailable; nothing was changed: "
+                               "try again in a moment", 503))
+
+
 def _live(ctx: PanelContext) -> AgentLive | None:
     user = current_user()
     if not user.agent:
@@ -73,7 +93,7 @@ def _ask_status(ctx: PanelContext, live: AgentLive) -> None:
         live.status = text
 
 
-@bp.get("")
+@blueprint.get("")
 @requires(Role.AGENT)
 def screen() -> str:
     ctx = panel_context()
@@ -88,7 +108,7 @@ def screen() -> str:
         campaigns=preview.campaigns())
 
 
-@bp.get("/events")
+@blueprint.get("/events")
 @requires(Role.AGENT)
 def events() -> Response:
     from panel.live.sse import stream
@@ -96,7 +116,7 @@ def events() -> Response:
     return stream([topic(current_user().username)])
 
 
-@bp.get("/screenpop")
+@blueprint.get("/screenpop")
 @requires(Role.AGENT)
 def screenpop_fragment() -> str:
     """The screen-pop panel's inside, rendered (autoescaped) for the page to swap in."""
@@ -104,7 +124,7 @@ def screenpop_fragment() -> str:
     return render_template("agent/_screenpop.html", pop=live.call if live else None)
 
 
-@bp.get("/state")
+@blueprint.get("/state")
 @requires(Role.AGENT)
 def state() -> Response:
     ctx = panel_context()
@@ -115,36 +135,32 @@ def state() -> Response:
     return jsonify({**data, "phone": phone.state, "phone_detail": phone.detail})
 
 
-@bp.post("/status")
+@blueprint.post("/status")
 @requires(Role.AGENT)
 def status() -> tuple[Response, int]:
     ctx = panel_context()
-    try:
-        return _answer(actions.set_status(ctx.control, current_user().agent,
-                                          _text(_form(), "status")))
-    except Refused as refused:
-        return _answer(refused.outcome)
+    return _guarded(lambda: actions.set_status(ctx.control, current_user().agent,
+                                               _text(_form(), "status")))
 
 
 CALL_ACTIONS = ("hangup", "hold", "unhold", "transfer", "consult", "consult-complete",
                 "consult-cancel", "three-way", "hand-back", "fax", "wrap-up")
 
 
-@bp.post("/call/<action>")
+@blueprint.post("/call/<action>")
 @requires(Role.AGENT)
 def call_action(action: str) -> tuple[Response, int]:
     ctx = panel_context()
     user = current_user()
     form = _form()
-    try:
+
+    def act() -> Outcome:
         if action not in CALL_ACTIONS:
             raise Refused(f"no call action {action!r}", 404)
         live = desk(ctx).live(user.agent) if user.agent else None
-        after_ok = action in ("wrap-up", "fax")
-        pop = actions.own_call(live, _text(form, "call"), ended_ok=after_ok)
-        return _answer(_do(ctx, user, live, pop, action, form))
-    except Refused as refused:
-        return _answer(refused.outcome)
+        pop = actions.own_call(live, _text(form, "call"), ended_ok=action in ("wrap-up", "fax"))
+        return _do(ctx, user, live, pop, action, form)
+    return _guarded(act)
 
 
 def _do(ctx: PanelContext, user: Any, live: Any, pop: Any, action: str,
@@ -174,30 +190,24 @@ def _do(ctx: PanelContext, user: Any, live: Any, pop: Any, action: str,
                                     ctx.now())
 
 
-@bp.post("/dial")
+@blueprint.post("/dial")
 @requires(Role.AGENT)
 def dial() -> tuple[Response, int]:
     ctx = panel_context()
     form = _form()
-    try:
-        return _answer(actions.click_to_dial(ctx.control, current_user().extension,
-                                             _text(form, "kind") or "number",
-                                             _text(form, "target"),
-                                             ctx.settings.freeswitch.context))
-    except Refused as refused:
-        return _answer(refused.outcome)
+    return _guarded(lambda: actions.click_to_dial(ctx.control, current_user().extension,
+                                                  _text(form, "kind") or "number",
+                                                  _text(form, "target"),
+                                                  ctx.settings.freeswitch.context))
 
 
-@bp.post("/preview/<step>")
+@blueprint.post("/preview/<step>")
 @requires(Role.AGENT)
 def preview_step(step: str) -> tuple[Response, int]:
     user = current_user()
     form = _form()
-    try:
-        return _answer(preview.step(step, _text(form, "campaign"), _text(form, "target"),
-                                    user.agent or user.username))
-    except Refused as refused:
-        return _answer(refused.outcome)
+    return _guarded(lambda: preview.step(step, _text(form, "campaign"), _text(form, "target"),
+                                         user.agent or user.username))
 
 
 def _documents() -> list[str]:

@@ -33,6 +33,9 @@ from dataclasses import asdict, dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+import gevent
+import peewee
+
 from fsmod.control.callcenter import AgentEvent, CcAction, MemberEvent, cc_event
 from fsmod.esl.events import Event
 
@@ -131,6 +134,7 @@ class ScreenPop:
     keys: tuple[tuple[str, str], ...] = ()    # (menu, key chosen)
     started: str = ""             # when the bridge began, local
     ended: str = ""               # when it ended ("" while it lasts)
+    note: str = ""                # what the agent should know about this screen-pop
 
     def as_data(self) -> dict[str, Any]:
         """The screen-pop event's JSON data (lists, as a browser reads them)."""
@@ -264,10 +268,15 @@ def build_screenpop(event: MemberEvent, variables: Mapping[str, str], *, today: 
     base = dict(call_id=call_id, member_uuid=event.session_uuid, agent_uuid=event.agent_uuid,
                 queue=event.queue, flow=variables.get("sf_flow", ""), caller=caller,
                 ivr_path=path, ivr_steps=steps, keys=keys, started=started)
-    with lookup_connection():
-        account = _customer_account(variables.get("sf_account", ""), caller)
-        view = customer_view(account, today, rule, zone) if account else None
-        recent = _recent_calls(caller, view.phones if view else (), zone, call_id)
+    try:
+        with lookup_connection():
+            account = _customer_account(variables.get("sf_account", ""), caller)
+            view = customer_view(account, today, rule, zone) if account else None
+            recent = _recent_calls(caller, view.phones if view else (), zone, call_id)
+    except peewee.PeeweeException as exc:
+        log.warning("call=%s screen-pop without the caller's record: %s", call_id, exc)
+        return ScreenPop(**base, note="the store did not answer: the caller's record "
+                         "is not shown; the call actions work")
     if view is None:
         return ScreenPop(**base, recent_calls=recent)
     meter = view.meter
@@ -371,6 +380,13 @@ class AgentDesk:
         wrap = self.ctx.settings.panel.wrap_up
         live.wrap_up_until = ended + dt.timedelta(milliseconds=wrap) if wrap else None
         self._publish_state(live)
+        username = self.user_of(live.agent)
+        if wrap and username:       # tell the page when the wrap-up is over
+            gevent.spawn_later(wrap / 1000, self._wrap_up_over, username, live)
+
+    def _wrap_up_over(self, username: str, live: AgentLive) -> None:
+        if live.wrap_up_until is not None and self.now() >= live.wrap_up_until:
+            self.ctx.bus.publish(topic(username), "state", live.as_data(self.now()))
 
 
 def _plain(value: Any) -> Any:
