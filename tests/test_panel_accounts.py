@@ -126,7 +126,7 @@ def test_two_agents_opening_at_once_get_different_numbers(store_db):
             for i in range(4):
                 got.append(open_account(NewAccount(f"客户{n}-{i}", "13800000001", "地址", AREA),
                                         who=f"agent{n}", now=now).account)
-        except Exception as e:      # noqa: BLE001 (reported below)
+        except Exception as e:      # reported below
             errors.append(e)
         finally:
             store_db.close()
@@ -197,7 +197,7 @@ def test_the_store_refuses_to_close_an_account_that_owes_even_without_the_page(s
 def test_an_agent_does_not_see_a_confidential_complaint_on_the_close_page(panel):
     agent = _login(panel)
     account = _opened(agent)
-    for confidential, note in ((True, "secret"), (False, "plain")):
+    for confidential in (True, False):
         TicketRow.create(type="complaint", severity=3, confidential=confidential,
                          number=f"26112800000{int(confidential)}", call_id="", caller="",
                          flow="", node="", created_at=dt.datetime(2026, 11, 28),

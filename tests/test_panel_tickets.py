@@ -78,6 +78,8 @@ def test_a_ticket_from_a_call_is_prefilled_dispatched_noted_resolved_and_closed(
 
     page = _text(agent.get(f"/tickets/{number}?done=created"))
     assert "Ticket opened." in page and "no gas in kitchen" in page
+    on_duty = re.search(r'data-team="emergency">([^<]*)<', page)   # Saturday 17:00 local
+    assert on_duty and "赵磊" in on_duty.group(1) and "王伟" not in on_duty.group(1)
     due = re.findall(r'data-field="due">([^<]+)<', page)
     left = re.findall(r'data-field="left">([^<]+)<', page)
     assert due and all(d.endswith("CST") for d in due)     # local times, with the zone
@@ -251,3 +253,25 @@ def test_clock_words():
     assert (late.left, late.overdue) == ("overdue by 35 min", True)
     soon = clock("resolution", now + dt.timedelta(hours=1, minutes=20), now)
     assert (soon.left, soon.near, soon.overdue) == ("1 h 20 min left", True, False)
+
+
+def test_a_type_s_own_fields_are_asked_typed_and_checked(panel):
+    agent = _login(panel, "agent")
+    form = _text(agent.get("/tickets/new?type=appointment"))
+    assert 'name="appointment.kind"' in form and '<option value="safety_check"' in form
+
+    base = {"type": "appointment", "caller": "13800001111"}
+    for extra, said in (({}, "kind is needed"),
+                        ({"appointment.kind": "party"}, "kind 'party' is not one of"),
+                        ({"appointment.kind": "meter_check",
+                          "appointment.preferred_date": "next week"}, "is not a date")):
+        answer = agent.send("/tickets/new", {**base, **extra})
+        assert answer.status_code == 400 and said in _text(answer), extra
+    assert TicketRow.select().count() == 0
+
+    number = _number(agent.send("/tickets/new", {
+        **base, "appointment.kind": "meter_check", "appointment.preferred_date": "2026-12-03",
+        "repair.category": "pipe"}))                 # another type's field is not taken
+    fields = show_ticket(number, role="agent", now=panel.clock.at, zone=ZONE).fields
+    assert fields["kind"] == "meter_check" and fields["preferred_date"] == "2026-12-03"
+    assert "category" not in fields

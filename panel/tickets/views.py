@@ -9,6 +9,7 @@ shown on the page in the store's own words, never as a traceback.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from collections.abc import Callable
 from typing import Any
@@ -108,16 +109,14 @@ def ticket_list() -> str:
     query = _search(select_tickets(f, desk.role(), now), chosen["q"])
     if chosen["mine"]:
         query = _mine(query, desk.who())
-    views = [ticket_view(row, now, desk.zone()) for row in query.limit(LIST_LIMIT)]
-    titles = {row.number: _title(row.fields) for row in
-              TicketRow.select(TicketRow.number, TicketRow.fields)
-              .where(TicketRow.number.in_([v.number for v in views]))} if views else {}
-    lines = [(v, titles.get(v.number, ""), next_clock(v, now)) for v in views]
+    lines = []
+    for row in query.limit(LIST_LIMIT):
+        view = ticket_view(row, now, desk.zone())
+        lines.append((view, _title(row.fields), next_clock(view, now)))
     return render_template("tickets/list.html", lines=lines, chosen=chosen, problems=problems,
                            states=STATES, types=desk.desk_data().types,
                            near=int(NEAR.total_seconds() // 3600), limit=LIST_LIMIT,
-                           opened=_digits(request.args.get("opened", "")),
-                           sees_confidential=sees_confidential(desk.role()))
+                           opened=_digits(request.args.get("opened", "")))
 
 
 def _digits(value: str) -> str:
@@ -125,7 +124,7 @@ def _digits(value: str) -> str:
 
 
 def _title(fields_json: str) -> str:
-    import json
+    """A list line's title: the agent's title, else the note (a flow's ticket has none)."""
     try:
         fields = json.loads(fields_json or "{}")
     except ValueError:
@@ -148,11 +147,12 @@ def _detail(number: str, *, error: str = "", status: int = 200,
         return _refused(e)
     view: TicketView = detail.ticket
     kind = desk.ticket_type(view.type)
+    data = desk.desk_data()
     return render_template(
         "tickets/detail.html", d=detail, t=view, clocks=clocks(view, now),
         title=_title_of(detail.fields), verbs=allowed(view.status, view.paused_reason is not None),
         error=error, done=DONE.get(request.args.get("done", ""), ""), form=form or {},
-        teams=desk.desk_data().teams, causes=CAUSES, pause_reasons=PAUSE_REASONS,
+        teams=data.teams, on_duty=data.on_duty(now), causes=CAUSES, pause_reasons=PAUSE_REASONS,
         followups=[k for k in FOLLOWUPS if k], is_repair=view.type == "repair",
         type_doc=kind.doc if kind else ""), status
 
@@ -237,18 +237,22 @@ def ticket_new() -> str:
 
 
 def _fields(kind: desk.TicketType | None) -> dict[str, Any]:
-    """The catalogue fields the form carries, "" left out; `title` and `source` always."""
+    """The catalogue fields the form carries, typed and checked; "" left out."""
     fields: dict[str, Any] = {"source": "panel"}
-    for name, key in (("callback", "caller"), ("address", "address"), ("category", "category"),
-                      ("title", "title")):
+    for name, key in (("callback", "caller"), ("address", "address"), ("title", "title")):
         if _text(key):
             fields[name] = _text(key)
-    if kind is not None:
-        missing = [name for name in kind.required
-                   if name not in fields and not (name == "account" and _text("account"))]
-        if missing:
-            label = {"callback": "the number to call back"}.get(missing[0], missing[0])
-            raise BadTicketInput(f"a {kind.name} ticket needs {label}")
+    if kind is None:
+        return fields
+    for spec in kind.extra:
+        value = spec.value(request.form.get(f"{kind.name}.{spec.name}"))
+        if value is not None:
+            fields[spec.name] = value
+    missing = [name for name in kind.required
+               if name not in fields and not (name == "account" and _text("account"))]
+    if missing:
+        label = {"callback": "the number to call back"}.get(missing[0], missing[0])
+        raise BadTicketInput(f"a {kind.name} ticket needs {label}")
     return fields
 
 
