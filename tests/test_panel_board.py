@@ -3,18 +3,25 @@ real TCP against the fake FreeSWITCH, and from the serve process's call observer
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from pathlib import Path
 
 import gevent
 import pytest
 from fakeswitch import Client, OutboundServer
+from servedoubles import ScriptedCaller, SimTelephony
 
+from cli.call import script_inputs
+from cli.project import compile_checked, demo_runtime
+from engine.calendars.clock import VirtualClock
+from engine.settings import load_settings
 from fsmod.commands import apps, sendmsg
 from fsmod.commands.api import AgentStatus
 from fsmod.control import CallCenter, Control, ControlConfig, LinkTiming, NodeConfig
 from fsmod.esl.events import Event
 from fsmod.fake import CallScript, FakeFreeSWITCH
-from fsmod.service.service import CallChange
+from fsmod.service.service import CallChange, Service
 from panel.live.board import Board
 
 TIMING = LinkTiming(api_timeout=2.0, heartbeat_interval=0.5, heartbeat_misses=4,
@@ -145,3 +152,53 @@ def test_calls_in_the_ivr_are_counted_per_flow():
     board.on_call(CallChange("left", "c1", "hotline", "138", at))
     board.on_call(CallChange("ended", "c2", "hotline", "139", at))
     assert bus.last("ivr")["flows"] == {}
+
+
+def test_the_serve_process_tells_the_board_where_each_call_is(tmp_path):
+    settings = load_settings(env={"SWITCHFLOW_PATHS_OUTBOX": str(tmp_path / "outbox")})
+    settings = dataclasses.replace(settings, serve=dataclasses.replace(settings.serve,
+                                                                       metrics_port=0))
+    runtime = demo_runtime(settings, near=Path("flows"))
+    flows = [compile_checked(Path(f"flows/{name}.flow"), runtime.catalog)[0]
+             for name in ("hotline", "faxback", "emergency")]
+    side = SimTelephony()
+    service = Service(settings, flows, runtime, side)
+    bus = Published()
+    board = Board(bus)
+    service.calls.observers.append(board.on_call)
+    service.start()
+    try:
+        # the caller picks fax-back in the hotline (`goto flow faxback`), then hangs up
+        line = side.place(ScriptedCaller(script_inputs("6,h")), VirtualClock(settings.sim_start()))
+        line.join(10)
+        gevent.wait([service._all_ended], timeout=10)
+    finally:
+        service.stop()
+        service.stop()
+        service._done.wait(10)
+    assert [d["flows"] for _, k, d in bus.events if k == "ivr"] == [
+        {"hotline": 1}, {"faxback": 1}, {}, {}]
+
+
+def test_todays_figures_match_the_calls_report_and_name_their_formulas(tmp_path):
+    from panel.supervisor.kpis import today_kpis
+    from store.db import bind, open_database
+    from store.schema import migrate
+    from tests.reportdata import local, seed_day
+
+    db = bind(open_database(f"sqlite:///{tmp_path}/store.db"))
+    try:
+        migrate(db)
+        seed_day()
+        k = today_kpis(load_settings(), local("18:00"))
+    finally:
+        db.close()
+    # the same numbers `switchflow report calls` gives for the day (tests/test_report_cli.py)
+    assert (k.day, k.service_level, k.abandon_rate, k.asa_s) == ("2026-11-23", 40.0, 33.3, 19.3)
+    assert k.service_level_formula == ("answered within 20s / (answered + abandoned); "
+                                       "short abandons (under 5s) excluded")
+    assert k.abandon_formula.startswith("abandoned / offered; short abandons")
+    assert (k.aht_s, k.aht_formula) == (170.0, "(talk + 10s wrap-up) / answered")
+    assert (k.answered, k.offered, k.short_abandoned) == (3, 6, 1)
+    # 480 s talk + 3 x 10 s wrap-up over 938 min ready + 2 min wrap-up
+    assert k.occupancy == pytest.approx(100 * 510 / (940 * 60), abs=0.05)

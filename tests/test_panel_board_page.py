@@ -10,8 +10,10 @@ import re
 import gevent
 import pytest
 
+from fsmod.esl.events import Event
 from panel.context import PanelContext
 from panel.supervisor.live import board_for
+from store.models.activity import AgentActivity
 
 pytest_plugins = ["panel_support", "wall_support"]
 
@@ -65,6 +67,24 @@ def test_agent_state_events_move_the_wallboard_row(panel):
     # and the open page hears it live, on the board's stream
     agents = [d for k, d in frames(sup, "/supervisor/events", {"agent"}) if d["agent"] == AGENT]
     assert [a["status"] for a in agents] == ["Available", "On Break"]
+    # the agent activity log follows what FreeSWITCH reported (occupancy, agents report)
+    gevent.sleep(0.01)
+    logged = AgentActivity.select().where(AgentActivity.agent == AGENT).order_by(AgentActivity.id)
+    assert [(a.state, a.reason) for a in logged] == [("ready", "mod_callcenter"),
+                                                     ("break", "mod_callcenter")]
+
+
+def test_an_agent_whose_phone_is_gone_is_shown_so(panel):
+    board = board_for(panel.ctx)
+    panel.user("wang", "agent", display_name="Wang Fang", agent=AGENT)
+    board.on_event("fs", cc("agent-contact-change", Agent=AGENT,
+                            Agent_Contact="user/1001@default"))
+    board.on_event("fs", cc("agent-status-change", Agent=AGENT, Agent_Status="Available"))
+    board.on_event("fs", Event({"Event-Name": "CUSTOM", "Event-Subclass": "sofia::unregister",
+                                "from-user": "1001", "from-host": "default"}))
+    page = panel.client("supervisor").get("/supervisor").get_data(as_text=True)
+    assert status_cell(page, AGENT) == "Available — phone not registered"
+    assert '<small data-field="name">Wang Fang</small>' in page
 
 
 def test_a_member_joining_shows_a_waiting_caller_with_its_wait(panel):
@@ -93,16 +113,19 @@ def test_a_member_joining_shows_a_waiting_caller_with_its_wait(panel):
     assert (agent["agent"], agent["on_call"], agent["caller"]) == (AGENT, True, "13800000041")
 
 
-@pytest.mark.parametrize(("method", "url"), [
+SUPERVISOR_ONLY = [
     ("get", "/supervisor"), ("get", "/supervisor/events"), ("get", "/supervisor/board.json"),
     ("post", "/supervisor/eavesdrop"), ("post", "/help/1/handled"), ("get", "/recordings"),
-    ("get", "/recordings/1/audio"), ("post", "/recordings/1/quality"),
-    ("get", "/recordings/scores")])
-def test_an_agent_cannot_reach_supervisor_pages(panel, method, url):
+    ("get", "/recordings/1"), ("get", "/recordings/1/audio"), ("post", "/recordings/1/quality"),
+    ("get", "/recordings/scores")]
+
+
+def test_an_agent_cannot_reach_supervisor_pages(panel):
     agent = panel.client("agent", agent=AGENT)
     agent.refresh_csrf("/supervisor")  # its 403 page carries a valid token: the role is refused
-    call = agent.send if method == "post" else agent.get
-    assert call(url).status_code == 403
+    for method, url in SUPERVISOR_ONLY:
+        answer = agent.send(url) if method == "post" else agent.get(url)
+        assert answer.status_code == 403, (method, url)
 
 
 def test_listen_whisper_barge_ring_the_supervisor_into_the_agents_call(panel, control):
@@ -155,4 +178,9 @@ def test_a_help_request_reaches_the_wallboard_at_once(panel, control):
                                    "eavesdrop_whisper_bleg=true}user/2001 "
                                    f"&eavesdrop({CALLER_UUID})")
     assert sup.send_json(f"/help/{help_id}/handled").status_code == 200
+    # an agent not on a call, sending a call id that is not one: refused, nothing stored
+    other = panel.client("agent", username="agent2", agent="1002@default")
+    other.refresh_csrf("/supervisor")
+    refused = other.send_json("/help", {"note": "x", "call_uuid": "abc' ; uuid_kill"})
+    assert refused.status_code == 400 and "reload the page" in refused.get_json()["error"]
     assert f'data-help="{help_id}"' not in sup.get("/supervisor").get_data(as_text=True)

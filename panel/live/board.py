@@ -168,7 +168,10 @@ class Board:
 
     def __init__(self, bus: Publisher, *, queues: Iterable[str] = (),
                  now: Callable[[], dt.datetime] = utc_now,
-                 kpis: Callable[[], Kpis | None] | None = None) -> None:
+                 kpis: Callable[[], Kpis | None] | None = None,
+                 on_status: Callable[[str, str, dt.datetime], None] | None = None) -> None:
+        """`kpis` computes today's figures; `on_status(agent, status, at)` is told each
+        status change mod_callcenter reports (the agent activity log)."""
         self.bus = bus
         self.now = now
         self.queue_names = sorted(set(queues))
@@ -177,6 +180,7 @@ class Board:
         self.ivr: dict[str, str] = {}          # call id -> the flow its line is in
         self.kpis: Kpis | None = None
         self._kpi_source = kpis
+        self._on_status = on_status
         self._kpis_at: float | None = None
 
     # ---------------------------------------------------------------- reading
@@ -249,6 +253,11 @@ class Board:
         line = self._line(e.agent)
         if e.action == CcAction.AGENT_STATUS_CHANGE and e.status is not None:
             line.status, line.since = e.status.value, at
+            if self._on_status is not None:
+                try:
+                    self._on_status(e.agent, e.status.value, at)
+                except Exception:
+                    log.exception("agent %s: its status change could not be logged", e.agent)
         elif e.action == CcAction.AGENT_STATE_CHANGE and e.state is not None:
             line.state, line.since = e.state.value, at
         elif e.action == CcAction.AGENT_CONTACT_CHANGE:

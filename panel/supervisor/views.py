@@ -29,6 +29,7 @@ from panel.supervisor.live import start as start
 from store.quality.help import get_request, open_requests
 from store.tickets.queries import TicketFilter, list_tickets
 from store.tickets.views import TicketView
+from store.users import list_users
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +68,11 @@ def _state() -> dict[str, Any]:
     ctx = panel_context()
     now = ctx.now()
     past, near = time_limits(current_user().role.value)
-    return {**board_for(ctx).snapshot(),
+    snapshot = board_for(ctx).snapshot()
+    names = {u.agent: u.display_name for u in list_users() if u.agent}
+    for agent in snapshot["agents"]:
+        agent["name"] = names.get(agent["agent"], "")
+    return {**snapshot,
             "help": [help_json(h) for h in open_requests()],
             "tickets_past": [_ticket_json(t, now) for t in past],
             "tickets_near": [_ticket_json(t, now) for t in near]}

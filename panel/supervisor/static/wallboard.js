@@ -35,7 +35,9 @@
       row.querySelectorAll("[data-eavesdrop]").forEach(function (b) { b.dataset.agentName = a.agent; });
       $("#agent-rows").appendChild(row);
     }
-    sf.fill(row, {status: a.status, state: a.state, caller: a.caller,
+    if (a.name !== undefined) { sf.fill(row, {name: a.name}); }
+    sf.fill(row, {status: a.reachable ? a.status : a.status + " — phone not registered",
+                  state: a.state, caller: a.caller,
                   queues: (a.queues || []).join(", "),
                   phone: a.reachable ? a.phone : "phone not registered"});
     $('[data-field="time"]', row).dataset.since = a.since || "";
