@@ -130,7 +130,7 @@ def open_store(folder: Path, agents: int) -> dict[str, Any]:
     from engine.settings import load_settings
     from store.db import bind, open_database
     from store.latefees import LateFeeRule
-    from store.models.users import PanelUser, migration_9
+    from store.models.users import PanelUserRow, migration_9
     from store.schema import migrate
     from store.seed import seed_demo
     from store.users import add_user
@@ -150,8 +150,8 @@ def open_store(folder: Path, agents: int) -> dict[str, Any]:
     boss = add_user("boss", "Supervisor", "supervisor", "bench-password", now)
     first = add_user("agent0001", "Agent 1", "agent", "bench-password", now,
                      agent="2001@default", extension="user/2001")
-    stored = PanelUser.get(PanelUser.username == "agent0001")
-    PanelUser.insert_many([
+    stored = PanelUserRow.get(PanelUserRow.username == "agent0001")
+    PanelUserRow.insert_many([
         {"username": f"agent{i:04d}", "display_name": f"Agent {i}", "role": "agent",
          "password_hash": stored.password_hash, "agent": f"{2000 + i}@default",
          "extension": f"user/{2000 + i}", "disabled": False, "created_at": stored.created_at}
@@ -160,11 +160,11 @@ def open_store(folder: Path, agents: int) -> dict[str, Any]:
 
 
 def cookie_for(app: Any, user_id: int) -> str:
-    from store.models.users import PanelUser
+    from store.models.users import PanelUserRow
     from store.users import get_user
 
     user = get_user(user_id)
-    assert user is not None and PanelUser.get_by_id(user_id)
+    assert user is not None and PanelUserRow.get_by_id(user_id)
     serializer = app.session_interface.get_signing_serializer(app)
     value = serializer.dumps({"uid": user.id, "tag": user.password_tag,
                               "seen": time.time(), "_permanent": True})

@@ -37,12 +37,17 @@ START_S = 60.0
 
 # the panel's areas the browser walks through, in case panel/areas.py does not list
 # them yet (each helper's tests add their own the same way until the lead merges)
-AREAS = ["panel.agent.views:bp", "panel.tickets:bp", "panel.accounts:bp",
-         "panel.supervisor.views:blueprint", "panel.help.views:blueprint"]
+AREA_MODULES = ["panel.agent.views", "panel.tickets", "panel.accounts",
+                "panel.supervisor.views", "panel.help.views"]
 LAUNCH = (
-    "import sys\n"
+    "import importlib, sys\n"
     "import panel.areas as areas\n"
-    "areas.AREAS.extend(a for a in {areas!r} if a not in areas.AREAS)\n"
+    "for module in {modules!r}:\n"
+    "    if any(a.startswith(module + ':') for a in areas.AREAS):\n"
+    "        continue\n"
+    "    found = importlib.import_module(module)\n"
+    "    name = 'blueprint' if hasattr(found, 'blueprint') else 'bp'\n"
+    "    areas.AREAS.append(module + ':' + name)\n"
     "from cli.main import main\n"
     "sys.argv[0] = 'switchflow'\n"
     "main()\n"
@@ -117,7 +122,7 @@ def demo(tmp_path_factory) -> Iterator[Demo]:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     log = ARTIFACTS / "browser-serve.log"
     with log.open("wb") as out:
-        proc = subprocess.Popen([sys.executable, "-c", LAUNCH.format(areas=AREAS),
+        proc = subprocess.Popen([sys.executable, "-c", LAUNCH.format(modules=AREA_MODULES),
                                  "serve", "--demo"], cwd=ROOT, env=env, stdout=out,
                                 stderr=subprocess.STDOUT)
     made = Demo(f"http://127.0.0.1:{port}", proc, log)
