@@ -37,6 +37,7 @@ SPEED_ENV = "SWITCHFLOW_DEMO_SPEED"
 CALLERS_EVERY_S = 20.0
 DEMO_CAMPAIGN = "dunning_small"
 CAMPAIGN_EVERY_S = 30.0
+DRAIN_MS = 3000
 ALL_DAY = [[0, 24 * 60]]
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -73,10 +74,12 @@ def demo_pace() -> DemoPace:
 
 def demo_settings(settings: Settings) -> Settings:
     """Campaigns at a demo's pace: one call every CAMPAIGN_EVERY_S, two at once,
-    no quiet hours (the demo runs whenever it is started)."""
+    no quiet hours (the demo runs whenever it is started); Ctrl-C lets the demo's
+    simulated calls finish for DRAIN_MS at most, not serve.drain."""
     campaigns = dataclasses.replace(settings.campaigns, quiet_hours="",
                                     rate=1 / CAMPAIGN_EVERY_S, concurrency=2)
-    return dataclasses.replace(settings, campaigns=campaigns)
+    serve = dataclasses.replace(settings.serve, drain=min(settings.serve.drain, DRAIN_MS))
+    return dataclasses.replace(settings, campaigns=campaigns, serve=serve)
 
 
 def open_all_hours(flows: Iterable[dict[str, Any]]) -> None:

@@ -8,8 +8,9 @@ import datetime as dt
 import click
 import pytest
 
-from cli.servedemo import demo_pace, open_all_hours
+from cli.servedemo import demo_pace, demo_settings, open_all_hours
 from engine.calendars.calendar import BusinessCalendar
+from engine.settings import load_settings
 
 
 def test_the_pace_defaults_to_a_caller_every_20_s_at_lifes_speed(monkeypatch):
@@ -47,3 +48,11 @@ def test_the_office_is_open_at_midnight_on_a_public_holiday_in_the_demo():
     after = BusinessCalendar.from_ir("office", flows[0]["calendars"]["office"], "Asia/Shanghai")
     for at in (dt.datetime(2026, 10, 1, 0, 0), night):
         assert after.is_open(at)
+
+
+def test_the_demo_dials_slowly_at_any_hour_and_stops_quickly():
+    shipped = load_settings(env={})
+    demo = demo_settings(shipped)
+    assert shipped.campaigns.quiet_hours and demo.campaigns.quiet_hours == ""
+    assert demo.campaigns.rate * 30 == pytest.approx(1.0)       # one call every 30 s
+    assert demo.serve.drain == 3000 < shipped.serve.drain
