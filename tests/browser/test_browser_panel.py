@@ -44,6 +44,21 @@ def wait_text(driver: Any, css: str, want: str, timeout: float = WAIT_S) -> None
         pytest.fail(f"{css} shows {text_of(driver, css)!r}, not {want!r}, after {timeout} s")
 
 
+def fill_type_fields(driver: Any) -> None:
+    """The chosen ticket type's own fields that are needed: the first choice of a list,
+    a plain value otherwise (the type's catalogue fields, as an agent fills them)."""
+    for field in driver.find_elements(By.CSS_SELECTOR,
+                                      "fieldset.type-fields:not([disabled]) [required]"):
+        if field.tag_name == "select":
+            Select(field).select_by_index(1)
+        elif field.get_attribute("type") == "date":
+            driver.execute_script("arguments[0].value = '2026-12-01'", field)
+        elif field.get_attribute("inputmode") == "decimal":
+            field.send_keys("1")
+        else:
+            field.send_keys("meter")
+
+
 @pytest.fixture(scope="module")
 def agent(demo, browser_factory):
     driver = browser_factory()
@@ -101,7 +116,7 @@ def test_a_ticket_from_the_call_is_opened_and_dispatched(demo, agent, screenshot
     assert agent.find_element(By.NAME, "caller").get_attribute("value") == caller
     Select(agent.find_element(By.NAME, "type")).select_by_value("repair")
     agent.find_element(By.NAME, "title").send_keys("meter ticks with the gas off")
-    agent.find_element(By.NAME, "category").send_keys("meter")
+    fill_type_fields(agent)
     address = agent.find_element(By.NAME, "address")
     if not address.get_attribute("value"):
         address.send_keys("浦东新区 1号")
