@@ -35,6 +35,7 @@ monkey.patch_all()
 import argparse  # noqa: E402
 import dataclasses  # noqa: E402
 import datetime as dt  # noqa: E402
+import importlib  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
 import platform  # noqa: E402
@@ -55,7 +56,7 @@ QUEUE = "bench@default"
 EXTENSION = "7000"
 EXPORTED = "sf_account,sf_caller,sf_call_id"     # what the hotline's queue action exports
 SECRET = "bench-secret-key-0123456789-abcdefghijklmnop"
-AREAS = ["panel.agent.views:bp", "panel.supervisor.views:blueprint"]
+AREA_MODULES = ["panel.agent.views", "panel.supervisor.views"]   # the call screen, the wallboard
 FIRST_ACCOUNT = 60_000_001         # store/seed_bulk.py's generated customers
 
 
@@ -192,7 +193,10 @@ def main_server(args: argparse.Namespace) -> dict[str, Any]:
     from panel.context import PanelContext
     from panel.server import listen, start_areas
 
-    areas.AREAS.extend(a for a in AREAS if a not in areas.AREAS)
+    for module in AREA_MODULES:     # listed in panel/areas.py or not (yet)
+        if not any(a.startswith(module + ":") for a in areas.AREAS):
+            found = importlib.import_module(module)
+            areas.AREAS.append(module + (":blueprint" if hasattr(found, "blueprint") else ":bp"))
     agents = args.calls
     folder = Path(tempfile.mkdtemp(prefix="bench_panel_"))
     store = open_store(folder, agents)
