@@ -51,6 +51,7 @@ PROMPT_S = 2.0            # how long each prompt plays on the fake
 PATIENCE_S = 150.0        # a caller waiting this long for an agent hangs up
 OFFER_POLL_S = 0.25       # how often a waiting caller looks for an agent come free
 MAX_CALL_S = 600.0        # any demo call still up this long is hung up
+RELEASE_S = 5.0           # an agent reserved for a caller who left is free again after this
 
 
 @dataclass(frozen=True)
@@ -135,9 +136,20 @@ class Waiting(dict):
             if agent is not None:
                 agent.state = "Receiving"
                 self.taken_by = agent.name
+                gevent.spawn_later(RELEASE_S * self.switch.scale, self._release, agent)
                 return Outcome(after=0.2, talk=self.talk, variables={"cc_agent": agent.name})
             gevent.sleep(OFFER_POLL_S)
         return default
+
+
+    def _release(self, agent: Any) -> None:
+        """A caller who left in the moment between the reservation and the bridge:
+        the agent goes back to Waiting, as mod_callcenter's agent thread puts back
+        an agent whose offer failed (never left "reserved")."""
+        call = self.call
+        bridged = call is not None and call.variables.get("cc_agent_bridged") == "true"
+        if not bridged and agent.state == "Receiving":
+            self.switch.cc_agent_state(agent.name, "Waiting")
 
 
 @dataclass
