@@ -118,18 +118,23 @@ def prepare_store(settings: Settings) -> None:
 
 
 def demo_workers(service: Any, pace: DemoPace) -> list[Callable[[], None]]:
-    """The demo's greenlets for fsmod.service.Service.workers: agents, callers, campaign."""
+    """The demo's agents in the fake's mod_callcenter now (before the service connects
+    to it), and its greenlet for fsmod.service.Service.workers: campaign, callers."""
+    from fsmod.fake.traffic import demo_agents
+
     fake = service.telephony.demo_switch
     if fake is None:
         return []
+    made = demo_agents(fake, dict(service.settings.queues))
+    log.info("demo: agents %s in mod_callcenter", ", ".join(made))
     return [lambda: run_demo(service, fake, pace)]
 
 
 def run_demo(service: Any, fake: Any, pace: DemoPace) -> None:
-    """Agents into mod_callcenter once the control link is up, the campaign
-    running, then callers until the service stops (GreenletExit)."""
-    from fsmod.control import CallCenter, ControlError
-    from fsmod.fake.traffic import DemoCallers, demo_agents
+    """Once the control link is up: the campaign running, then callers until the
+    service stops (GreenletExit)."""
+    from fsmod.control import ControlError
+    from fsmod.fake.traffic import DemoCallers
 
     control = service.telephony.control
     try:
@@ -141,8 +146,6 @@ def run_demo(service: Any, fake: Any, pace: DemoPace) -> None:
     if not up:
         log.error("demo: the fake FreeSWITCH's control link: %s; no demo traffic", why)
         return
-    made = demo_agents(fake, CallCenter(control), dict(service.settings.queues))
-    log.info("demo: agents %s in mod_callcenter", ", ".join(made) or "(already there)")
     start_campaign(service.settings, service.calls.flows)
     fake.scale = 1 / pace.speed
     if pace.every > 0:

@@ -18,9 +18,10 @@ that fake something to do, so the panel has calls to show:
   Available and Waiting the moment there is one (`Waiting.get`); the agent
   talks for a while, then the agent's phone hangs up.
 
-Only the fake and the control connection are used here: an agent's status is
-set through `callcenter_config` as the panel sets it, and what the panel shows
-comes back as mod_callcenter's events.
+The agents are the fake's configuration, as callcenter.conf.xml is a real
+switch's; from then on an agent's status is set through `callcenter_config`, as
+the panel sets it, and what the panel shows comes back as mod_callcenter's
+events.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from __future__ import annotations
 import itertools
 import logging
 import random
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -171,29 +172,23 @@ class Answering:
         self.later(((prompt or 0.0) + REACTION_S) * scale, self.call.press, keys)
 
 
-def demo_agents(switch: FakeFreeSWITCH, callcenter: Any, queues: dict[str, str],
+def demo_agents(switch: FakeFreeSWITCH, queues: dict[str, str],
                 agents: Sequence[DemoAgent] = DEMO_AGENTS) -> list[str]:
-    """Put the demo's agents into mod_callcenter (fsmod.control.CallCenter over the
-    control connection): their contact bridges on to a phone that answers; tiers
-    for their queues; each at its starting status. Returns the agents' names;
-    an agent already there (a restarted link) is left as it is."""
+    """The demo's agents in the fake's mod_callcenter as callcenter.conf.xml gives them
+    to FreeSWITCH at its start (before any control connection: the panel's first
+    `queue list agents` finds them): each on a loopback contact whose extension
+    bridges on to a phone that answers, its tiers for its queues (`queues`: settings
+    [queues]), at its starting status. Returns the agents' names."""
+    from fsmod.fake.control import FakeAgent
+
     switch.extensions[AGENT_EXTENSION] = [("bridge", f"loopback/{PHONE_EXTENSION}")]
-    made = []
     for agent in agents:
-        if agent.name in switch.agents:
-            continue
-        result = callcenter.add_agent(agent.name, AGENT_CONTACT, {"leg_timeout": "10"})
-        if not result.ok:
-            log.warning("demo agent %s not added: %s", agent.name, result)
-            continue
+        switch.agents[agent.name] = FakeAgent(agent.name, contact=AGENT_CONTACT,
+                                              status=agent.status)
         for name, queue in queues.items():
             if not agent.queues or name.split("/")[0] in agent.queues:
-                callcenter.add_tier(queue, agent.name)
-        if agent.status != "Logged Out":
-            from fsmod.control.callcenter import AgentStatus
-            callcenter.set_status(agent.name, AgentStatus(agent.status))
-        made.append(agent.name)
-    return made
+                switch.tiers.add((queue, agent.name))
+    return [a.name for a in agents]
 
 
 class DemoCallers:
@@ -252,7 +247,3 @@ def _queue_wait_ends(kind: CallerKind, patience: float) -> float:
 def _give_up(call: FakeCall, waiting: Waiting) -> None:
     if not waiting.taken_by and not call.gone:
         call.hangup("NORMAL_CLEARING")
-
-
-def agent_names(agents: Iterable[DemoAgent] = DEMO_AGENTS) -> list[str]:
-    return [a.name for a in agents]
