@@ -45,6 +45,10 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "fax": ("cli.fax", "fax", "Fax-back: render documents, send and follow fax jobs, inbox."),
     "campaign": ("cli.campaign", "campaign",
                  "Outbound campaigns: create, load, run, watch, report, simulate."),
+    "user": ("cli.user", "user", "Panel users: add, change password or role, disable."),
+    "token": ("cli.token", "token", "Back-office API tokens: add, list, revoke."),
+    "recordings": ("cli.recordings", "recordings",
+                   "Call recordings: prune or archive those past retention."),
 }
 
 

@@ -30,6 +30,12 @@ Callers (`switchflow call --caller ...`): 13800000001 has a repair ticket in
 progress (hotline 2 -> 5); 13900000002 a leak report resolved two days ago;
 "anonymous" cannot be called back, so callback numbers are asked for.
 
+New account (set_pin, the line an agent hands a caller to after opening an
+account): the account the panel put on the line (`sf_account`), else the
+demo's 70000001, which has no PIN yet; the accounts above have theirs, so
+the flow tells the caller so. The demo keeps no PIN: set_first_pin accepts
+6 digits for an account without one.
+
 Incident: none by default. `demo_registry(incident=True)`, or the environment
 variable SWITCHFLOW_DEMO_INCIDENT=1, declares a gas leak at 朝阳区建国路88号小区
 (the hotline and the emergency line then play the automatic answer).
@@ -45,12 +51,14 @@ from collections.abc import Callable, Collection
 from typing import Any
 
 from engine.catalog import load_catalog
+from engine.lookups.context import current_call
 from engine.lookups.registry import DEFAULT_TIMEOUT_MS, Registry
 from ivrlang.catalog import Catalog
 
 INCIDENT_ENV = "SWITCHFLOW_DEMO_INCIDENT"
 INCIDENT_AREA = "朝阳区建国路88号小区"
 DEMO_TIMEZONE = "Asia/Shanghai"
+DEMO_NEW_ACCOUNT = "70000001"     # the first number the store mints (store/accounts_open.py)
 
 Today = dt.date | Callable[[], dt.date] | None
 
@@ -161,6 +169,22 @@ def demo_registry(today: Today = None, incident: bool | None = None,
     @function("promise_to_pay")
     def promise_to_pay(account: str, date: dt.date) -> bool:
         return True
+
+    # a new account's first PIN (set_pin.flow)
+    def handed() -> str:
+        call = current_call()
+        account = call.line.get("sf_account", "") if call is not None else ""
+        return account if account.isdigit() else DEMO_NEW_ACCOUNT
+
+    @lookup("new_account")
+    def new_account() -> dict[str, Any] | None:
+        account = handed()
+        return {"account": account, "has_pin": account in _customers(now().date())}
+
+    @function("set_first_pin")
+    def set_first_pin(pin: str) -> bool:
+        return re.fullmatch(r"[0-9]{6}", pin) is not None and \
+            handed() not in _customers(now().date())
 
     return registry
 

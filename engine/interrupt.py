@@ -75,6 +75,9 @@ class LineGuard:
         """From now on a hangup outside channel methods interrupts this greenlet."""
         self._session = gevent.getcurrent()
         self._unsubscribe = self._channel.subscribe(self._heard)
+        heard = getattr(self._channel, "machine", None)
+        if heard is not None:              # the detector spoke before this session listened
+            self._heard_machine(heard)
 
     def machine_ready(self) -> None:
         """The flow's own steps begin (its settings' commands are done): from now on a

@@ -127,6 +127,11 @@ class Calls:
     def open_calls(self) -> int:
         return len(self._open)
 
+    def open_call(self, call_id: str) -> OpenCall | None:
+        """The call with this id while it is in progress here (the panel's screen-pop
+        reads what the caller chose and heard from its record)."""
+        return self._open.get(call_id)
+
     # ------------------------------------------------------------ a new line
 
     def handle(self, channel: Channel, *, flow: str | None = None, start: str | None = None,

@@ -30,6 +30,8 @@ MAX_UPLOAD = 16 * 1024 * 1024  # a fax document is the largest thing posted
 NAV: tuple[tuple[str, str, Role], ...] = (
     ("Calls", "/agent", Role.AGENT),
     ("Tickets", "/tickets", Role.AGENT),
+    ("Faxes", "/faxes", Role.AGENT),
+    ("Accounts", "/accounts/new", Role.AGENT),
     ("Wallboard", "/supervisor", Role.SUPERVISOR),
     ("Recordings", "/recordings", Role.SUPERVISOR),
     ("Reports", "/reports", Role.SUPERVISOR),

@@ -11,4 +11,13 @@ from __future__ import annotations
 AREAS: list[str] = [
     "panel.auth.views:blueprint",
     "panel.admin.views:blueprint",
+    "panel.faxes.views:blueprint",
+    "panel.agent.views:blueprint",
+    "panel.tickets:bp",
+    "panel.accounts:bp",
+    "panel.reports.views:blueprint",
+    "panel.supervisor.views:blueprint",
+    "panel.help.views:blueprint",
+    "panel.recordings.views:blueprint",
+    "panel.api.views:blueprint",
 ]

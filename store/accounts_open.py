@@ -262,3 +262,15 @@ def set_first_pin(account: str, pin: str) -> bool:
                           & (Customer.status == "active"))
                    .execute())
     return written == 1
+
+
+def pin_account_record(account: str) -> dict[str, object] | None:
+    """The `new_account` lookup's record of an account handed to the PIN flow:
+    its number and whether it has a PIN; None when it is unknown or closed."""
+    if not _ACCOUNT.fullmatch(account or ""):
+        return None
+    customer = Customer.get_or_none((Customer.account == account)
+                                    & (Customer.status == "active"))
+    if customer is None:
+        return None
+    return {"account": customer.account, "has_pin": bool(customer.pin_hash)}

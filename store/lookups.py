@@ -3,7 +3,9 @@
 customer (store/accounts.py: PIN, lockout, bill and meter), application,
 interruptions, ticket_progress (store/selfservice.py), incident_active,
 incident_area, incident_since, can_call_back, and payment_date and
-promise_to_pay (store/campaigns/promises.py). The per-number PIN lockout
+promise_to_pay (store/campaigns/promises.py), and new_account and set_first_pin
+(store/accounts_open.py: a new account's first PIN, for the account the panel
+put on the caller's line). The per-number PIN lockout
 needs the calling number, which a lookup's parameters do not carry: it is
 the current call's (engine.lookups.context, set by the session around each
 lookup), None outside a call or when the caller ID is withheld (withheld
@@ -52,7 +54,9 @@ STORE_NAMES = ("customer", "application", "interruptions", "ticket_progress",
                # voice dispatch, survey answers, notice acknowledgements
                "dispatch_call", "accept_dispatch", "survey_answer", "notice_ack",
                # campaign-store (issue 10): promises to pay
-               "payment_date", "promise_to_pay")
+               "payment_date", "promise_to_pay",
+               # a new account's first PIN (panel hand-back to flows/set_pin.flow)
+               "new_account", "set_first_pin")
 
 
 def pin_limits(settings: Settings) -> PinLimits:
@@ -175,7 +179,50 @@ def register_store_lookups(registry: Registry, settings: Settings,
         return True
 
     register_dispatch_and_surveys(registry, settings, clock)
+    register_first_pin(registry)
     return registry
+
+
+# ---------------------------------------------------------------- a new account's first PIN
+
+HANDED_ACCOUNT = "sf_account"   # set by the panel's hand-back (panel/agent/actions.py)
+
+
+def handed_account() -> str | None:
+    """The account the panel handed this line over for, or None.
+
+    Only a line the panel handed back (it carries `sf_call_id`) to the flow
+    running now (`sf_flow`) counts: the screen-pop also puts a keyed-in
+    account in `sf_account`, and a line that reached this flow any other way
+    (a `goto flow` after a queue) still carries that one. The panel's
+    hand-back always writes `sf_account`, empty when it names no account.
+    """
+    call = current_call()
+    if call is None or not call.line.get("sf_call_id") or call.line.get("sf_flow") != call.flow:
+        return None
+    account = call.line.get(HANDED_ACCOUNT, "")
+    return account if account.isdigit() else None
+
+
+def register_first_pin(registry: Registry) -> None:
+    """new_account and set_first_pin (store/accounts_open.py), for the handed account only."""
+    from store.accounts_open import pin_account_record, set_first_pin
+
+    @registry.lookup("new_account")
+    def new_account() -> dict[str, Any] | None:
+        account = handed_account()
+        if account is None:
+            return None
+        with lookup_connection():
+            return pin_account_record(account)
+
+    @registry.function("set_first_pin")
+    def first_pin(pin: str) -> bool:
+        account = handed_account()
+        if account is None:
+            return False
+        with lookup_connection():
+            return set_first_pin(account, pin)
 
 
 # ---------------------------------------------------------------- voice dispatch, surveys, notices

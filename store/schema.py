@@ -22,10 +22,12 @@ from dataclasses import dataclass
 
 import peewee
 
+from store.apitokens.migration import create_api_tokens
 from store.db import bind, current_schema
 from store.migrations.v1_customers import CustomerV1
 from store.models import (
     activity,
+    apitokens,
     backoffice,
     calls,
     campaigns,
@@ -33,8 +35,10 @@ from store.models import (
     dispatch,
     faxjobs,
     gas,
+    quality,
     surveys,
     tickets,
+    users,
 )
 from store.models.base import BaseModel, database
 
@@ -132,11 +136,14 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(7, "fax jobs, attempts, received faxes", _fax_jobs),
     Migration(8, "voice dispatch calls, survey answers, notice acknowledgements",
               _dispatch_surveys_and_acks),
+    Migration(9, "panel users and login failures", users.migration_9),
+    Migration(10, "back-office API tokens", create_api_tokens),
+    Migration(11, "help requests, quality reviews and their marks", quality.migration_11),
 )
 
 MODELS = (*customers.MODELS, *calls.MODELS, *tickets.MODELS, *backoffice.MODELS,
           *gas.MODELS, *activity.MODELS, *campaigns.MODELS, *faxjobs.MODELS, *dispatch.MODELS,
-          *surveys.MODELS)
+          *surveys.MODELS, *users.MODELS, *apitokens.MODELS, *quality.MODELS)
 
 LATEST = MIGRATIONS[-1].version
 

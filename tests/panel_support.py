@@ -52,7 +52,7 @@ from engine.settings import Settings, load_settings
 from panel.app import create_app
 from panel.context import EXTENSION, PanelContext
 from store.db import bind, open_database
-from store.models.users import PanelUserRow, migration_9
+from store.models.users import PanelUserRow
 from store.schema import migrate
 from store.users import User, existing, find_user, hash_password, normal_username
 
@@ -89,7 +89,7 @@ def open_panel_db(path: Path, extra: Iterable[Callable[[peewee.Database], None]]
     """A SQLite store at the latest schema plus the panel's tables, the models bound to it."""
     db = bind(open_database(f"sqlite:///{path}"))
     migrate(db)
-    for apply in (migration_9, *extra):   # until the lead lists them in store/schema.py
+    for apply in extra:   # an area's tables not yet in store/schema.py
         apply(db)
     return db
 

@@ -134,4 +134,4 @@ def test_a_wrong_roster_says_where_and_what(text, message):
 def test_the_shipped_roster_reads():
     from engine.dispatch import load_roster
     roster = load_roster("conf/crew.toml")
-    assert roster.teams["emergency"] and roster.teams["repair_north"]
+    assert roster.teams["emergency"] and roster.teams["field_north"]

@@ -95,7 +95,8 @@ def test_a_busy_number_is_called_again_three_minutes_later_then_the_fax_goes(
     assert (done.pages_sent, done.pages_total) == (1, 1)
     first, second = originated(fake)
     assert "sf_fax_job=1-1," in first and "sf_fax_job=1-2," in second   # each call its own
-    assert first.replace("sf_fax_job=1-1,", "sf_fax_job=1-2,") == second   # same caller id, file, number
+    # the same caller id, file and number
+    assert first.replace("sf_fax_job=1-1,", "sf_fax_job=1-2,") == second
     assert "origination_caller_id_number=95007" in first and "fax_ident=95007" in first
     assert first.endswith("loopback/7017 &txfax(" + job_detail(job).file + ")")
 

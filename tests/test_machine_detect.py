@@ -87,3 +87,12 @@ def test_a_beep_before_the_first_step_starts_the_call_at_the_machine_node():
     record, channel = _notice_call(shipped("interruption_notice"), [(0, "beep")])
     assert record.path == ["machine_message"]
     assert _played(channel) == ["interruption_intro"]
+
+
+def test_a_fax_tone_heard_before_the_flow_listens_still_sends_it_to_the_machine_node():
+    # a fax answers with its tone at once: the detector may speak before the session
+    # subscribes to the line; the tone is kept on the channel, not lost
+    record, _channel = _notice_call(shipped("interruption_notice"), [(0, "fax")])
+    assert record.path[-1] == "machine_message" and "notice" not in record.path[1:]
+    (entry,) = [t for t in record.trace if t.action == "machine"]
+    assert entry.args == {"tone": "fax"}

@@ -14,7 +14,7 @@ import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from engine.campaigns.outcomes import FINAL_FOR_NUMBER, NOT_THE_NUMBERS_FAULT
+from engine.campaigns.outcomes import FINAL_FOR_NUMBER, NOT_THE_NUMBERS_FAULT, REACHED
 from engine.campaigns.ports import Attempt, DncHit, Outcome, Target, TargetState
 
 _DUE = (TargetState.PENDING, TargetState.RETRY_WAIT)
@@ -145,8 +145,7 @@ class MemoryCampaignStore:
         closed = set(t.closed_numbers)
         if attempt.outcome in FINAL_FOR_NUMBER:
             closed.add(attempt.number)
-        elif attempt.outcome not in NOT_THE_NUMBERS_FAULT and attempt.outcome not in (
-                Outcome.ANSWERED, Outcome.MACHINE, Outcome.FAX):
+        elif attempt.outcome not in NOT_THE_NUMBERS_FAULT and attempt.outcome not in REACHED:
             failures[attempt.number] = failures.get(attempt.number, 0) + 1
         return replace(t, attempts=t.attempts + 1, number_attempts=per,
                        number_failures=failures, closed_numbers=frozenset(closed),

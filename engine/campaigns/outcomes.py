@@ -70,10 +70,11 @@ CAUSES: dict[str, Outcome] = {
     "PROTOCOL_ERROR": Outcome.NETWORK,
 }
 
-# outcomes after which a number is never dialled again
-FINAL_FOR_NUMBER = frozenset({Outcome.UNALLOCATED, Outcome.DNC})
+# outcomes after which a number is never dialled again: a fax line answers every
+# voice call with its tone, so the target's next number is tried at once
+FINAL_FOR_NUMBER = frozenset({Outcome.UNALLOCATED, Outcome.DNC, Outcome.FAX})
 # outcomes that reached someone: the target is done (the flow decides the rest)
-REACHED = frozenset({Outcome.ANSWERED, Outcome.MACHINE, Outcome.FAX})
+REACHED = frozenset({Outcome.ANSWERED, Outcome.MACHINE})
 # outcomes that do not count as a failure of the number (max tries per number)
 NOT_THE_NUMBERS_FAULT = frozenset({Outcome.BUSY, Outcome.NETWORK, Outcome.LOST,
                                    Outcome.ABANDONED})

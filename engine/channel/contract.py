@@ -108,6 +108,9 @@ class Channel(ABC):
 
     def __init__(self) -> None:
         self._listeners: list[Listener] = []
+        self.machine: ChannelEvent | None = None
+        """The detector's event, once heard: a session that starts listening after
+        it (a fax tone at the answer) still goes to its `on machine` node."""
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         """Hear DTMF, hangup and machine events as they happen; returns the unsubscribe function."""
@@ -115,6 +118,8 @@ class Channel(ABC):
         return lambda: self._listeners.remove(listener) if listener in self._listeners else None
 
     def publish(self, event: ChannelEvent) -> None:
+        if event.kind == "machine" and self.machine is None:
+            self.machine = event
         for listener in list(self._listeners):
             listener(event)
 

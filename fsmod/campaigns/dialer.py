@@ -22,11 +22,14 @@ the latest of them for calls not yet known are kept, so an agent who answers
 at once is not taken for an abandon, nor a callee who hangs up at once for a
 call held for hours.
 
-A campaign with `on machine` also gets `sf_detect=machine`: the socket
-session starts mod_avmd on the answered call (fsmod.channel). The dialer
-then waits, up to DETECT_S after the answer, for the call's CUSTOM
-avmd::beep (outcome MACHINE, so the flow's `retry … on machine` applies) or
-its end (ANSWERED); past DETECT_S the call is ANSWERED (a person talking).
+Every campaign call gets `sf_detect=fax` (`machine`, both detectors, with `on machine`):
+the socket session starts mod_spandsp's fax-tone detector, and mod_avmd for
+machines, on the answered call (fsmod.channel). The dialer then waits, up to
+FAX_WAIT_S after the answer (DETECT_S with `on machine`), for the call's
+DETECTED_TONE with `Detected-Fax-Tone: true` (outcome FAX: that number is a
+fax line, closed for the target, and its next number is tried), its CUSTOM
+avmd::beep (MACHINE, so the flow's `retry … on machine` applies) or its end
+(ANSWERED); past the wait the call is ANSWERED (a person talking).
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 
 import gevent
-from gevent.event import Event
+from gevent.event import AsyncResult, Event
 
 from engine.campaigns.dialler import DialRequest, DialResult
 from engine.campaigns.outcomes import from_cause, from_originate
@@ -55,6 +58,7 @@ _NUMBER = re.compile(r"\+?[0-9]{3,32}")
 MAX_CALL_S = 4 * 3600.0       # an answered call not reported ended by then is let go
 EARLY_KEEP = 4096             # events kept for calls whose originate result is not in yet
 DETECT_S = 45.0               # a voicemail greeting ends with its beep within this of the answer
+FAX_WAIT_S = 8.0              # an answering fax sends its CED tone within this of the answer
 
 
 class FsDialer:
@@ -70,7 +74,7 @@ class FsDialer:
         self.now = now or (lambda: dt.datetime.now(dt.UTC))
         self._ended: dict[str, Event] = {}
         self._agent: dict[str, Event] = {}
-        self._machine: dict[str, Event] = {}
+        self._tone: dict[str, AsyncResult] = {}     # uuid -> "machine" or "fax", once heard
         self._early: OrderedDict[tuple[str, str], dt.datetime] = OrderedDict()
         originator.control.subscribe(self._event)
 
@@ -86,6 +90,8 @@ class FsDialer:
         name = getattr(event, "name", "")
         if name == "CUSTOM" and getattr(event, "subclass", "") == Subclass.AVMD_BEEP:
             self._happened("machine", event.get("Unique-ID") or "")  # type: ignore[attr-defined]
+        elif name == "DETECTED_TONE" and event.get("Detected-Fax-Tone") == "true":  # type: ignore[attr-defined]
+            self._happened("fax", event.get("Unique-ID") or "")  # type: ignore[attr-defined]
         elif name == "CUSTOM":
             cc = cc_event(node, event)  # type: ignore[arg-type]
             if isinstance(cc, MemberEvent) and cc.action == CcAction.BRIDGE_AGENT_START:
@@ -95,8 +101,15 @@ class FsDialer:
 
     def _happened(self, kind: str, uuid: str) -> None:
         """Wake whoever waits for `kind` on `uuid`, or keep it for a wait still to come."""
-        waiting = {"machine": self._machine, "agent": self._agent, "ended": self._ended}[kind]
-        waiter = waiting.get(uuid)
+        if kind in ("machine", "fax"):
+            heard = self._tone.get(uuid)
+            if heard is not None:
+                if not heard.ready():
+                    heard.set(kind)
+            elif uuid:
+                self._seen_early(kind, uuid)
+            return
+        waiter = {"agent": self._agent, "ended": self._ended}[kind].get(uuid)
         if waiter is not None:
             waiter.set()
         elif uuid:
@@ -109,16 +122,19 @@ class FsDialer:
         while len(self._early) > EARLY_KEEP:
             self._early.popitem(last=False)
 
-    def _machine_heard(self, uuid: str, ended: Event) -> bool:
-        """Whether mod_avmd hears a beep on the answered call before it ends (or DETECT_S)."""
-        if self._early.pop(("machine", uuid), None) is not None:
-            return True
-        heard = self._machine.setdefault(uuid, Event())
+    def _tone_heard(self, uuid: str, ended: Event, seconds: float) -> Outcome | None:
+        """FAX or MACHINE when a detector hears the answered call's fax tone or a
+        voicemail beep before it ends (or `seconds` pass); None: a person."""
+        early = [(self._early.pop((kind, uuid), None), kind) for kind in ("fax", "machine")]
+        heard_at = [(at, kind) for at, kind in early if at is not None]
+        if heard_at:
+            return Outcome(min(heard_at)[1])
+        heard = self._tone.setdefault(uuid, AsyncResult())
         try:
-            gevent.wait([heard, ended], timeout=DETECT_S, count=1)
-            return heard.is_set()
+            gevent.wait([heard, ended], timeout=seconds, count=1)
+            return Outcome(heard.get_nowait()) if heard.ready() else None
         finally:
-            self._machine.pop(uuid, None)
+            self._tone.pop(uuid, None)
 
     def place(self, request: DialRequest) -> DialResult:
         variables = {"sf_number": request.number.lstrip("+")}
@@ -128,8 +144,8 @@ class FsDialer:
             variables["sf_connect_ms"] = str(max(1, round(request.connect_threshold_s * 1000)))
             if request.abandon_message:
                 variables["sf_abandon_message"] = request.abandon_message
-        if request.on_machine:
-            variables["sf_detect"] = "machine"      # fsmod.channel starts mod_avmd
+        # fsmod.channel starts mod_spandsp's fax-tone detector, and mod_avmd for machines
+        variables["sf_detect"] = "machine" if request.on_machine else "fax"
         try:
             originate = OriginateRequest(
                 self.endpoint(request.number, request.trunk), flow=request.flow,
@@ -167,9 +183,8 @@ class FsDialer:
             finally:
                 self._agent.pop(uuid, None)
 
-        outcome = Outcome.ANSWERED
-        if request.on_machine and self._machine_heard(uuid, waiter):
-            outcome = Outcome.MACHINE
+        outcome = self._tone_heard(uuid, waiter, DETECT_S if request.on_machine
+                                   else FAX_WAIT_S) or Outcome.ANSWERED
 
         def ended() -> None:
             try:

@@ -12,12 +12,16 @@ method waiting on the switch raises CallGone(cause), except those whose
 result FreeSWITCH delivers with or after the hangup (record, queue, bridge,
 send_fax), which return it; the next method then raises.
 
-A campaign call whose campaign has `on machine` carries `sf_detect=machine`
-(set by the dialler at originate): `detect()` subscribes the session to
-CUSTOM avmd::beep (`myevents` does not deliver CUSTOM events) and starts
-mod_avmd (`avmd_start`). A beep is published as ChannelEvent("machine",
-"beep"); an application of ours that is running is stopped (`uuid_break`)
-and the method running returns early, so the engine can go to the node.
+A campaign call carries `sf_detect` (set by the dialler at originate):
+"fax", or "machine" (both detectors) when its campaign has `on machine`. `detect()`
+subscribes the session to what the detectors fire and starts them: for
+"machine", CUSTOM avmd::beep (`myevents` does not deliver CUSTOM events) and
+mod_avmd (`avmd_start`); for "fax", DETECTED_TONE and mod_spandsp's CED
+detector (`spandsp_start_fax_detect … ced`), whose event carries
+`Detected-Fax-Tone: true` and the channel's Unique-ID. The first detector
+heard is published as ChannelEvent("machine", "beep"|"fax"); an application
+of ours that is running is stopped (`uuid_break`) and the method running
+returns early, so the engine can go to the campaign's `on machine` node.
 
 `listener`, when given, is told what the caller heard and did as
 `(kind, value)` pairs with the simulator's event names (answer, play, say,
@@ -76,7 +80,11 @@ WireListener = Callable[[str, Any], None]
 NO_PROMPT = Sound.silence(20)
 """play_and_get_digits needs a file: one frame of silence when the engine gives no prompt."""
 DETECT = "sf_detect"
-"""Channel variable of an originated call asking for detection: "machine" (mod_avmd)."""
+"""Channel variable of an originated call asking for detection: "fax" (mod_spandsp's
+fax tone) or "machine" (mod_avmd's voicemail beep, and the fax tone)."""
+FAX_DETECT_S = 30
+"""Seconds mod_spandsp listens for a fax tone: an answering fax sends CED within
+a few seconds of the answer, and a person talking would only risk a false hit."""
 DIGIT_REGEX = "[\\d*#]+"
 MIN_SPEECH_MS = 500
 """A recording with less than this before the silence that ended it holds nothing said
@@ -135,18 +143,26 @@ class ESLChannel(Channel):
 
     def detect(self) -> bool:
         """Start what `sf_detect` asks for (see the module's docstring); True when
-        detection runs. Called once, as the session starts, before the flow."""
-        if self.variables.get(DETECT) != "machine":
+        a detector runs. Called once, as the session starts, before the flow."""
+        asked = self.variables.get(DETECT, "")
+        machine, fax = asked == "machine", asked in ("machine", "fax")
+        if not machine and not fax:
             return False
+        names = [EventName.DETECTED_TONE] if fax else []
+        subclasses = [Subclass.AVMD_BEEP.value] if machine else []
         try:
-            reply = self.session.command(control.event([], [Subclass.AVMD_BEEP.value]))
+            reply = self.session.command(control.event(names, subclasses))
             if getattr(reply, "ok", True) is False:
-                log.warning("call=%s could not subscribe to avmd::beep (%s): no machine "
-                            "detection", self.uuid, getattr(reply, "reply_text", ""))
+                log.warning("call=%s could not subscribe to the detectors' events (%s): no "
+                            "machine or fax detection", self.uuid,
+                            getattr(reply, "reply_text", ""))
                 return False
-            self._run(apps.avmd_start())
+            if machine:
+                self._run(apps.avmd_start())
+            if fax:
+                self._run(apps.fax_detect(FAX_DETECT_S))
         except (SessionLost, CallGone) as error:
-            log.info("call=%s machine detection not started: %s", self.uuid, error)
+            log.info("call=%s machine or fax detection not started: %s", self.uuid, error)
             return False
         return True
 
@@ -167,13 +183,14 @@ class ESLChannel(Channel):
             self._emit("lost", digit)            # nothing listened: FreeSWITCH dropped it
 
     def _custom(self, event: Event) -> None:
-        if event.subclass != Subclass.AVMD_BEEP or self._machines:
+        tone = detected(event)
+        if tone is None or self._machines:
             return                               # once per line, like the engine's node
         if (event.get("Unique-ID") or self.uuid) != self.uuid:
             return
         self._machines += 1
-        self._emit("machine", "beep")
-        self.publish(ChannelEvent("machine", "beep"))
+        self._emit("machine", tone)
+        self.publish(ChannelEvent("machine", tone))
         if self.session.running:                 # stop the prompt the machine is hearing
             gevent.spawn(self._break)
 
@@ -517,3 +534,12 @@ def _epoch(text: str | None) -> dt.datetime | None:
 def _plain(value: str) -> str:
     """A screen-pop value FreeSWITCH will not expand (`$`, braces become spaces)."""
     return neutralise(str(value)).replace("$", " ").replace("{", " ").replace("}", " ")
+
+
+def detected(event: Event) -> str | None:
+    """"beep" for mod_avmd's avmd::beep, "fax" for mod_spandsp's fax tone, else None."""
+    if event.name == EventName.CUSTOM and event.subclass == Subclass.AVMD_BEEP:
+        return "beep"
+    if event.name == EventName.DETECTED_TONE and event.get("Detected-Fax-Tone") == "true":
+        return "fax"
+    return None

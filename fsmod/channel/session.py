@@ -84,7 +84,8 @@ class SocketSession:
     """The wire side of an ESLChannel. Hooks: `on_key(digit, run)` for every DTMF
     event (`run` is the application that took it, or None: nothing listened),
     `on_gone(cause)` once when the line goes, `on_event(event)` for every event,
-    `on_custom(event)` for every CUSTOM event (a detector's, e.g. avmd::beep);
+    `on_custom(event)` for every CUSTOM or DETECTED_TONE event (a detector's:
+    mod_avmd's avmd::beep, mod_spandsp's fax tone);
     `on_round_trip(kind, what, seconds)`, when set, for each command's reply
     (kind "reply", `what` the application or command word) and each run's
     completion (kind "complete", `what` the application): the metrics."""
@@ -317,7 +318,7 @@ class SocketSession:
             if run is not None:
                 run.keys.append(digit)
             self._safely(self.on_key, digit, run)
-        elif name == EventName.CUSTOM:
+        elif name in (EventName.CUSTOM, EventName.DETECTED_TONE):
             self._safely(self.on_custom, event)
         elif name == EventName.CHANNEL_HANGUP:
             self._line_gone(event.get("Hangup-Cause") or HangupCause.NORMAL_CLEARING.value)

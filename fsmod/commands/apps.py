@@ -162,6 +162,20 @@ def txfax(path: str) -> AppCall:
     return AppCall("txfax", validate.file_path("fax document", path))
 
 
+FAX_TONE_VARIABLE = "sf_fax_tone"
+"""Set to "true" on the channel by the fax detector's own action (mod_spandsp runs it)."""
+
+
+def fax_detect(seconds: int) -> AppCall:
+    """`spandsp_start_fax_detect set sf_fax_tone=true SECONDS ced`: mod_spandsp listens
+    for an answering fax's CED tone (or its V.21 preamble) for `seconds` (a media bug:
+    the application returns at once). On the tone it runs `set` and fires
+    DETECTED_TONE with `Detected-Fax-Tone: true` and the channel's Unique-ID."""
+    if not 1 <= seconds <= 3600:
+        raise validate.CommandValueError("fax detect seconds", str(seconds), "1..3600")
+    return AppCall("spandsp_start_fax_detect", f"set {FAX_TONE_VARIABLE}=true {seconds} ced")
+
+
 def avmd_start() -> AppCall:
     """`avmd_start`: mod_avmd listens to the call for a voicemail beep (a media bug:
     the application returns at once) and fires CUSTOM avmd::beep when it hears one."""

@@ -60,10 +60,13 @@ from the shortest wait (a link that flaps keeps backing off)."""
 
 SUBSCRIBED = (EventName.BACKGROUND_JOB, EventName.CHANNEL_BRIDGE, EventName.CHANNEL_UNBRIDGE,
               EventName.CHANNEL_HANGUP, EventName.CHANNEL_HANGUP_COMPLETE,
-              EventName.HEARTBEAT, EventName.SHUTDOWN)
-SUBCLASSES = ("callcenter::info", "spandsp::txfaxresult", "spandsp::rxfaxresult", "avmd::beep")
+              EventName.HEARTBEAT, EventName.SHUTDOWN, EventName.DETECTED_TONE)
+SUBCLASSES = ("callcenter::info", "spandsp::txfaxresult", "spandsp::rxfaxresult", "avmd::beep",
+              "sofia::register", "sofia::unregister", "sofia::expire")
 """CUSTOM events: mod_callcenter's, mod_spandsp's fax results (fsmod.faxsend) and
-mod_avmd's beep (a campaign call answered by a machine: fsmod.campaigns.dialer)."""
+mod_avmd's beep (a campaign call answered by a machine: fsmod.campaigns.dialer).
+DETECTED_TONE carries mod_spandsp's fax tone on a campaign call (the same dialer).
+mod_sofia's registrations tell the panel's wallboard whose phone is there."""
 
 
 class LinkState(enum.StrEnum):

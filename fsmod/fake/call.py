@@ -121,6 +121,7 @@ class FakeCall:
         self.recording: str | None = None
         self.broken = False
         self.avmd_armed = False                           # avmd_start ran (fake/detect.py)
+        self.fax_armed = False                            # spandsp_start_fax_detect ran
         self.scheduled: gevent.Greenlet | None = None     # sched_hangup
         self.commands: Sequence[Frame] = ()
         """What the call's socket session was sent, kept after the session closed."""

@@ -30,7 +30,7 @@ from fsmod.fake.agents import bow_out, finish_leg, reach_agent
 from fsmod.fake.agents import end as end_call
 from fsmod.fake.call import FRAME, FakeCall, PendingApp
 from fsmod.fake.conference import conference_app
-from fsmod.fake.detect import avmd_start
+from fsmod.fake.detect import avmd_start, fax_detect
 from fsmod.fake.legs import RINGING_CAUSES
 from fsmod.fake.script import Outcome
 from fsmod.vocab import EventName, HangupCause, PlaybackResponse, ReadResult
@@ -626,4 +626,5 @@ APPS: dict[str, Callable[[FakeCall, str], str]] = {
     "record": _record,
     "txfax": _txfax,
     "avmd_start": avmd_start,
+    "spandsp_start_fax_detect": fax_detect,
 }

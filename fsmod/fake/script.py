@@ -65,3 +65,6 @@ class CallScript:
     machine_at: float | None = None
     """When mod_avmd hears a voicemail beep (fires CUSTOM avmd::beep), once
     `avmd_start` runs on the call (fsmod/fake/detect.py)."""
+    fax_at: float | None = None
+    """When mod_spandsp hears an answering fax's tone (fires DETECTED_TONE), once
+    `spandsp_start_fax_detect` runs on the call (fsmod/fake/detect.py)."""

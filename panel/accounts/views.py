@@ -2,7 +2,9 @@
 
 Opening: the agent takes down name, phone and supply address; the store
 mints the account number, which the page shows large for the agent to read
-to the caller. Closing: the account's bills, payments, contacts and open
+to the caller; a button then hands the caller of the agent's current call
+to the IVR (flows/set_pin.flow) with that account on the line, to set the
+PIN privately. Closing: the account's bills, payments, contacts and open
 tickets, what must be settled (unpaid bills and their late fees as of
 today), and a close button the store refuses, with the amount, while
 anything is owed.
@@ -17,8 +19,12 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
+from fsmod.control.link import ControlError
+from panel.agent import actions
+from panel.agent.actions import Refused
 from panel.auth import Role, current_user, requires
 from panel.context import panel_context
+from panel.live.screenpop import desk
 from store.accounts_open import (
     AccountError,
     BadAccountInput,
@@ -56,11 +62,12 @@ def _opened(value: str) -> Customer | None:
 
 
 def _new_page(form: dict[str, str], error: str = "", field: str = "",
-              status: int = 200) -> tuple[str, int]:
-    opened = _opened(request.args.get("opened", ""))
+              status: int = 200, opened: Customer | None = None,
+              handed: str = "", hand_error: str = "") -> tuple[str, int]:
+    opened = opened or _opened(request.args.get("opened", ""))
     return render_template("accounts/new.html", form=form, error=error, field=field,
                            areas=supply_areas(), classes=CUSTOMER_CLASSES,
-                           opened=opened), status
+                           opened=opened, handed=handed, hand_error=hand_error), status
 
 
 @bp.get("/accounts/new")
@@ -84,6 +91,50 @@ def account_open() -> Response | tuple[str, int]:
     except AccountError as e:
         return _new_page(dict(form), str(e), "", 409)
     return redirect(url_for("accounts.account_new", opened=opened.account))
+
+
+PIN_FLOW = "set_pin"      # flows/set_pin.flow
+
+
+def _hand_to_pin_flow(account: str) -> str:
+    """Hand the caller of the agent's current call to the PIN flow with `account`;
+    what was done, or Refused saying why not."""
+    ctx = panel_context()
+    user = current_user()
+    live = desk(ctx).live(user.agent) if user.agent else None
+    pop = live.call if live is not None else None
+    if pop is None:
+        raise Refused("you have no call on your desk: the caller must be on a call you took "
+                      "from the queue to be handed to the IVR", 409)
+    pop = actions.own_call(live, pop.call_id)
+    try:
+        outcome = actions.hand_back(ctx.control, pop, PIN_FLOW, ctx.flows,
+                                    ctx.settings.freeswitch.context, account=account)
+    except ControlError as exc:
+        raise Refused(f"FreeSWITCH did not answer: {exc}", 503) from None
+    if not outcome.ok:
+        raise Refused(outcome.message, outcome.status)
+    return (f"The caller ({pop.caller}) is handed to the IVR to set the PIN of account "
+            f"{account}; the call has left your desk.")
+
+
+@bp.post("/accounts/<account>/hand-to-pin")
+@requires(Role.AGENT)
+def account_hand_to_pin(account: str) -> tuple[str, int]:
+    """The caller of the agent's current call sets the new account's PIN in the IVR."""
+    customer = _opened(account)
+    if customer is None:
+        return _new_page({}, f"no account {account!r}: open it first", "account", 404)
+    if customer.pin_hash:
+        return _new_page({}, opened=customer, status=409,
+                         hand_error=f"account {account} has a PIN already: the IVR never "
+                                    "replaces one")
+    try:
+        done = _hand_to_pin_flow(account)
+    except Refused as refused:
+        return _new_page({}, opened=customer, status=refused.outcome.status,
+                         hand_error=refused.outcome.message)
+    return _new_page({}, opened=customer, handed=done)
 
 
 @bp.get("/accounts/close")

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -44,6 +45,7 @@ RING_S = 45.0               # how long a consulted or three-way target may ring
 STATUSES = {s.value: s for s in (AgentStatus.AVAILABLE, AgentStatus.ON_BREAK,
                                  AgentStatus.LOGGED_OUT)}
 WRAP_UP_CODE_MAX = 40
+ACCOUNT = re.compile(r"[0-9]{4,20}")   # as the store's account numbers (store/accounts_open.py)
 
 
 @dataclass(frozen=True)
@@ -226,21 +228,26 @@ def click_to_dial(control: Any, extension: str, kind: str, target: str, context:
 
 
 def hand_back(control: Any, pop: ScreenPop, flow: str, flows: Sequence[Mapping[str, Any]],
-              context: str) -> Outcome:
+              context: str, account: str = "") -> Outcome:
     """The caller's leg leaves the agent for `flow` (a PIN entered privately, the
     post-call question): `sf_call_id` keeps it the same call and record, `sf_flow`
     picks the flow (engine.lifecycle), and a flow number routes the leg into the
-    outbound socket."""
+    outbound socket. `sf_account` is always written, with `account` or empty: the
+    flow trusts it (set_pin stores that account's first PIN), so the account a
+    caller keyed in, which the screen-pop left there, must not reach the flow."""
     by_name = {ir["flow"]: ir for ir in flows}
     if flow not in by_name:
         raise Refused(f"no flow {flow!r} is loaded: one of {', '.join(sorted(by_name)) or 'none'}")
+    account = (account or "").strip()
+    if account and not ACCOUNT.fullmatch(account):
+        raise Refused(f"account {account!r} is not an account number (4 to 20 digits)")
     number = next(iter(by_name[flow].get("numbers") or ()), None) or next(
         iter((by_name.get(pop.flow) or {}).get("numbers") or ()), None) or next(
         (n for ir in flows for n in (ir.get("numbers") or ())), None)
     if number is None:
         raise Refused("no loaded flow has a number the dialplan routes to switchflow", 409)
     calls = CallControl(_needs(control))
-    for name, value in (("sf_call_id", pop.call_id), ("sf_flow", flow)):
+    for name, value in (("sf_account", account), ("sf_call_id", pop.call_id), ("sf_flow", flow)):
         op = _command(calls.setvar, pop.member_uuid, name, value)
         if not op.ok:
             return _op(op, "")

@@ -218,8 +218,7 @@ def _live_record(calls: Any, call_id: str) -> Any:
     """The record of a call still open in this process's engine, or None."""
     if calls is None or not call_id:
         return None
-    find = getattr(calls, "open_call", None)
-    open_call = find(call_id) if find is not None else getattr(calls, "_open", {}).get(call_id)
+    open_call = calls.open_call(call_id)
     return open_call.record if open_call is not None else None
 
 
@@ -406,13 +405,10 @@ def _replace(pop: ScreenPop, **changes: Any) -> ScreenPop:
 def username_for_agent(agent: str) -> str | None:
     """The panel user whose mod_callcenter agent is `agent` (store users table)."""
     from store.lookups import lookup_connection
-    from store.models.users import PanelUser
+    from store.users import username_for_agent as find
 
     with lookup_connection():
-        row = (PanelUser.select(PanelUser.username)
-               .where(PanelUser.agent == agent, PanelUser.disabled == False)  # noqa: E712
-               .order_by(PanelUser.id).first())
-    return row.username if row is not None else None
+        return find(agent)
 
 
 _DESKS: dict[int, AgentDesk] = {}

@@ -36,7 +36,7 @@ DEMO: tuple[tuple[str, int, bool, int, str, tuple[Step, ...]], ...] = (
         (30, "dispatch", {"team": "field_north"}),)),                # past, never accepted
     ("repair", 2, False, 45, "燃气表不走字", ()),                      # new, waiting dispatch
     ("repair", 3, False, 2 * 24 * 60, "燃气表漏液", (
-        (20, "dispatch", {"team": "field_south", "person": "zhao.lei"}),
+        (20, "dispatch", {"team": "field_south", "person": "wu.gang"}),
         (60, "accept", {}),
         (180, "start", {}),
         (200, "pause", {"reason": "waiting_parts"}))),

@@ -216,6 +216,14 @@ def get_user(user_id: int) -> User | None:
     return _user(row) if row else None
 
 
+def username_for_agent(agent: str) -> str | None:
+    """The enabled panel user whose mod_callcenter agent is `agent` (the oldest, if two)."""
+    row = (PanelUserRow.select(PanelUserRow.username)
+           .where(PanelUserRow.agent == agent, PanelUserRow.disabled == False)  # noqa: E712
+           .order_by(PanelUserRow.id).first())
+    return row.username if row is not None else None
+
+
 def list_users() -> list[User]:
     return [_user(r) for r in PanelUserRow.select().order_by(PanelUserRow.username)]
 

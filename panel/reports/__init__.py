@@ -1,0 +1,1 @@
+"""Reports for supervisors (`/reports`): the blueprint is panel.reports.views.blueprint."""
