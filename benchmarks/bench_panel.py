@@ -35,7 +35,6 @@ monkey.patch_all()
 import argparse  # noqa: E402
 import dataclasses  # noqa: E402
 import datetime as dt  # noqa: E402
-import importlib  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
 import platform  # noqa: E402
@@ -56,7 +55,6 @@ QUEUE = "bench@default"
 EXTENSION = "7000"
 EXPORTED = "sf_account,sf_caller,sf_call_id"     # what the hotline's queue action exports
 SECRET = "bench-secret-key-0123456789-abcdefghijklmnop"
-AREA_MODULES = ["panel.agent.views", "panel.supervisor.views"]   # the call screen, the wallboard
 FIRST_ACCOUNT = 60_000_001         # store/seed_bulk.py's generated customers
 
 
@@ -131,19 +129,13 @@ def open_store(folder: Path, agents: int) -> dict[str, Any]:
     from engine.settings import load_settings
     from store.db import bind, open_database
     from store.latefees import LateFeeRule
-    from store.models.users import PanelUserRow, migration_9
+    from store.models.users import PanelUserRow
     from store.schema import migrate
     from store.seed import seed_demo
     from store.users import add_user
 
     db = bind(open_database(f"sqlite:///{folder / 'bench.db'}"))
     migrate(db)
-    migration_9(db)
-    try:
-        from store.models.quality import migration_11
-        migration_11(db)
-    except ImportError:
-        pass
     settings = load_settings(env={"SWITCHFLOW_PANEL_SECRET_KEY": SECRET})
     seed_demo(db, dt.date.today(), LateFeeRule.from_settings(settings),
               customers=max(agents, 10), timezone=settings.engine.timezone)
@@ -183,7 +175,6 @@ def timed_get(port: int, path: str, cookie: str) -> float:
 
 
 def main_server(args: argparse.Namespace) -> dict[str, Any]:
-    import panel.areas as areas
     from fsmod.commands.api import ApiCommand
     from fsmod.control import Control, ControlConfig, LinkTiming, NodeConfig
     from fsmod.fake.control import FakeAgent
@@ -193,10 +184,6 @@ def main_server(args: argparse.Namespace) -> dict[str, Any]:
     from panel.context import PanelContext
     from panel.server import listen, start_areas
 
-    for module in AREA_MODULES:     # listed in panel/areas.py or not (yet)
-        if not any(a.startswith(module + ":") for a in areas.AREAS):
-            found = importlib.import_module(module)
-            areas.AREAS.append(module + (":blueprint" if hasattr(found, "blueprint") else ":bp"))
     agents = args.calls
     folder = Path(tempfile.mkdtemp(prefix="bench_panel_"))
     store = open_store(folder, agents)

@@ -1,9 +1,10 @@
 """The whole demo service for the browser tests, and Debian's headless Chromium to drive it.
 
 `demo` starts `switchflow serve --demo` once for the module (a child process on
-free ports, SQLite in a temporary folder): the fake FreeSWITCH inside it, demo
-callers every DEMO_CALLERS_S seconds walking the hotline DEMO_SPEED times
-faster than life, and the panel with the demo logins (panel/demo.py).
+free ports, a new SQLite database in a temporary folder, which the demo makes
+and seeds): the fake FreeSWITCH inside it, demo callers every DEMO_CALLERS_S
+seconds walking the hotline DEMO_SPEED times faster than life, and the panel
+with the demo logins (panel/demo.py).
 
 Chromium comes from Debian (/usr/bin/chromium with /usr/bin/chromedriver,
 installed by .ci/run); nothing downloads a browser (Selenium Manager is never
@@ -35,25 +36,6 @@ DEMO_CALLERS_S = "2"
 DEMO_SPEED = "5"
 START_S = 60.0
 
-# the panel's areas the browser walks through, in case panel/areas.py does not list
-# them yet (each helper's tests add their own the same way until the lead merges)
-AREA_MODULES = ["panel.agent.views", "panel.tickets", "panel.accounts",
-                "panel.supervisor.views", "panel.help.views"]
-LAUNCH = (
-    "import importlib, sys\n"
-    "import panel.areas as areas\n"
-    "for module in {modules!r}:\n"
-    "    if any(a.startswith(module + ':') for a in areas.AREAS):\n"
-    "        continue\n"
-    "    found = importlib.import_module(module)\n"
-    "    name = 'blueprint' if hasattr(found, 'blueprint') else 'bp'\n"
-    "    areas.AREAS.append(module + ':' + name)\n"
-    "from cli.main import main\n"
-    "sys.argv[0] = 'switchflow'\n"
-    "main()\n"
-)
-
-
 def need_chromium() -> None:
     missing = [str(p) for p in (CHROMIUM, CHROMEDRIVER) if not p.exists()]
     if not missing:
@@ -79,21 +61,6 @@ def _answers(url: str) -> bool:
         return False
 
 
-def prepare_database(path: Path) -> None:
-    """The store's schema plus the panel's tables (users; help and quality), as
-    `switchflow db init` makes them once the lead lists migrations 9-11."""
-    sys.path.insert(0, str(ROOT / "tests"))
-    from panel_support import open_panel_db
-
-    extra = []
-    try:
-        from store.models.quality import migration_11
-        extra.append(migration_11)
-    except ImportError:
-        pass
-    open_panel_db(path, extra=extra).close()
-
-
 @dataclass
 class Demo:
     url: str
@@ -107,8 +74,7 @@ class Demo:
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory) -> Iterator[Demo]:
     need_chromium()
-    folder = tmp_path_factory.mktemp("demo")
-    prepare_database(folder / "switchflow.db")
+    folder = tmp_path_factory.mktemp("demo")     # a new database: the demo makes it
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT),
            "SWITCHFLOW_DB": f"sqlite:///{folder / 'switchflow.db'}",
@@ -122,9 +88,8 @@ def demo(tmp_path_factory) -> Iterator[Demo]:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     log = ARTIFACTS / "browser-serve.log"
     with log.open("wb") as out:
-        proc = subprocess.Popen([sys.executable, "-c", LAUNCH.format(modules=AREA_MODULES),
-                                 "serve", "--demo"], cwd=ROOT, env=env, stdout=out,
-                                stderr=subprocess.STDOUT)
+        proc = subprocess.Popen([sys.executable, "-m", "cli", "serve", "--demo"], cwd=ROOT,
+                                env=env, stdout=out, stderr=subprocess.STDOUT)
     made = Demo(f"http://127.0.0.1:{port}", proc, log)
     try:
         deadline = time.monotonic() + START_S
