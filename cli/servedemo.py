@@ -149,9 +149,8 @@ def run_demo(service: Any, fake: Any, pace: DemoPace) -> None:
     start_campaign(service.settings, service.calls.flows)
     fake.scale = 1 / pace.speed
     if pace.every > 0:
-        stopping = getattr(service, "_stopping", None)
         DemoCallers(fake, "127.0.0.1", service.telephony.outbound_port, every=pace.every).run(
-            stopping.is_set if stopping is not None else lambda: False)
+            getattr(service, "_stopping", None))
 
 
 def start_campaign(settings: Settings, flows: Mapping[str, Any],

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import gevent
+import gevent.event
 
 from fsmod.fake.media import sound_seconds
 from fsmod.fake.script import CallScript, Outcome
@@ -205,19 +206,24 @@ class DemoCallers:
         self.mix = mix
         self.random = random.Random(seed)
         self.placed = 0
+        self.calls: list[FakeCall] = []
         self.numbers = (f"139{n:08d}" for n in itertools.count(10_000_001))
 
-    def run(self, stopping: Callable[[], bool] = lambda: False) -> None:
-        """Place a caller now and every `every` seconds after, until killed or
-        `stopping()` (the service takes no more calls)."""
+    def run(self, stop: gevent.event.Event | None = None) -> None:
+        """Place a caller now and every `every` seconds after, until killed or `stop`
+        is set (the service takes no more calls): then the demo's callers still on
+        the line hang up, so the service's shutdown need not wait for them."""
+        stop = stop if stop is not None else gevent.event.Event()
         for kind in itertools.cycle(self.mix):
-            if stopping():
-                return
             try:
-                self.place(kind)
+                self.calls = [c for c in self.calls if not c.gone]
+                self.calls.append(self.place(kind))
             except Exception:            # one caller going wrong must not stop the rest
                 log.exception("demo caller (%s) could not be placed", kind.kind)
-            gevent.sleep(self.every)
+            if stop.wait(self.every):
+                break
+        for call in self.calls:
+            call.hangup("NORMAL_CLEARING")
 
     def place(self, kind: CallerKind) -> FakeCall:
         """One caller of `kind`, now."""
