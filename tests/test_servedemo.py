@@ -56,3 +56,21 @@ def test_the_demo_dials_slowly_at_any_hour_and_stops_quickly():
     assert shipped.campaigns.quiet_hours and demo.campaigns.quiet_hours == ""
     assert demo.campaigns.rate * 30 == pytest.approx(1.0)       # one call every 30 s
     assert demo.serve.drain == 3000 < shipped.serve.drain
+
+
+def test_the_demo_agents_desk_phones_are_registered_to_the_fake():
+    import json
+
+    from fsmod.fake.switch import FakeFreeSWITCH
+    from fsmod.fake.traffic import demo_agents
+
+    fake = FakeFreeSWITCH()
+    assert json.loads(fake.api_show("registrations as json")) == {"row_count": 0}
+    demo_agents(fake, {"billing": "billing@default", "general": "general@default"})
+    shown = json.loads(fake.api_show("registrations as json"))
+    assert shown["row_count"] == 3
+    assert {row["reg_user"] for row in shown["rows"]} == {"1001", "1002", "1003"}
+    assert fake.tiers == {("billing@default", "1001@default"), ("billing@default", "1002@default"),
+                          ("general@default", "1003@default")}
+    assert fake.agents["1003@default"].status == "Available"
+    assert fake.agents["1001@default"].status == "Logged Out"

@@ -238,9 +238,15 @@ class ApiCommands:
         return f"+OK {a_leg.uuid}\n"
 
     def api_show(self, args: str) -> str:
-        """`show channels as json`: the columns 1.10.12 prints."""
+        """`show channels as json`: the columns 1.10.12 prints; `show registrations as
+        json`: the rows of `registrations` (the phones registered to the fake), as
+        1.10.12 prints them (`{"row_count":0}` when there are none)."""
+        if args == "registrations as json":
+            rows = list(getattr(self, "registrations", {}).values())
+            return json.dumps({"row_count": len(rows), **({"rows": rows} if rows else {})},
+                              separators=(",", ":"))
         if args != "channels as json":
-            return "-ERR the fake shows only `channels as json`\n"
+            return "-ERR the fake shows only `channels as json` and `registrations as json`\n"
         rows = [_channel_row(c) for c in self.calls.values() if not c.gone]
         return json.dumps({"row_count": len(rows), "rows": rows}, separators=(",", ":"))
 

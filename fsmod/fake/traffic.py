@@ -29,6 +29,7 @@ from __future__ import annotations
 import itertools
 import logging
 import random
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -179,17 +180,32 @@ def demo_agents(switch: FakeFreeSWITCH, queues: dict[str, str],
     to FreeSWITCH at its start (before any control connection: the panel's first
     `queue list agents` finds them): each on a loopback contact whose extension
     bridges on to a phone that answers, its tiers for its queues (`queues`: settings
-    [queues]), at its starting status. Returns the agents' names."""
+    [queues]), at its starting status; and each agent's desk phone (NNNN of
+    NNNN@DOMAIN, the panel user's `user/NNNN`) registered. Returns the agents' names."""
     from fsmod.fake.control import FakeAgent
 
     switch.extensions[AGENT_EXTENSION] = [("bridge", f"loopback/{PHONE_EXTENSION}")]
+    registrations = switch.__dict__.setdefault("registrations", {})
     for agent in agents:
+        phone = agent.name.split("@")[0]
+        registrations[phone] = registration_row(phone, agent.name.split("@")[-1],
+                                                5060 + len(registrations) + 1)
         switch.agents[agent.name] = FakeAgent(agent.name, contact=AGENT_CONTACT,
                                               status=agent.status)
         for name, queue in queues.items():
             if not agent.queues or name.split("/")[0] in agent.queues:
                 switch.tiers.add((queue, agent.name))
     return [a.name for a in agents]
+
+
+def registration_row(user: str, realm: str, port: int) -> dict[str, str]:
+    """The agent's desk phone as `show registrations as json` lists a SIP phone
+    registered to FreeSWITCH (the user's extension `user/NNNN` is that phone)."""
+    return {"reg_user": user, "realm": realm, "token": f"demo-{user}",
+            "url": f"sofia/internal/sip:{user}@127.0.0.1:{port}",
+            "expires": str(int(time.time()) + 3600), "network_ip": "127.0.0.1",
+            "network_port": str(port), "network_proto": "udp", "hostname": "fs",
+            "metadata": ""}
 
 
 class DemoCallers:

@@ -85,6 +85,7 @@ def test_the_agent_logs_in_to_the_call_screen(demo, agent, screenshot):
     assert agent.current_url == demo.url + "/agent"
     assert "1001@default" in text_of(agent, ".agent-head")
     assert text_of(agent, "#agent-status") == "Logged Out"
+    assert text_of(agent, "#agent-phone") == "registered"     # the demo's desk phone
     screenshot(agent, "agent-logged-in")
 
 
