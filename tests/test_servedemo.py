@@ -65,6 +65,8 @@ def test_the_demo_agents_desk_phones_are_registered_to_the_fake():
     from fsmod.fake.traffic import demo_agents
 
     fake = FakeFreeSWITCH()
+    assert fake.api_show("registrations as json").startswith("-ERR")   # knows no phones
+    fake.registrations = {}
     assert json.loads(fake.api_show("registrations as json")) == {"row_count": 0}
     demo_agents(fake, {"billing": "billing@default", "general": "general@default"})
     shown = json.loads(fake.api_show("registrations as json"))
