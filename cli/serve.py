@@ -137,9 +137,17 @@ def serve(demo: bool) -> None:
     from fsmod.service.logs import setup_logging
     from fsmod.service.service import Service, ServiceError
 
+    from . import servedemo
+
     setup_logging(settings.serve.log_format)
+    if demo:                # the whole service as the demo (cli/servedemo.py)
+        pace = servedemo.demo_pace()
+        settings = servedemo.demo_settings(settings)
+        servedemo.prepare_store(settings)
     built = assemble(settings)
     side = telephony(settings, demo)
+    if demo:
+        servedemo.open_all_hours(built.flows)
     service = Service(settings, built.flows, built.runtime, side, policies=built.policies,
                       demo=demo)
     from panel.app import PanelError
@@ -148,6 +156,9 @@ def serve(demo: bool) -> None:
         service.workers.append(panel_worker(service, settings))
     except PanelError as exc:
         raise click.ClickException(f"refusing to serve: {exc}") from None
+    if demo:
+        service.workers.extend(servedemo.demo_workers(service, pace))
+        servedemo.announce(settings, pace, servedemo.panel_port(service, settings))
     try:
         service.start()
     except ServiceError as exc:

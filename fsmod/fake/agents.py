@@ -49,6 +49,19 @@ def extension_of(contact: str) -> str:
     return parts[1] if len(parts) > 1 else endpoint
 
 
+MEMBER_VARIABLES = ("cc_queue", "cc_member_uuid", "cc_queue_joined_epoch")
+
+
+def exported(member: FakeCall) -> dict[str, str]:
+    """What mod_callcenter sets on every leg it originates to an agent (capture
+    inbound-callcenter-agent-answers: the agent's bridge events carry them): the
+    member's variables named in its `cc_export_vars`, its queue and member ids."""
+    v = member.variables
+    names = [n.strip() for n in v.get("cc_export_vars", "").split(",")]
+    found = {n: v[n] for n in (*MEMBER_VARIABLES, *names) if n and n in v}
+    return {**found, "cc_member_session_uuid": member.uuid, "cc_side": "agent"}
+
+
 def _pair(switch, member: FakeCall, extension: str, originator: FakeCall | None,
           run: bool = False) -> tuple:
     """A loopback pair for `extension`; `run`: its b-leg runs the extension (else
@@ -57,7 +70,7 @@ def _pair(switch, member: FakeCall, extension: str, originator: FakeCall | None,
 
     def script() -> CallScript:
         return CallScript(caller=member.script.caller, caller_name=member.script.caller_name,
-                          destination=extension)
+                          destination=extension, variables=exported(member))
 
     a_leg = FakeCall(switch, script(), direction="outbound", leg="a")
     b_leg = FakeCall(switch, script(), leg="b")

@@ -238,7 +238,15 @@ class ApiCommands:
         return f"+OK {a_leg.uuid}\n"
 
     def api_show(self, args: str) -> str:
-        """`show channels as json`: the columns 1.10.12 prints."""
+        """`show channels as json`: the columns 1.10.12 prints; `show registrations as
+        json` once the fake was given a `registrations` table (phone user -> its row,
+        as 1.10.12 prints it; the whole-service demo's desk phones), else refused as
+        before (a fake that knows no phones says so rather than "none registered")."""
+        registrations = self.__dict__.get("registrations")
+        if args == "registrations as json" and registrations is not None:
+            rows = list(registrations.values())
+            return json.dumps({"row_count": len(rows), **({"rows": rows} if rows else {})},
+                              separators=(",", ":"))
         if args != "channels as json":
             return "-ERR the fake shows only `channels as json`\n"
         rows = [_channel_row(c) for c in self.calls.values() if not c.gone]
