@@ -7,15 +7,14 @@ file and its index row changed in one step).
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 
 import click
 
 from engine.settings import Settings
 
+from .db import ready
 from .project import cli_settings
 
 
@@ -85,7 +84,7 @@ def _run(settings: Settings, action: str, keep: int | None, dry_run: bool) -> No
 
     days = keep or settings.panel.recordings_keep
     now = dt.datetime.now(dt.UTC)
-    with _database(settings):
+    with ready(settings):
         steps = plan(now=now, keep_days=days, action=action,
                      recordings_dir=Path(settings.freeswitch.recordings_dir),
                      archive_dir=Path(settings.panel.recordings_archive))
@@ -112,30 +111,3 @@ def _run(settings: Settings, action: str, keep: int | None, dry_run: bool) -> No
     if failed:
         raise click.ClickException(f"{failed} recording(s) could not be handled (see above); "
                                    "the index still names where each file is")
-
-
-@contextlib.contextmanager
-def _database(settings: Settings) -> Iterator[None]:
-    """The settings' database, connected and at this switchflow's schema; errors as one line."""
-    import peewee
-
-    from store.db import DatabaseUrl, StoreError, connect
-    from store.schema import SchemaError, current_version, pending
-    try:
-        db = connect(settings.store.url)
-    except StoreError as e:
-        raise click.ClickException(str(e)) from None
-    shown = DatabaseUrl.parse(settings.store.url).shown
-    try:
-        if current_version(db) is None:
-            raise click.ClickException(f"{shown} has no switchflow schema: run "
-                                       "`switchflow db init`")
-        if pending(db):
-            raise click.ClickException(f"{shown} needs migrating: run `switchflow db migrate`")
-        yield
-    except SchemaError as e:
-        raise click.ClickException(str(e)) from None
-    except peewee.DatabaseError as e:
-        raise click.ClickException(f"the database refused: {str(e).strip()}") from None
-    finally:
-        db.close()

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import click
 
-from engine.settings import Settings
-
+from .db import ready
 from .project import cli_settings
 
 FORMATS = ("table", "csv", "json", "png")
@@ -89,7 +86,7 @@ def report(kind: str, start: str, end: str | None, fmt: str, output: Path | None
         raise click.BadParameter(f"the period ends ({last:%Y-%m-%d %H:%M}) before it starts "
                                  f"({first:%Y-%m-%d %H:%M})", param_hint="--to")
     period = Period(first, last, settings.engine.timezone)
-    with _database(settings):
+    with ready(settings):
         result = build(kind, period, settings, now)
     if fmt == "png":
         if needs_cjk(result) and cjk_font() is None:
@@ -115,30 +112,3 @@ def _write(path: Path, data: bytes) -> None:
         path.write_bytes(data)
     except OSError as e:
         raise click.ClickException(f"cannot write {path}: {e.strerror}") from None
-
-
-@contextlib.contextmanager
-def _database(settings: Settings) -> Iterator[None]:
-    """The settings' database, connected and at this switchflow's schema; errors as one line."""
-    import peewee
-
-    from store.db import DatabaseUrl, StoreError, connect
-    from store.schema import SchemaError, current_version, pending
-    try:
-        db = connect(settings.store.url)
-    except StoreError as e:
-        raise click.ClickException(str(e)) from None
-    shown = DatabaseUrl.parse(settings.store.url).shown
-    try:
-        if current_version(db) is None:
-            raise click.ClickException(f"{shown} has no switchflow schema: run "
-                                       "`switchflow db init`")
-        if pending(db):
-            raise click.ClickException(f"{shown} needs migrating: run `switchflow db migrate`")
-        yield
-    except SchemaError as e:
-        raise click.ClickException(str(e)) from None
-    except peewee.DatabaseError as e:
-        raise click.ClickException(f"the database refused: {str(e).strip()}") from None
-    finally:
-        db.close()
