@@ -58,8 +58,21 @@ def last_key(path: list[str], keys: list, node: str) -> str:
     return "—"
 
 
-def exits(period: Period) -> tuple[list[Exit], Counter[str]]:
-    """Each call's IVR exit, and how many calls reached each node."""
+@dataclass(frozen=True)
+class Walk:
+    """One call's part in its first flow: where it left the IVR and what it did there."""
+
+    flow: str
+    node: str                 # where the first flow's part ended ("" if nowhere)
+    reason: str               # how it ended (a segment's end reason)
+    path: list[str]           # every node of the call
+    ivr_path: list[str]       # the nodes up to `node`: the IVR's part
+    keys: list                # (menu, key) of the whole call
+
+
+def walks(period: Period) -> list[Walk]:
+    """Each call started in the period, read as the IVR reports read it: a caller
+    leaves the IVR at the node its first flow's part ended in."""
     lo, hi = period.utc_bounds()
     with database.connection_context():
         calls = list(CallRow.select(CallRow.id, CallRow.flow, CallRow.end_reason, CallRow.body)
@@ -67,18 +80,25 @@ def exits(period: Period) -> tuple[list[Exit], Counter[str]]:
         first = {s.call_id: s for s in CallSegment.select().join(CallRow)
                  .where(CallRow.started_at >= lo, CallRow.started_at < hi,
                         CallSegment.position == 0)}
-    found, reached = [], Counter()
+    found = []
     for call in calls:
         body = json.loads(call.body)
         path, keys = body.get("path") or [], body.get("keys") or []
         segment = first.get(call.id)
-        flow = segment.flow if segment else call.flow
         node = segment.node if segment else (path[-1] if path else "")
-        reason = segment.reason if segment else call.end_reason
-        ivr_path = path[:path.index(node) + 1] if node in path else path
-        reached.update(set(ivr_path))
-        found.append(Exit(flow, node or "—", last_key(path, keys, node),
-                          HOW.get(reason, reason)))
+        found.append(Walk(segment.flow if segment else call.flow, node,
+                          segment.reason if segment else call.end_reason, path,
+                          path[:path.index(node) + 1] if node in path else path, keys))
+    return found
+
+
+def exits(period: Period) -> tuple[list[Exit], Counter[str]]:
+    """Each call's IVR exit, and how many calls reached each node."""
+    found, reached = [], Counter()
+    for walk in walks(period):
+        reached.update(set(walk.ivr_path))
+        found.append(Exit(walk.flow, walk.node or "—", last_key(walk.path, walk.keys, walk.node),
+                          HOW.get(walk.reason, walk.reason)))
     return found, reached
 
 

@@ -9,13 +9,10 @@ so an edge of the flow's graph can carry how often its key was pressed.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass, field
 
-from store.models.base import database
-from store.models.calls import CallRow, CallSegment
-from store.reports.ivr import HOW
+from store.reports.ivr import HOW, walks
 from store.reports.model import Period
 
 
@@ -31,28 +28,14 @@ class FlowHeat:
 
 def heat(period: Period) -> dict[str, FlowHeat]:
     """Each flow that took calls started in the period, with its counts."""
-    lo, hi = period.utc_bounds()
-    with database.connection_context():
-        calls = list(CallRow.select(CallRow.id, CallRow.flow, CallRow.end_reason, CallRow.body)
-                     .where(CallRow.started_at >= lo, CallRow.started_at < hi))
-        first = {s.call_id: s for s in CallSegment.select().join(CallRow)
-                 .where(CallRow.started_at >= lo, CallRow.started_at < hi,
-                        CallSegment.position == 0)}
     flows: dict[str, FlowHeat] = {}
-    for call in calls:
-        body = json.loads(call.body)
-        path, keys = body.get("path") or [], body.get("keys") or []
-        segment = first.get(call.id)
-        name = segment.flow if segment else call.flow
-        node = segment.node if segment else (path[-1] if path else "")
-        reason = segment.reason if segment else call.end_reason
-        ivr_path = path[:path.index(node) + 1] if node in path else path
-        h = flows.setdefault(name, FlowHeat(name))
+    for walk in walks(period):
+        h = flows.setdefault(walk.flow, FlowHeat(walk.flow))
         h.calls += 1
-        h.reached.update(set(ivr_path))
-        if node:
-            h.left[node] += 1
-            h.how.setdefault(node, Counter())[HOW.get(reason, reason)] += 1
-        visited = set(ivr_path)
-        h.keys.update((str(menu), str(key)) for menu, key in keys if menu in visited)
+        visited = set(walk.ivr_path)
+        h.reached.update(visited)
+        if walk.node:
+            h.left[walk.node] += 1
+            h.how.setdefault(walk.node, Counter())[HOW.get(walk.reason, walk.reason)] += 1
+        h.keys.update((str(menu), str(key)) for menu, key in walk.keys if menu in visited)
     return flows
