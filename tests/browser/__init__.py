@@ -1,0 +1,1 @@
+"""Browser tests of the panel: the whole demo in headless Debian Chromium."""
