@@ -17,6 +17,7 @@ from typing import Any
 from engine.demo import national_number
 from store.models.gas import Application, Incident, Interruption, SupplyArea
 from store.models.tickets import TicketAudit, TicketRow
+from store.phones import number_forms
 
 KIND_NAMES = {"new_connection": "居民开户通气", "alteration": "管线改造",
               "relocation": "表具移位", "closure": "销户"}
@@ -88,16 +89,6 @@ def interruptions_record(postcode: str, now: dt.datetime, zone: dt.tzinfo
 
 # ---------------------------------------------------------------- tickets
 
-def _number_forms(phone: str) -> set[str]:
-    """The ways a caller ID or callback number may have been written down."""
-    forms = {phone}
-    national = national_number(phone)
-    if national:
-        forms |= {national, "+86" + national.removeprefix("0"),
-                  "0086" + national.removeprefix("0")}
-    return forms
-
-
 def _closed_at(ticket: TicketRow) -> dt.datetime | None:
     """When the ticket was last closed, from its audit log (tickets closed before
     migration 4 have no closed_at)."""
@@ -115,7 +106,7 @@ def ticket_progress_record(phone: str, now: dt.datetime, zone: dt.tzinfo
     days before `now` (UTC)."""
     types = list(FOLLOWED_TICKETS)
     by_caller = (TicketRow.select()
-                 .where(TicketRow.type.in_(types), TicketRow.caller.in_(_number_forms(phone)))
+                 .where(TicketRow.type.in_(types), TicketRow.caller.in_(number_forms(phone)))
                  .order_by(TicketRow.created_at.desc()).limit(10))
     ticket = _followed(by_caller, now)
     if ticket is None:

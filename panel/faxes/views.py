@@ -18,7 +18,8 @@ from PIL import Image, ImageSequence, UnidentifiedImageError
 from engine.calendars.clock import get_zone
 from panel.auth import Role, requires
 from panel.context import panel_context
-from store.faxjobs.inbox import Received, find_received, list_received, senders
+from store.faxjobs.inbox import Received, find_received, list_received
+from store.phones import phone_owners
 
 blueprint = Blueprint("faxes", __name__, url_prefix="/faxes", template_folder="templates")
 
@@ -46,7 +47,7 @@ def inbox() -> Any:
     zone = get_zone(panel_context().settings.engine.timezone)
     rows = [(fax, fax.received_at.astimezone(zone), readable(fax) is not None) for fax in faxes]
     return render_template("faxes/inbox.html", rows=rows, caller=caller or "",
-                           senders=senders({fax.caller for fax in faxes}))
+                           senders=phone_owners({fax.caller for fax in faxes}))
 
 
 @blueprint.route("/<int:fax_id>/pages/<int:page>.png")

@@ -224,16 +224,12 @@ def _live_record(calls: Any, call_id: str) -> Any:
 
 def _customer_account(account: str, caller: str) -> str:
     """The account the caller keyed in, else the one whose phone is calling."""
-    from store.models.customers import Customer, Phone
-    from store.selfservice import _number_forms
+    from store.phones import phone_owners
 
     if account:
         return account
-    if not caller:
-        return ""
-    row = (Phone.select(Customer.account).join(Customer)
-           .where(Phone.number.in_(sorted(_number_forms(caller)))).order_by(Phone.id).first())
-    return row.customer.account if row is not None else ""
+    owner = phone_owners([caller]).get(caller) if caller else None
+    return owner.account if owner is not None else ""
 
 
 def _recent_calls(caller: str, phones: Sequence[str], zone: dt.tzinfo,

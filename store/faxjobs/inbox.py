@@ -8,14 +8,11 @@ control links to one node) is stored once (the channel uuid is unique).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 import peewee
 
-from engine.demo import national_number
 from store.models.base import database
-from store.models.customers import Customer, Phone
 from store.models.faxjobs import ReceivedFax
 
 
@@ -50,34 +47,9 @@ def store_received(*, caller: str, destination: str, path: str, pages: int, succ
     return row.id
 
 
-@dataclass(frozen=True)
-class Sender:
-    """The customer whose phone sent a fax (matched on any of the customer's numbers)."""
-
-    account: str
-    name: str
-
-
 def find_received(fax_id: int) -> Received | None:
     row = ReceivedFax.get_or_none(ReceivedFax.id == fax_id)
     return _received(row) if row is not None else None
-
-
-def senders(callers: Iterable[str]) -> dict[str, Sender]:
-    """Each caller number that is a customer's phone, written either way (with or
-    without +86 / a leading 0), with that customer; numbers of nobody are left out."""
-    forms: dict[str, str] = {}
-    for caller in callers:
-        for form in {caller, national_number(caller) or caller}:
-            forms[form] = caller
-    if not forms:
-        return {}
-    rows = (Phone.select(Phone.number, Customer.account, Customer.name).join(Customer)
-            .where(Phone.number.in_(list(forms))).order_by(Phone.position).tuples())
-    found: dict[str, Sender] = {}
-    for number, account, name in rows:
-        found.setdefault(forms[number], Sender(account, name))
-    return found
 
 
 def _received(r: ReceivedFax) -> Received:
