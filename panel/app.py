@@ -39,6 +39,13 @@ NAV: tuple[tuple[str, str, Role], ...] = (
 )
 
 
+# scripts only from the panel's own files: text that slipped into a page unescaped
+# still could not run; styles may be inline (pages and charts set them)
+CONTENT_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+                  "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; "
+                  "base-uri 'self'; form-action 'self'")
+
+
 class PanelError(Exception):
     """The panel cannot start: the message says what to set."""
 
@@ -108,6 +115,7 @@ def _pages(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("Content-Security-Policy", CONTENT_POLICY)
         if not is_static():
             # pages show customers' data: not kept for the back button after a logout
             response.headers.setdefault("Cache-Control", "no-store")

@@ -25,9 +25,9 @@ class DemoLogin:
 
 
 DEMO_LOGINS: tuple[DemoLogin, ...] = (
-    DemoLogin("agent1", "agent1-demo", "agent", "王丽 (agent 1001)", "1001@default", "user/1001"),
-    DemoLogin("agent2", "agent2-demo", "agent", "陈刚 (agent 1002)", "1002@default", "user/1002"),
-    DemoLogin("supervisor", "supervisor-demo", "supervisor", "刘主管 (supervisor)"),
+    DemoLogin("agent1", "agent1-demo", "agent", "王丽", "1001@default", "user/1001"),
+    DemoLogin("agent2", "agent2-demo", "agent", "陈刚", "1002@default", "user/1002"),
+    DemoLogin("supervisor", "supervisor-demo", "supervisor", "刘主管"),
     DemoLogin("admin", "admin-demo", "admin", "Admin"),
 )
 
