@@ -372,6 +372,8 @@ def _rate(ctx: click.Context, param: click.Parameter, value: float) -> float:
 @click.option("--unallocated-rate", type=float, default=0.01, show_default=True,
               callback=_rate, help="Share of numbers that do not exist.")
 @click.option("--machine-rate", type=float, default=0.0, show_default=True, callback=_rate)
+@click.option("--fax-rate", type=float, default=0.0, show_default=True, callback=_rate,
+              help="Share of numbers that are fax lines (answered by a fax tone).")
 @click.option("--agents", type=click.IntRange(0, 10_000), default=5, show_default=True,
               help="Agents (preview, progressive, predictive).")
 @click.option("--targets", "n_targets", type=click.IntRange(1, 1_000_000), default=1000,
@@ -385,7 +387,8 @@ def _rate(ctx: click.Context, param: click.Parameter, value: float) -> float:
 @click.option("--max-days", type=click.FloatRange(0.01, 365), default=30, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="As JSON.")
 def simulate(name: str, answer_rate: float, busy_rate: float, reject_rate: float,
-             network_rate: float, unallocated_rate: float, machine_rate: float, agents: int,
+             network_rate: float, unallocated_rate: float, machine_rate: float,
+             fax_rate: float, agents: int,
              n_targets: int, start: str | None, mode: str | None, zones: str | None, seed: int,
              max_days: float, as_json: bool) -> None:
     """Play campaign NAME through on virtual time, before a single real call: targets
@@ -414,7 +417,7 @@ def simulate(name: str, answer_rate: float, busy_rate: float, reject_rate: float
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--zones") from None
     far = FarEnds(answer_rate, busy_rate, reject_rate, unallocated_rate, network_rate,
-                  machine_rate, seed=seed)
+                  machine_rate, fax_rate=fax_rate, seed=seed)
     try:
         far.check()
     except ValueError as exc:

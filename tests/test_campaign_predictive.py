@@ -147,3 +147,17 @@ def test_a_campaign_put_together_from_flow_file_and_settings():
         "Asia/Shanghai", "", "pstn", Mode.AUTOMATIC)
     assert cfg.retry.max_tries == 3 and cfg.window.name == "calling"
     assert str(cfg.window.quiet) == "21:00-08:00"
+
+
+def test_fax_lines_in_a_dry_run_are_closed_and_the_next_number_is_called():
+    cfg = config(mode=Mode.AUTOMATIC, window=DAILY_9_TO_20, rate=5, concurrency=30)
+    r = simulate(cfg, local("2026-11-23 09:00"), targets=300, agents=5,
+                 far=FarEnds(answer_rate=1.0, busy_rate=0, reject_rate=0, network_rate=0,
+                             unallocated_rate=0, fax_rate=0.3, seed=7))
+    # a first number that is a fax line (about 30%) sends the dialler on to the second
+    assert 80 < r.outcomes["fax"] < 150 and r.calls == r.outcomes["fax"] + r.outcomes["answered"]
+    assert set(r.attempts_per_target) == {1, 2}              # no fax line called twice
+    # a target whose two numbers are both fax lines (about 9%) fails; the rest are reached
+    assert 10 < r.states["failed"] < 50
+    assert r.outcomes["answered"] == r.states["completed"] == 300 - r.states["failed"]
+    assert not r.breaches

@@ -42,6 +42,8 @@ from engine.campaigns.simclock import EventClock
 
 MESSAGE_S = 12.0          # the recorded message an abandoned callee hears
 WRAP_UP_S = 10.0          # an agent's after-call work
+FAX_RING_S = (2.0, 6.0)   # a fax machine answers within a ring or two
+FAX_HANGUP_S = 8.0        # the dialler's wait for the tone, then the call ends
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,7 @@ class FarEnds:
     unallocated_rate: float = 0.01    # share of *numbers* that do not exist
     network_rate: float = 0.01
     machine_rate: float = 0.0
+    fax_rate: float = 0.0             # share of *numbers* that are fax lines
     ring_s: tuple[float, float] = (4.0, 20.0)   # ringing before an answer
     busy_s: tuple[float, float] = (1.0, 4.0)
     talk_s: tuple[float, float] = (40.0, 150.0)  # an answered call's length
@@ -63,7 +66,7 @@ class FarEnds:
         total = self.answer_rate + self.busy_rate + self.reject_rate + self.network_rate \
             + self.machine_rate
         for name in ("answer_rate", "busy_rate", "reject_rate", "unallocated_rate",
-                     "network_rate", "machine_rate"):
+                     "network_rate", "machine_rate", "fax_rate"):
             if not 0 <= getattr(self, name) <= 1:
                 raise ValueError(f"--{name.replace('_', '-')} must be between 0 and 1")
         if total > 1 + 1e-9:
@@ -113,15 +116,25 @@ class ScriptedDialer:
         self.rng = random.Random(far.seed)
         self.requests: list[tuple[dt.datetime, DialRequest]] = []
 
+    def _share(self, number: str, kind: str) -> float:
+        """Where `number` falls in [0, 1), the same on every call to it."""
+        digest = hashlib.blake2b(f"{self.far.seed}:{kind}{number}".encode(),
+                                 digest_size=4).digest()
+        return int.from_bytes(digest) / 2**32
+
     def _dead(self, number: str) -> bool:
-        digest = hashlib.blake2b(f"{self.far.seed}:{number}".encode(), digest_size=4).digest()
-        return int.from_bytes(digest) / 2**32 < self.far.unallocated_rate
+        return self._share(number, "") < self.far.unallocated_rate
+
+    def _fax_line(self, number: str) -> bool:
+        return self._share(number, "fax:") < self.far.fax_rate
 
     def answer(self, number: str, timeout_s: float) -> tuple[str, float]:
         """(the originate's answer line, seconds until it comes)."""
         f, r = self.far, self.rng
         if self._dead(number):
             return "-ERR NO_ROUTE_DESTINATION", r.uniform(0.5, 2.0)
+        if self._fax_line(number):                  # a fax machine answers every call
+            return "+FAX", r.uniform(*FAX_RING_S)
         x = r.random()
         for share, line, span in ((f.answer_rate, f"+OK {_uuid.uuid4()}", f.ring_s),
                                   (f.machine_rate, "+MACHINE", f.ring_s),
@@ -141,6 +154,10 @@ class ScriptedDialer:
         self.requests.append((started, request))
         line, seconds = self.answer(request.number, request.timeout_s)
         self.clock.sleep(seconds)
+        if line == "+FAX":                          # its tone, heard at the answer
+            return DialResult(Outcome.FAX, uuid=str(_uuid.uuid4()), node="sim",
+                              answered_at=self.clock.now(),
+                              ended=lambda: self.clock.sleep(FAX_HANGUP_S))
         if line == "+MACHINE":
             return DialResult(Outcome.MACHINE, uuid=str(_uuid.uuid4()), node="sim",
                               answered_at=self.clock.now(),
