@@ -14,7 +14,8 @@ Around the ordinary serve process (cli/serve.py) the demo adds:
   default, 0 for none), walking its menus: billing, agents, leaks, faxes,
   repairs, some giving up while they wait (SWITCHFLOW_DEMO_SPEED plays their
   calls faster than life: the browser tests use it);
-- the campaign DEMO_CAMPAIGN running at one call every CAMPAIGN_EVERY_S seconds;
+- the campaign DEMO_CAMPAIGN running at one call every CAMPAIGN_EVERY_S seconds, and
+  PREVIEW_CAMPAIGN in preview mode (an agent's call screen offers its large accounts);
 - the panel's demo logins (panel/demo.py), printed with the panel's address.
 """
 
@@ -36,6 +37,7 @@ CALLERS_ENV = "SWITCHFLOW_DEMO_CALLERS"
 SPEED_ENV = "SWITCHFLOW_DEMO_SPEED"
 CALLERS_EVERY_S = 20.0
 DEMO_CAMPAIGN = "dunning_small"
+PREVIEW_CAMPAIGN = "dunning_large"   # preview mode: agents accept or skip each large account
 CAMPAIGN_EVERY_S = 30.0
 DRAIN_MS = 3000
 ALL_DAY = [[0, 24 * 60]]
@@ -147,6 +149,7 @@ def run_demo(service: Any, fake: Any, pace: DemoPace) -> None:
         log.error("demo: the fake FreeSWITCH's control link: %s; no demo traffic", why)
         return
     start_campaign(service.settings, service.calls.flows)
+    start_campaign(service.settings, service.calls.flows, PREVIEW_CAMPAIGN)
     fake.scale = 1 / pace.speed
     if pace.every > 0:
         DemoCallers(fake, "127.0.0.1", service.telephony.outbound_port, every=pace.every).run(
@@ -212,7 +215,8 @@ def announce(settings: Settings, pace: DemoPace, panel_port: int) -> None:
     if pace.speed != 1:
         callers += f", its calls {pace.speed:g} times faster than life"
     click.echo(f"demo: the fake FreeSWITCH runs in this process; {callers}; campaign "
-               f"{DEMO_CAMPAIGN} dials one call every {CAMPAIGN_EVERY_S:g} s at most")
+               f"{DEMO_CAMPAIGN} dials one call every {CAMPAIGN_EVERY_S:g} s at most; "
+               f"{PREVIEW_CAMPAIGN} waits for an agent to accept each customer (preview)")
     url = f"http://{settings.panel.host}:{panel_port}"
     try:
         seeded = seed_demo_logins(dt.datetime.now(dt.UTC))

@@ -269,6 +269,23 @@ def test_preview_accept_places_the_call_and_skip_puts_the_target_back():
     assert store.target(second.id).next_at == local("2026-11-23 11:00").astimezone(dt.UTC)
 
 
+def test_an_accepted_preview_waits_for_room_under_the_caps_instead_of_going_back_unseen():
+    clock = EventClock(local("2026-11-23 10:00"))
+    store = MemoryCampaignStore()
+    targets(store, 2)
+    ends = ScriptedEnds(clock)
+    d = CampaignDialler(config(mode=Mode.PREVIEW, rate=0.1), store, ends, clock, worker="panel")
+    desk = PreviewDesk(d)
+    first, second = desk.next("agent-7"), desk.next("agent-8")
+    desk.accept(first.id, "agent-7")          # takes the one token: one call per 10 s
+    desk.accept(second.id, "agent-8")         # no room now: placed when there is
+    clock.run(lambda: len(ends.lines) == 2 and not d.calls,
+              until=local("2026-11-23 10:05"))
+    assert [ln.request.target_id for ln in ends.lines] == [first.id, second.id]
+    gap = (ends.lines[1].at - ends.lines[0].at).total_seconds()
+    assert 9 <= gap <= 11                     # the caps held: one call per 10 s
+
+
 def test_an_unallocated_number_is_not_redialled_even_by_a_store_that_forgets_it():
     from dataclasses import replace
 

@@ -15,6 +15,8 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 
+import gevent
+
 from engine.campaigns.dialler import CampaignDialler
 from engine.campaigns.ports import Target, TargetState
 
@@ -60,9 +62,24 @@ class PreviewDesk:
         return self.offers.pop(target_id)
 
     def accept(self, target_id: int, agent: str) -> None:
-        """Place the call now (in its own greenlet; the outcome is recorded as any other)."""
+        """Place the call now, or as soon as the caps allow (the outcome is recorded as
+        any other). An accepted customer is never put back unseen because the caps were
+        full at that instant: its greenlet waits for room, within the target's lease."""
         offer = self._offer(target_id, agent)
-        self.dialler._start(offer.target, self.dialler.clock.now())
+        d = self.dialler
+        if d.pacer.room(*d.gates) > 0:
+            d._start(offer.target, d.clock.now())
+        else:
+            gevent.spawn(self._when_room, offer.target)
+
+    def _when_room(self, target: Target) -> None:
+        d = self.dialler
+        waited = 0.0
+        while d.pacer.room(*d.gates) <= 0 and waited < d.config.lease_s / 2:
+            pause = max(0.05, d.pacer.wait(*d.gates))
+            d.clock.sleep(pause)
+            waited += pause
+        d._start(target, d.clock.now())
 
     def skip(self, target_id: int, agent: str, reason: str = "") -> None:
         """Not now: the target is due again after `skip_delay_s`."""

@@ -40,7 +40,7 @@ def step(name: str, campaign: str, target: str, agent: str) -> Outcome:
                 "phones": list(found.phones)}})
         if name == "accept":
             preview.preview_accept(campaign, _target_id(target), agent)
-            return Outcome(True, "the call is being placed")
+            return Outcome(True, "the call is placed as soon as the campaign's caps allow")
         preview.preview_skip(campaign, _target_id(target), agent)
         return Outcome(True, "skipped; the customer is due again later")
     except preview.PreviewError as exc:
