@@ -57,6 +57,10 @@ class RecordingControl:
     def fire(self, event: Event) -> None:
         for handler in self.handlers:
             handler("fs", event)
+        for handler in self.handlers:   # the desk handles events in its own greenlet
+            settle = getattr(getattr(handler, "__self__", None), "settle", None)
+            if settle is not None:
+                settle()
 
 
 class FakeCalls:

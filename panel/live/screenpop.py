@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 import gevent
 import peewee
+from gevent.queue import JoinableQueue
 
 from fsmod.control.callcenter import AgentEvent, CcAction, MemberEvent, cc_event
 from fsmod.esl.events import Event
@@ -299,12 +300,18 @@ UserOf = Callable[[str], "str | None"]   # mod_callcenter agent name -> panel us
 
 
 class AgentDesk:
-    """Every panel agent's live state in this process, fed by FreeSWITCH's events."""
+    """Every panel agent's live state in this process, fed by FreeSWITCH's events.
+
+    The events are handled in the desk's own greenlet, in the order they came:
+    building a screen-pop reads the store, and the control connection's reader
+    (which also tells the engine when calls end) must never wait for it."""
 
     def __init__(self, ctx: PanelContext, user_of: UserOf | None = None) -> None:
         self.ctx = ctx
         self.user_of = user_of or username_for_agent
         self.agents: dict[str, AgentLive] = {}
+        self._inbox: JoinableQueue = JoinableQueue()
+        self._worker: gevent.Greenlet | None = None
 
     def live(self, agent: str) -> AgentLive:
         found = self.agents.get(agent)
@@ -316,19 +323,39 @@ class AgentDesk:
         return self.ctx.now()
 
     def on_event(self, node: str, event: Event) -> None:
-        """The control connection's event handler (never raises: one bad event
-        must not stop the others)."""
+        """The control connection's event handler: mod_callcenter's agent and bridge
+        events are queued for the desk's greenlet (never raises, never waits)."""
         try:
             typed = cc_event(node, event)
-            if isinstance(typed, AgentEvent):
-                self._agent_event(typed)
-            elif isinstance(typed, MemberEvent) and typed.agent:
-                if typed.action == CcAction.BRIDGE_AGENT_START:
-                    self._bridged(typed, event.variables)
-                elif typed.action == CcAction.BRIDGE_AGENT_END:
-                    self._unbridged(typed)
         except Exception:
-            log.exception("screen-pop: event %s not handled", event.headers.get("CC-Action"))
+            log.exception("screen-pop: event %s not read", event.headers.get("CC-Action"))
+            return
+        if isinstance(typed, AgentEvent) or (
+                isinstance(typed, MemberEvent) and typed.agent and typed.action in (
+                    CcAction.BRIDGE_AGENT_START, CcAction.BRIDGE_AGENT_END)):
+            variables = dict(event.variables) if isinstance(typed, MemberEvent) else {}
+            self._inbox.put((typed, variables))
+            if self._worker is None or self._worker.dead:
+                self._worker = gevent.spawn(self._drain)
+
+    def settle(self, timeout: float | None = 5.0) -> bool:
+        """Wait until every event queued so far is handled (tests, shutdown)."""
+        return bool(self._inbox.join(timeout))
+
+    def _drain(self) -> None:
+        while True:
+            typed, variables = self._inbox.get()
+            try:
+                if isinstance(typed, AgentEvent):
+                    self._agent_event(typed)
+                elif typed.action == CcAction.BRIDGE_AGENT_START:
+                    self._bridged(typed, variables)
+                else:
+                    self._unbridged(typed)
+            except Exception:   # one bad event must not stop the others
+                log.exception("screen-pop: event %s not handled", typed.action)
+            finally:
+                self._inbox.task_done()
 
     def _publish_state(self, live: AgentLive) -> None:
         username = self.user_of(live.agent)
