@@ -113,3 +113,11 @@ def test_call_records_are_listed_and_read(api):
     assert api.get("/api/calls/nope").status_code == 404
     assert api.get("/api/calls?since=2026-11-28&until=2026-11-27").status_code == 400
     assert api.get("/api/calls?caller=1' OR '1'='1").status_code == 400
+
+
+def test_an_unknown_query_parameter_is_refused_naming_what_the_operation_takes(api):
+    answer = api.get("/api/calls?per-page=5", "calls:read")
+    assert answer.status_code == 400
+    assert answer.get_json()["detail"].startswith("unknown query parameter 'per-page': this "
+                                                  "operation takes agent, caller, flow, page, "
+                                                  "per_page, since, until")

@@ -16,6 +16,7 @@ from typing import Any
 
 from flask import g, request
 
+from panel.api.contract import check_query
 from panel.api.errors import ApiError
 from panel.context import panel_context
 from store.apitokens import SCOPES, TokenRefused, TokenView, authenticate
@@ -42,6 +43,7 @@ def api_requires(scope: str) -> Callable[[Callable[..., Any]], Callable[..., Any
                     raise ApiError(403, f"token {token.id} ({token.name}) lacks the scope "
                                         f"{scope}: `switchflow token add` makes one that has it")
                 g.api_token = token
+                check_query()
                 return view(*args, **kwargs)
         setattr(checked, MARKER, scope)
         return checked

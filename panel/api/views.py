@@ -9,14 +9,11 @@ step with the routes by tests/test_api_openapi.py.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from flask import Blueprint, Response
 
 from panel.api import calls, customers, errors, readings, tickets
 from panel.api.auth import api_public
-
-OPENAPI = Path(__file__).resolve().parent / "openapi.json"
+from panel.api.contract import OPENAPI
 
 blueprint = Blueprint("api", __name__, url_prefix="/api")
 errors.register(blueprint)
