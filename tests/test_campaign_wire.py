@@ -13,6 +13,7 @@ import gevent
 import gevent.event
 import pytest
 from campaignkit import config
+from fakewire import control_to, running_fake
 
 from cli.project import compile_checked, demo_runtime, flow_names
 from engine.calendars.clock import SystemClock
@@ -24,30 +25,23 @@ from engine.campaigns.ports import Outcome, TargetState
 from engine.lifecycle import Calls
 from engine.settings import load_settings
 from fsmod.campaigns.dialer import FsDialer
-from fsmod.control import Control, ControlConfig, FsSwitch, LinkTiming, NodeConfig, Originator
-from fsmod.fake.switch import FakeFreeSWITCH
+from fsmod.control import FsSwitch, Originator
 from fsmod.server import OutboundServer
 
 ROOT = Path(__file__).resolve().parents[1]
 FLOWS = ROOT / "flows"
-TIMING = LinkTiming(api_timeout=2.0, heartbeat_interval=0.5, heartbeat_misses=4,
-                    reconnect_min=0.02, reconnect_max=0.1, lost_grace=2.0)
 
 
 @pytest.fixture
 def fake():
-    switch = FakeFreeSWITCH(scale=0.02, heartbeat=0.5).start()
-    yield switch
-    switch.stop()
+    with running_fake(scale=0.02, heartbeat=0.5) as switch:
+        yield switch
 
 
 @pytest.fixture
 def control(fake):
-    ctl = Control(ControlConfig((NodeConfig("fs", "127.0.0.1", fake.port, "ClueCon"),), TIMING))
-    ctl.start()
-    assert ctl.wait_up(3)
-    yield ctl
-    ctl.stop()
+    with control_to(fake) as ctl:
+        yield ctl
 
 
 def dunning_flow():

@@ -24,6 +24,7 @@ from pathlib import Path
 import gevent
 import pytest
 from campaignkit import config
+from fakewire import control_to, running_fake
 
 from cli.project import compile_checked, demo_runtime
 from engine.calendars.clock import SystemClock
@@ -39,10 +40,7 @@ from fsmod.commands.api import AgentState, AgentStatus
 from fsmod.control import (
     CallCenter,
     Control,
-    ControlConfig,
     FsSwitch,
-    LinkTiming,
-    NodeConfig,
     Originator,
 )
 from fsmod.fake.script import CallScript
@@ -51,8 +49,6 @@ from fsmod.fake.switch import FakeFreeSWITCH
 from fsmod.server import OutboundServer
 
 ROOT = Path(__file__).resolve().parents[1]
-TIMING = LinkTiming(api_timeout=2.0, heartbeat_interval=0.5, heartbeat_misses=4,
-                    reconnect_min=0.02, reconnect_max=0.1, lost_grace=2.0)
 QUEUE = "large_accounts@default"
 SCALE = 0.02
 TALK = 25.0          # scripted seconds an agent talks (0.5 s on the fake's clock)
@@ -85,18 +81,14 @@ step bye:
 
 @pytest.fixture
 def fake():
-    switch = FakeFreeSWITCH(scale=SCALE, heartbeat=0.5).start()
-    yield switch
-    switch.stop()
+    with running_fake(scale=SCALE, heartbeat=0.5) as switch:
+        yield switch
 
 
 @pytest.fixture
 def control(fake):
-    ctl = Control(ControlConfig((NodeConfig("fs", "127.0.0.1", fake.port, "ClueCon"),), TIMING))
-    ctl.start()
-    assert ctl.wait_up(3)
-    yield ctl
-    ctl.stop()
+    with control_to(fake) as ctl:
+        yield ctl
 
 
 def agents_logged_in(fake: FakeFreeSWITCH, control: Control, names: list[str]) -> CallCenter:

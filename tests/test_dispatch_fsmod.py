@@ -7,32 +7,26 @@ from __future__ import annotations
 import gevent
 import pytest
 from fakeswitch import Client, OutboundServer
+from fakewire import control_to, running_fake
 
 from engine.dispatch.worker import PlaceRequest
-from fsmod.control import Control, ControlConfig, LinkTiming, NodeConfig, Originator
+from fsmod.control import Originator
 from fsmod.dispatch import OriginatePlacer
-from fsmod.fake import FakeFreeSWITCH
 
-TIMING = LinkTiming(api_timeout=2.0, heartbeat_interval=0.5, heartbeat_misses=4,
-                    reconnect_min=0.02, reconnect_max=0.1, lost_grace=2.0)
 CALL = PlaceRequest(dispatch_id=17, ticket_no="261130000001", crew="wang.wei",
                     phone="13900000011", caller_id="95158", ring_timeout_s=3)
 
 
 @pytest.fixture
 def fake():
-    switch = FakeFreeSWITCH(scale=0.1, heartbeat=2.0).start()
-    yield switch
-    switch.stop()
+    with running_fake(scale=0.1, heartbeat=2.0) as switch:
+        yield switch
 
 
 @pytest.fixture
 def control(fake):
-    ctl = Control(ControlConfig((NodeConfig("fs", "127.0.0.1", fake.port, "ClueCon"),), TIMING))
-    ctl.start()
-    assert ctl.wait_up(3)
-    yield ctl
-    ctl.stop()
+    with control_to(fake) as ctl:
+        yield ctl
 
 
 @pytest.fixture

@@ -8,12 +8,12 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from fakewire import control_to, running_fake
 
 from engine.fax.documents import Today
 from engine.fax.policy import FaxPolicy
 from engine.fax.renderer import FaxRenderer
-from fsmod.control import Control, ControlConfig, LinkTiming, NodeConfig, Originator
-from fsmod.fake import FakeFreeSWITCH
+from fsmod.control import Originator
 from fsmod.fake.fax import DROPPED, FaxLine
 from fsmod.faxsend import FaxEvents, FaxSender
 from fsmod.faxsend.sender import SenderConfig, keep_received
@@ -22,8 +22,6 @@ from store.faxjobs.inbox import list_received
 
 REPO = Path(__file__).resolve().parents[1]
 SCALE = 0.05
-TIMING = LinkTiming(api_timeout=2.0, heartbeat_interval=0.5, heartbeat_misses=4,
-                    reconnect_min=0.02, reconnect_max=0.1, lost_grace=2.0)
 T0 = dt.datetime(2026, 11, 28, 2, 0, tzinfo=dt.UTC)
 POLICY = FaxPolicy()
 
@@ -38,18 +36,14 @@ class Clock:
 
 @pytest.fixture
 def fake():
-    switch = FakeFreeSWITCH(scale=SCALE, heartbeat=2.0).start()
-    yield switch
-    switch.stop()
+    with running_fake(scale=SCALE, heartbeat=2.0) as switch:
+        yield switch
 
 
 @pytest.fixture
 def control(fake):
-    ctl = Control(ControlConfig((NodeConfig("fs", "127.0.0.1", fake.port, "ClueCon"),), TIMING))
-    ctl.start()
-    assert ctl.wait_up(3)
-    yield ctl
-    ctl.stop()
+    with control_to(fake) as ctl:
+        yield ctl
 
 
 @pytest.fixture

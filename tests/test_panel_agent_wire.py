@@ -9,36 +9,31 @@ from __future__ import annotations
 import gevent
 import pytest
 from fakeswitch import Client, OutboundServer
+from fakewire import control_to, running_fake
 from test_panel_agent import add_customer, with_agent_area
 
 from fsmod.commands import apps, sendmsg
-from fsmod.control import CallCenter, Control, ControlConfig, LinkTiming, NodeConfig
-from fsmod.fake import CallScript, FakeFreeSWITCH, Outcome
+from fsmod.control import CallCenter
+from fsmod.fake import CallScript, Outcome
 from panel.context import PanelContext
 from panel.live.screenpop import desk
 
 pytest_plugins = ["panel_support"]
 
 SCALE = 0.1
-TIMING = LinkTiming(api_timeout=2.0, heartbeat_interval=0.5, heartbeat_misses=4,
-                    reconnect_min=0.02, reconnect_max=0.1, lost_grace=2.0)
 
 
 @pytest.fixture
 def fake():
-    switch = FakeFreeSWITCH(scale=SCALE, heartbeat=2.0).start()
-    switch.extensions["7100"] = [("bridge", "loopback/7101")]
-    yield switch
-    switch.stop()
+    with running_fake(scale=SCALE, heartbeat=2.0) as switch:
+        switch.extensions["7100"] = [("bridge", "loopback/7101")]
+        yield switch
 
 
 @pytest.fixture
 def control(fake):
-    ctl = Control(ControlConfig((NodeConfig("fs", "127.0.0.1", fake.port, "ClueCon"),), TIMING))
-    ctl.start()
-    assert ctl.wait_up(3)
-    yield ctl
-    ctl.stop()
+    with control_to(fake) as ctl:
+        yield ctl
 
 
 @pytest.fixture

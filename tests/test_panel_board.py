@@ -10,6 +10,7 @@ from pathlib import Path
 import gevent
 import pytest
 from fakeswitch import Client, OutboundServer
+from fakewire import control_to, running_fake
 from servedoubles import ScriptedCaller, SimTelephony
 
 from cli.call import script_inputs
@@ -18,14 +19,12 @@ from engine.calendars.clock import VirtualClock
 from engine.settings import load_settings
 from fsmod.commands import apps, sendmsg
 from fsmod.commands.api import AgentStatus
-from fsmod.control import CallCenter, Control, ControlConfig, LinkTiming, NodeConfig
+from fsmod.control import CallCenter
 from fsmod.esl.events import Event
-from fsmod.fake import CallScript, FakeFreeSWITCH
+from fsmod.fake import CallScript
 from fsmod.service.service import CallChange, Service
 from panel.live.board import Board
 
-TIMING = LinkTiming(api_timeout=2.0, heartbeat_interval=0.5, heartbeat_misses=4,
-                    reconnect_min=0.02, reconnect_max=0.1, lost_grace=2.0)
 QUEUE = "general@default"
 
 
@@ -45,18 +44,14 @@ class Published:
 
 @pytest.fixture
 def fake():
-    switch = FakeFreeSWITCH(scale=0.1, heartbeat=2.0).start()
-    yield switch
-    switch.stop()
+    with running_fake(scale=0.1, heartbeat=2.0) as switch:
+        yield switch
 
 
 @pytest.fixture
 def control(fake):
-    ctl = Control(ControlConfig((NodeConfig("fs", "127.0.0.1", fake.port, "ClueCon"),), TIMING))
-    ctl.start()
-    assert ctl.wait_up(3)
-    yield ctl
-    ctl.stop()
+    with control_to(fake) as ctl:
+        yield ctl
 
 
 def until(check, timeout: float = 3.0):
