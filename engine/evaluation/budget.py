@@ -15,12 +15,16 @@ Waiting costs nothing: a call waiting for keys, a lookup or a function is
 switched out, however long it waits. The time is the monotonic clock's
 while the call runs (`perf_counter`: a tenth of the cost of the thread's
 processor-time clock, and it also charges a call that blocks the process
-without yielding, which holds up the others just the same).
+without yielding, which holds up the others just the same). The garbage
+collector's passes are left out: they belong to the whole process (a full
+pass over a large heap can take longer than a call's budget) and would end
+whichever call they happened to interrupt.
 """
 
 from __future__ import annotations
 
 import contextlib
+import gc
 from collections.abc import Iterator
 from time import perf_counter
 
@@ -36,18 +40,39 @@ _ATTR = "_switchflow_cpu_budget"   # on a greenlet: the budget its running time 
 
 
 class _SwitchClock:
-    """When the running greenlet of one thread was switched in; charges each slice."""
+    """When the running greenlet of one thread was switched in; charges each slice
+    its time less the garbage collector's passes within it."""
 
     def __init__(self) -> None:
+        self.collected = 0.0                # seconds the collector has run, all told
+        self._collecting: float | None = None
         self.slice_start = perf_counter()
+        self.slice_collected = 0.0
         self.previous = greenlet.settrace(self._switched)
+        gc.callbacks.append(self.collector)
+
+    def collector(self, phase: str, info: dict) -> None:
+        """gc.callbacks: a pass starts or stops."""
+        if phase == "start":
+            self._collecting = perf_counter()
+        elif self._collecting is not None:
+            self.collected += perf_counter() - self._collecting
+            self._collecting = None
+
+    def restart(self) -> None:
+        """A slice begins now."""
+        self.slice_start = perf_counter()
+        self.slice_collected = self.collected
+
+    def running(self) -> float:
+        """Seconds of the current slice, the collector's passes left out."""
+        return perf_counter() - self.slice_start - (self.collected - self.slice_collected)
 
     def _switched(self, event: str, args: tuple) -> None:
-        now = perf_counter()
         budget = getattr(args[0], _ATTR, None)
         if budget is not None and not budget.waiting:
-            budget.used += now - self.slice_start
-        self.slice_start = now
+            budget.used += self.running()
+        self.restart()
         if self.previous is not None:       # whoever traced switches before us still does
             self.previous(event, args)
 
@@ -87,18 +112,17 @@ class CpuBudget:
         if self.owner is not greenlet.getcurrent() or self.waiting:
             yield
             return
-        self.used += perf_counter() - self.clock.slice_start
+        self.used += self.clock.running()
         self.waiting = True
         try:
             yield
         finally:
             self.waiting = False
-            self.clock.slice_start = perf_counter()
+            self.clock.restart()
 
     def spent_ms(self) -> float:
         """Milliseconds the call has run so far."""
-        running = perf_counter() - self.clock.slice_start \
-            if self.owner is greenlet.getcurrent() else 0.0
+        running = self.clock.running() if self.owner is greenlet.getcurrent() else 0.0
         return (self.used + running) * 1000
 
     def check(self) -> None:
@@ -107,8 +131,8 @@ class CpuBudget:
         if self.owner is not me:            # the first step: from now on, charge me here
             setattr(me, _ATTR, self)
             self.owner = me
-            self.clock.slice_start = perf_counter()   # what ran before is not this call's
-        running = perf_counter() - self.clock.slice_start
+            self.clock.restart()                      # what ran before is not this call's
+        running = self.clock.running()
         if self.used + running > self.limit:
             raise FlowError(f"the call used more than {format_duration(self.limit_ms)} of "
                             "processor time (engine.cpu_budget): a loop that never waits?")
