@@ -14,20 +14,16 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
-import peewee
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
 from engine.record import CallRecord, QueueVisit, Segment, Ticket
-from panel.api.views import blueprint
 from panel.context import PanelContext
 from store.apitokens import SCOPES, issue
-from store.apitokens.migration import create_api_tokens
 from store.models.customers import Customer, Meter, MonthlyUsage, Phone, Reading
 from store.records import StoreSink
 
@@ -60,28 +56,6 @@ def add_call(call_id: str, caller: str, started: dt.datetime, agent: str | None)
         agent=agent, talk_ms=150000, path=["start", "main", "agent"], keys=[("main", "0")],
         collected={"account": "12345678"},
         tickets=[Ticket("261128000001", "repair", 3, False, None, {}, started, "agent")]))
-
-
-@pytest.fixture
-def panel_db(tmp_path) -> Iterator[peewee.Database]:
-    """panel_support's store, with the tokens' table (until the lead lists migration 10)."""
-    from panel_support import open_panel_db
-    db = open_panel_db(tmp_path / "panel.db", extra=(create_api_tokens,))
-    try:
-        yield db
-    finally:
-        db.close()
-
-
-@pytest.fixture
-def panel_app(panel_ctx) -> Flask:
-    """The panel with the API blueprint (registered here until panel/areas.py lists it)."""
-    from panel_support import make_app
-    app = make_app(panel_ctx)
-    if "api" not in app.blueprints:
-        app.register_blueprint(blueprint)
-        app.extensions["csrf"].exempt(blueprint)
-    return app
 
 
 @dataclasses.dataclass

@@ -23,23 +23,19 @@ other settings:
     def panel_ctx(panel_db, clock, make_settings):
         return PanelContext(settings=make_settings(heartbeat=100), now=clock, control=...)
 
-An area with tables of its own not yet in store/schema.py overrides
-`panel_extra_migrations` (functions applied to each test's database after the
-copy; they must be idempotent: create_tables(safe=True)):
-
-    @pytest.fixture
-    def panel_extra_migrations():
-        return (migration_10,)
+A module with data of its own writes it once into a database file and gives
+each test a copy: `copied_db(path, tmp_path)` (tests/test_panel_reports.py).
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import functools
 import re
 import shutil
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -84,14 +80,23 @@ def panel_settings(**panel: Any) -> Settings:
     return dataclasses.replace(settings, panel=dataclasses.replace(settings.panel, **panel))
 
 
-def open_panel_db(path: Path, extra: Iterable[Callable[[peewee.Database], None]] = ()
-                  ) -> peewee.Database:
-    """A SQLite store at the latest schema plus the panel's tables, the models bound to it."""
+def open_panel_db(path: Path) -> peewee.Database:
+    """A SQLite store at the latest schema, the models bound to it."""
     db = bind(open_database(f"sqlite:///{path}"))
     migrate(db)
-    for apply in extra:   # an area's tables not yet in store/schema.py
-        apply(db)
     return db
+
+
+@contextlib.contextmanager
+def copied_db(template: Path, tmp_path: Path) -> Iterator[peewee.Database]:
+    """A copy of the database file `template` for one test, the models bound to it."""
+    path = tmp_path / "panel.db"
+    shutil.copyfile(template, path)
+    db = bind(open_database(f"sqlite:///{path}"))
+    try:
+        yield db
+    finally:
+        db.close()
 
 
 @functools.cache
@@ -187,30 +192,16 @@ def _panel_db_template(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
-def panel_extra_migrations() -> tuple[Callable[[peewee.Database], None], ...]:
-    """An area's migrations not yet in store/schema.py (override in a module)."""
-    return ()
-
-
-@pytest.fixture
 def make_settings() -> Callable[..., Settings]:
     """panel_settings: the shipped settings with a test key and [panel] values replaced."""
     return panel_settings
 
 
 @pytest.fixture
-def panel_db(tmp_path, _panel_db_template, panel_extra_migrations
-             ) -> Iterator[peewee.Database]:
+def panel_db(tmp_path, _panel_db_template) -> Iterator[peewee.Database]:
     """A migrated SQLite store of this test's own, the models bound to it."""
-    path = tmp_path / "panel.db"
-    shutil.copyfile(_panel_db_template, path)
-    db = bind(open_database(f"sqlite:///{path}"))
-    for apply in panel_extra_migrations:
-        apply(db)
-    try:
+    with copied_db(_panel_db_template, tmp_path) as db:
         yield db
-    finally:
-        db.close()
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ from decimal import Decimal
 
 import pytest
 
-from panel import areas
 from store.accounts_open import NewAccount, NotSettled, close_account, open_account, settlement
 from store.db import bind
 from store.latefees import LateFeeRule
@@ -21,20 +20,7 @@ from store.models.tickets import TicketRow
 
 pytest_plugins = ["panel_support"]   # the `panel` fixture
 
-DESK = ["panel.tickets:bp", "panel.accounts:bp"]
 AREA = "200135"
-
-
-@pytest.fixture
-def panel_app(panel_ctx):
-    """The panel with the desk's areas, whether or not panel/areas.py lists them yet."""
-    from panel_support import make_app
-    kept = list(areas.AREAS)
-    areas.AREAS.extend(entry for entry in DESK if entry not in kept)
-    try:
-        yield make_app(panel_ctx)
-    finally:
-        areas.AREAS[:] = kept
 
 
 @pytest.fixture

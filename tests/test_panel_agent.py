@@ -20,14 +20,12 @@ import pytest
 from engine.record import CallRecord, TraceEntry
 from fsmod.esl import FrameParser
 from fsmod.esl.events import Event, event_of
-from panel import app as panel_app_module
 from panel.context import PanelContext
 from panel.live.screenpop import desk
 from store.models.customers import Bill, Customer, Meter, MonthlyUsage, Phone, Reading
 
 pytest_plugins = ["panel_support"]
 
-AREA = "panel.agent.views:blueprint"
 ACCOUNT = "12345678"
 MEMBER = "dd0047b8-b74d-4a80-9ec7-1685da24f4e5"
 AGENT_LEG = "887fb676-5039-448b-9027-40a4510fe0da"
@@ -115,17 +113,6 @@ def add_customer(name: str = "Zhang Wei") -> None:
                 due_date=dt.date(2026, 12, 10))
 
 
-def with_agent_area(monkeypatch) -> None:
-    """The panel's areas with the call screen, until the lead lists it in panel/areas.py."""
-    real = panel_app_module.area_blueprints
-
-    def areas_and_agent(areas=None):
-        listed = list(areas if areas is not None else panel_app_module.AREAS)
-        return real(listed if AREA in listed else [*listed, AREA])
-
-    monkeypatch.setattr(panel_app_module, "area_blueprints", areas_and_agent)
-
-
 @pytest.fixture
 def control() -> RecordingControl:
     return RecordingControl()
@@ -135,7 +122,6 @@ def control() -> RecordingControl:
 def panel_ctx(panel_db, clock, control, monkeypatch) -> PanelContext:
     from panel_support import panel_settings
 
-    with_agent_area(monkeypatch)
     ctx = PanelContext(settings=panel_settings(), now=clock, control=control,
                        calls=FakeCalls(),
                        flows=({"flow": "hotline", "numbers": ["95158"]},

@@ -12,7 +12,6 @@ from test_panel_agent import (
     RecordingControl,
     add_customer,
     bridge,
-    with_agent_area,
 )
 
 from engine.campaigns import preview
@@ -56,7 +55,6 @@ def control() -> Control:
 def panel_ctx(panel_db, clock, control, monkeypatch) -> PanelContext:
     from panel_support import panel_settings
 
-    with_agent_area(monkeypatch)
     ctx = PanelContext(settings=panel_settings(), now=clock, control=control)
     from panel.agent.views import start
     start(ctx)

@@ -10,7 +10,7 @@ import gevent
 import pytest
 from fakeswitch import Client, OutboundServer
 from fakewire import control_to, running_fake
-from test_panel_agent import add_customer, with_agent_area
+from test_panel_agent import add_customer
 
 from fsmod.commands import apps, sendmsg
 from fsmod.control import CallCenter
@@ -40,7 +40,6 @@ def control(fake):
 def panel_ctx(panel_db, clock, control, monkeypatch) -> PanelContext:
     from panel_support import panel_settings
 
-    with_agent_area(monkeypatch)
     ctx = PanelContext(settings=panel_settings(), now=clock, control=control)
     from panel.agent.views import start
     start(ctx)

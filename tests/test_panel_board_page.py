@@ -15,7 +15,7 @@ from panel.context import PanelContext
 from panel.supervisor.live import board_for
 from store.models.activity import AgentActivity
 
-pytest_plugins = ["panel_support", "wall_support"]
+pytest_plugins = ["panel_support"]
 
 from wall_events import AGENT, CALLER_UUID, RecordingControl, cc  # noqa: E402
 

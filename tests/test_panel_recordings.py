@@ -13,7 +13,7 @@ from panel.context import PanelContext
 from store.quality.recordings import RecordingFilter, find_recordings
 from tests.wall_store import complaint, recorded_call
 
-pytest_plugins = ["panel_support", "wall_support"]
+pytest_plugins = ["panel_support"]
 
 AUDIO = bytes(range(256)) * 8            # 2 KiB standing in for a WAV file
 

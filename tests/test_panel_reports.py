@@ -18,7 +18,6 @@ import pytest
 
 from panel.context import PanelContext
 from store.activity import record_state
-from store.db import bind, open_database
 from tests.reportdata import AFTER, local, seed_day
 
 pytest_plugins = ["panel_support"]
@@ -74,10 +73,9 @@ def seeded(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def panel_db(seeded, tmp_path) -> Iterator[peewee.Database]:
-    shutil.copyfile(seeded, tmp_path / "panel.db")
-    db = bind(open_database(f"sqlite:///{tmp_path}/panel.db"))
-    yield db
-    db.close()
+    from panel_support import copied_db
+    with copied_db(seeded, tmp_path) as db:
+        yield db
 
 
 @pytest.fixture
@@ -91,17 +89,6 @@ def panel_ctx(panel_db, clock, tmp_path) -> PanelContext:
                                    paths=dataclasses.replace(settings.paths, flows=flows))
     clock.at = AFTER
     return PanelContext(settings=settings, now=clock)
-
-
-@pytest.fixture
-def panel_app(panel_ctx):
-    from panel_support import make_app
-
-    from panel.reports.views import blueprint
-    app = make_app(panel_ctx)
-    if blueprint.name not in app.blueprints:     # until the lead lists the area in AREAS
-        app.register_blueprint(blueprint)
-    return app
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ import csv
 import datetime as dt
 import io
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,7 +20,6 @@ import pytest
 
 from engine.record import CallRecord, QueueVisit, Segment
 from panel.context import PanelContext
-from store.db import bind, open_database
 from store.records import StoreSink
 from tests.reportdata import AFTER, local
 
@@ -62,10 +60,9 @@ def seeded(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def panel_db(seeded, tmp_path) -> Iterator[peewee.Database]:
-    shutil.copyfile(seeded, tmp_path / "panel.db")
-    db = bind(open_database(f"sqlite:///{tmp_path}/panel.db"))
-    yield db
-    db.close()
+    from panel_support import copied_db
+    with copied_db(seeded, tmp_path) as db:
+        yield db
 
 
 @pytest.fixture
@@ -73,17 +70,6 @@ def panel_ctx(panel_db, clock) -> PanelContext:
     from panel_support import panel_settings
     clock.at = AFTER
     return PanelContext(settings=panel_settings(), now=clock)
-
-
-@pytest.fixture
-def panel_app(panel_ctx):
-    from panel_support import make_app
-
-    from panel.reports.views import blueprint
-    app = make_app(panel_ctx)
-    if blueprint.name not in app.blueprints:     # until the lead lists the area in AREAS
-        app.register_blueprint(blueprint)
-    return app
 
 
 def _slot(page: str, start: str) -> str:

@@ -8,10 +8,7 @@ import datetime as dt
 import html
 import re
 
-import pytest
-
 from engine.record import CallRecord
-from panel import areas
 from store.models.customers import Customer
 from store.models.tickets import TicketAudit, TicketRow
 from store.records import StoreSink
@@ -19,20 +16,7 @@ from store.tickets.queries import show_ticket
 
 pytest_plugins = ["panel_support"]   # the `panel` fixture
 
-DESK = ["panel.tickets:bp", "panel.accounts:bp"]
 ZONE = "Asia/Shanghai"
-
-
-@pytest.fixture
-def panel_app(panel_ctx):
-    """The panel with the desk's areas, whether or not panel/areas.py lists them yet."""
-    from panel_support import make_app
-    kept = list(areas.AREAS)
-    areas.AREAS.extend(entry for entry in DESK if entry not in kept)
-    try:
-        yield make_app(panel_ctx)
-    finally:
-        areas.AREAS[:] = kept
 
 
 def _login(panel, role: str, username: str | None = None):
