@@ -5,21 +5,18 @@ the attempt is MACHINE and the target is called again per the retry rule."""
 
 from __future__ import annotations
 
-import time
+from test_campaign_wire import (  # noqa: F401 - control, fake: the fixtures
+    control,
+    dial_all,
+    dunning_flow,
+    fake,
+    wire_config,
+)
 
-import gevent
-from campaignkit import config
-from test_campaign_wire import control, dunning_flow, fake  # noqa: F401 - the fixtures
-
-from engine.calendars.clock import SystemClock
-from engine.campaigns.dialler import CampaignDialler
 from engine.campaigns.memory import MemoryCampaignStore
-from engine.campaigns.pacing import Pacer
-from engine.campaigns.policy import RetryPolicy
 from engine.campaigns.ports import Outcome, TargetState
 from engine.lifecycle import Calls
-from fsmod.campaigns.dialer import FsDialer
-from fsmod.control import FsSwitch, Originator
+from fsmod.control import FsSwitch
 from fsmod.fake.script import CallScript
 from fsmod.server import OutboundServer
 
@@ -50,24 +47,8 @@ def test_a_machine_gets_the_machine_message_and_the_target_is_called_again(fake,
 
     server = OutboundServer(handle, port=0).start()
     try:
-        originator = Originator(control, switch=switch, socket_host="127.0.0.1",
-                                socket_port=server.port)
-        dialer = FsDialer(originator, "loopback/{target}")
-        retry = RetryPolicy.from_ir({"tries": 3, "every_ms": 200,
-                                     "on": ["busy", "noanswer", "machine"]})
-        cfg = config(window=None, quiet="", rate=20, retry={"tries": 3, "every_ms": 200,
-                                                            "on": ["busy"]})
-        cfg = type(cfg)(**{**cfg.__dict__, "name": "dunning_small", "on_answer": "reminder",
-                           "on_machine": "machine_message", "retry": retry,
-                           "ring_timeout_s": 5})
-        clock = SystemClock()
-        d = CampaignDialler(cfg, store, dialer, clock, pacer=Pacer(clock), worker="wire")
-        runner = gevent.spawn(d.run, until_done=True)
-        runner.join(timeout=90)
-        assert runner.dead, "the campaign did not finish within 90 s"
-        deadline = time.monotonic() + 10
-        while server.stats.active and time.monotonic() < deadline:
-            gevent.sleep(0.05)
+        dial_all(control, switch, server, store,
+                 wire_config(["busy", "noanswer", "machine"], on_machine="machine_message"))
     finally:
         server.stop(timeout=1)
     attempts = [a for a in store.attempts("dunning_small") if a.target_id == target.id]
@@ -105,18 +86,7 @@ def test_a_fax_line_is_closed_and_the_targets_next_number_is_called(fake, contro
     calls.campaigns = store
     server = OutboundServer(calls.handle, port=0).start()
     try:
-        originator = Originator(control, switch=switch, socket_host="127.0.0.1",
-                                socket_port=server.port)
-        dialer = FsDialer(originator, "loopback/{target}")
-        cfg = config(window=None, quiet="", rate=20, retry={"tries": 3, "every_ms": 200,
-                                                            "on": ["busy"]})
-        cfg = type(cfg)(**{**cfg.__dict__, "name": "dunning_small", "on_answer": "reminder",
-                           "ring_timeout_s": 5})                  # no `on machine`
-        clock = SystemClock()
-        d = CampaignDialler(cfg, store, dialer, clock, pacer=Pacer(clock), worker="wire")
-        runner = gevent.spawn(d.run, until_done=True)
-        runner.join(timeout=90)
-        assert runner.dead, "the campaign did not finish within 90 s"
+        dial_all(control, switch, server, store, wire_config(["busy"]))   # no `on machine`
     finally:
         server.stop(timeout=1)
     attempts = [a for a in store.attempts("dunning_small") if a.target_id == target.id]

@@ -5,9 +5,11 @@ outbound socket and runs the campaign's `on answer` node with `target` set."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import time
 from pathlib import Path
+from typing import Any
 
 import gevent
 import gevent.event
@@ -17,15 +19,15 @@ from fakewire import control_to, running_fake
 
 from cli.project import compile_checked, demo_runtime, flow_names
 from engine.calendars.clock import SystemClock
+from engine.campaigns.config import CampaignConfig
 from engine.campaigns.dialler import CampaignDialler
 from engine.campaigns.memory import MemoryCampaignStore
 from engine.campaigns.pacing import Pacer
-from engine.campaigns.policy import RetryPolicy
 from engine.campaigns.ports import Outcome, TargetState
 from engine.lifecycle import Calls
 from engine.settings import load_settings
 from fsmod.campaigns.dialer import FsDialer
-from fsmod.control import FsSwitch, Originator
+from fsmod.control import Control, FsSwitch, Originator
 from fsmod.server import OutboundServer
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -53,6 +55,31 @@ def dunning_flow():
     return ir, runtime
 
 
+def wire_config(retry_on: list[str], **changes: Any) -> CampaignConfig:
+    """dunning_small over the wire: no window, 20 calls/s, 3 tries 200 ms apart."""
+    cfg = config(window=None, quiet="", rate=20,
+                 retry={"tries": 3, "every_ms": 200, "on": retry_on})
+    return dataclasses.replace(cfg, name="dunning_small", on_answer="reminder",
+                               ring_timeout_s=5, **changes)
+
+
+def dial_all(control: Control, switch: FsSwitch, server: OutboundServer,
+             store: MemoryCampaignStore, cfg: CampaignConfig, timeout: float = 90) -> None:
+    """Dial the campaign's targets through the fake until each is done, and let the
+    answered lines finish."""
+    originator = Originator(control, switch=switch, socket_host="127.0.0.1",
+                            socket_port=server.port)
+    clock = SystemClock()
+    d = CampaignDialler(cfg, store, FsDialer(originator, "loopback/{target}"), clock,
+                        pacer=Pacer(clock), worker="wire")
+    runner = gevent.spawn(d.run, until_done=True)
+    runner.join(timeout=timeout)
+    assert runner.dead, f"the campaign did not finish within {timeout:g} s"
+    deadline = time.monotonic() + 10
+    while server.stats.active and time.monotonic() < deadline:
+        gevent.sleep(0.05)
+
+
 def test_busy_retried_and_an_answered_call_runs_the_flow_with_its_target(fake, control):
     ir, runtime = dunning_flow()
     store = MemoryCampaignStore()
@@ -73,23 +100,7 @@ def test_busy_retried_and_an_answered_call_runs_the_flow_with_its_target(fake, c
         ch, observer=lambda kind, value: heard.append((kind, value))), port=0,
         listener_for=lambda uuid: lambda kind, value: line.append((kind, value))).start()
     try:
-        originator = Originator(control, switch=switch, socket_host="127.0.0.1",
-                                socket_port=server.port)
-        dialer = FsDialer(originator, "loopback/{target}")
-        cfg = config(window=None, quiet="", rate=20,
-                     retry={"tries": 3, "every_ms": 200, "on": ["busy", "noanswer"]})
-        cfg = type(cfg)(**{**cfg.__dict__, "name": "dunning_small", "on_answer": "reminder",
-                           "retry": RetryPolicy.from_ir({"tries": 3, "every_ms": 200,
-                                                         "on": ["busy", "noanswer"]}),
-                           "ring_timeout_s": 5})
-        clock = SystemClock()
-        d = CampaignDialler(cfg, store, dialer, clock, pacer=Pacer(clock), worker="wire")
-        runner = gevent.spawn(d.run, until_done=True)
-        runner.join(timeout=60)
-        assert runner.dead, "the campaign did not finish within 60 s"
-        deadline = time.monotonic() + 10
-        while server.stats.active and time.monotonic() < deadline:
-            gevent.sleep(0.05)
+        dial_all(control, switch, server, store, wire_config(["busy", "noanswer"]), timeout=60)
     finally:
         server.stop(timeout=1)
     attempts = store.attempts("dunning_small")
