@@ -153,8 +153,7 @@ class ServiceCalls(Calls):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.observers: list[CallObserver] = []
-        # each line's call record, and how many segments it had when last looked at
-        self._line_calls: dict[gevent.Greenlet, tuple[CallRecord, int]] = {}
+        self._line_calls: dict[gevent.Greenlet, CallRecord] = {}   # each line's call
 
     def tell(self, kind: str, record: CallRecord, flow: str | None = None) -> None:
         """Tell every observer; one that fails is logged, never stops the call."""
@@ -172,26 +171,23 @@ class ServiceCalls(Calls):
         me = gevent.getcurrent()
 
         def observe(kind: str, value: Any) -> None:
-            line = self._line_calls.get(me)
-            if kind == "node" and line is not None and len(line[0].segments) > line[1]:
-                # a new segment began: after `goto flow`, its flow is the last one's detail
-                record, _ = self._line_calls[me] = (line[0], len(line[0].segments))
-                last = record.segments[-1]
-                if last.reason == "goto_flow" and last.detail:
-                    self.tell("flow", record, last.detail)
+            if kind == "end" and value == "goto_flow":   # the record's detail: the next flow
+                record = self._line_calls.get(me)
+                if record is not None and record.detail:
+                    self.tell("flow", record, record.detail)
             if observer is not None:
                 observer(kind, value)
 
         try:
             return super().handle(channel, observer=observe, **kwargs)
         finally:
-            line = self._line_calls.pop(me, None)
-            if line is not None:
-                self.tell("left", line[0])
+            record = self._line_calls.pop(me, None)
+            if record is not None:
+                self.tell("left", record)
 
     def _admit(self, channel: Channel, flow: str | None) -> tuple[OpenCall, str | None]:
         call, name = super()._admit(channel, flow)
-        self._line_calls[gevent.getcurrent()] = (call.record, len(call.record.segments))
+        self._line_calls[gevent.getcurrent()] = call.record
         self.service._admitted(call.record)
         self.tell("admitted", call.record, name or "")
         update_call(call_id=call.record.call_id, flow=name or "")
